@@ -1,0 +1,92 @@
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+
+export type Role = 'CUSTOMER' | 'ADMIN';
+
+/** Who is calling, as proven by a verified access token. */
+export interface Viewer {
+  id: string;
+  role: Role;
+}
+
+export interface TokenSettings {
+  secret: string;
+  /** Lifetime of an access token, in seconds. */
+  ttlSeconds?: number;
+}
+
+const ISSUER = 'storefront-users';
+const AUDIENCE = 'storefront';
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+
+/** An access token that is missing, malformed, forged or expired. */
+export class TokenError extends Error {
+  override name = 'TokenError';
+  constructor(
+    message: string,
+    readonly reason: 'malformed' | 'expired' | 'invalid',
+  ) {
+    super(message);
+  }
+}
+
+const keys = new Map<string, Uint8Array>();
+function key(secret: string): Uint8Array {
+  let encoded = keys.get(secret);
+  if (!encoded) {
+    encoded = new TextEncoder().encode(secret);
+    keys.set(secret, encoded);
+  }
+  return encoded;
+}
+
+export async function signAccessToken(
+  viewer: Viewer,
+  settings: TokenSettings,
+): Promise<{ accessToken: string; expiresIn: number }> {
+  const expiresIn = settings.ttlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+  const accessToken = await new SignJWT({ role: viewer.role })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(viewer.id)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${expiresIn}s`)
+    .sign(key(settings.secret));
+  return { accessToken, expiresIn };
+}
+
+export async function verifyAccessToken(token: string, secret: string): Promise<Viewer> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+    });
+    const role = payload.role;
+    if (typeof payload.sub !== 'string' || (role !== 'CUSTOMER' && role !== 'ADMIN')) {
+      throw new TokenError('access token has no valid subject or role', 'invalid');
+    }
+    return { id: payload.sub, role };
+  } catch (error) {
+    if (error instanceof TokenError) throw error;
+    if (error instanceof joseErrors.JWTExpired) throw new TokenError('access token expired', 'expired');
+    throw new TokenError('access token is not valid', 'invalid');
+  }
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header; undefined when there is no header.
+ * Any other shape is an error rather than an anonymous request, so a client bug is visible.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim());
+  if (!match?.[1]) throw new TokenError('Authorization header must be "Bearer <token>"', 'malformed');
+  return match[1];
+}
+
+/** The viewer of a request's Authorization header: undefined when anonymous. */
+export async function viewerFromAuthorization(header: string | undefined, secret: string): Promise<Viewer | undefined> {
+  const token = bearerToken(header);
+  return token === undefined ? undefined : verifyAccessToken(token, secret);
+}

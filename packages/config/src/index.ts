@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+export { z };
+
+/** Raised at boot when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses `env` against `shape` into one typed, frozen config object. Every problem is
+ * reported at once, each line naming the variable, so a bad deploy fails fast and clearly.
+ */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<z.infer<z.ZodObject<Shape>>> {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) {
+    const value = env[key];
+    input[key] = value === '' ? undefined : value;
+  }
+  const result = z.object(shape).safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '(unknown)');
+      return `  ${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(result.data);
+}
+
+export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
+
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+export const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
+
+export const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** A secret that has a development default but must be set (and not the default) in production. */
+export const DEVELOPMENT_SECRET = 'development-only-secret-change-me-000000';
+
+export function secret() {
+  return z.string().min(32, 'must be at least 32 characters').default(DEVELOPMENT_SECRET);
+}
+
+/** Throws when a production config still carries a development default secret. */
+export function assertProductionSecrets(
+  config: { NODE_ENV: string } & Record<string, unknown>,
+  names: readonly string[],
+): void {
+  if (config.NODE_ENV !== 'production') return;
+  const defaults = names.filter((name) => config[name] === DEVELOPMENT_SECRET);
+  if (defaults.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${defaults
+        .map((name) => `  ${name}: must be set to a real secret in production`)
+        .join('\n')}`,
+    );
+  }
+}
+
+/** Runs `main`, printing a ConfigError as a one-paragraph message instead of a stack trace. */
+export async function runService(main: () => Promise<unknown>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+    } else {
+      console.error(error);
+    }
+    process.exit(1);
+  }
+}
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Settings every service reads. */
+export const serviceShape = { NODE_ENV: nodeEnv, LOG_LEVEL: logLevel };
+
+/**
+ * Settings of a service with a database. A domain's URL comes from `<DOMAIN>_DATABASE_URL`
+ * (declared by the service) or from the server in `DATABASE_URL` plus `DATABASE_NAME_PREFIX`;
+ * with neither, the service runs on the embedded Postgres.
+ */
+export const databaseShape = {
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_NAME_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lower-case letters, digits and _ only').optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+};

@@ -1,0 +1,42 @@
+import pg from 'pg';
+import { databaseName, withDatabase } from './urls.js';
+
+const SAFE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function quoted(name: string): string {
+  if (!SAFE_NAME.test(name)) throw new Error(`refusing unusual database name "${name}"`);
+  return `"${name}"`;
+}
+
+async function withMaintenanceClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates the database named in `url` on its server when it does not exist yet. */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const name = databaseName(url);
+  return withMaintenanceClient(url, async (client) => {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE ${quoted(name)}`);
+    } catch (error) {
+      // Another process created it between our check and our CREATE.
+      if ((error as { code?: string }).code !== '42P04') throw error;
+      return false;
+    }
+    return true;
+  });
+}
+
+/** Drops the database named in `url`, closing its remaining connections. */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  await withMaintenanceClient(url, (client) => client.query(`DROP DATABASE IF EXISTS ${quoted(name)} WITH (FORCE)`));
+}

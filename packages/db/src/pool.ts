@@ -1,0 +1,42 @@
+import pg from 'pg';
+
+export interface PoolOptions {
+  /** Maximum connections; the embedded Postgres serves one session at a time, so use 1 there. */
+  max?: number;
+  /** Called once per SQL statement sent, for the statement-count metrics and tests. */
+  onStatement?: () => void;
+}
+
+/**
+ * A pg pool for Prisma's driver adapter. Every statement a pooled client sends is counted,
+ * so N+1 regressions are visible on /metrics and in tests.
+ */
+export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+  });
+  const { onStatement } = options;
+  if (onStatement) {
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        onStatement();
+        return query(...args);
+      };
+    });
+  }
+  return pool;
+}
+
+/** True when the database answers a trivial statement. */
+export async function isDatabaseReady(pool: pg.Pool): Promise<boolean> {
+  try {
+    await pool.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,118 @@
+import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { DomainError } from './errors.js';
+import type { ServiceMetrics } from './metrics.js';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+
+/** Every server's context carries these, for logs and downstream calls. */
+export interface RequestContext extends BaseContext {
+  requestId: string;
+}
+
+const PUBLIC_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Errors with a public code keep their message; anything else (a bug, a database or network
+ * failure) becomes a generic INTERNAL_SERVER_ERROR outside development, so no SQL, host or
+ * stack detail reaches a client. The original is logged by the observability plugin.
+ */
+export function maskErrors(nodeEnv: NodeEnv) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      return {
+        message: original.message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code)) return formatted;
+    if (nodeEnv === 'development') return formatted;
+    return {
+      message: 'Internal server error.',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}
+
+/** Operation latency and error-code metrics, and a log line for every error with its request id. */
+export function observabilityPlugin(logger: Logger, metrics: ServiceMetrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            const code = original instanceof DomainError ? original.code : String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            metrics.graphqlErrors.inc({ code });
+            const level = PUBLIC_CODES.has(code) ? 'info' : 'error';
+            logger[level](
+              { requestId: contextValue.requestId, operationName, code, path: error.path, err: original ?? error },
+              error.message,
+            );
+          }
+        },
+        async willSendResponse({ operationName, operation }) {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.graphqlOperations.observe(
+            { operation: operationName ?? 'anonymous', type: operation?.operation ?? 'unknown' },
+            seconds,
+          );
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Settings shared by every Apollo Server of the project: Sandbox as landing page and
+ * introspection outside production, neither in production; CSRF prevention on; HTTP
+ * batching off; masked errors and no stack traces outside development.
+ */
+export function apolloDefaults<Context extends RequestContext>(options: {
+  nodeEnv: NodeEnv;
+  logger: Logger;
+  metrics: ServiceMetrics;
+}): Pick<
+  ApolloServerOptions<Context>,
+  'introspection' | 'csrfPrevention' | 'allowBatchedHttpRequests' | 'includeStacktraceInErrorResponses' | 'formatError' | 'plugins'
+> {
+  const production = options.nodeEnv === 'production';
+  return {
+    introspection: !production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: options.nodeEnv === 'development',
+    formatError: maskErrors(options.nodeEnv),
+    plugins: [
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
+      observabilityPlugin(options.logger, options.metrics) as ApolloServerPlugin<Context>,
+    ],
+  };
+}
+

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { Logger } from 'pino';
+import type { ServiceMetrics } from './metrics.js';
+
+/** What a server's context function learns about the HTTP request. */
+export interface RequestInfo {
+  requestId: string;
+  headers: IncomingMessage['headers'];
+  /** First value of a header, lower-case name. */
+  header(name: string): string | undefined;
+}
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<boolean>;
+}
+
+export interface GraphQLHttpServerOptions<Context extends BaseContext> {
+  apollo: ApolloServer<Context>;
+  context: (request: RequestInfo) => Promise<Context>;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  readiness?: ReadinessCheck[];
+  /** Largest accepted request body, in bytes; larger ones get 413. */
+  maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  server: http.Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+class BodyTooLargeError extends Error {}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function firstHeader(headers: IncomingMessage['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  response.end(payload);
+}
+
+/**
+ * The HTTP front of every server: GraphQL at /graphql (Apollo Server), liveness and
+ * readiness at /health/*, Prometheus text at /metrics. Plain node:http keeps the hot path
+ * short; each request gets an id (the caller's `x-request-id` when well-formed) that is
+ * echoed back and passed to the context for logs and downstream calls.
+ */
+export function createGraphQLHttpServer<Context extends BaseContext>(
+  options: GraphQLHttpServerOptions<Context>,
+): http.Server {
+  const { apollo, logger, metrics } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
+  const readiness = options.readiness ?? [];
+
+  async function handleGraphQL(request: IncomingMessage, response: ServerResponse, url: URL, requestId: string) {
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = undefined;
+    if (request.method === 'POST') {
+      const text = await readBody(request, maxBodyBytes);
+      const contentType = headers.get('content-type') ?? '';
+      if (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json')) {
+        try {
+          body = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          sendJson(response, 400, { errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+          return;
+        }
+      } else {
+        body = text;
+      }
+    }
+    const info: RequestInfo = {
+      requestId,
+      headers: request.headers,
+      header: (name) => firstHeader(request.headers, name),
+    };
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+      context: () => options.context(info),
+    });
+    for (const [name, value] of result.headers) response.setHeader(name, value);
+    response.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      response.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  }
+
+  async function handleReady(response: ServerResponse) {
+    const results = await Promise.all(
+      readiness.map(async ({ name, check }) => [name, await check().catch(() => false)] as const),
+    );
+    const ok = results.every(([, up]) => up);
+    sendJson(response, ok ? 200 : 503, {
+      status: ok ? 'ok' : 'unavailable',
+      checks: Object.fromEntries(results.map(([name, up]) => [name, up ? 'up' : 'down'])),
+    });
+  }
+
+  return http.createServer(async (request, response) => {
+    const started = process.hrtime.bigint();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const incomingId = firstHeader(request.headers, 'x-request-id');
+    const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    response.setHeader('x-request-id', requestId);
+    let route = 'other';
+    try {
+      if (url.pathname === '/graphql' || url.pathname === '/') {
+        route = 'graphql';
+        await handleGraphQL(request, response, url, requestId);
+      } else if (url.pathname === '/health/live') {
+        route = 'live';
+        sendJson(response, 200, { status: 'ok' });
+      } else if (url.pathname === '/health/ready') {
+        route = 'ready';
+        await handleReady(response);
+      } else if (url.pathname === '/metrics') {
+        route = 'metrics';
+        const text = await metrics.registry.metrics();
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        response.end(text);
+      } else {
+        sendJson(response, 404, { error: 'not found' });
+      }
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        response.setHeader('connection', 'close');
+        sendJson(response, 413, {
+          errors: [{ message: `Request body is larger than ${maxBodyBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+        });
+      } else {
+        logger.error({ err: error, requestId }, 'request failed');
+        if (!response.headersSent) {
+          sendJson(response, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        } else {
+          response.end();
+        }
+      }
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpRequests.observe({ route, method: request.method ?? 'GET', status: String(response.statusCode) }, seconds);
+    }
+  });
+}
+
+/** Listens on `port` (0 picks a free one) and resolves once it accepts connections. */
+export async function listen(server: http.Server, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+  // Keep-alive longer than typical load balancers' idle timeouts, so they close first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    port: address.port,
+    url: `http://localhost:${address.port}/graphql`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}

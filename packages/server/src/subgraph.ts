@@ -1,0 +1,98 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { TokenError, viewerFromAuthorization, type Viewer } from '@storefront/auth';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import { apolloDefaults, type NodeEnv, type RequestContext } from './apollo.js';
+import { createGraphQLHttpServer, listen, type ReadinessCheck, type RequestInfo, type RunningServer } from './http.js';
+import type { Logger } from './logger.js';
+import type { ServiceMetrics } from './metrics.js';
+
+/** What every subgraph's per-request context starts from. */
+export interface SubgraphRequestContext extends RequestContext {
+  /** The verified caller; undefined when anonymous. */
+  viewer: Viewer | undefined;
+  /** The caller's Authorization header, for calls this subgraph makes to others on its behalf. */
+  authorization: string | undefined;
+}
+
+/**
+ * Verifies the access token of a request. A token that is present but broken or expired is
+ * refused outright (UNAUTHENTICATED, HTTP 401) instead of being treated as anonymous, so a
+ * client learns it must refresh rather than silently seeing less.
+ */
+export async function authenticate(request: RequestInfo, jwtSecret: string): Promise<SubgraphRequestContext> {
+  const authorization = request.header('authorization');
+  try {
+    const viewer = await viewerFromAuthorization(authorization, jwtSecret);
+    return { requestId: request.requestId, viewer, authorization };
+  } catch (error) {
+    if (error instanceof TokenError) {
+      throw new GraphQLError(error.message, {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    }
+    throw error;
+  }
+}
+
+export interface SubgraphServerOptions<Context extends SubgraphRequestContext> {
+  typeDefs: DocumentNode;
+  // Generated resolver maps are stricter than Apollo's loose map type; both describe the same object.
+  resolvers: object;
+  nodeEnv: NodeEnv;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  context: (request: RequestInfo) => Promise<Context>;
+  readiness: ReadinessCheck[];
+  /** Closes what the subgraph owns (pools, clients) after the HTTP server has drained. */
+  onStop: () => Promise<void>;
+}
+
+export interface SubgraphServer {
+  apollo: ApolloServer<SubgraphRequestContext>;
+  /** Starts Apollo and listens on `port` (0 picks a free one). */
+  listen(port: number, host?: string): Promise<RunningServer>;
+  /** Stops accepting, finishes in-flight requests, then closes pools. */
+  stop(): Promise<void>;
+}
+
+/** A federation subgraph served by Apollo Server on the project's HTTP front. */
+export function createSubgraphServer<Context extends SubgraphRequestContext>(
+  options: SubgraphServerOptions<Context>,
+): SubgraphServer {
+  const { logger, metrics } = options;
+  const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
+  const defaults = apolloDefaults<Context>({ nodeEnv: options.nodeEnv, logger, metrics });
+  const apollo = new ApolloServer<Context>({
+    schema,
+    ...defaults,
+    plugins: [
+      ...(defaults.plugins ?? []),
+      // Federated tracing costs every request; nothing here reads it.
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
+  });
+  let running: RunningServer | undefined;
+  return {
+    apollo: apollo as unknown as ApolloServer<SubgraphRequestContext>,
+    async listen(port, host) {
+      await apollo.start();
+      const httpServer = createGraphQLHttpServer({
+        apollo,
+        context: options.context,
+        logger,
+        metrics,
+        readiness: options.readiness,
+      });
+      running = await listen(httpServer, port, host);
+      return running;
+    },
+    async stop() {
+      if (running) await running.close();
+      await apollo.stop();
+      await options.onStop();
+    },
+  };
+}

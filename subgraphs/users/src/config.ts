@@ -1,0 +1,30 @@
+import {
+  assertProductionSecrets,
+  databaseShape,
+  loadConfig,
+  port,
+  postgresUrl,
+  secret,
+  serviceShape,
+  z,
+} from '@storefront/config';
+
+const shape = {
+  ...serviceShape,
+  ...databaseShape,
+  USERS_PORT: port(4001),
+  USERS_DATABASE_URL: postgresUrl.optional(),
+  JWT_SECRET: secret(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** scrypt cost; lower it only in tests. */
+  SCRYPT_COST: z.coerce.number().int().min(1024).default(16_384),
+};
+
+export type UsersConfig = ReturnType<typeof loadUsersConfig>;
+
+export function loadUsersConfig(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(shape, env);
+  assertProductionSecrets(config, ['JWT_SECRET']);
+  return config;
+}

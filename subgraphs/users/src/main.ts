@@ -1,0 +1,19 @@
+import { runService } from '@storefront/config';
+import { prepareDomainDatabase } from '@storefront/db';
+import { stopOnSignals } from '@storefront/server';
+import { loadUsersConfig } from './config.js';
+import { seedUsersIfEmpty } from './seed.js';
+import { createUsersServer } from './server.js';
+
+await runService(async () => {
+  const config = loadUsersConfig();
+  const database = await prepareDomainDatabase('users', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
+  const server = createUsersServer({ config, databaseUrl: database.url, poolMax: database.poolMax });
+  if (config.NODE_ENV !== 'production') await seedUsersIfEmpty(server.prisma, config.SCRYPT_COST);
+  const running = await server.listen(config.USERS_PORT);
+  server.logger.info({ url: running.url }, 'users subgraph ready');
+  stopOnSignals(server.logger, async () => {
+    await server.stop();
+    await database.stop();
+  });
+});

@@ -1,0 +1,7 @@
+import type { Resolvers } from '../generated/graphql.js';
+import { DateTime } from '@storefront/server';
+import { Mutation } from './Mutation.js';
+import { Query } from './Query.js';
+import { User } from './User.js';
+
+export const resolvers: Resolvers = { DateTime, Query, Mutation, User };

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { isDatabaseReady } from '@storefront/db';
+import { authenticate, createLogger, createMetrics, createSubgraphServer, type Logger } from '@storefront/server';
+import { parse } from 'graphql';
+import type { UsersConfig } from './config.js';
+import type { Context } from './context.js';
+import { createPrisma } from './db.js';
+import { createLoaders } from './loaders.js';
+import { resolvers } from './resolvers/index.js';
+import { UsersService } from './service.js';
+
+const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+
+export interface UsersServerOptions {
+  config: UsersConfig;
+  databaseUrl: string;
+  poolMax?: number;
+  logger?: Logger;
+}
+
+/** The users subgraph, ready to listen; tests build it without opening a fixed port. */
+export function createUsersServer({ config, databaseUrl, poolMax, logger = createLogger('users', config.LOG_LEVEL) }: UsersServerOptions) {
+  const metrics = createMetrics('users');
+  const { prisma, pool } = createPrisma(databaseUrl, {
+    max: poolMax ?? config.DATABASE_POOL_MAX,
+    onStatement: () => metrics.sqlStatements.inc(),
+  });
+  const users = new UsersService(prisma, {
+    jwtSecret: config.JWT_SECRET,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    scryptCost: config.SCRYPT_COST,
+  });
+  const server = createSubgraphServer<Context>({
+    typeDefs,
+    resolvers,
+    nodeEnv: config.NODE_ENV,
+    logger,
+    metrics,
+    context: async (request) => ({
+      ...(await authenticate(request, config.JWT_SECRET)),
+      loaders: createLoaders(prisma),
+      users,
+    }),
+    readiness: [{ name: 'database', check: () => isDatabaseReady(pool) }],
+    onStop: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  });
+  return { ...server, prisma, metrics, logger };
+}
