@@ -12,3 +12,13 @@ export {
   type SubgraphServerOptions,
 } from './subgraph.js';
 export { DateTime } from './scalars.js';
+export {
+  MAX_PAGE_SIZE,
+  after,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  toConnection,
+  type Connection,
+  type Cursor,
+} from './pagination.js';

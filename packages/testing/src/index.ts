@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { signAccessToken } from '@storefront/auth';
+import { DEVELOPMENT_SECRET } from '@storefront/config';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir, withDatabase, type Domain } from '@storefront/db';
 
 /** The real Postgres server tests use: `TEST_DATABASE_URL`, else this machine's default. */
@@ -19,4 +21,49 @@ export async function createTestDatabase(domain: Domain, options: { migrate?: bo
   await ensureDatabase(url);
   if (options.migrate ?? true) await migrate(url, migrationsDir(domain));
   return { url, drop: () => dropDatabase(url) };
+}
+
+export interface GraphQLResponse<Data = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  body: { data?: Data | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
+}
+
+/** POSTs one GraphQL operation as JSON, as a client would. */
+export async function graphql<Data = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<Data>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: GraphQLResponse<Data>['body'];
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`non-JSON response (${response.status}): ${text.slice(0, 200)}`);
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** The codes of a response's errors, for assertions. */
+export function errorCodes(response: GraphQLResponse): string[] {
+  return (response.body.errors ?? []).map((error) => String(error.extensions?.code));
+}
+
+/** A signed access token for `user`, as the users subgraph would issue it. */
+export async function accessTokenFor(
+  user: { id: string; role: 'CUSTOMER' | 'ADMIN' },
+  secret = process.env.JWT_SECRET ?? DEVELOPMENT_SECRET,
+): Promise<string> {
+  return (await signAccessToken(user, { secret })).accessToken;
 }
