@@ -27,9 +27,16 @@ export async function ensureDatabase(url: string): Promise<boolean> {
     try {
       await client.query(`CREATE DATABASE ${quoted(name)}`);
     } catch (error) {
-      // Another process created it between our check and our CREATE.
-      if ((error as { code?: string }).code !== '42P04') throw error;
-      return false;
+      // Another process created it between our check and our CREATE: Postgres reports that
+      // as duplicate_database (42P04) or, when both CREATEs overlap, as a unique violation
+      // on pg_database's name index (23505).
+      const code = (error as { code?: string }).code;
+      if (code === '42P04') return false;
+      if (code === '23505') {
+        const created = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (created.rowCount) return false;
+      }
+      throw error;
     }
     return true;
   });

@@ -35,6 +35,25 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`;
 
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/**
+ * Whether a migration script matches the checksum recorded for it, the way Prisma Migrate
+ * decides it: line endings do not count (git may check files out with CRLF on Windows), and
+ * checksums recorded by old Prisma versions were written without zero-padding.
+ */
+export function checksumMatches(sql: string, recorded: string): boolean {
+  const variants = [sql, sql.replace(/\r\n/g, '\n'), sql.replace(/\n/g, '\r\n')];
+  return variants.some((variant) => {
+    const digest = sha256(variant);
+    const rendered =
+      recorded.length === 64 ? digest.toString('hex') : [...digest].map((byte) => byte.toString(16)).join('');
+    return rendered === recorded;
+  });
+}
+
 export async function readMigrations(migrationsDir: string): Promise<MigrationFile[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
   const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
@@ -80,8 +99,12 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
     for (const migration of migrations) {
       const checksum = recorded.get(migration.name);
       if (checksum !== undefined) {
-        if (checksum !== migration.checksum) {
-          throw new MigrationError(`migration ${migration.name} was modified after it was applied`);
+        if (!checksumMatches(migration.sql, checksum)) {
+          throw new MigrationError(
+            `migration ${migration.name} was modified after it was applied: ` +
+              `${path.join(migrationsDir, migration.name, 'migration.sql')} no longer matches the recorded checksum ` +
+              `(restore the applied version and put the change in a new migration)`,
+          );
         }
         result.alreadyApplied.push(migration.name);
         continue;

@@ -27,6 +27,9 @@ const PUBLIC_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  'SUBGRAPH_UNAVAILABLE',
+  'GATEWAY_TIMEOUT',
+  'CATALOG_UNAVAILABLE',
 ]);
 
 /**
@@ -45,9 +48,17 @@ export function maskErrors(nodeEnv: NodeEnv) {
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       };
     }
-    const code = formatted.extensions?.code;
-    if (typeof code === 'string' && PUBLIC_CODES.has(code)) return formatted;
     if (nodeEnv === 'development') return formatted;
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+      // Only the code travels: other extensions (a downstream response, its URL) stay inside.
+      return {
+        message: formatted.message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        extensions: { code },
+      };
+    }
     return {
       message: 'Internal server error.',
       ...(formatted.path ? { path: formatted.path } : {}),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { signAccessToken, type Viewer } from '@storefront/auth';
-import { forbidden, isUuid, notFound } from '@storefront/server';
+import { forbidden, isUuid, notFound, unauthenticated } from '@storefront/server';
 import type { PrismaClient, User } from './generated/prisma/client.js';
 import type { Loaders } from './loaders.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -63,7 +63,7 @@ export class UsersService {
 
   /** A user for `viewer`: admins see anyone, others only themselves. */
   async userFor(viewer: Viewer | undefined, id: string, loaders: Loaders): Promise<User | null> {
-    if (!viewer) return null;
+    if (!viewer) throw unauthenticated('Sign in to look up an account.');
     if (viewer.role !== 'ADMIN' && viewer.id !== id) throw forbidden('You can only look up your own account.');
     if (!isUuid(id)) throw notFound('User');
     const user = await loaders.userById.load(id);

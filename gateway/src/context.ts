@@ -1,0 +1,9 @@
+import type { RequestContext } from '@storefront/server';
+import type { Logger } from 'pino';
+
+/** Per-request context of the gateway: who is calling, to forward to subgraphs. */
+export interface GatewayContext extends RequestContext {
+  /** The caller's Authorization header, forwarded only after its token verified. */
+  authorization: string | undefined;
+  logger: Logger;
+}

@@ -1,0 +1,138 @@
+// `npm start`: the whole stack on one machine. Without DATABASE_URL, an embedded Postgres
+// (PGlite, its files under data/pglite) holds the three domain databases; each service
+// runs as its own process, exactly as it would when deployed alone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { composeSupergraph, DEFAULT_SUPERGRAPH_PATH, repositoryRoot } from '../gateway/src/compose.js';
+import { writeFile } from 'node:fs/promises';
+import type { EmbeddedPostgres } from '@storefront/db/embedded';
+
+interface Service {
+  name: string;
+  workspace: string;
+  portVariable: string;
+  defaultPort: number;
+}
+
+const subgraphs: Service[] = [
+  { name: 'users', workspace: 'subgraphs/users', portVariable: 'USERS_PORT', defaultPort: 4001 },
+  { name: 'catalog', workspace: 'subgraphs/catalog', portVariable: 'CATALOG_PORT', defaultPort: 4002 },
+  { name: 'orders', workspace: 'subgraphs/orders', portVariable: 'ORDERS_PORT', defaultPort: 4003 },
+];
+const gateway: Service = { name: 'gateway', workspace: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 4000 };
+
+function portOf(service: Service): number {
+  const value = Number(process.env[service.portVariable] ?? service.defaultPort);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+    console.error(`${service.portVariable} must be a port number (1-65535), got "${process.env[service.portVariable]}"`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const urlOf = (service: Service) => `http://localhost:${portOf(service)}`;
+const children: ChildProcess[] = [];
+const embedded: EmbeddedPostgres[] = [];
+let stopping = false;
+
+function run(service: Service, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(service.workspace, 'src', 'main.ts')], {
+    cwd: repositoryRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const label = `[${service.name}]`.padEnd(10);
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));
+  }
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${label} exited (${signal ?? code}); stopping the stack`);
+    void stop(1);
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitUntilReady(service: Service, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const url = `${urlOf(service)}/health/ready`;
+  while (Date.now() < deadline) {
+    if (stopping) return;
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${service.name} did not become ready at ${url}`);
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await Promise.all(embedded.map((database) => database.stop()));
+  process.exit(code);
+}
+
+process.once('SIGINT', () => void stop(0));
+process.once('SIGTERM', () => void stop(0));
+
+const { supergraphSdl } = await composeSupergraph();
+await writeFile(DEFAULT_SUPERGRAPH_PATH, supergraphSdl);
+
+const databaseEnv: NodeJS.ProcessEnv = {};
+if (!process.env.DATABASE_URL) {
+  const { EMBEDDED_DATA_DIR, EMBEDDED_PORTS, startEmbeddedPostgres } = await import('@storefront/db/embedded');
+  // Overridable so a second stack (or a test) can run beside the first.
+  const dataDir = process.env.EMBEDDED_PG_DIR ?? EMBEDDED_DATA_DIR;
+  const basePort = process.env.EMBEDDED_PG_PORT ? Number(process.env.EMBEDDED_PG_PORT) : undefined;
+  for (const [index, { name }] of subgraphs.entries()) {
+    const domain = name as 'users' | 'catalog' | 'orders';
+    const database = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, domain),
+      port: basePort === undefined ? EMBEDDED_PORTS[domain] : basePort + index,
+    });
+    embedded.push(database);
+    databaseEnv[`${name.toUpperCase()}_DATABASE_URL`] = database.url;
+  }
+  // PGlite serves one session at a time.
+  databaseEnv.DATABASE_POOL_MAX = '1';
+  console.log(`Using the embedded Postgres in ${path.relative(repositoryRoot, dataDir) || dataDir} (set DATABASE_URL to use a server).`);
+}
+
+const catalogUrl = `${urlOf(subgraphs[1]!)}/graphql`;
+try {
+  for (const service of subgraphs) run(service, { ...databaseEnv, CATALOG_URL: catalogUrl });
+  await Promise.all(subgraphs.map((service) => waitUntilReady(service)));
+  run(gateway, {
+    USERS_URL: `${urlOf(subgraphs[0]!)}/graphql`,
+    CATALOG_URL: catalogUrl,
+    ORDERS_URL: `${urlOf(subgraphs[2]!)}/graphql`,
+  });
+  await waitUntilReady(gateway);
+} catch (error) {
+  console.error((error as Error).message);
+  await stop(1);
+}
+
+console.log(`
+Storefront graph is up:
+  gateway (supergraph)  ${urlOf(gateway)}/graphql   open it in a browser for Apollo Sandbox
+  users subgraph        ${urlOf(subgraphs[0]!)}/graphql
+  catalog subgraph      ${urlOf(subgraphs[1]!)}/graphql
+  orders subgraph       ${urlOf(subgraphs[2]!)}/graphql
+Health: /health/live, /health/ready; metrics: /metrics on each. Ctrl-C stops everything.
+`);

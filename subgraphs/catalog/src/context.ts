@@ -1,0 +1,9 @@
+import type { SubgraphRequestContext } from '@storefront/server';
+import type { Loaders } from './loaders.js';
+import type { CatalogService } from './service.js';
+
+/** Per-request context: the verified caller, this request's DataLoaders and the domain service. */
+export interface Context extends SubgraphRequestContext {
+  loaders: Loaders;
+  catalog: CatalogService;
+}

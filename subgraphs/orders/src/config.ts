@@ -1,0 +1,31 @@
+import {
+  assertProductionSecrets,
+  databaseShape,
+  httpUrl,
+  loadConfig,
+  milliseconds,
+  port,
+  postgresUrl,
+  secret,
+  serviceShape,
+} from '@storefront/config';
+
+const shape = {
+  ...serviceShape,
+  ...databaseShape,
+  ORDERS_PORT: port(4003),
+  ORDERS_DATABASE_URL: postgresUrl.optional(),
+  JWT_SECRET: secret(),
+  /** The catalog subgraph, asked for prices and stock when an order is placed. */
+  CATALOG_URL: httpUrl.default('http://localhost:4002/graphql'),
+  /** How long placeOrder waits for the catalog before giving up (CATALOG_UNAVAILABLE). */
+  CATALOG_TIMEOUT_MS: milliseconds(5000),
+};
+
+export type OrdersConfig = ReturnType<typeof loadOrdersConfig>;
+
+export function loadOrdersConfig(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(shape, env);
+  assertProductionSecrets(config, ['JWT_SECRET']);
+  return config;
+}

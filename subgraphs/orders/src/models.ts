@@ -1,0 +1,13 @@
+import type { OrderItem } from './generated/prisma/client.js';
+
+/**
+ * Entities of other subgraphs as this one knows them: by id only. Resolvers return these
+ * references and the gateway fetches the rest from the owning subgraph.
+ */
+export interface UserRef {
+  __typename?: 'User';
+  id: string;
+}
+
+/** An order line as resolvers see it: the stored row with its order's currency. */
+export type PricedOrderItem = OrderItem & { currency: string };

@@ -1,0 +1,80 @@
+import { ada, orders as seedOrders } from '@storefront/seed-data';
+import { errorCodes, graphql, type GraphQLResponse } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStallingProxy, type StallingProxy } from './support/proxy.js';
+import { logIn } from './support/session.js';
+import { startStack, type Stack } from './support/stack.js';
+
+const TIMEOUT_MS = 750;
+const adaOrder = seedOrders.find((order) => order.buyerId === ada.id)!;
+
+const ORDER_WITH_PRODUCTS = /* GraphQL */ `
+  query ($id: ID!) {
+    me { name }
+    order(id: $id) { status items { quantity product { name } } }
+  }
+`;
+
+/** Partial data: users' and orders' fields intact, catalog's fields null, one coded error. */
+function expectCatalogMissing(response: GraphQLResponse, code: string) {
+  expect(response.status).toBe(200);
+  const data = response.body.data!;
+  expect(data.me.name).toBe(ada.name);
+  expect(data.order.status).toBe(adaOrder.status);
+  expect(data.order.items.map((item: any) => item.quantity)).toEqual(adaOrder.lines.map((line) => line.quantity));
+  expect(data.order.items.every((item: any) => item.product === null)).toBe(true);
+  expect(errorCodes(response)).toContain(code);
+  // Nothing about where the subgraph runs reaches the client.
+  expect(JSON.stringify(response.body)).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|https?:\/\//);
+}
+
+describe('a slow or dead subgraph', () => {
+  let stack: Stack;
+  let proxy: StallingProxy | undefined;
+  let token: string;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      subgraphTimeoutMs: TIMEOUT_MS,
+      gatewayUrlFor: async (name, url) => {
+        if (name !== 'catalog') return url;
+        proxy = await startStallingProxy(url);
+        return proxy.url;
+      },
+    });
+    token = await logIn(stack.gatewayUrl, ada.email, ada.password);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await stack?.stop();
+  });
+
+  it('answers in full while every subgraph is healthy', async () => {
+    const response = await graphql(stack.gatewayUrl, ORDER_WITH_PRODUCTS, { id: adaOrder.id }, { token });
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data!.order.items.every((item: any) => typeof item.product.name === 'string')).toBe(true);
+  });
+
+  it('gives partial data and GATEWAY_TIMEOUT when a subgraph hangs, instead of hanging too', async () => {
+    proxy!.stall();
+    try {
+      const response = await graphql(stack.gatewayUrl, ORDER_WITH_PRODUCTS, { id: adaOrder.id }, { token });
+      expectCatalogMissing(response, 'GATEWAY_TIMEOUT');
+      const timeout = response.body.errors!.find((error) => error.extensions?.code === 'GATEWAY_TIMEOUT')!;
+      expect(timeout.message).toBe('The catalog service did not answer in time.');
+    } finally {
+      proxy!.resume();
+    }
+  });
+
+  it('recovers as soon as the subgraph answers again', async () => {
+    const response = await graphql(stack.gatewayUrl, ORDER_WITH_PRODUCTS, { id: adaOrder.id }, { token });
+    expect(response.body.errors).toBeUndefined();
+  });
+
+  it('gives partial data and SUBGRAPH_UNAVAILABLE when a subgraph is down', async () => {
+    await stack.stopSubgraph('catalog');
+    const response = await graphql(stack.gatewayUrl, ORDER_WITH_PRODUCTS, { id: adaOrder.id }, { token });
+    expectCatalogMissing(response, 'SUBGRAPH_UNAVAILABLE');
+  });
+});

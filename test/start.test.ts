@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ada, orders as seedOrders } from '@storefront/seed-data';
+import { graphql, testServerUrl } from '@storefront/testing';
+import { dropDatabase, withDatabase } from '@storefront/db';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, runCommand } from './support/processes.js';
+import { logIn } from './support/session.js';
+
+const JOIN = '{ me { orders(first: 10) { totalCount nodes { items { product { name category { name } } } } } } }';
+
+describe('npm start on the embedded Postgres', () => {
+  let dataDir: string | undefined;
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('brings the stack up migrated and seeded, prints the URLs, and keeps data across restarts', async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'storefront-start-'));
+    const ports = { GATEWAY_PORT: await freePort(), USERS_PORT: await freePort(), CATALOG_PORT: await freePort(), ORDERS_PORT: await freePort() };
+    const env = {
+      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+      EMBEDDED_PG_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      DATABASE_URL: '',
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+    };
+    const gateway = `http://localhost:${ports.GATEWAY_PORT}/graphql`;
+
+    const first = runCommand('npm', ['start'], env);
+    try {
+      await first.waitFor('Storefront graph is up');
+      expect(first.output()).toContain(gateway);
+      const token = await logIn(gateway, ada.email, ada.password);
+      const joined = await graphql(gateway, JOIN, {}, { token });
+      expect(joined.body.errors).toBeUndefined();
+      expect(joined.body.data!.me.orders.totalCount).toBe(seedOrders.filter((order) => order.buyerId === ada.id).length);
+      expect(joined.body.data!.me.orders.nodes[0].items[0].product.category.name).toEqual(expect.any(String));
+      const signUp = await graphql(
+        gateway,
+        'mutation { signUp(input: { email: "kept@example.com", password: "kept-password-1", name: "Kept" }) { userErrors { code } } }',
+      );
+      expect(signUp.body.data!.signUp.userErrors).toEqual([]);
+    } finally {
+      expect(await first.terminate()).toBe(0);
+    }
+
+    const second = runCommand('npm', ['start'], env);
+    try {
+      await second.waitFor('Storefront graph is up');
+      await logIn(gateway, 'kept@example.com', 'kept-password-1');
+    } finally {
+      expect(await second.terminate()).toBe(0);
+    }
+  }, 180_000);
+});
+
+describe('a subgraph started alone', () => {
+  const database = withDatabase(testServerUrl, `sf_test_alone_${process.pid}_users`);
+  afterAll(() => dropDatabase(database));
+
+  it('answers health checks on its port and exits cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const users = runCommand('npm', ['start', '-w', 'subgraphs/users'], {
+      USERS_PORT: String(port),
+      USERS_DATABASE_URL: database,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      await users.waitFor('users subgraph ready');
+      const live = await fetch(`http://localhost:${port}/health/live`);
+      expect(live.status).toBe(200);
+      const ready = await fetch(`http://localhost:${port}/health/ready`);
+      expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
+    } finally {
+      expect(await users.terminate()).toBe(0);
+    }
+  }, 60_000);
+});
