@@ -87,8 +87,8 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
-process.once('SIGINT', () => void stop(0));
-process.once('SIGTERM', () => void stop(0));
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
 
 const { supergraphSdl } = await composeSupergraph();
 await writeFile(DEFAULT_SUPERGRAPH_PATH, supergraphSdl);

@@ -18,16 +18,28 @@ export interface RunningProcess {
   output(): string;
   /** Resolves when its output contains `text`; rejects if it exits first. */
   waitFor(text: string): Promise<void>;
-  /** Sends SIGTERM and resolves with the exit code. */
-  terminate(): Promise<number | null>;
+  /**
+   * Sends SIGTERM to the command's whole process group (npm, its shell, the service), as
+   * Ctrl-C or a process manager does, and resolves once every process holding its output
+   * has exited, with npm's exit code or signal.
+   */
+  terminate(): Promise<number | NodeJS.Signals | null>;
 }
 
 /** Runs a command from the repository root, as a developer would in a terminal. */
 export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
-  const child = spawn(command, args, { cwd: repositoryRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: repositoryRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   const listeners = new Set<() => void>();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    // 'close' waits for the output pipes too, so for every descendant to have exited.
+    child.once('close', (code, signal) => resolve(code ?? signal)),
+  );
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -52,7 +64,7 @@ export function runCommand(command: string, args: string[], env: NodeJS.ProcessE
         });
       }),
     terminate: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
       return exited;
     },
   };

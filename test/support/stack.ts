@@ -37,6 +37,8 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** Supergraph file the gateway serves (default: the committed one). */
+  supergraphPath?: string;
   /** Gateway timeout per subgraph call. */
   subgraphTimeoutMs?: number;
   /** The URL the gateway uses for a subgraph, given where it listens (e.g. a proxy in front of it). */
@@ -85,6 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       CATALOG_URL: urls.catalog,
       ORDERS_URL: urls.orders,
       ...(options.subgraphTimeoutMs ? { SUBGRAPH_TIMEOUT_MS: String(options.subgraphTimeoutMs) } : {}),
+      ...(options.supergraphPath ? { SUPERGRAPH_PATH: options.supergraphPath } : {}),
     }),
   });
   const gatewayRunning = await gateway.listen(0, '127.0.0.1');

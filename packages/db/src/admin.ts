@@ -8,9 +8,19 @@ function quoted(name: string): string {
   return `"${name}"`;
 }
 
-async function withMaintenanceClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+/**
+ * A connected single-use client. Its 'error' listener keeps a connection the server drops
+ * (restart, idle timeout) from crashing the process; the pending query still fails.
+ */
+export async function connectClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
   await client.connect();
+  return client;
+}
+
+async function withMaintenanceClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(withDatabase(url, 'postgres'));
   try {
     return await run(client);
   } finally {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import pg from 'pg';
+import { connectClient } from './admin.js';
 import { prismaDir } from './paths.js';
 import { readPrismaSchema, type DmmfDatamodel, type DmmfField, type DmmfModel } from './prisma-schema.js';
 import type { Domain } from './urls.js';
@@ -26,8 +27,7 @@ export async function schemaDrift(
   const schemaPath = options.schemaPath ?? path.join(prismaDir(domain), 'schema.prisma');
   const declared = declaredShape(await readPrismaSchema(schemaPath));
   const dbSchema = new URL(databaseUrl).searchParams.get('schema') ?? 'public';
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = await connectClient(databaseUrl);
   try {
     return compareShapes(declared, await databaseShape(client, dbSchema));
   } finally {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { connectClient } from './admin.js';
 
 /** One migration folder in Prisma's layout: `<migrations>/<timestamp>_<name>/migration.sql`. */
 export interface MigrationFile {
@@ -80,8 +81,7 @@ interface AppliedRow {
  */
 export async function migrate(databaseUrl: string, migrationsDir: string): Promise<MigrationResult> {
   const migrations = await readMigrations(migrationsDir);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = await connectClient(databaseUrl);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
     await client.query(CREATE_MIGRATIONS_TABLE);

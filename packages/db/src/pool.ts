@@ -5,6 +5,8 @@ export interface PoolOptions {
   max?: number;
   /** Called once per SQL statement sent, for the statement-count metrics and tests. */
   onStatement?: () => void;
+  /** An idle connection failed (e.g. the server restarted); the pool replaces it. */
+  onIdleError?: (error: Error) => void;
 }
 
 /**
@@ -18,6 +20,8 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
   });
+  // Without a listener an idle connection's error would crash the process.
+  pool.on('error', (error) => options.onIdleError?.(error));
   const { onStatement } = options;
   if (onStatement) {
     pool.on('connect', (client) => {

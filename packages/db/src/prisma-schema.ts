@@ -99,12 +99,28 @@ function loadParser(): Promise<GetDmmf> {
   return parser;
 }
 
+/** The slice of the WebAssembly JS API used here (tsconfig's lib has no WebAssembly types). */
+interface WasmTable {
+  grow(delta: number): number;
+  get(index: number): unknown;
+  set(index: number, value: unknown): void;
+}
+interface WasmModuleConstructor {
+  new (bytes: Uint8Array): object;
+  imports(module: object): Array<{ module: string; name: string; kind: string }>;
+}
+interface WasmApi {
+  Module: WasmModuleConstructor;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 interface WasmExports {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   get_dmmf(pointer: number, length: number): [number, number, number, number];
   __wbindgen_malloc(size: number, align: number): number;
   __wbindgen_free(pointer: number, size: number, align: number): void;
-  __wbindgen_externrefs: WebAssembly.Table;
+  __wbindgen_externrefs: WasmTable;
   __externref_table_dealloc(index: number): void;
   __wbindgen_start(): void;
 }
@@ -148,7 +164,7 @@ function instantiateCliWasm(bytes: Buffer, wasmPath: string): GetDmmf {
     }
     (imports[wanted.module] ??= {})[wanted.name] = match[1];
   }
-  exports = new WebAssembly.Instance(module, imports as WebAssembly.Imports).exports as unknown as WasmExports;
+  exports = new WebAssembly.Instance(module, imports).exports as WasmExports;
   exports.__wbindgen_start();
   const wasm = exports;
 

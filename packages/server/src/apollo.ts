@@ -109,13 +109,22 @@ export function apolloDefaults<Context extends RequestContext>(options: {
   metrics: ServiceMetrics;
 }): Pick<
   ApolloServerOptions<Context>,
-  'introspection' | 'csrfPrevention' | 'allowBatchedHttpRequests' | 'includeStacktraceInErrorResponses' | 'formatError' | 'plugins'
+  | 'introspection'
+  | 'csrfPrevention'
+  | 'allowBatchedHttpRequests'
+  | 'includeStacktraceInErrorResponses'
+  | 'formatError'
+  | 'plugins'
+  | 'stopOnTerminationSignals'
 > {
   const production = options.nodeEnv === 'production';
   return {
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Shutdown belongs to the service (stopOnSignals), which drains HTTP before Apollo and
+    // closes pools after; Apollo's own handler would re-raise the signal and cut that short.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: options.nodeEnv === 'development',
     formatError: maskErrors(options.nodeEnv),
     plugins: [

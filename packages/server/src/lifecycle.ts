@@ -26,6 +26,8 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>, timeout
       },
     );
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  // `on`, not `once`: a second signal (Ctrl-C reaches the whole process group, and a
+  // supervisor may signal again) must not fall back to the default action mid-shutdown.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

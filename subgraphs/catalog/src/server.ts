@@ -24,6 +24,7 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
   const { prisma, pool } = createPrisma(databaseUrl, {
     max: poolMax ?? config.DATABASE_POOL_MAX,
     onStatement: () => metrics.sqlStatements.inc(),
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   const catalog = new CatalogService(prisma);
   const server = createSubgraphServer<Context>({

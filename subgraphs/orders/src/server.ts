@@ -25,6 +25,7 @@ export function createOrdersServer({ config, databaseUrl, poolMax, logger = crea
   const { prisma, pool } = createPrisma(databaseUrl, {
     max: poolMax ?? config.DATABASE_POOL_MAX,
     onStatement: () => metrics.sqlStatements.inc(),
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS));
   const server = createSubgraphServer<Context>({

@@ -24,6 +24,7 @@ export function createUsersServer({ config, databaseUrl, poolMax, logger = creat
   const { prisma, pool } = createPrisma(databaseUrl, {
     max: poolMax ?? config.DATABASE_POOL_MAX,
     onStatement: () => metrics.sqlStatements.inc(),
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   const users = new UsersService(prisma, {
     jwtSecret: config.JWT_SECRET,
