@@ -78,7 +78,7 @@ export function createLoaders(prisma: PrismaClient): Loaders {
   const productById: Loaders['productById'] = new DataLoader(async (ids) => {
     const rows = await prisma.product.findMany({ where: { id: { in: [...ids] } } });
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   });
 
   const primeProducts = (rows: readonly Product[]) => {
@@ -91,7 +91,7 @@ export function createLoaders(prisma: PrismaClient): Loaders {
     categoryById: new DataLoader(async (ids) => {
       const rows = await prisma.category.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
     }),
 
     imagesByProductId: new DataLoader(async (productIds) => {

@@ -11,7 +11,7 @@ export function createLoaders(prisma: PrismaClient): Loaders {
     userById: new DataLoader(async (ids) => {
       const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
     }),
   };
 }
