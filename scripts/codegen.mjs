@@ -19,9 +19,11 @@ const federationDirectives = parse(`
   directive @provides(fields: federation__FieldSet!) on FIELD_DEFINITION
   directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
   directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
+  enum CacheControlScope { PUBLIC PRIVATE }
+  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
 `);
 
-export async function generateResolverTypes(subgraphDir) {
+export async function generateResolverTypes(subgraphDir, { federation = true } = {}) {
   const typeDefs = parse(readFileSync(path.join(subgraphDir, 'schema.graphql'), 'utf8'));
   // `extend schema @link(...)` is for composition; the types are what the resolvers need.
   const definitions = typeDefs.definitions.filter((definition) => definition.kind !== Kind.SCHEMA_EXTENSION);
@@ -29,7 +31,7 @@ export async function generateResolverTypes(subgraphDir) {
   const schema = buildASTSchema(document, { assumeValidSDL: true });
   const settings = JSON.parse(readFileSync(path.join(subgraphDir, 'codegen.json'), 'utf8'));
   const config = {
-    federation: true,
+    federation,
     useIndexSignature: true,
     useTypeImports: true,
     enumsAsTypes: true,

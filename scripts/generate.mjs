@@ -23,10 +23,13 @@ for (const domain of domains) {
 }
 
 const { generateResolverTypes } = await import('./codegen.mjs');
-for (const domain of domains) {
-  const dir = path.join(root, 'subgraphs', domain);
+const graphs = [
+  ...domains.map((domain) => ({ dir: path.join(root, 'subgraphs', domain), federation: true })),
+  ...['web', 'mobile'].map((client) => ({ dir: path.join(root, 'bffs', client), federation: false })),
+];
+for (const { dir, federation } of graphs) {
   if (!existsSync(path.join(dir, 'schema.graphql'))) continue;
-  const output = await generateResolverTypes(dir);
+  const output = await generateResolverTypes(dir, { federation });
   const target = path.join(dir, 'src', 'generated', 'graphql.ts');
   mkdirSync(path.dirname(target), { recursive: true });
   if (!existsSync(target) || readFileSync(target, 'utf8') !== output) writeFileSync(target, output);

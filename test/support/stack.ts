@@ -7,7 +7,12 @@ import { createOrdersServer } from '@storefront/orders/server';
 import { loadOrdersConfig } from '@storefront/orders/config';
 import { seedOrdersIfEmpty } from '@storefront/orders/seed';
 import type { RunningServer } from '@storefront/server';
-import { createTestDatabase, type TestDatabase } from '@storefront/testing';
+import { RedisCacheStore } from '@storefront/bff';
+import { createWebServer } from '@storefront/bff-web/server';
+import { loadWebConfig } from '@storefront/bff-web/config';
+import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { createUsersServer } from '@storefront/users/server';
 import { loadUsersConfig } from '@storefront/users/config';
 import { seedUsersIfEmpty } from '@storefront/users/seed';
@@ -30,6 +35,10 @@ export interface StackSubgraph extends StartedService {
 
 export interface Stack {
   gatewayUrl: string;
+  /** The web BFF, when started with `{ web: true }`. */
+  webUrl: string;
+  /** Web BFF metrics: gateway calls and cache lookups. */
+  webMetrics(): Promise<string>;
   subgraphs: Record<SubgraphName, StackSubgraph>;
   /** Stops a subgraph, as a crash or a deploy would. */
   stopSubgraph(name: SubgraphName): Promise<void>;
@@ -37,12 +46,28 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** Also start the web BFF in front of the gateway, caching in the real Redis. */
+  web?: boolean;
   /** Supergraph file the gateway serves (default: the committed one). */
   supergraphPath?: string;
   /** Gateway timeout per subgraph call. */
   subgraphTimeoutMs?: number;
   /** The URL the gateway uses for a subgraph, given where it listens (e.g. a proxy in front of it). */
   gatewayUrlFor?: (name: SubgraphName, url: string) => string | Promise<string>;
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testRedisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function counterValue(counter: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {
@@ -92,6 +117,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const gatewayRunning = await gateway.listen(0, '127.0.0.1');
 
+  // A key prefix of its own per stack, so test files sharing Redis never see each other's entries.
+  const redisPrefix = `sf:test:${randomBytes(4).toString('hex')}:`;
+  const web = options.web
+    ? createWebServer({
+        config: loadWebConfig({ ...baseEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl }),
+        store: new RedisCacheStore(testRedisUrl, redisPrefix),
+      })
+    : undefined;
+  const webRunning = web ? await web.listen(0, '127.0.0.1') : undefined;
+
   const stopped = new Set<SubgraphName>();
   const subgraph = (
     name: SubgraphName,
@@ -116,9 +151,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   return {
     gatewayUrl: gatewayRunning.url,
+    webUrl: webRunning?.url ?? '',
+    webMetrics: async () => (web ? web.metrics.registry.metrics() : ''),
     subgraphs,
     stopSubgraph: (name) => subgraphs[name].stop(),
     async stop() {
+      await web?.stop();
+      if (web) await deleteKeys(redisPrefix);
       await gateway.stop();
       await Promise.all(Object.values(subgraphs).map((entry) => entry.stop()));
       await Promise.all([usersDb.drop(), catalogDb.drop(), ordersDb.drop()]);

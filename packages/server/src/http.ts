@@ -11,6 +11,15 @@ export interface RequestInfo {
   headers: IncomingMessage['headers'];
   /** First value of a header, lower-case name. */
   header(name: string): string | undefined;
+  /** The client's address, for per-IP limits. */
+  ip: string;
+  /** Adds a Set-Cookie header (already serialized) to the response. */
+  setCookie(cookie: string): void;
+}
+
+export interface CorsOptions {
+  /** Exact origins allowed to call with credentials (cookies). */
+  origins: readonly string[];
 }
 
 export interface ReadinessCheck {
@@ -26,6 +35,8 @@ export interface GraphQLHttpServerOptions<Context extends BaseContext> {
   readiness?: ReadinessCheck[];
   /** Largest accepted request body, in bytes; larger ones get 413. */
   maxBodyBytes?: number;
+  /** Browser origins allowed to call this server; without it no CORS headers are sent. */
+  cors?: CorsOptions;
 }
 
 export interface RunningServer {
@@ -73,6 +84,26 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
   const { apollo, logger, metrics } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   const readiness = options.readiness ?? [];
+  const allowedOrigins = new Set(options.cors?.origins ?? []);
+
+  /** CORS for allowed origins only; true when this was a preflight, already answered. */
+  function applyCors(request: IncomingMessage, response: ServerResponse): boolean {
+    const origin = firstHeader(request.headers, 'origin');
+    if (!origin || !allowedOrigins.has(origin)) return false;
+    response.setHeader('access-control-allow-origin', origin);
+    response.setHeader('access-control-allow-credentials', 'true');
+    response.setHeader('vary', 'Origin');
+    if (request.method !== 'OPTIONS') return false;
+    response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    response.setHeader(
+      'access-control-allow-headers',
+      firstHeader(request.headers, 'access-control-request-headers') ?? 'content-type',
+    );
+    response.setHeader('access-control-max-age', '600');
+    response.writeHead(204);
+    response.end();
+    return true;
+  }
 
   async function handleGraphQL(request: IncomingMessage, response: ServerResponse, url: URL, requestId: string) {
     const headers = new HeaderMap();
@@ -94,16 +125,20 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
         body = text;
       }
     }
+    const cookies: string[] = [];
     const info: RequestInfo = {
       requestId,
       headers: request.headers,
       header: (name) => firstHeader(request.headers, name),
+      ip: request.socket.remoteAddress ?? 'unknown',
+      setCookie: (cookie) => cookies.push(cookie),
     };
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
       context: () => options.context(info),
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
+    if (cookies.length > 0) response.setHeader('set-cookie', cookies);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
       response.end(result.body.string);
@@ -134,6 +169,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     try {
       if (url.pathname === '/graphql' || url.pathname === '/') {
         route = 'graphql';
+        if (applyCors(request, response)) return;
         await handleGraphQL(request, response, url, requestId);
       } else if (url.pathname === '/health/live') {
         route = 'live';

@@ -1,0 +1,9 @@
+import { DateTime } from '@storefront/server';
+import type { Resolvers } from '../generated/graphql.js';
+import { Money } from './Money.js';
+import { Mutation } from './Mutation.js';
+import { Product } from './Product.js';
+import { Query } from './Query.js';
+import { Viewer } from './Viewer.js';
+
+export const resolvers: Resolvers = { DateTime, Query, Mutation, Money, Product, Viewer };

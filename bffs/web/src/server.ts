@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { SessionRefresher, createBffServer, createCacheStore, createGatewayBatch, negotiateLocale, type CacheStore } from '@storefront/bff';
+import { createLogger, createMetrics, type Logger } from '@storefront/server';
+import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
+import type { WebContext } from './context.js';
+import { resolvers } from './resolvers/index.js';
+import { rules } from './rules.js';
+import { exchangeRefreshToken, resolveWebSession } from './session.js';
+
+const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
+
+/** The web BFF, ready to listen; tests build it without opening a fixed port. */
+export function createWebServer({
+  config,
+  logger = createLogger('bff-web', config.LOG_LEVEL),
+  store = createCacheStore(config.REDIS_URL),
+}: {
+  config: WebConfig;
+  logger?: Logger;
+  store?: CacheStore;
+}) {
+  const production = config.NODE_ENV === 'production';
+  const cookies = { secure: config.NODE_ENV !== 'development' };
+  // Set once the server (and its gateway client) exists; contexts are only built after that.
+  let refresher!: SessionRefresher;
+
+  const server = createBffServer<WebContext>({
+    clientType: 'web',
+    typeDefs,
+    resolvers,
+    rules,
+    nodeEnv: config.NODE_ENV,
+    logger,
+    metrics: createMetrics('bff-web'),
+    gatewayUrl: config.GATEWAY_URL,
+    gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
+    store,
+    cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
+    context: async (request, gateway) => {
+      const session = await resolveWebSession(request, { jwtSecret: config.JWT_SECRET, cookies, refresher });
+      const locale = negotiateLocale(request.header('accept-language'));
+      const context: WebContext = {
+        requestId: request.requestId,
+        viewer: session.viewer,
+        accessToken: session.accessToken,
+        session,
+        locale,
+        cacheVariant: locale,
+        cacheTags: new Set(),
+        startedAt: Date.now(),
+        gateway,
+        batch: createGatewayBatch(gateway, () => ({ requestId: request.requestId, accessToken: session.accessToken }), logger),
+        store,
+        logger,
+      };
+      return context;
+    },
+  });
+  refresher = new SessionRefresher(store, exchangeRefreshToken(server.gateway));
+  return server;
+}

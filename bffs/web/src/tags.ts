@@ -1,0 +1,25 @@
+import type { WebContext } from './context.js';
+import type { GatewayOrder, GatewayProduct } from './gateway.js';
+
+/**
+ * Cache tags of the entities a response was built from: when one of them changes, the
+ * cached responses carrying its tag are dropped (see responseCachePlugin).
+ */
+export function tagProducts(context: WebContext, products: ReadonlyArray<GatewayProduct | null | undefined>): void {
+  for (const product of products) if (product) context.cacheTags.add(`product:${product.id}`);
+}
+
+export function tagOrder(context: WebContext, order: GatewayOrder | null): void {
+  if (!order) return;
+  context.cacheTags.add(`order:${order.id}`);
+  context.cacheTags.add(`user:${order.buyer.id}`);
+  tagProducts(context, order.items.map((item) => item.product));
+}
+
+/** Drops cached responses after a change made through this BFF. */
+export async function invalidate(context: WebContext, tags: string[]): Promise<void> {
+  await context.store.invalidate(tags).catch((error: unknown) => {
+    // Stale entries then expire with their TTL; the mutation itself succeeded.
+    context.logger?.warn({ err: error, tags }, 'cache invalidation failed');
+  });
+}

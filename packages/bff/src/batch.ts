@@ -1,0 +1,78 @@
+import DataLoader from 'dataloader';
+import type { CallerIdentity, GatewayClient } from './gateway-client.js';
+import { toClientError } from './gateway-client.js';
+import type { Logger } from 'pino';
+
+/** One root field of the supergraph, with its arguments typed for the operation's variables. */
+export interface RootField {
+  /** e.g. `products` */
+  field: string;
+  /** Argument name → [GraphQL type, value], e.g. `{ first: ['Int', 24] }`. */
+  args?: Record<string, readonly [type: string, value: unknown]>;
+  /** The selection set, without braces, e.g. `id name`. Omit for a scalar field. */
+  selection?: string;
+  /** Variables used inside `selection` as `$name`, e.g. `{ first: ['Int', 4] }` for `related(first: $first)`. */
+  variables?: Record<string, readonly [type: string, value: unknown]>;
+}
+
+/**
+ * Per-request batching of gateway reads: every root field requested in the same tick of the
+ * event loop (by any resolver) is sent as one gateway operation with aliased fields, so a
+ * page costs a small, fixed number of gateway calls whatever the number of resolvers asking.
+ */
+export function createGatewayBatch(gateway: GatewayClient, caller: () => CallerIdentity, logger: Logger) {
+  return new DataLoader<RootField, unknown>(
+    async (fields) => {
+      const variables: Record<string, unknown> = {};
+      const definitions: string[] = [];
+      const selections = fields.map((request, index) => {
+        const args = Object.entries(request.args ?? {}).map(([name, [type, value]]) => {
+          const variable = `v${index}_${name}`;
+          variables[variable] = value;
+          definitions.push(`$${variable}: ${type}`);
+          return `${name}: $${variable}`;
+        });
+        let selectionText = request.selection ?? '';
+        for (const [name, [type, value]] of Object.entries(request.variables ?? {})) {
+          const variable = `v${index}_s_${name}`;
+          variables[variable] = value;
+          definitions.push(`$${variable}: ${type}`);
+          selectionText = selectionText.replace(new RegExp(`\\$${name}\\b`, 'g'), `$${variable}`);
+        }
+        const argumentList = args.length > 0 ? `(${args.join(', ')})` : '';
+        const selection = selectionText ? ` { ${selectionText} }` : '';
+        return `f${index}: ${request.field}${argumentList}${selection}`;
+      });
+      const variableList = definitions.length > 0 ? `(${definitions.join(', ')})` : '';
+      const name = `Bff_${[...new Set(fields.map((request) => request.field))].join('_')}`;
+      const identity = caller();
+      const result = await gateway.execute<Record<string, unknown>>(
+        name,
+        `query ${name}${variableList} { ${selections.join(' ')} }`,
+        variables,
+        identity,
+      );
+      return fields.map((_request, index) => {
+        const alias = `f${index}`;
+        const value = result.data?.[alias];
+        const error = result.errors.find((candidate) => candidate.path?.[0] === alias) ?? (result.data ? undefined : result.errors[0]);
+        // Partial data (e.g. product names missing while catalog is down) is still worth showing.
+        if (value !== undefined && value !== null) {
+          if (error) logger.warn({ requestId: identity.requestId, gatewayError: error }, 'partial data from the gateway');
+          return value;
+        }
+        return error ? toClientError(error, logger, identity.requestId) : null;
+      });
+    },
+    // Same field asked twice in one tick is one alias; results are not kept across ticks, so
+    // a mutation's effect is always read fresh.
+    { cache: false },
+  );
+}
+
+export type GatewayBatch = ReturnType<typeof createGatewayBatch>;
+
+/** Reads one root field through the batch, typed by the caller. */
+export async function readRoot<Data>(batch: GatewayBatch, field: RootField): Promise<Data> {
+  return (await batch.load(field)) as Data;
+}

@@ -1,0 +1,112 @@
+import { GraphQLError } from 'graphql';
+import type { Counter } from 'prom-client';
+import type { Logger } from 'pino';
+
+export interface GatewayError {
+  message: string;
+  path?: ReadonlyArray<string | number>;
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+export interface GatewayResult<Data> {
+  data: Data | null;
+  errors: GatewayError[];
+}
+
+/** Who a gateway call is made for: the caller's token and request id travel along. */
+export interface CallerIdentity {
+  requestId: string;
+  accessToken?: string | undefined;
+}
+
+/** Codes the gateway returns that a BFF passes on to its client unchanged. */
+const PASS_THROUGH = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT']);
+
+export class GatewayUnavailableError extends GraphQLError {
+  constructor() {
+    super('The shop is temporarily unavailable. Please try again.', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  }
+}
+
+/**
+ * Calls the gateway with GraphQL operations. Connections are kept alive (Node's fetch pools
+ * them), every call is bounded by a timeout, and a network failure becomes one clear error
+ * for the client instead of a hang or a crash.
+ */
+export class GatewayClient {
+  constructor(
+    private readonly options: {
+      url: string;
+      timeoutMs: number;
+      logger: Logger;
+      /** Counts calls, labelled by operation name: the batching tests read it. */
+      requests?: Counter<'operation'>;
+    },
+  ) {}
+
+  async execute<Data>(
+    operationName: string,
+    query: string,
+    variables: Record<string, unknown>,
+    caller: CallerIdentity,
+  ): Promise<GatewayResult<Data>> {
+    this.options.requests?.inc({ operation: operationName });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-request-id': caller.requestId,
+    };
+    if (caller.accessToken) headers.authorization = `Bearer ${caller.accessToken}`;
+    let response: Response;
+    try {
+      response = await fetch(this.options.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ operationName, query, variables }),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      this.options.logger.error({ err: error, requestId: caller.requestId, operationName }, 'gateway call failed');
+      throw new GatewayUnavailableError();
+    }
+    let body: { data?: Data | null; errors?: GatewayError[] };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch (error) {
+      this.options.logger.error({ err: error, status: response.status, operationName }, 'gateway answered with non-JSON');
+      throw new GatewayUnavailableError();
+    }
+    if (response.status >= 500 && !body.data) throw new GatewayUnavailableError();
+    return { data: body.data ?? null, errors: body.errors ?? [] };
+  }
+
+  /**
+   * The data of a call whose errors the client should see as its own: pass-through codes keep
+   * their message, anything else (an outage, a bug) becomes one generic coded error.
+   */
+  async data<Data>(
+    operationName: string,
+    query: string,
+    variables: Record<string, unknown>,
+    caller: CallerIdentity,
+  ): Promise<Data> {
+    const result = await this.execute<Data>(operationName, query, variables, caller);
+    const [first] = result.errors;
+    if (first) {
+      throw toClientError(first, this.options.logger, caller.requestId);
+    }
+    if (!result.data) throw new GatewayUnavailableError();
+    return result.data;
+  }
+}
+
+export function toClientError(error: GatewayError, logger: Logger, requestId: string): GraphQLError {
+  const code = error.extensions?.code;
+  if (typeof code === 'string' && PASS_THROUGH.has(code)) {
+    return new GraphQLError(error.message, { extensions: { code } });
+  }
+  logger.warn({ requestId, gatewayError: error }, 'gateway returned an error');
+  if (code === 'SUBGRAPH_UNAVAILABLE' || code === 'GATEWAY_TIMEOUT' || code === 'CATALOG_UNAVAILABLE') {
+    return new GatewayUnavailableError();
+  }
+  return new GraphQLError('Something went wrong. Please try again.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}

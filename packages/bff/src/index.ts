@@ -1,0 +1,17 @@
+export { createCacheStore, MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store.js';
+export { GatewayClient, GatewayUnavailableError, toClientError, type CallerIdentity, type GatewayError, type GatewayResult } from './gateway-client.js';
+export { formatMoney, negotiateLocale } from './locale.js';
+export { responseCachePlugin, type CacheableContext, type ResponseCacheOptions } from './response-cache.js';
+export {
+  ACCESS_COOKIE,
+  REFRESH_COOKIE,
+  SessionRefresher,
+  clearedSessionCookies,
+  readSessionCookies,
+  sessionCookies,
+  type CookieSettings,
+  type SessionTokens,
+} from './session.js';
+export { allow, authorization, deny, forbiddenError, isAdmin, isSignedIn, unauthenticatedError, type AuthorizationContext } from './shield.js';
+export { cacheControlTypeDefs, createBffServer, type BffContext, type BffServerOptions } from './server.js';
+export { createGatewayBatch, readRoot, type GatewayBatch, type RootField } from './batch.js';

@@ -1,0 +1,47 @@
+const DEFAULT_LOCALE = 'en-US';
+const MAX_HEADER_LENGTH = 256;
+
+/**
+ * The best locale for an `Accept-Language` header: the highest-weighted tag this runtime
+ * can format, else en-US. Malformed or oversized headers fall back rather than fail.
+ */
+export function negotiateLocale(acceptLanguage: string | undefined): string {
+  if (!acceptLanguage || acceptLanguage.length > MAX_HEADER_LENGTH) return DEFAULT_LOCALE;
+  const candidates = acceptLanguage
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((param) => /^\s*q=([01](?:\.\d{1,3})?)\s*$/.exec(param)?.[1]).find(Boolean);
+      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter(({ tag, q }) => q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of candidates) {
+    try {
+      const [supported] = Intl.NumberFormat.supportedLocalesOf(tag);
+      if (supported) return supported;
+    } catch {
+      // not a valid BCP 47 tag after all
+    }
+  }
+  return DEFAULT_LOCALE;
+}
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function formatter(locale: string, currency: string): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+/** Minor units (cents) as the locale writes the amount: 129900 USD → "$1,299.00" / "1.299,00 $". */
+export function formatMoney(amount: number, currency: string, locale: string): string {
+  const format = formatter(locale, currency);
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(amount / 10 ** digits);
+}
