@@ -21,6 +21,10 @@ const subgraphs: Service[] = [
   { name: 'orders', workspace: 'subgraphs/orders', portVariable: 'ORDERS_PORT', defaultPort: 4003 },
 ];
 const gateway: Service = { name: 'gateway', workspace: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 4000 };
+const bffs: Service[] = [
+  { name: 'bff-web', workspace: 'bffs/web', portVariable: 'BFF_WEB_PORT', defaultPort: 4100 },
+  { name: 'bff-mobile', workspace: 'bffs/mobile', portVariable: 'BFF_MOBILE_PORT', defaultPort: 4200 },
+];
 
 function portOf(service: Service): number {
   const value = Number(process.env[service.portVariable] ?? service.defaultPort);
@@ -123,16 +127,22 @@ try {
     ORDERS_URL: `${urlOf(subgraphs[2]!)}/graphql`,
   });
   await waitUntilReady(gateway);
+  for (const service of bffs) run(service, { GATEWAY_URL: `${urlOf(gateway)}/graphql` });
+  await Promise.all(bffs.map((service) => waitUntilReady(service)));
 } catch (error) {
   console.error((error as Error).message);
   await stop(1);
 }
 
 console.log(`
-Storefront graph is up:
-  gateway (supergraph)  ${urlOf(gateway)}/graphql   open it in a browser for Apollo Sandbox
+Storefront graph is up (open any /graphql URL in a browser for Apollo Sandbox):
+  web BFF               ${urlOf(bffs[0]!)}/graphql
+  mobile BFF            ${urlOf(bffs[1]!)}/graphql
+  gateway (supergraph)  ${urlOf(gateway)}/graphql
   users subgraph        ${urlOf(subgraphs[0]!)}/graphql
   catalog subgraph      ${urlOf(subgraphs[1]!)}/graphql
   orders subgraph       ${urlOf(subgraphs[2]!)}/graphql
-Health: /health/live, /health/ready; metrics: /metrics on each. Ctrl-C stops everything.
+Health: /health/live, /health/ready; metrics: /metrics on each. Caches and events: ${
+  process.env.REDIS_URL ? 'Redis' : 'in process (set REDIS_URL to use Redis)'
+}. Ctrl-C stops everything.
 `);

@@ -18,12 +18,20 @@ describe('npm start on the embedded Postgres', () => {
 
   it('brings the stack up migrated and seeded, prints the URLs, and keeps data across restarts', async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'storefront-start-'));
-    const ports = { GATEWAY_PORT: await freePort(), USERS_PORT: await freePort(), CATALOG_PORT: await freePort(), ORDERS_PORT: await freePort() };
+    const ports = {
+      GATEWAY_PORT: await freePort(),
+      USERS_PORT: await freePort(),
+      CATALOG_PORT: await freePort(),
+      ORDERS_PORT: await freePort(),
+      BFF_WEB_PORT: await freePort(),
+      BFF_MOBILE_PORT: await freePort(),
+    };
     const env = {
       ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
       EMBEDDED_PG_DIR: dataDir,
       EMBEDDED_PG_PORT: String(await freePort()),
       DATABASE_URL: '',
+      REDIS_URL: '',
       NODE_ENV: 'development',
       LOG_LEVEL: 'info',
     };
@@ -32,7 +40,7 @@ describe('npm start on the embedded Postgres', () => {
     const first = runCommand('npm', ['start'], env);
     try {
       await first.waitFor('Storefront graph is up');
-      expect(first.output()).toContain(gateway);
+      for (const port of Object.values(ports)) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
       const token = await logIn(gateway, ada.email, ada.password);
       const joined = await graphql(gateway, JOIN, {}, { token });
       expect(joined.body.errors).toBeUndefined();
@@ -45,7 +53,8 @@ describe('npm start on the embedded Postgres', () => {
       expect(signUp.body.data!.signUp.userErrors).toEqual([]);
     } finally {
       expect(String(await first.terminate())).toMatch(/^(0|SIGTERM)$/);
-      expect(first.output().match(/"msg":"stopped"/g)).toHaveLength(4);
+      // Three subgraphs, the gateway and two BFFs each stopped cleanly.
+      expect(first.output().match(/"msg":"stopped"/g)).toHaveLength(6);
     }
 
     const second = runCommand('npm', ['start'], env);

@@ -1,0 +1,27 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SHARED_CLIENTS_DIR, VENDORED_CLIENTS_DIR, loadClientOperations } from './support/contracts.js';
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+describe('client contracts', () => {
+  it.runIf(existsSync(SHARED_CLIENTS_DIR))('contracts/ is an exact copy of ../shared/clients (copy it again when the apps change)', () => {
+    expect(files(VENDORED_CLIENTS_DIR)).toEqual(files(SHARED_CLIENTS_DIR));
+    for (const file of files(SHARED_CLIENTS_DIR)) {
+      expect(readFileSync(path.join(VENDORED_CLIENTS_DIR, file), 'utf8'), file).toBe(readFileSync(path.join(SHARED_CLIENTS_DIR, file), 'utf8'));
+    }
+  });
+
+  it('every operation names its fragments, and every fragment it spreads exists', () => {
+    for (const client of ['web', 'mobile'] as const) {
+      const operations = loadClientOperations(client, VENDORED_CLIENTS_DIR);
+      expect(operations.size).toBeGreaterThan(0);
+    }
+  });
+});
