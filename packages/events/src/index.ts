@@ -1,0 +1,15 @@
+export { deadLetterStream, type DeadLetter, type EventBus, type Handler, type SubscribeOptions, type Subscription } from './bus.js';
+export { streamNames, envelope, envelopeSchema, parseEnvelope, type Envelope } from './envelope.js';
+export { InProcessBus } from './memory-bus.js';
+export { OUTBOX_TABLE, outboxBacklog, startOutboxRelay, type Relay, type RelayOptions } from './outbox.js';
+export { RedisStreamsBus } from './redis-bus.js';
+
+import { InProcessBus } from './memory-bus.js';
+import { RedisStreamsBus } from './redis-bus.js';
+import type { EventBus } from './bus.js';
+
+/** Redis Streams when a URL is set, else in process. */
+export function createEventBus(redisUrl: string | undefined): EventBus {
+  return redisUrl ? new RedisStreamsBus(redisUrl) : new InProcessBus();
+}
+export { EVENT_VERSION, eventPayloads, isEventType, payloadOf, type EventPayload, type EventType } from './contracts.js';

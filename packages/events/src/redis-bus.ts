@@ -1,0 +1,160 @@
+import { Redis } from 'ioredis';
+import type { DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
+import { deadLetterStream } from './bus.js';
+import { parseEnvelope, type Envelope } from './envelope.js';
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+function field(fields: readonly string[] | null, name: string): string | undefined {
+  if (!fields) return undefined;
+  for (let index = 0; index < fields.length; index += 2) if (fields[index] === name) return fields[index + 1];
+  return undefined;
+}
+
+/** Longest a stream grows (approximately) before old, long-acknowledged entries are trimmed. */
+const MAX_STREAM_LENGTH = 1_000_000;
+const BLOCK_MS = 500;
+
+/**
+ * Redis Streams with consumer groups: instances of one group share a stream's events, each
+ * group sees all of them. Events are acknowledged after their handler succeeds; a failed or
+ * abandoned one (its consumer crashed) is claimed again after `retryAfterMs` by any consumer
+ * of the group, and after `maxAttempts` deliveries it moves to `<stream>.dead` with the error,
+ * while the events behind it keep flowing.
+ */
+export class RedisStreamsBus implements EventBus {
+  private readonly redis: Redis;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(private readonly url: string) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 3 });
+    this.redis.on('error', () => undefined);
+  }
+
+  async publish(stream: string, event: Envelope): Promise<void> {
+    await this.redis.xadd(stream, 'MAXLEN', '~', MAX_STREAM_LENGTH, '*', 'type', event.type, 'event', JSON.stringify(event));
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    const { stream, group, consumer, handler } = options;
+    const maxAttempts = options.maxAttempts ?? 5;
+    const retryAfterMs = options.retryAfterMs ?? 5_000;
+    const batchSize = options.batchSize ?? 50;
+    // XREADGROUP BLOCK holds its connection: each subscription gets its own.
+    const reader = new Redis(this.url, { maxRetriesPerRequest: null });
+    reader.on('error', () => undefined);
+    let running = true;
+
+    const deliveries = async (id: string): Promise<number> => {
+      const pending = (await this.redis.xpending(stream, group, id, id, 1)) as Array<[string, string, number, number]>;
+      return pending[0]?.[3] ?? 1;
+    };
+
+    const handle = async (entries: StreamEntry[], redelivered: boolean) => {
+      for (const [id, fields] of entries) {
+        const raw = field(fields, 'event');
+        if (raw === undefined) {
+          await this.redis.xack(stream, group, id); // trimmed away meanwhile
+          continue;
+        }
+        try {
+          await handler(parseEnvelope(raw));
+          await this.redis.xack(stream, group, id);
+        } catch (error) {
+          const attempts = redelivered ? await deliveries(id) : 1;
+          if (attempts >= maxAttempts) {
+            await this.redis
+              .multi()
+              .xadd(
+                deadLetterStream(stream),
+                '*',
+                'event', raw,
+                'error', error instanceof Error ? error.message : String(error),
+                'group', group,
+                'attempts', String(attempts),
+                'failedAt', new Date().toISOString(),
+              )
+              .xack(stream, group, id)
+              .exec();
+          }
+        }
+      }
+    };
+
+    const loop = (async () => {
+      await this.redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((error: Error) => {
+        if (!error.message.includes('BUSYGROUP')) throw error;
+      });
+      let claimCursor = '0-0';
+      while (running) {
+        try {
+          const [next, claimed] = (await this.redis.xautoclaim(stream, group, consumer, retryAfterMs, claimCursor, 'COUNT', batchSize)) as [
+            string,
+            StreamEntry[],
+          ];
+          claimCursor = next;
+          if (claimed.length > 0) await handle(claimed, true);
+          const read = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', BLOCK_MS, 'STREAMS', stream, '>')) as
+            | Array<[string, StreamEntry[]]>
+            | null;
+          if (read?.[0]) await handle(read[0][1], false);
+        } catch {
+          // Redis away or restarting: back off briefly, then carry on where the group left off.
+          if (running) await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    })();
+
+    const subscription: Subscription = {
+      stop: async () => {
+        running = false;
+        await loop;
+        reader.disconnect();
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async lag(stream: string, group: string): Promise<number> {
+    try {
+      const groups = (await this.redis.xinfo('GROUPS', stream)) as Array<Array<string | number | null>>;
+      for (const info of groups) {
+        const values = new Map<string, string | number | null>();
+        for (let index = 0; index < info.length; index += 2) values.set(String(info[index]), info[index + 1] ?? null);
+        if (values.get('name') === group) return Number(values.get('lag') ?? 0) + Number(values.get('pending') ?? 0);
+      }
+    } catch {
+      // no stream yet
+    }
+    return 0;
+  }
+
+  async deadLetters(stream: string): Promise<DeadLetter[]> {
+    const entries = (await this.redis.xrange(deadLetterStream(stream), '-', '+')) as StreamEntry[];
+    return entries.map(([id, fields]) => ({
+      id,
+      stream,
+      group: field(fields, 'group') ?? '',
+      event: field(fields, 'event') ?? '',
+      error: field(fields, 'error') ?? '',
+      attempts: Number(field(fields, 'attempts') ?? 0),
+      failedAt: field(fields, 'failedAt') ?? '',
+    }));
+  }
+
+  async replayDeadLetter(stream: string, id: string): Promise<boolean> {
+    const [entry] = (await this.redis.xrange(deadLetterStream(stream), id, id)) as StreamEntry[];
+    const raw = field(entry?.[1] ?? null, 'event');
+    if (!entry || raw === undefined) return false;
+    const event = parseEnvelope(raw);
+    await this.redis.multi().xadd(stream, '*', 'type', event.type, 'event', raw).xdel(deadLetterStream(stream), id).exec();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
