@@ -7,6 +7,7 @@ import path from 'node:path';
 import { composeSupergraph, DEFAULT_SUPERGRAPH_PATH, repositoryRoot } from '../gateway/src/compose.js';
 import { writeFile } from 'node:fs/promises';
 import type { EmbeddedPostgres } from '@storefront/db/embedded';
+import { InProcessBus, serveBusToChild } from '@storefront/events';
 
 interface Service {
   name: string;
@@ -37,15 +38,18 @@ function portOf(service: Service): number {
 
 const urlOf = (service: Service) => `http://localhost:${portOf(service)}`;
 const children: ChildProcess[] = [];
+// Without Redis the services share this process's event bus over their IPC channels.
+const sharedBus = process.env.REDIS_URL ? undefined : new InProcessBus();
 const embedded: EmbeddedPostgres[] = [];
 let stopping = false;
 
 function run(service: Service, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(service.workspace, 'src', 'main.ts')], {
     cwd: repositoryRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env, ...(sharedBus ? { STOREFRONT_EVENT_BUS: 'parent' } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  if (sharedBus) serveBusToChild(sharedBus, child);
   const label = `[${service.name}]`.padEnd(10);
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));

@@ -10,8 +10,11 @@ import type { RunningServer } from '@storefront/server';
 import { RedisCacheStore } from '@storefront/bff';
 import { createWebServer } from '@storefront/bff-web/server';
 import { loadWebConfig } from '@storefront/bff-web/config';
+import { createMobileServer } from '@storefront/bff-mobile/server';
+import { loadMobileConfig } from '@storefront/bff-mobile/config';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
 import { randomBytes } from 'node:crypto';
+import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/events';
 import { Redis } from 'ioredis';
 import { createUsersServer } from '@storefront/users/server';
 import { loadUsersConfig } from '@storefront/users/config';
@@ -39,6 +42,14 @@ export interface Stack {
   webUrl: string;
   /** Web BFF metrics: gateway calls and cache lookups. */
   webMetrics(): Promise<string>;
+  /** The mobile BFF, when started with `{ mobile: true }`. */
+  mobileUrl: string;
+  /** Mobile BFF metrics: gateway calls and cache lookups. */
+  mobileMetrics(): Promise<string>;
+  /** The Redis key prefix of this stack's BFFs (both share it, as deployed BFFs share Redis). */
+  redisPrefix: string;
+  /** Dead-lettered events of both streams (with `{ events: true }`). */
+  deadLetters(): Promise<DeadLetter[]>;
   subgraphs: Record<SubgraphName, StackSubgraph>;
   /** Stops a subgraph, as a crash or a deploy would. */
   stopSubgraph(name: SubgraphName): Promise<void>;
@@ -46,8 +57,15 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /**
+   * Run the order-event flow on the real Redis (streams under this stack's own prefix):
+   * outbox relays, the catalog and orders consumers, and the BFFs' cache invalidation.
+   */
+  events?: boolean;
   /** Also start the web BFF in front of the gateway, caching in the real Redis. */
   web?: boolean;
+  /** Also start the mobile BFF in front of the gateway, caching in the real Redis (same prefix as web). */
+  mobile?: boolean;
   /** Supergraph file the gateway serves (default: the committed one). */
   supergraphPath?: string;
   /** Gateway timeout per subgraph call. */
@@ -86,15 +104,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     createTestDatabase('orders'),
   ]);
 
+  // Streams and cache keys of their own per stack, so test files sharing Redis never meet.
+  const redisPrefix = `sf:test:${randomBytes(4).toString('hex')}:`;
+  const bus = options.events ? new RedisStreamsBus(testRedisUrl) : undefined;
+  // Short retry delays: a test waits for redelivery instead of a production-sized pause.
+  const events = bus ? { bus, streamPrefix: redisPrefix, relayIntervalMs: 50, retryAfterMs: 500 } : undefined;
+
   const users = createUsersServer({ config: loadUsersConfig({ ...baseEnv, SCRYPT_COST: '1024' }), databaseUrl: usersDb.url });
   await seedUsersIfEmpty(users.prisma, 1024);
-  const catalog = createCatalogServer({ config: loadCatalogConfig(baseEnv), databaseUrl: catalogDb.url });
+  const catalog = createCatalogServer({ config: loadCatalogConfig(baseEnv), databaseUrl: catalogDb.url, ...(events ? { events } : {}) });
   await seedCatalogIfEmpty(catalog.prisma);
   const [usersRunning, catalogRunning] = await Promise.all([users.listen(0, '127.0.0.1'), catalog.listen(0, '127.0.0.1')]);
 
   const orders = createOrdersServer({
     config: loadOrdersConfig({ ...baseEnv, CATALOG_URL: catalogRunning.url }),
     databaseUrl: ordersDb.url,
+    ...(events ? { events } : {}),
   });
   await seedOrdersIfEmpty(orders.prisma);
   const ordersRunning = await orders.listen(0, '127.0.0.1');
@@ -117,15 +142,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const gatewayRunning = await gateway.listen(0, '127.0.0.1');
 
-  // A key prefix of its own per stack, so test files sharing Redis never see each other's entries.
-  const redisPrefix = `sf:test:${randomBytes(4).toString('hex')}:`;
   const web = options.web
     ? createWebServer({
         config: loadWebConfig({ ...baseEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl }),
         store: new RedisCacheStore(testRedisUrl, redisPrefix),
+        ...(events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {}),
       })
     : undefined;
   const webRunning = web ? await web.listen(0, '127.0.0.1') : undefined;
+  const mobile = options.mobile
+    ? createMobileServer({
+        config: loadMobileConfig({ ...baseEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl }),
+        store: new RedisCacheStore(testRedisUrl, redisPrefix),
+        ...(events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {}),
+      })
+    : undefined;
+  const mobileRunning = mobile ? await mobile.listen(0, '127.0.0.1') : undefined;
 
   const stopped = new Set<SubgraphName>();
   const subgraph = (
@@ -153,13 +185,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gatewayUrl: gatewayRunning.url,
     webUrl: webRunning?.url ?? '',
     webMetrics: async () => (web ? web.metrics.registry.metrics() : ''),
+    mobileUrl: mobileRunning?.url ?? '',
+    mobileMetrics: async () => (mobile ? mobile.metrics.registry.metrics() : ''),
+    redisPrefix,
+    deadLetters: async () => {
+      if (!bus) return [];
+      const streams = streamNames(redisPrefix);
+      return [...(await bus.deadLetters(streams.orders)), ...(await bus.deadLetters(streams.catalog))];
+    },
     subgraphs,
     stopSubgraph: (name) => subgraphs[name].stop(),
     async stop() {
       await web?.stop();
-      if (web) await deleteKeys(redisPrefix);
+      await mobile?.stop();
       await gateway.stop();
       await Promise.all(Object.values(subgraphs).map((entry) => entry.stop()));
+      await bus?.close();
+      if (web || mobile || bus) await deleteKeys(redisPrefix);
       await Promise.all([usersDb.drop(), catalogDb.drop(), ordersDb.drop()]);
     },
   };

@@ -15,6 +15,8 @@ const shape = {
   /** Comma-separated browser origins of the web app, allowed by CORS with cookies. */
   WEB_ORIGINS: origins.default(['http://localhost:3000']),
   JWT_SECRET: secret(),
+  /** Keeps stacks that share one Redis apart (tests, side-by-side stacks). */
+  EVENT_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/).optional(),
 };
 
 export type WebConfig = ReturnType<typeof loadWebConfig>;

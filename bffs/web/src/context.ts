@@ -1,5 +1,5 @@
 import type { Logger } from '@storefront/server';
-import type { BffContext, CacheStore, GatewayBatch, GatewayClient } from '@storefront/bff';
+import type { BffContext, CacheStore, GatewayBatch, GatewayClient, SessionRefresher } from '@storefront/bff';
 import type { Viewer } from '@storefront/auth';
 import type { WebSession } from './session.js';
 
@@ -14,6 +14,8 @@ export interface WebContext extends BffContext {
   /** Gateway reads of this request, batched into one operation per tick. */
   batch: GatewayBatch;
   session: WebSession;
+  /** Shares refreshes between concurrent requests; told to forget them on sign-out. */
+  refresher: SessionRefresher;
   /** Drops cached responses built from changed entities. */
   store: CacheStore;
   logger?: Logger;

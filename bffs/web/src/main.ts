@@ -1,12 +1,17 @@
 import { runService } from '@storefront/config';
+import { createEventBus } from '@storefront/events';
 import { stopOnSignals } from '@storefront/server';
 import { loadWebConfig } from './config.js';
 import { createWebServer } from './server.js';
 
 await runService(async () => {
   const config = loadWebConfig();
-  const server = createWebServer({ config });
+  const bus = createEventBus(config.REDIS_URL);
+  const server = createWebServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
   const running = await server.listen(config.BFF_WEB_PORT);
   server.logger.info({ url: running.url, cache: config.REDIS_URL ? 'redis' : 'in-process' }, 'bff-web ready');
-  stopOnSignals(server.logger, () => server.stop());
+  stopOnSignals(server.logger, async () => {
+    await server.stop();
+    await bus.close();
+  });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SessionRefresher, createBffServer, createCacheStore, createGatewayBatch, negotiateLocale, type CacheStore } from '@storefront/bff';
+import { SessionRefresher, createBffServer, createCacheStore, createGatewayBatch, negotiateLocale, type BffEvents, type CacheStore } from '@storefront/bff';
 import { createLogger, createMetrics, type Logger } from '@storefront/server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
@@ -14,10 +14,13 @@ export function createWebServer({
   config,
   logger = createLogger('bff-web', config.LOG_LEVEL),
   store = createCacheStore(config.REDIS_URL),
+  events,
 }: {
   config: WebConfig;
   logger?: Logger;
   store?: CacheStore;
+  /** Product and order events that invalidate cached responses. */
+  events?: BffEvents;
 }) {
   const production = config.NODE_ENV === 'production';
   const cookies = { secure: config.NODE_ENV !== 'development' };
@@ -35,6 +38,7 @@ export function createWebServer({
     gatewayUrl: config.GATEWAY_URL,
     gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
     store,
+    ...(events ? { events } : {}),
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
     context: async (request, gateway) => {
       const session = await resolveWebSession(request, { jwtSecret: config.JWT_SECRET, cookies, refresher });
@@ -44,6 +48,7 @@ export function createWebServer({
         viewer: session.viewer,
         accessToken: session.accessToken,
         session,
+        refresher,
         locale,
         cacheVariant: locale,
         cacheTags: new Set(),

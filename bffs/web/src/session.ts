@@ -75,7 +75,7 @@ export async function resolveWebSession(
       if (!(error instanceof TokenError)) throw error;
       if (error.reason !== 'expired') {
         session.end();
-        throw unauthenticatedError('Your session is not valid. Please sign in again.');
+        throw unauthenticatedError('Your session is not valid. Please sign in again.', 401);
       }
     }
   }

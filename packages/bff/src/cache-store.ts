@@ -18,6 +18,8 @@ export interface CacheStore {
   claim(key: string, ttlSeconds: number): Promise<boolean>;
   /** Plain value without tags, e.g. a just-refreshed session shared by concurrent requests. */
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Drops one key (tagged or plain); the tags it carried forget it as they expire. */
+  delete(key: string): Promise<void>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -105,6 +107,10 @@ export class RedisCacheStore implements CacheStore {
     await this.redis.set(this.prefix + key, value, 'EX', ttlSeconds);
   }
 
+  async delete(key: string): Promise<void> {
+    await this.redis.del(this.prefix + key);
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.redis.ping()) === 'PONG';
@@ -138,11 +144,7 @@ export class MemoryCacheStore implements CacheStore {
 
   async set(key: string, value: string, ttlSeconds: number, tags: readonly string[], computedAt: number): Promise<boolean> {
     if (tags.some((tag) => (this.invalidatedAt.get(tag) ?? -1) >= computedAt)) return false;
-    if (this.entries.size >= this.maxEntries) {
-      // Oldest first: Map keeps insertion order.
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    this.makeRoom();
     this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
     for (const tag of tags) {
       let keys = this.tags.get(tag);
@@ -173,7 +175,20 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   async put(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.makeRoom();
     this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  /** Keeps the store bounded (plain values too, e.g. persisted queries): the oldest entry goes first. */
+  private makeRoom(): void {
+    if (this.entries.size < this.maxEntries) return;
+    // Map keeps insertion order.
+    const oldest = this.entries.keys().next().value;
+    if (oldest !== undefined) this.entries.delete(oldest);
   }
 
   async ping(): Promise<boolean> {

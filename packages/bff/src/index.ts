@@ -1,6 +1,6 @@
 export { createCacheStore, MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store.js';
 export { GatewayClient, GatewayUnavailableError, toClientError, type CallerIdentity, type GatewayError, type GatewayResult } from './gateway-client.js';
-export { formatMoney, negotiateLocale } from './locale.js';
+export { formatMoney, negotiateLocale, preferredLanguage } from './locale.js';
 export { responseCachePlugin, type CacheableContext, type ResponseCacheOptions } from './response-cache.js';
 export {
   ACCESS_COOKIE,
@@ -13,5 +13,18 @@ export {
   type SessionTokens,
 } from './session.js';
 export { allow, authorization, deny, forbiddenError, isAdmin, isSignedIn, unauthenticatedError, type AuthorizationContext } from './shield.js';
-export { cacheControlTypeDefs, createBffServer, type BffContext, type BffServerOptions } from './server.js';
+export { cacheControlTypeDefs, createBffServer, type BffContext, type BffEvents, type BffServerOptions } from './server.js';
+export { startCacheInvalidation, staleTags } from './invalidation.js';
 export { createGatewayBatch, readRoot, type GatewayBatch, type RootField } from './batch.js';
+export {
+  NOT_IN_SAFELIST,
+  PERSISTED_QUERY_TTL_SECONDS,
+  persistedQueryCache,
+  persistedQueryId,
+  readPersistedQueryManifest,
+  safelistPlugin,
+  type ManifestOperation,
+  type PersistedQueryCache,
+  type PersistedQueryCacheOptions,
+  type PersistedQueryManifest,
+} from './persisted-queries.js';

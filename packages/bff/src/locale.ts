@@ -6,17 +6,7 @@ const MAX_HEADER_LENGTH = 256;
  * can format, else en-US. Malformed or oversized headers fall back rather than fail.
  */
 export function negotiateLocale(acceptLanguage: string | undefined): string {
-  if (!acceptLanguage || acceptLanguage.length > MAX_HEADER_LENGTH) return DEFAULT_LOCALE;
-  const candidates = acceptLanguage
-    .split(',')
-    .map((part, index) => {
-      const [tag = '', ...params] = part.trim().split(';');
-      const q = params.map((param) => /^\s*q=([01](?:\.\d{1,3})?)\s*$/.exec(param)?.[1]).find(Boolean);
-      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), index };
-    })
-    .filter(({ tag, q }) => q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag))
-    .sort((a, b) => b.q - a.q || a.index - b.index);
-  for (const { tag } of candidates) {
+  for (const tag of acceptedTags(acceptLanguage)) {
     try {
       const [supported] = Intl.NumberFormat.supportedLocalesOf(tag);
       if (supported) return supported;
@@ -25,6 +15,35 @@ export function negotiateLocale(acceptLanguage: string | undefined): string {
     }
   }
   return DEFAULT_LOCALE;
+}
+
+/** The header's language tags, best first (by weight, then order); none when malformed or oversized. */
+function acceptedTags(acceptLanguage: string | undefined): string[] {
+  if (!acceptLanguage || acceptLanguage.length > MAX_HEADER_LENGTH) return [];
+  return acceptLanguage
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((param) => /^\s*q=([01](?:\.\d{1,3})?)\s*$/.exec(param)?.[1]).find(Boolean);
+      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter(({ tag, q }) => q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag))
+    .sort((a, b) => b.q - a.q || a.index - b.index)
+    .map(({ tag }) => tag);
+}
+
+/**
+ * The best of `supported` languages (primary subtags such as `en`, `de`, `fr`) for an
+ * `Accept-Language` header, for texts a BFF translates itself: `es, de-CH;q=0.8` → `de` when
+ * Spanish is not supported. Falls back to the first supported language.
+ */
+export function preferredLanguage<Language extends string>(acceptLanguage: string | undefined, supported: readonly [Language, ...Language[]]): Language {
+  for (const tag of acceptedTags(acceptLanguage)) {
+    const primary = tag.split('-')[0]!.toLowerCase();
+    const match = supported.find((language) => language === primary);
+    if (match) return match;
+  }
+  return supported[0];
 }
 
 const formatters = new Map<string, Intl.NumberFormat>();

@@ -1,4 +1,6 @@
-import { ApolloServer } from '@apollo/server';
+import { hostname } from 'node:os';
+import type { EventBus, Subscription } from '@storefront/events';
+import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import {
   apolloDefaults,
@@ -19,6 +21,7 @@ import type { IRules } from 'graphql-shield';
 import { Counter } from 'prom-client';
 import type { CacheStore } from './cache-store.js';
 import { GatewayClient } from './gateway-client.js';
+import { startCacheInvalidation } from './invalidation.js';
 import { responseCachePlugin, type CacheableContext } from './response-cache.js';
 import { authorization, type AuthorizationContext } from './shield.js';
 
@@ -49,6 +52,22 @@ export interface BffServerOptions<Context extends BffContext> {
   /** Builds the per-request context; gets the gateway client to put in it. */
   context: (request: RequestInfo, gateway: GatewayClient) => Promise<Context>;
   readiness?: ReadinessCheck[];
+  /** More Apollo plugins (e.g. a safelist), run before the response cache. */
+  plugins?: ApolloServerPlugin<Context>[];
+  /** Automatic persisted queries: Apollo's in-memory default when omitted, none with `false`. */
+  persistedQueries?: PersistedQueryOptions | false;
+  /** Strong ETags on cacheable GET responses, and 304 for a matching If-None-Match. */
+  etag?: boolean;
+  /** Domain events that invalidate cached responses (product and order changes). */
+  events?: BffEvents;
+}
+
+export interface BffEvents {
+  bus: EventBus;
+  streamPrefix?: string | undefined;
+  /** This instance's name in its consumer group; defaults to host and pid. */
+  consumer?: string;
+  retryAfterMs?: number;
 }
 
 /**
@@ -79,10 +98,16 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
   const apollo = new ApolloServer<Context>({
     schema,
     ...defaults,
-    plugins: [...(defaults.plugins ?? []), responseCachePlugin<Context>({ store, clientType, lookups: cacheLookups })],
+    ...(options.persistedQueries !== undefined ? { persistedQueries: options.persistedQueries } : {}),
+    plugins: [
+      ...(defaults.plugins ?? []),
+      ...(options.plugins ?? []),
+      responseCachePlugin<Context>({ store, clientType, lookups: cacheLookups }),
+    ],
   });
 
   let running: RunningServer | undefined;
+  let invalidation: Subscription | undefined;
   return {
     apollo,
     gateway,
@@ -98,12 +123,25 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         cors: options.cors,
         context: (request) => options.context(request, gateway),
         readiness: [{ name: 'cache', check: () => store.ping() }, ...(options.readiness ?? [])],
+        ...(options.etag ? { etag: true } : {}),
       });
       running = await listen(httpServer, port, host);
+      if (options.events) {
+        invalidation = startCacheInvalidation({
+          bus: options.events.bus,
+          store,
+          clientType,
+          consumer: options.events.consumer ?? `${hostname()}-${process.pid}`,
+          streamPrefix: options.events.streamPrefix,
+          logger,
+          ...(options.events.retryAfterMs ? { retryAfterMs: options.events.retryAfterMs } : {}),
+        });
+      }
       return running;
     },
     async stop(): Promise<void> {
       if (running) await running.close();
+      await invalidation?.stop();
       await apollo.stop();
       await store.close();
     },

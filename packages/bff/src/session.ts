@@ -44,6 +44,10 @@ export function clearedSessionCookies(settings: CookieSettings): string[] {
 
 const SHARED_RESULT_SECONDS = 30;
 
+function tokenId(refreshToken: string): string {
+  return createHash('sha256').update(refreshToken).digest('base64url');
+}
+
 /**
  * Exchanges refresh tokens so that concurrent requests carrying the same one (a page's
  * parallel fetches, several BFF instances) refresh it once and share the new session:
@@ -60,13 +64,29 @@ export class SessionRefresher {
 
   /** `requestId` is the request that needs the refresh, for the logs of every tier. */
   refresh(refreshToken: string, requestId: string): Promise<SessionTokens | null> {
-    const id = createHash('sha256').update(refreshToken).digest('base64url');
+    const id = tokenId(refreshToken);
     let pending = this.inFlight.get(id);
     if (!pending) {
       pending = this.refreshShared(id, refreshToken, requestId).finally(() => this.inFlight.delete(id));
       this.inFlight.set(id, pending);
     }
     return pending;
+  }
+
+  /**
+   * Forgets the shared refresh results that lead to `refreshToken` (on sign-out): otherwise
+   * replaying an older refresh cookie of the same session within the sharing window would
+   * be answered from the store with this session's tokens.
+   */
+  async forget(refreshToken: string): Promise<void> {
+    let id = tokenId(refreshToken);
+    for (let step = 0; step < 20; step += 1) {
+      await this.store.delete(`refresh:${id}`);
+      const parent = await this.store.get(`refresh-parent:${id}`);
+      await this.store.delete(`refresh-parent:${id}`);
+      if (!parent) return;
+      id = parent;
+    }
   }
 
   private async refreshShared(id: string, refreshToken: string, requestId: string): Promise<SessionTokens | null> {
@@ -76,6 +96,8 @@ export class SessionRefresher {
     if (await this.store.claim(`refresh-lock:${id}`, 10)) {
       const tokens = await this.exchange(refreshToken, requestId);
       await this.store.put(resultKey, JSON.stringify(tokens), SHARED_RESULT_SECONDS);
+      // Remember which token this one replaced, so signing out can forget the whole chain.
+      if (tokens) await this.store.put(`refresh-parent:${tokenId(tokens.refreshToken)}`, id, SHARED_RESULT_SECONDS);
       return tokens;
     }
     // Another instance is exchanging this token: wait briefly for its result.

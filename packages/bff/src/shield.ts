@@ -9,8 +9,14 @@ export interface AuthorizationContext {
   viewer?: { id: string; role: 'CUSTOMER' | 'ADMIN' } | undefined;
 }
 
-export function unauthenticatedError(message = 'You must be signed in.'): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
+/**
+ * `httpStatus` 401 is for refusing a whole request (a broken or expired token), so clients
+ * know to sign in again; a field-level denial stays HTTP 200 with partial data.
+ */
+export function unauthenticatedError(message = 'You must be signed in.', httpStatus?: 401): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', ...(httpStatus ? { http: { status: httpStatus } } : {}) },
+  });
 }
 
 export function forbiddenError(message = 'You are not allowed to do this.'): GraphQLError {

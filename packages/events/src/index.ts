@@ -4,12 +4,19 @@ export { InProcessBus } from './memory-bus.js';
 export { OUTBOX_TABLE, outboxBacklog, startOutboxRelay, type Relay, type RelayOptions } from './outbox.js';
 export { RedisStreamsBus } from './redis-bus.js';
 
+export { ParentProcessBus, serveBusToChild } from './ipc-bus.js';
+
+import { ParentProcessBus } from './ipc-bus.js';
 import { InProcessBus } from './memory-bus.js';
 import { RedisStreamsBus } from './redis-bus.js';
 import type { EventBus } from './bus.js';
 
-/** Redis Streams when a URL is set, else in process. */
+/**
+ * Redis Streams when a URL is set; otherwise the in-process bus of the `npm start` process
+ * that started this service (over IPC), or, for a service started alone, one of its own.
+ */
 export function createEventBus(redisUrl: string | undefined): EventBus {
-  return redisUrl ? new RedisStreamsBus(redisUrl) : new InProcessBus();
+  if (redisUrl) return new RedisStreamsBus(redisUrl);
+  return ParentProcessBus.available() ? new ParentProcessBus() : new InProcessBus();
 }
 export { EVENT_VERSION, eventPayloads, isEventType, payloadOf, type EventPayload, type EventType } from './contracts.js';

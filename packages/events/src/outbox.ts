@@ -43,7 +43,6 @@ export function startOutboxRelay(options: RelayOptions): Relay {
   const batchSize = options.batchSize ?? 100;
   let running = true;
   let timer: NodeJS.Timeout | undefined;
-  let current: Promise<number> = Promise.resolve(0);
 
   const publishBatch = async (): Promise<number> => {
     const client = await pool.connect();
@@ -78,26 +77,31 @@ export function startOutboxRelay(options: RelayOptions): Relay {
     return total;
   };
 
+  // Every drain runs after the previous one, so flush() also waits for a round in progress.
+  let chain: Promise<number> = Promise.resolve(0);
+  const enqueue = () => {
+    chain = chain.then(drain, drain);
+    return chain;
+  };
+
   const tick = () => {
-    current = drain().catch((error: unknown) => {
-      options.onError?.(error);
-      return 0;
-    });
-    void current.finally(() => {
-      if (running) timer = setTimeout(tick, intervalMs);
-    });
+    void enqueue()
+      .catch((error: unknown) => {
+        options.onError?.(error);
+        return 0;
+      })
+      .finally(() => {
+        if (running) timer = setTimeout(tick, intervalMs);
+      });
   };
   tick();
 
   return {
-    flush: async () => {
-      await current;
-      return drain();
-    },
+    flush: () => enqueue(),
     stop: async () => {
       running = false;
       clearTimeout(timer);
-      await current;
+      await chain.catch(() => 0);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
@@ -37,6 +37,11 @@ export interface GraphQLHttpServerOptions<Context extends BaseContext> {
   maxBodyBytes?: number;
   /** Browser origins allowed to call this server; without it no CORS headers are sent. */
   cors?: CorsOptions;
+  /**
+   * Strong ETags (a hash of the body) on GET responses that Cache-Control lets a client keep,
+   * and 304 Not Modified without a body when the request's If-None-Match names the current one.
+   */
+  etag?: boolean;
 }
 
 export interface RunningServer {
@@ -64,6 +69,19 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** True when a Cache-Control value lets the client keep the response for a while. */
+function keepable(cacheControl: string | undefined): boolean {
+  if (!cacheControl || /\b(no-store|no-cache)\b/i.test(cacheControl)) return false;
+  return Number(/\bmax-age=(\d+)/i.exec(cacheControl)?.[1] ?? 0) > 0;
+}
+
+/** If-None-Match against a strong ETag, with the weak comparison RFC 9110 prescribes for it. */
+function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -141,6 +159,16 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     if (cookies.length > 0) response.setHeader('set-cookie', cookies);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
+      if (options.etag && request.method === 'GET' && response.statusCode === 200 && keepable(result.headers.get('cache-control'))) {
+        const etag = `"${createHash('sha256').update(result.body.string).digest('base64url')}"`;
+        response.setHeader('etag', etag);
+        if (etagMatches(firstHeader(request.headers, 'if-none-match'), etag)) {
+          response.statusCode = 304;
+          response.removeHeader('content-type');
+          response.end();
+          return;
+        }
+      }
       response.end(result.body.string);
       return;
     }

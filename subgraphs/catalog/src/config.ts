@@ -1,4 +1,4 @@
-import { assertProductionSecrets, databaseShape, loadConfig, port, postgresUrl, secret, serviceShape } from '@storefront/config';
+import { assertProductionSecrets, databaseShape, loadConfig, port, postgresUrl, secret, serviceShape, z } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -6,6 +6,10 @@ const shape = {
   CATALOG_PORT: port(4002),
   CATALOG_DATABASE_URL: postgresUrl.optional(),
   JWT_SECRET: secret(),
+  /** Redis for the event streams; unset → the in-process bus. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Prefix of the event stream names, keeping stacks that share one Redis apart. */
+  EVENT_STREAM_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').optional(),
 };
 
 export type CatalogConfig = ReturnType<typeof loadCatalogConfig>;

@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { isDatabaseReady } from '@storefront/db';
+import { streamNames, type Relay } from '@storefront/events';
 import { authenticate, createLogger, createMetrics, createSubgraphServer, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import type { CatalogConfig } from './config.js';
 import type { Context } from './context.js';
 import { createPrisma } from './db.js';
+import { registerEventMetrics, startCatalogEvents, type CatalogEvents, type CatalogEventsOptions } from './events.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { CatalogService } from './service.js';
+
+export type { CatalogEventsOptions } from './events.js';
 
 const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
@@ -16,17 +20,26 @@ export interface CatalogServerOptions {
   databaseUrl: string;
   poolMax?: number;
   logger?: Logger;
+  /**
+   * The event bus: `listen()` then starts the outbox relay and the orders-stream consumer,
+   * `stop()` stops them. Without it, changes still write their events to the outbox, but
+   * nothing publishes them or consumes order events.
+   */
+  events?: CatalogEventsOptions;
 }
 
 /** The catalog subgraph, ready to listen; tests build it without opening a fixed port. */
-export function createCatalogServer({ config, databaseUrl, poolMax, logger = createLogger('catalog', config.LOG_LEVEL) }: CatalogServerOptions) {
+export function createCatalogServer({ config, databaseUrl, poolMax, logger = createLogger('catalog', config.LOG_LEVEL), events }: CatalogServerOptions) {
   const metrics = createMetrics('catalog');
   const { prisma, pool } = createPrisma(databaseUrl, {
     max: poolMax ?? config.DATABASE_POOL_MAX,
     onStatement: () => metrics.sqlStatements.inc(),
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
-  const catalog = new CatalogService(prisma);
+  const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
+  const catalog = new CatalogService(prisma, { stream: streams.catalog });
+  const eventMetrics = events ? registerEventMetrics(metrics, { bus: events.bus, pool, streams, logger }) : undefined;
+  let running: CatalogEvents | undefined;
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
@@ -40,9 +53,29 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
     }),
     readiness: [{ name: 'database', check: () => isDatabaseReady(pool) }],
     onStop: async () => {
+      // Consumer and relay first: they use the pool closed below.
+      await running?.stop();
+      running = undefined;
       await prisma.$disconnect();
       await pool.end();
     },
   });
-  return { ...server, prisma, metrics, logger };
+  return {
+    ...server,
+    async listen(port: number, host?: string) {
+      const listening = await server.listen(port, host);
+      if (events && eventMetrics && !running) {
+        running = startCatalogEvents({ events, streams, prisma, pool, metrics: eventMetrics, logger });
+      }
+      return listening;
+    },
+    /** The outbox relay while listening with events (tests `flush()` it). */
+    get relay(): Relay | undefined {
+      return running?.relay;
+    },
+    streams,
+    prisma,
+    metrics,
+    logger,
+  };
 }

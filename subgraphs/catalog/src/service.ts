@@ -11,8 +11,10 @@ import {
   unauthenticated,
   type Connection,
 } from '@storefront/server';
+import { streamNames } from '@storefront/events';
 import type { Category, Prisma, PrismaClient, Product } from './generated/prisma/client.js';
 import type { Loaders } from './loaders.js';
+import { productChanged, writeOutbox, type ProductChange } from './outbox.js';
 
 export interface UserErrorData {
   field: string | null;
@@ -121,7 +123,15 @@ function errorCode(error: unknown): string | undefined {
  * unknown products are raised as DomainErrors.
  */
 export class CatalogService {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Where this catalog's events go (the outbox rows carry it to the relay). */
+  private readonly stream: string;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: { stream?: string } = {},
+  ) {
+    this.stream = options.stream ?? streamNames().catalog;
+  }
 
   /** A product by id or by slug (exactly one); null when there is none. */
   async product(args: { id?: string | null; slug?: string | null }, loaders: Loaders): Promise<Product | null> {
@@ -214,7 +224,8 @@ export class CatalogService {
     return loaders.related.load({ productId: product.id, categoryId: product.categoryId, first: size });
   }
 
-  async createProduct(viewer: Viewer | undefined, input: CreateProductData, loaders: Loaders): Promise<ProductResult> {
+  /** Creates a product and its `ProductChanged` event in one transaction. */
+  async createProduct(viewer: Viewer | undefined, input: CreateProductData, loaders: Loaders, requestId?: string): Promise<ProductResult> {
     assertAdmin(viewer);
     const errors = validateFields({ ...input, currency: input.currency ?? 'USD' });
     if (!isUuid(input.categoryId) || (await loaders.categoryById.load(input.categoryId)) === null) {
@@ -222,18 +233,22 @@ export class CatalogService {
     }
     if (errors.length > 0) return failure(errors);
     try {
-      const product = await this.prisma.product.create({
-        data: {
-          sku: input.sku.trim(),
-          slug: input.slug,
-          name: input.name.trim(),
-          description: input.description,
-          priceAmount: input.priceAmount,
-          currency: input.currency ?? 'USD',
-          stockQuantity: input.stockQuantity,
-          categoryId: input.categoryId,
-          images: { create: (input.images ?? []).map((image, position) => ({ ...image, position })) },
-        },
+      const product = await this.prisma.$transaction(async (tx) => {
+        const created = await tx.product.create({
+          data: {
+            sku: input.sku.trim(),
+            slug: input.slug,
+            name: input.name.trim(),
+            description: input.description,
+            priceAmount: input.priceAmount,
+            currency: input.currency ?? 'USD',
+            stockQuantity: input.stockQuantity,
+            categoryId: input.categoryId,
+            images: { create: (input.images ?? []).map((image, position) => ({ ...image, position })) },
+          },
+        });
+        await writeOutbox(tx, this.stream, [productChanged(created, ['stock', 'price', 'content'], requestId)]);
+        return created;
       });
       loaders.productById.prime(product.id, product);
       return { product, userErrors: [] };
@@ -242,8 +257,17 @@ export class CatalogService {
     }
   }
 
-  /** Changes the given fields; new images replace the old ones in the same transaction. */
-  async updateProduct(viewer: Viewer | undefined, id: string, input: ProductFieldsInput, loaders: Loaders): Promise<ProductResult> {
+  /**
+   * Changes the given fields; new images replace the old ones, and a `ProductChanged` event
+   * naming what really changed is written, all in one transaction.
+   */
+  async updateProduct(
+    viewer: Viewer | undefined,
+    id: string,
+    input: ProductFieldsInput,
+    loaders: Loaders,
+    requestId?: string,
+  ): Promise<ProductResult> {
     assertAdmin(viewer);
     if (!isUuid(id) || (await loaders.productById.load(id)) === null) throw notFound('Product');
     const changes = Object.entries(input).filter(([, value]) => given(value));
@@ -256,22 +280,32 @@ export class CatalogService {
     }
     if (errors.length > 0) return failure(errors);
     try {
-      // One Prisma write: the update and the image replacement share a transaction.
-      const product = await this.prisma.product.update({
-        where: { id },
-        data: {
-          ...(given(input.sku) ? { sku: input.sku.trim() } : {}),
-          ...(given(input.slug) ? { slug: input.slug } : {}),
-          ...(given(input.name) ? { name: input.name.trim() } : {}),
-          ...(given(input.description) ? { description: input.description } : {}),
-          ...(given(input.priceAmount) ? { priceAmount: input.priceAmount } : {}),
-          ...(given(input.currency) ? { currency: input.currency } : {}),
-          ...(given(input.stockQuantity) ? { stockQuantity: input.stockQuantity } : {}),
-          ...(given(input.categoryId) ? { category: { connect: { id: input.categoryId } } } : {}),
-          ...(given(input.images)
-            ? { images: { deleteMany: {}, create: input.images.map((image, position) => ({ ...image, position })) } }
-            : {}),
-        },
+      const product = await this.prisma.$transaction(async (tx) => {
+        // The row as it was, locked until commit, so the event names exactly what this update changed.
+        const [before] = await tx.$queryRaw<ProductFields[]>`
+          SELECT sku, slug, name, description, price_amount AS "priceAmount", currency,
+                 stock_quantity AS "stockQuantity", category_id AS "categoryId"
+          FROM products WHERE id = ${id}::uuid FOR UPDATE`;
+        if (!before) throw notFound('Product');
+        const after = await tx.product.update({
+          where: { id },
+          data: {
+            ...(given(input.sku) ? { sku: input.sku.trim() } : {}),
+            ...(given(input.slug) ? { slug: input.slug } : {}),
+            ...(given(input.name) ? { name: input.name.trim() } : {}),
+            ...(given(input.description) ? { description: input.description } : {}),
+            ...(given(input.priceAmount) ? { priceAmount: input.priceAmount } : {}),
+            ...(given(input.currency) ? { currency: input.currency } : {}),
+            ...(given(input.stockQuantity) ? { stockQuantity: input.stockQuantity } : {}),
+            ...(given(input.categoryId) ? { category: { connect: { id: input.categoryId } } } : {}),
+            ...(given(input.images)
+              ? { images: { deleteMany: {}, create: input.images.map((image, position) => ({ ...image, position })) } }
+              : {}),
+          },
+        });
+        const changes = productChanges(before, after, given(input.images));
+        if (changes.length > 0) await writeOutbox(tx, this.stream, [productChanged(after, changes, requestId)]);
+        return after;
       });
       loaders.productById.clear(id).prime(id, product);
       loaders.imagesByProductId.clear(id);
@@ -285,17 +319,21 @@ export class CatalogService {
   /**
    * Adds `delta` to the stock in one conditional UPDATE, so concurrent adjustments can never
    * take it below zero (nor above the maximum): the row lock serialises them and the condition
-   * is checked again against the committed value.
+   * is checked again against the committed value. The `ProductChanged` event commits with it.
    */
-  async adjustStock(viewer: Viewer | undefined, id: string, delta: number, loaders: Loaders): Promise<ProductResult> {
+  async adjustStock(viewer: Viewer | undefined, id: string, delta: number, loaders: Loaders, requestId?: string): Promise<ProductResult> {
     assertAdmin(viewer);
     if (!isUuid(id)) throw notFound('Product');
     if (!Number.isInteger(delta) || Math.abs(delta) > MAX_STOCK) {
       return failure([{ field: 'delta', message: `delta must be between -${MAX_STOCK} and ${MAX_STOCK}.`, code: 'INVALID_DELTA' }]);
     }
-    const [product] = await this.prisma.product.updateManyAndReturn({
-      where: { id, stockQuantity: { gte: Math.max(0, -delta), lte: MAX_STOCK - Math.max(0, delta) } },
-      data: { stockQuantity: { increment: delta } },
+    const product = await this.prisma.$transaction(async (tx) => {
+      const [adjusted] = await tx.product.updateManyAndReturn({
+        where: { id, stockQuantity: { gte: Math.max(0, -delta), lte: MAX_STOCK - Math.max(0, delta) } },
+        data: { stockQuantity: { increment: delta } },
+      });
+      if (adjusted && delta !== 0) await writeOutbox(tx, this.stream, [productChanged(adjusted, ['stock'], requestId)]);
+      return adjusted;
     });
     if (product) {
       loaders.productById.clear(id).prime(id, product);
@@ -314,6 +352,18 @@ export class CatalogService {
     }
     return failure([{ field: 'delta', message: `Stock cannot exceed ${MAX_STOCK}.`, code: 'INVALID_STOCK' }]);
   }
+}
+
+type ProductFields = Pick<Product, 'sku' | 'slug' | 'name' | 'description' | 'priceAmount' | 'currency' | 'stockQuantity' | 'categoryId'>;
+
+/** What an update changed, in the terms caches care about. */
+function productChanges(before: ProductFields, after: ProductFields, imagesReplaced: boolean): ProductChange[] {
+  const changes: ProductChange[] = [];
+  if (before.stockQuantity !== after.stockQuantity) changes.push('stock');
+  if (before.priceAmount !== after.priceAmount || before.currency !== after.currency) changes.push('price');
+  const content = (['sku', 'slug', 'name', 'description', 'categoryId'] as const).some((field) => before[field] !== after[field]);
+  if (content || imagesReplaced) changes.push('content');
+  return changes;
 }
 
 function assertAdmin(viewer: Viewer | undefined): asserts viewer is Viewer {

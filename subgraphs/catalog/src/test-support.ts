@@ -1,8 +1,8 @@
 import { ada, admin } from '@storefront/seed-data';
-import { accessTokenFor, createTestDatabase, graphql, type GraphQLResponse } from '@storefront/testing';
+import { accessTokenFor, createTestDatabase, graphql, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
 import { loadCatalogConfig } from './config.js';
 import { seedCatalogIfEmpty } from './seed.js';
-import { createCatalogServer } from './server.js';
+import { createCatalogServer, type CatalogEventsOptions } from './server.js';
 
 export type Caller = 'anonymous' | 'customer' | 'admin';
 
@@ -13,15 +13,26 @@ export interface TestCatalog {
   query<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse<Data>>;
   /** SQL statements the server sent while `run` ran. */
   statementsDuring(run: () => Promise<unknown>): Promise<number>;
+  /** The database it runs on (another catalog can be started on it). */
+  database: TestDatabase;
+  /** Stops the server, and drops the database unless it was given. */
   stop(): Promise<void>;
 }
 
-/** A seeded catalog subgraph on a fresh database, listening on a free port. */
-export async function startTestCatalog(): Promise<TestCatalog> {
-  const database = await createTestDatabase('catalog');
+export interface TestCatalogOptions {
+  /** Run on this database (already migrated) instead of a fresh one; it is left in place on stop. */
+  database?: TestDatabase;
+  /** Start the outbox relay and the orders-stream consumer on this bus. */
+  events?: CatalogEventsOptions;
+}
+
+/** A seeded catalog subgraph on a fresh database (or the one given), listening on a free port. */
+export async function startTestCatalog(options: TestCatalogOptions = {}): Promise<TestCatalog> {
+  const database = options.database ?? (await createTestDatabase('catalog'));
   const server = createCatalogServer({
     config: loadCatalogConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
     databaseUrl: database.url,
+    ...(options.events ? { events: options.events } : {}),
   });
   await seedCatalogIfEmpty(server.prisma);
   const { url } = await server.listen(0);
@@ -40,9 +51,10 @@ export async function startTestCatalog(): Promise<TestCatalog> {
       await run();
       return (await statements()) - before;
     },
+    database,
     async stop() {
       await server.stop();
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 }

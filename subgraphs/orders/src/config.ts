@@ -8,6 +8,7 @@ import {
   postgresUrl,
   secret,
   serviceShape,
+  z,
 } from '@storefront/config';
 
 const shape = {
@@ -20,6 +21,10 @@ const shape = {
   CATALOG_URL: httpUrl.default('http://localhost:4002/graphql'),
   /** How long placeOrder waits for the catalog before giving up (CATALOG_UNAVAILABLE). */
   CATALOG_TIMEOUT_MS: milliseconds(5000),
+  /** Redis for the event streams; without it events stay in this process. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Prefix of the stream names, so stacks sharing one Redis stay apart. */
+  EVENT_STREAM_PREFIX: z.string().max(100).default(''),
 };
 
 export type OrdersConfig = ReturnType<typeof loadOrdersConfig>;

@@ -1,5 +1,6 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
+import { createEventBus } from '@storefront/events';
 import { stopOnSignals } from '@storefront/server';
 import { loadOrdersConfig } from './config.js';
 import { seedOrdersIfEmpty } from './seed.js';
@@ -8,12 +9,18 @@ import { createOrdersServer } from './server.js';
 await runService(async () => {
   const config = loadOrdersConfig();
   const database = await prepareDomainDatabase('orders', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
-  const server = createOrdersServer({ config, databaseUrl: database.url, poolMax: database.poolMax });
+  // Redis Streams with REDIS_URL; otherwise in this process (nothing else hears the events).
+  const bus = createEventBus(config.REDIS_URL);
+  const server = createOrdersServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });
   if (config.NODE_ENV !== 'production') await seedOrdersIfEmpty(server.prisma);
   const running = await server.listen(config.ORDERS_PORT);
-  server.logger.info({ url: running.url, catalog: config.CATALOG_URL }, 'orders subgraph ready');
+  server.logger.info(
+    { url: running.url, catalog: config.CATALOG_URL, events: config.REDIS_URL ? 'redis' : 'in-process' },
+    'orders subgraph ready',
+  );
   stopOnSignals(server.logger, async () => {
     await server.stop();
+    await bus.close();
     await database.stop();
   });
 });

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isDatabaseReady } from '@storefront/db';
+import { streamNames } from '@storefront/events';
 import { authenticate, createLogger, createMetrics, createSubgraphServer, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import { CatalogClient } from './catalog-client.js';
 import type { OrdersConfig } from './config.js';
 import type { Context } from './context.js';
 import { createPrisma } from './db.js';
+import { ORDERS_GROUP, createEventMetrics, startOrdersEvents, type OrdersEventsOptions, type RunningEvents } from './events.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { OrdersService } from './service.js';
@@ -17,17 +19,37 @@ export interface OrdersServerOptions {
   databaseUrl: string;
   poolMax?: number;
   logger?: Logger;
+  /**
+   * The event bus: with it, `listen()` starts the outbox relay and the consumer of the
+   * catalog's stream. Without it orders still writes its outbox rows, and nothing publishes them.
+   */
+  events?: OrdersEventsOptions;
 }
 
+export type { OrdersEventsOptions };
+
 /** The orders subgraph, ready to listen; tests build it without opening a fixed port. */
-export function createOrdersServer({ config, databaseUrl, poolMax, logger = createLogger('orders', config.LOG_LEVEL) }: OrdersServerOptions) {
+export function createOrdersServer({
+  config,
+  databaseUrl,
+  poolMax,
+  logger = createLogger('orders', config.LOG_LEVEL),
+  events,
+}: OrdersServerOptions) {
   const metrics = createMetrics('orders');
   const { prisma, pool } = createPrisma(databaseUrl, {
     max: poolMax ?? config.DATABASE_POOL_MAX,
     onStatement: () => metrics.sqlStatements.inc(),
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
-  const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS));
+  const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
+  const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS), streams.orders);
+  const eventMetrics = createEventMetrics(metrics.registry, {
+    pool,
+    ...(events ? { consumed: { bus: events.bus, stream: streams.catalog, group: ORDERS_GROUP } } : {}),
+    onError: (error) => logger.warn({ err: error }, 'event metrics could not be read'),
+  });
+  let running: RunningEvents | undefined;
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
@@ -42,9 +64,31 @@ export function createOrdersServer({ config, databaseUrl, poolMax, logger = crea
     // The catalog is needed only to place orders; reads keep working without it.
     readiness: [{ name: 'database', check: () => isDatabaseReady(pool) }],
     onStop: async () => {
+      // After in-flight requests, before the pools: the relay and the consumer use them.
+      await running?.stop();
+      running = undefined;
       await prisma.$disconnect();
       await pool.end();
     },
   });
-  return { ...server, prisma, metrics, logger };
+  return {
+    ...server,
+    async listen(port: number, host?: string) {
+      const listening = await server.listen(port, host);
+      if (events && !running) {
+        running = startOrdersEvents({ events, pool, orders, catalogStream: streams.catalog, metrics: eventMetrics, logger });
+      }
+      return listening;
+    },
+    prisma,
+    pool,
+    metrics,
+    logger,
+    /** The stream names this server writes and reads. */
+    streams,
+    /** The outbox relay, while events run (`flush()` publishes what waits now). */
+    get relay() {
+      return running?.relay;
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Viewer } from '@storefront/auth';
 import {
   after as afterCursor,
@@ -14,6 +15,7 @@ import type { CallerHeaders, CatalogClient } from './catalog-client.js';
 import type { Order, OrderStatus, Prisma, PrismaClient } from './generated/prisma/client.js';
 import { normalizeLines, requestHash, validatePlaceOrder, type OrderLine, type UserErrorData } from './lines.js';
 import type { Loaders } from './loaders.js';
+import { outboxEvent } from './outbox.js';
 
 export type OrderResult = { ok: true; order: Order } | { ok: false; errors: UserErrorData[] };
 
@@ -22,7 +24,17 @@ export interface PageArgs {
   after: string | null | undefined;
 }
 
+/**
+ * What applying a consumed event did: `applied` changed the order, `duplicate` was seen before
+ * (redelivered), `skipped` found nothing to change (unknown order, or no longer PENDING).
+ */
+export type EventOutcome = 'applied' | 'duplicate' | 'skipped';
+
+type Transaction = Prisma.TransactionClient;
+
 export const CANCEL_REASON = 'Cancelled by the buyer.';
+/** Shown when the catalog's reservation failure carries no reason of its own. */
+export const REJECTED_REASON = 'Sorry, we could not reserve the items of this order.';
 const CANCELLABLE: OrderStatus[] = ['PENDING', 'CONFIRMED'];
 const MAX_INT = 2_147_483_647;
 const USER_ORDERS_PAGE = 10;
@@ -56,6 +68,8 @@ export class OrdersService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly catalog: CatalogClient,
+    /** The stream this domain's events go to (`streamNames(prefix).orders`). */
+    private readonly eventStream: string,
   ) {}
 
   /** One order, for its buyer or an admin. */
@@ -105,7 +119,8 @@ export class OrdersService {
   /**
    * Places an order for the viewer at the catalog's current prices, after checking stock.
    * `idempotencyKey` makes retries safe: the same key with the same lines returns the order
-   * placed first; with other lines it is refused. Written as PENDING in one transaction.
+   * placed first; with other lines it is refused. The order, its lines and its `OrderPlaced`
+   * event are written as PENDING in one transaction; a replay writes nothing.
    */
   async placeOrder(
     viewer: Viewer | undefined,
@@ -164,19 +179,30 @@ export class OrdersService {
     if (totalAmount > MAX_INT) return failure('ORDER_TOO_LARGE', 'The order total is too large; split it up.', 'items');
     const [currency] = currencies;
 
+    // The id is chosen here so the event can name the order in the same transaction.
+    const orderId = randomUUID();
+    const placed = outboxEvent(
+      this.eventStream,
+      'OrderPlaced',
+      { orderId, buyerId, lines: priced.map(({ productId, quantity }) => ({ productId, quantity })) },
+      caller.requestId,
+    );
     try {
-      // One nested create: Prisma writes the order and its lines in one transaction.
-      const order = await this.prisma.order.create({
-        data: {
-          buyerId,
-          status: 'PENDING',
-          totalAmount,
-          currency: currency!,
-          idempotencyKey,
-          requestHash: hash,
-          items: { create: priced },
-        },
-      });
+      const [order] = await this.prisma.$transaction([
+        this.prisma.order.create({
+          data: {
+            id: orderId,
+            buyerId,
+            status: 'PENDING',
+            totalAmount,
+            currency: currency!,
+            idempotencyKey,
+            requestHash: hash,
+            items: { create: priced },
+          },
+        }),
+        this.prisma.outboxEvent.create({ data: placed, select: { id: true } }),
+      ]);
       return { ok: true, order };
     } catch (error) {
       // A concurrent request with the same key won the unique (buyer, key) constraint.
@@ -189,9 +215,10 @@ export class OrdersService {
 
   /**
    * Cancels an order of the viewer (admins: any order) that has not shipped. Cancelling a
-   * cancelled order returns it unchanged.
+   * cancelled order returns it unchanged. The status change and its `OrderCancelled` event are
+   * written in one transaction, only by the request that actually changed the status.
    */
-  async cancelOrder(viewer: Viewer | undefined, id: string): Promise<OrderResult> {
+  async cancelOrder(viewer: Viewer | undefined, id: string, requestId?: string): Promise<OrderResult> {
     if (!viewer) throw unauthenticated('Sign in to cancel an order.');
     if (!isUuid(id)) throw notFound('Order');
     const order = await this.prisma.order.findUnique({ where: { id } });
@@ -200,14 +227,78 @@ export class OrdersService {
     if (order.status === 'CANCELLED') return { ok: true, order };
     if (order.status === 'SHIPPED') return this.shipped();
     // Conditional on a cancellable status, so a concurrent ship (or cancel) is never overwritten.
-    const { count } = await this.prisma.order.updateMany({
-      where: { id: order.id, status: { in: CANCELLABLE } },
-      data: { status: 'CANCELLED', cancelReason: CANCEL_REASON },
+    const count = await this.prisma.$transaction(async (tx) => {
+      const changed = await tx.order.updateMany({
+        where: { id: order.id, status: { in: CANCELLABLE } },
+        data: { status: 'CANCELLED', cancelReason: CANCEL_REASON },
+      });
+      if (changed.count > 0) {
+        await tx.outboxEvent.create({
+          data: outboxEvent(this.eventStream, 'OrderCancelled', { orderId: order.id, buyerId: order.buyerId, reason: CANCEL_REASON }, requestId),
+          select: { id: true },
+        });
+      }
+      return changed.count;
     });
     const current = await this.prisma.order.findUnique({ where: { id: order.id } });
     if (!current) throw notFound('Order');
     if (count === 0 && current.status === 'SHIPPED') return this.shipped();
     return { ok: true, order: current };
+  }
+
+  /**
+   * The catalog reserved every line of the order (`StockReserved` event `eventId`): a PENDING
+   * order becomes CONFIRMED and `OrderConfirmed` is emitted. An order that is no longer
+   * PENDING (the buyer cancelled it meanwhile) is left as it is.
+   */
+  confirmReserved(eventId: string, orderId: string, requestId?: string): Promise<EventOutcome> {
+    return this.applyOnce(eventId, async (tx) => {
+      const [order] = await tx.order.updateManyAndReturn({
+        where: { id: orderId, status: 'PENDING' },
+        data: { status: 'CONFIRMED' },
+        select: { id: true, buyerId: true },
+      });
+      if (!order) return 'skipped';
+      await tx.outboxEvent.create({
+        data: outboxEvent(this.eventStream, 'OrderConfirmed', { orderId: order.id, buyerId: order.buyerId }, requestId),
+        select: { id: true },
+      });
+      return 'applied';
+    });
+  }
+
+  /**
+   * The catalog could not reserve the order (`StockReservationFailed` event `eventId`): a
+   * PENDING order becomes CANCELLED with `reason` for the buyer, and `OrderRejected` is emitted.
+   */
+  rejectUnreserved(eventId: string, orderId: string, reason: string, requestId?: string): Promise<EventOutcome> {
+    const cancelReason = reason.trim() || REJECTED_REASON;
+    return this.applyOnce(eventId, async (tx) => {
+      const [order] = await tx.order.updateManyAndReturn({
+        where: { id: orderId, status: 'PENDING' },
+        data: { status: 'CANCELLED', cancelReason },
+        select: { id: true, buyerId: true },
+      });
+      if (!order) return 'skipped';
+      await tx.outboxEvent.create({
+        data: outboxEvent(this.eventStream, 'OrderRejected', { orderId: order.id, buyerId: order.buyerId, reason: cancelReason }, requestId),
+        select: { id: true },
+      });
+      return 'applied';
+    });
+  }
+
+  /**
+   * Runs `apply` in one transaction with recording `eventId` as processed, unless it already
+   * was: a redelivered event (relay or consumer crash, retry) changes nothing the second time,
+   * and a failed `apply` leaves it unrecorded for the next delivery.
+   */
+  private applyOnce(eventId: string, apply: (tx: Transaction) => Promise<EventOutcome>): Promise<EventOutcome> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.processedEvent.createMany({ data: [{ id: eventId }], skipDuplicates: true });
+      if (count === 0) return 'duplicate';
+      return apply(tx);
+    });
   }
 
   private shipped(): OrderResult {

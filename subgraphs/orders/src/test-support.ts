@@ -5,7 +5,7 @@ import { ada, admin, grace } from '@storefront/seed-data';
 import { accessTokenFor, createTestDatabase, graphql, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
 import { loadOrdersConfig } from './config.js';
 import { seedOrdersIfEmpty } from './seed.js';
-import { createOrdersServer } from './server.js';
+import { createOrdersServer, type OrdersEventsOptions } from './server.js';
 
 export type Caller = 'anonymous' | 'ada' | 'grace' | 'admin';
 
@@ -17,6 +17,8 @@ export interface TestStack {
   url: string;
   /** The real catalog subgraph it calls, seeded. */
   catalogUrl: string;
+  /** The orders database, for other connections to it (a second relay...). */
+  ordersDatabaseUrl: string;
   /** Sends one operation to the orders subgraph as `caller` (anonymous unless given). */
   query<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse<Data>>;
   /** Sends one operation to the catalog subgraph as `caller`. */
@@ -24,19 +26,50 @@ export interface TestStack {
   /** SQL statements the orders server sent while `run` ran. */
   statementsDuring(run: () => Promise<unknown>): Promise<number>;
   /** Another orders server on the same database with other settings (stopped with the stack). */
-  startOrders(env: Record<string, string>): Promise<{ server: OrdersServer; url: string }>;
+  startOrders(env: Record<string, string>, options?: TestStackOptions): Promise<{ server: OrdersServer; url: string }>;
   /** Stops the catalog subgraph early, to see orders without it. */
   stopCatalog(): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface TestStackOptions {
+  /** Events for the orders server: its outbox relay and consumer run on this bus. */
+  events?: OrdersEventsOptions;
+}
+
 const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: process.env.JWT_SECRET } as const;
+
+/**
+ * Polls `check` until it returns something other than undefined/false, or fails after
+ * `timeoutMs` with the last error it threw: for effects that happen in the background
+ * (consumers), without fixed sleeps.
+ */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 10_000, intervalMs = 25, message = 'condition' }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw lastError instanceof Error ? lastError : new Error(`${message} not reached within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
 
 /**
  * A seeded catalog subgraph and a seeded orders subgraph pointing at it, each on a fresh
  * database and a free port, both in this process.
  */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const databases: TestDatabase[] = [];
   const [catalogDb, ordersDb] = await Promise.all([createTestDatabase('catalog'), createTestDatabase('orders')]);
   databases.push(catalogDb, ordersDb);
@@ -47,16 +80,17 @@ export async function startTestStack(): Promise<TestStack> {
   let catalogRunning = true;
 
   const servers: OrdersServer[] = [];
-  async function startOrders(env: Record<string, string>) {
+  async function startOrders(env: Record<string, string>, { events }: TestStackOptions = {}) {
     const server = createOrdersServer({
       config: loadOrdersConfig({ ...settings, CATALOG_URL: catalogUrl, ...env }),
       databaseUrl: ordersDb.url,
+      ...(events ? { events } : {}),
     });
     servers.push(server);
     const { url } = await server.listen(0, '127.0.0.1');
     return { server, url };
   }
-  const { server, url } = await startOrders({});
+  const { server, url } = await startOrders({}, options);
   await seedOrdersIfEmpty(server.prisma);
 
   const tokens: Record<Caller, string | undefined> = {
@@ -75,6 +109,7 @@ export async function startTestStack(): Promise<TestStack> {
     server,
     url,
     catalogUrl,
+    ordersDatabaseUrl: ordersDb.url,
     query: (query, variables = {}, caller = 'anonymous') => graphql(url, query, variables, { token: tokens[caller] }),
     catalogQuery: (query, variables = {}, caller = 'anonymous') => graphql(catalogUrl, query, variables, { token: tokens[caller] }),
     async statementsDuring(run) {

@@ -53,6 +53,7 @@ export const Mutation: MutationResolvers = {
     // Cookies go whatever happens next: signing out must work even while users is down.
     context.session.end();
     if (refreshToken) {
+      await context.refresher.forget(refreshToken);
       await context.gateway
         .data('LogOut', LOG_OUT, { refreshToken }, { requestId: context.requestId })
         .catch((error: unknown) => context.logger?.warn({ err: error }, 'could not revoke the refresh token'));
@@ -93,8 +94,8 @@ export const Mutation: MutationResolvers = {
       caller(context),
     );
     const { product } = data.updateProduct;
-    // The product's pages, the listings showing it, and the category counts.
-    if (product) await invalidate(context, [`product:${product.id}`, 'categories']);
+    // The product's pages and the listings showing it; listings and searches it may now enter.
+    if (product) await invalidate(context, [`product:${product.id}`, 'catalog']);
     return data.updateProduct;
   },
 };

@@ -6,5 +6,5 @@ export const Mutation: MutationResolvers = {
     orderPayload(
       await orCatalogUnavailable(() => orders.placeOrder(viewer, input, idempotencyKey, { authorization, requestId })),
     ),
-  cancelOrder: async (_parent, { id }, { viewer, orders }) => orderPayload(await orders.cancelOrder(viewer, id)),
+  cancelOrder: async (_parent, { id }, { viewer, requestId, orders }) => orderPayload(await orders.cancelOrder(viewer, id, requestId)),
 };

@@ -1,0 +1,20 @@
+import { runService } from '@storefront/config';
+import { createEventBus } from '@storefront/events';
+import { stopOnSignals } from '@storefront/server';
+import { loadMobileConfig } from './config.js';
+import { createMobileServer } from './server.js';
+
+await runService(async () => {
+  const config = loadMobileConfig();
+  const bus = createEventBus(config.REDIS_URL);
+  const server = createMobileServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
+  const running = await server.listen(config.BFF_MOBILE_PORT);
+  server.logger.info(
+    { url: running.url, cache: config.REDIS_URL ? 'redis' : 'in-process', safelist: config.NODE_ENV === 'production' },
+    'bff-mobile ready',
+  );
+  stopOnSignals(server.logger, async () => {
+    await server.stop();
+    await bus.close();
+  });
+});

@@ -1,0 +1,74 @@
+import { readRoot } from '@storefront/bff';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { QueryResolvers } from '../generated/graphql.js';
+import {
+  ORDER_SUMMARY,
+  PRODUCT,
+  PRODUCT_TILE,
+  pageOf,
+  type GatewayOrderSummary,
+  type GatewayPage,
+  type GatewayProduct,
+  type GatewayProductTile,
+} from '../gateway.js';
+import { tagOrders, tagProducts } from '../tags.js';
+
+/** Largest page the app may ask for. */
+export const MAX_PAGE_SIZE = 50;
+
+export function checkPageSize(first: number): void {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw new GraphQLError(`first must be between 1 and ${MAX_PAGE_SIZE}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+}
+
+/** Narrows this field's cache hint to the signed-in user (Apollo's cache-control plugin puts `cacheControl` on info). */
+export function cachePerUser(info: GraphQLResolveInfo): void {
+  (info as GraphQLResolveInfo & { cacheControl?: { setCacheHint(hint: { scope: 'PRIVATE' }): void } }).cacheControl?.setCacheHint({
+    scope: 'PRIVATE',
+  });
+}
+
+export const Query: QueryResolvers = {
+  products: async (_parent, { categoryId, search, first, after }, context) => {
+    checkPageSize(first);
+    context.cacheTags.add('catalog');
+    const page = await readRoot<GatewayPage<GatewayProductTile>>(context.batch, {
+      field: 'products',
+      args: {
+        filter: ['ProductFilter', { ...(categoryId != null ? { categoryId } : {}), ...(search != null ? { search } : {}) }],
+        first: ['Int', first],
+        after: ['String', after ?? null],
+      },
+      selection: pageOf(PRODUCT_TILE),
+    });
+    tagProducts(context, page.nodes);
+    return page;
+  },
+
+  product: async (_parent, { id }, context) => {
+    const product = await readRoot<GatewayProduct | null>(context.batch, { field: 'product', args: { id: ['ID', id] }, selection: PRODUCT });
+    // Tagged even when missing, so creating it later is seen at once.
+    context.cacheTags.add(`product:${id}`);
+    tagProducts(context, [product]);
+    return product;
+  },
+
+  home: (_parent, _args, { viewer }, info) => {
+    // Signed in, the screen carries the user's orders: cached for them only.
+    if (viewer) cachePerUser(info);
+    return {};
+  },
+
+  myOrders: async (_parent, { first, after }, context) => {
+    checkPageSize(first);
+    const me = await readRoot<{ orders: GatewayPage<GatewayOrderSummary> } | null>(context.batch, {
+      field: 'me',
+      selection: `orders(first: $first, after: $after) { ${pageOf(ORDER_SUMMARY)} }`,
+      variables: { first: ['Int', first], after: ['String', after ?? null] },
+    });
+    const orders = me?.orders ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+    tagOrders(context, orders.nodes);
+    return orders;
+  },
+};

@@ -1,0 +1,10 @@
+import { DateTime } from '@storefront/server';
+import type { Resolvers } from '../generated/graphql.js';
+import { Home } from './Home.js';
+import { Mutation } from './Mutation.js';
+import { OrderSummary } from './OrderSummary.js';
+import { Product } from './Product.js';
+import { ProductTile } from './ProductTile.js';
+import { Query } from './Query.js';
+
+export const resolvers: Resolvers = { DateTime, Query, Mutation, Home, Product, ProductTile, OrderSummary };

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import {
+  createBffServer,
+  createCacheStore,
+  createGatewayBatch,
+  negotiateLocale,
+  persistedQueryCache,
+  preferredLanguage,
+  readPersistedQueryManifest,
+  safelistPlugin,
+  type BffEvents, type CacheStore,
+} from '@storefront/bff';
+import { createLogger, createMetrics, type Logger } from '@storefront/server';
+import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
+import type { MobileContext } from './context.js';
+import { LANGUAGES } from './display.js';
+import { bearerPlugin, signedInVariantPlugin, varyPlugin } from './plugins.js';
+import { resolvers } from './resolvers/index.js';
+import { rules } from './rules.js';
+import { authenticateBearer } from './session.js';
+
+const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
+
+/** The app's operations (built by `npm run manifest:mobile` from contracts/mobile). */
+export const MANIFEST_PATH = new URL('../persisted-queries.json', import.meta.url);
+
+/**
+ * The mobile BFF, ready to listen; tests build it without opening a fixed port. Outside
+ * production it runs any operation and registers automatic persisted queries in the store;
+ * in production it runs only the operations of the app's manifest (a safelist).
+ */
+export function createMobileServer({
+  config,
+  logger = createLogger('bff-mobile', config.LOG_LEVEL),
+  store = createCacheStore(config.REDIS_URL),
+  events,
+}: {
+  config: MobileConfig;
+  logger?: Logger;
+  store?: CacheStore;
+  /** Product and order events that invalidate cached responses. */
+  events?: BffEvents;
+}) {
+  const production = config.NODE_ENV === 'production';
+  const manifest = readPersistedQueryManifest(MANIFEST_PATH);
+
+  return createBffServer<MobileContext>({
+    clientType: 'mobile',
+    typeDefs,
+    resolvers,
+    rules,
+    nodeEnv: config.NODE_ENV,
+    logger,
+    metrics: createMetrics('bff-mobile'),
+    gatewayUrl: config.GATEWAY_URL,
+    gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
+    store,
+    ...(events ? { events } : {}),
+    // Apps need no CORS; Sandbox does, outside production.
+    cors: { origins: production ? [] : [SANDBOX_ORIGIN] },
+    persistedQueries: {
+      cache: persistedQueryCache(store, { namespace: 'mobile', manifest, manifestOnly: production, logger }),
+    },
+    plugins: [...(production ? [safelistPlugin<MobileContext>(manifest)] : []), bearerPlugin(), signedInVariantPlugin(), varyPlugin()],
+    etag: true,
+    context: async (request, gateway) => {
+      const { viewer, accessToken, authError } = await authenticateBearer(request, config.JWT_SECRET);
+      const acceptLanguage = request.header('accept-language');
+      const locale = negotiateLocale(acceptLanguage);
+      const language = preferredLanguage(acceptLanguage, LANGUAGES);
+      const context: MobileContext = {
+        requestId: request.requestId,
+        viewer,
+        accessToken,
+        authError,
+        locale,
+        language,
+        cacheVariant: `${locale}|${language}`,
+        cacheTags: new Set(),
+        startedAt: Date.now(),
+        gateway,
+        batch: createGatewayBatch(gateway, () => ({ requestId: request.requestId, accessToken }), logger),
+        store,
+        logger,
+      };
+      return context;
+    },
+  });
+}

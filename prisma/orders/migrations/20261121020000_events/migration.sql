@@ -1,0 +1,25 @@
+-- CreateTable
+CREATE TABLE "outbox_events" (
+    "id" UUID NOT NULL,
+    "sequence" BIGSERIAL NOT NULL,
+    "stream" TEXT NOT NULL,
+    "event" JSONB NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "published_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "outbox_events_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "processed_events" (
+    "id" UUID NOT NULL,
+    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "processed_events_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "outbox_events_sequence_key" ON "outbox_events"("sequence");
+
+-- CreateIndex
+CREATE INDEX "outbox_events_published_at_created_at_sequence_idx" ON "outbox_events"("published_at", "created_at", "sequence");

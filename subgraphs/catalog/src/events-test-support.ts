@@ -1,0 +1,77 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { RedisStreamsBus, envelope, parseEnvelope, streamNames, type Envelope, type EventBus } from '@storefront/events';
+import { testRedisUrl } from '@storefront/testing';
+import { Redis } from 'ioredis';
+
+/**
+ * Streams of one test file on the real Redis: a unique prefix keeps them apart from other
+ * files and stacks, and `close()` deletes every key under it.
+ */
+export interface TestStreams {
+  prefix: string;
+  streams: ReturnType<typeof streamNames>;
+  /** The bus the catalog under test uses. */
+  bus: EventBus;
+  redis: Redis;
+  /** Publishes an event on the orders stream, as the orders relay would. */
+  publishOrderEvent(type: string, payload: unknown, options?: { id?: string; requestId?: string }): Promise<Envelope>;
+  /** Every event on the catalog stream so far, in order. */
+  catalogEvents(): Promise<Envelope[]>;
+  close(): Promise<void>;
+}
+
+export async function createTestStreams(): Promise<TestStreams> {
+  const prefix = `test:${randomBytes(5).toString('hex')}:`;
+  const streams = streamNames(prefix);
+  const bus = new RedisStreamsBus(testRedisUrl);
+  const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 3 });
+  return {
+    prefix,
+    streams,
+    bus,
+    redis,
+    async publishOrderEvent(type, payload, options = {}) {
+      const event = { ...envelope(type, payload, options.requestId ? { requestId: options.requestId } : {}), ...(options.id ? { id: options.id } : {}) };
+      await bus.publish(streams.orders, event);
+      return event;
+    },
+    async catalogEvents() {
+      const entries = (await redis.xrange(streams.catalog, '-', '+')) as Array<[string, string[]]>;
+      return entries.map(([, fields]) => parseEnvelope(fields[fields.indexOf('event') + 1]!));
+    },
+    async close() {
+      await bus.close();
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<Value>(
+  what: string,
+  check: () => Promise<Value | undefined | false> | Value | undefined | false,
+  timeoutMs = 15_000,
+): Promise<Value> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export const newId = () => randomUUID();
