@@ -20,3 +20,11 @@ export function createEventBus(redisUrl: string | undefined): EventBus {
   return ParentProcessBus.available() ? new ParentProcessBus() : new InProcessBus();
 }
 export { EVENT_VERSION, eventPayloads, isEventType, payloadOf, type EventPayload, type EventType } from './contracts.js';
+export {
+  registerEventMetrics,
+  startDomainEvents,
+  type DomainEvents,
+  type DomainEventsOptions,
+  type EventHandlers,
+  type EventMetrics,
+} from './domain.js';

@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { isDatabaseReady } from '@storefront/db';
-import { streamNames, type Relay } from '@storefront/events';
+import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions, type Relay } from '@storefront/events';
 import { authenticate, createLogger, createMetrics, createSubgraphServer, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import type { CatalogConfig } from './config.js';
 import type { Context } from './context.js';
 import { createPrisma } from './db.js';
-import { registerEventMetrics, startCatalogEvents, type CatalogEvents, type CatalogEventsOptions } from './events.js';
+import { CATALOG_GROUP, catalogEventHandlers } from './events.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { CatalogService } from './service.js';
-
-export type { CatalogEventsOptions } from './events.js';
 
 const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
@@ -25,7 +23,7 @@ export interface CatalogServerOptions {
    * `stop()` stops them. Without it, changes still write their events to the outbox, but
    * nothing publishes them or consumes order events.
    */
-  events?: CatalogEventsOptions;
+  events?: DomainEventsOptions;
 }
 
 /** The catalog subgraph, ready to listen; tests build it without opening a fixed port. */
@@ -38,8 +36,9 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
   });
   const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
   const catalog = new CatalogService(prisma, { stream: streams.catalog });
-  const eventMetrics = events ? registerEventMetrics(metrics, { bus: events.bus, pool, streams, logger }) : undefined;
-  let running: CatalogEvents | undefined;
+  const consumes = { stream: streams.orders, group: CATALOG_GROUP };
+  const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, ...consumes } } : {}), logger });
+  let running: DomainEvents | undefined;
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
@@ -64,8 +63,8 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
     ...server,
     async listen(port: number, host?: string) {
       const listening = await server.listen(port, host);
-      if (events && eventMetrics && !running) {
-        running = startCatalogEvents({ events, streams, prisma, pool, metrics: eventMetrics, logger });
+      if (events && !running) {
+        running = startDomainEvents({ events, pool, consumes, handlers: catalogEventHandlers(prisma, streams.catalog), metrics: eventMetrics, logger });
       }
       return listening;
     },

@@ -2,7 +2,8 @@ import { ada, admin } from '@storefront/seed-data';
 import { accessTokenFor, createTestDatabase, graphql, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
 import { loadCatalogConfig } from './config.js';
 import { seedCatalogIfEmpty } from './seed.js';
-import { createCatalogServer, type CatalogEventsOptions } from './server.js';
+import type { DomainEventsOptions } from '@storefront/events';
+import { createCatalogServer } from './server.js';
 
 export type Caller = 'anonymous' | 'customer' | 'admin';
 
@@ -23,7 +24,7 @@ export interface TestCatalogOptions {
   /** Run on this database (already migrated) instead of a fresh one; it is left in place on stop. */
   database?: TestDatabase;
   /** Start the outbox relay and the orders-stream consumer on this bus. */
-  events?: CatalogEventsOptions;
+  events?: DomainEventsOptions;
 }
 
 /** A seeded catalog subgraph on a fresh database (or the one given), listening on a free port. */

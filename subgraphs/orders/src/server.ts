@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isDatabaseReady } from '@storefront/db';
-import { streamNames } from '@storefront/events';
+import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions } from '@storefront/events';
 import { authenticate, createLogger, createMetrics, createSubgraphServer, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import { CatalogClient } from './catalog-client.js';
 import type { OrdersConfig } from './config.js';
 import type { Context } from './context.js';
 import { createPrisma } from './db.js';
-import { ORDERS_GROUP, createEventMetrics, startOrdersEvents, type OrdersEventsOptions, type RunningEvents } from './events.js';
+import { ORDERS_GROUP, ordersEventHandlers } from './events.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { OrdersService } from './service.js';
@@ -23,10 +23,8 @@ export interface OrdersServerOptions {
    * The event bus: with it, `listen()` starts the outbox relay and the consumer of the
    * catalog's stream. Without it orders still writes its outbox rows, and nothing publishes them.
    */
-  events?: OrdersEventsOptions;
+  events?: DomainEventsOptions;
 }
-
-export type { OrdersEventsOptions };
 
 /** The orders subgraph, ready to listen; tests build it without opening a fixed port. */
 export function createOrdersServer({
@@ -44,12 +42,9 @@ export function createOrdersServer({
   });
   const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
   const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS), streams.orders);
-  const eventMetrics = createEventMetrics(metrics.registry, {
-    pool,
-    ...(events ? { consumed: { bus: events.bus, stream: streams.catalog, group: ORDERS_GROUP } } : {}),
-    onError: (error) => logger.warn({ err: error }, 'event metrics could not be read'),
-  });
-  let running: RunningEvents | undefined;
+  const consumes = { stream: streams.catalog, group: ORDERS_GROUP };
+  const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, ...consumes } } : {}), logger });
+  let running: DomainEvents | undefined;
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
@@ -76,7 +71,7 @@ export function createOrdersServer({
     async listen(port: number, host?: string) {
       const listening = await server.listen(port, host);
       if (events && !running) {
-        running = startOrdersEvents({ events, pool, orders, catalogStream: streams.catalog, metrics: eventMetrics, logger });
+        running = startDomainEvents({ events, pool, consumes, handlers: ordersEventHandlers(orders), metrics: eventMetrics, logger });
       }
       return listening;
     },

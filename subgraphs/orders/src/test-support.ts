@@ -5,7 +5,8 @@ import { ada, admin, grace } from '@storefront/seed-data';
 import { accessTokenFor, createTestDatabase, graphql, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
 import { loadOrdersConfig } from './config.js';
 import { seedOrdersIfEmpty } from './seed.js';
-import { createOrdersServer, type OrdersEventsOptions } from './server.js';
+import type { DomainEventsOptions } from '@storefront/events';
+import { createOrdersServer } from './server.js';
 
 export type Caller = 'anonymous' | 'ada' | 'grace' | 'admin';
 
@@ -34,7 +35,7 @@ export interface TestStack {
 
 export interface TestStackOptions {
   /** Events for the orders server: its outbox relay and consumer run on this bus. */
-  events?: OrdersEventsOptions;
+  events?: DomainEventsOptions;
 }
 
 const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: process.env.JWT_SECRET } as const;

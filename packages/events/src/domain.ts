@@ -1,0 +1,169 @@
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { EventBus, Subscription } from './bus.js';
+import { isEventType, type EventType } from './contracts.js';
+import type { Envelope } from './envelope.js';
+import { outboxBacklog, startOutboxRelay, type Relay } from './outbox.js';
+
+/** How a domain service takes part in events; without it, its outbox is written but nothing moves. */
+export interface DomainEventsOptions {
+  bus: EventBus;
+  /** Prefix of the stream names (EVENT_STREAM_PREFIX), keeping stacks on one Redis apart. */
+  streamPrefix?: string;
+  /** This instance's name in its consumer group; host and pid by default. */
+  consumer?: string;
+  /** How often the outbox relay looks for unpublished events when idle. */
+  relayIntervalMs?: number;
+  /** Deliveries before a failing event is dead-lettered. */
+  maxAttempts?: number;
+  /** How long a failed or abandoned event waits before it is delivered again (to any instance). */
+  retryAfterMs?: number;
+}
+
+/** Applies one event type; resolves with an outcome label for metrics and logs (`applied`, `duplicate`, ...). */
+export type EventHandlers = Partial<Record<EventType, (event: Envelope) => Promise<string>>>;
+
+export interface EventMetrics {
+  processed: Counter<'type' | 'outcome'>;
+  published: Counter;
+}
+
+/** Reads made while /metrics is scraped must not hang the scrape. */
+async function withTimeout<Value>(promise: Promise<Value>, ms = 2_000): Promise<Value> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The event series of a domain service on /metrics: its outbox backlog, the lag and dead
+ * letters of the stream it consumes (read when scraped; a failed read is logged and skipped),
+ * and the events it published and applied.
+ */
+export function registerEventMetrics(
+  registry: Registry,
+  options: { pool: pg.Pool; consumed?: { bus: EventBus; stream: string; group: string }; logger: Logger },
+): EventMetrics {
+  const { pool, consumed, logger } = options;
+  const registers = [registry];
+  const scrape = async (metric: string, read: () => Promise<void>) => {
+    try {
+      await withTimeout(read());
+    } catch (error) {
+      logger.warn({ err: error, metric }, 'could not read an event metric');
+    }
+  };
+  new Gauge({
+    name: 'events_outbox_backlog',
+    help: 'Outbox events not yet published.',
+    registers,
+    async collect() {
+      await scrape('events_outbox_backlog', async () => this.set(await outboxBacklog(pool)));
+    },
+  });
+  if (consumed) {
+    const { bus, stream, group } = consumed;
+    new Gauge({
+      name: 'events_stream_lag',
+      help: 'Events of a stream not yet acknowledged by a consumer group (unread plus pending).',
+      labelNames: ['stream', 'group'] as const,
+      registers,
+      async collect() {
+        await scrape('events_stream_lag', async () => this.set({ stream, group }, await bus.lag(stream, group)));
+      },
+    });
+    new Gauge({
+      name: 'events_dead_letters',
+      help: "Events this service's consumer group gave up on, waiting in the stream's dead letters.",
+      labelNames: ['stream'] as const,
+      registers,
+      async collect() {
+        await scrape('events_dead_letters', async () =>
+          this.set({ stream }, (await bus.deadLetters(stream)).filter((letter) => letter.group === group).length),
+        );
+      },
+    });
+  }
+  return {
+    processed: new Counter({
+      name: 'events_processed_total',
+      help: 'Consumed events by type and outcome (failed ones are retried, then dead-lettered).',
+      labelNames: ['type', 'outcome'] as const,
+      registers,
+    }),
+    published: new Counter({ name: 'events_published_total', help: 'Outbox events this instance published.', registers }),
+  };
+}
+
+export interface DomainEvents {
+  relay: Relay;
+  /** Stops consuming (the handler in flight finishes), then publishing. Leaves the bus open. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a domain service's side of the event flow: the relay publishing its outbox, and its
+ * consumer group on the stream it listens to. Events without a handler are acknowledged and
+ * ignored; a handler that throws (malformed payload, database away) gets the event again
+ * after `retryAfterMs`, and after `maxAttempts` it goes to the dead letters.
+ */
+export function startDomainEvents(options: {
+  events: DomainEventsOptions;
+  pool: pg.Pool;
+  consumes: { stream: string; group: string };
+  handlers: EventHandlers;
+  metrics: EventMetrics;
+  logger: Logger;
+}): DomainEvents {
+  const { events, pool, consumes, handlers, metrics, logger } = options;
+  const relay = startOutboxRelay({
+    pool,
+    bus: events.bus,
+    ...(events.relayIntervalMs !== undefined ? { intervalMs: events.relayIntervalMs } : {}),
+    onError: (error) => logger.warn({ err: error }, 'outbox relay round failed; retrying'),
+    onPublished: (count) => metrics.published.inc(count),
+  });
+
+  const handle = async (event: Envelope): Promise<void> => {
+    const type = isEventType(event.type) ? event.type : 'unknown';
+    const apply = isEventType(event.type) ? handlers[event.type] : undefined;
+    let outcome = 'ignored';
+    try {
+      if (apply) outcome = await apply(event);
+    } catch (error) {
+      metrics.processed.inc({ type, outcome: 'failed' });
+      logger.warn({ err: error, eventId: event.id, type: event.type, requestId: event.requestId }, 'event failed; it will be retried');
+      throw error;
+    }
+    metrics.processed.inc({ type, outcome });
+    if (apply) logger.info({ eventId: event.id, type: event.type, outcome, requestId: event.requestId }, 'event processed');
+  };
+
+  const subscription: Subscription = events.bus.subscribe({
+    stream: consumes.stream,
+    group: consumes.group,
+    consumer: events.consumer ?? `${hostname()}-${process.pid}`,
+    handler: handle,
+    ...(events.maxAttempts !== undefined ? { maxAttempts: events.maxAttempts } : {}),
+    ...(events.retryAfterMs !== undefined ? { retryAfterMs: events.retryAfterMs } : {}),
+  });
+
+  return {
+    relay,
+    async stop() {
+      // The consumer first: a handler finishing now may still write outbox rows to publish.
+      await subscription.stop();
+      await relay.stop();
+    },
+  };
+}
