@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/**/src/**/*.test.ts', 'subgraphs/**/src/**/*.test.ts', 'gateway/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/**/src/**/*.test.ts', 'subgraphs/**/src/**/*.test.ts', 'gateway/src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     // Every file starts real servers on fresh databases; two cores, two files at a time.
     pool: 'forks',
     maxWorkers: 2,

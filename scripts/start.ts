@@ -2,6 +2,7 @@
 // (PGlite, its files under data/pglite) holds the three domain databases; each service
 // runs as its own process, exactly as it would when deployed alone.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { composeSupergraph, DEFAULT_SUPERGRAPH_PATH, repositoryRoot } from '../gateway/src/compose.js';
@@ -43,10 +44,15 @@ const sharedBus = process.env.REDIS_URL ? undefined : new InProcessBus();
 const embedded: EmbeddedPostgres[] = [];
 let stopping = false;
 
+// One SUBGRAPH_SECRET for the whole stack: the gateway (and orders, calling catalog) sign
+// subgraph requests with it and the subgraphs verify it. Unless set, a fresh random one per
+// run, so no well-known value ever opens the subgraphs' ports.
+const subgraphSecret = process.env.SUBGRAPH_SECRET || randomBytes(32).toString('base64url');
+
 function run(service: Service, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(service.workspace, 'src', 'main.ts')], {
     cwd: repositoryRoot,
-    env: { ...process.env, ...env, ...(sharedBus ? { STOREFRONT_EVENT_BUS: 'parent' } : {}) },
+    env: { ...process.env, SUBGRAPH_SECRET: subgraphSecret, ...env, ...(sharedBus ? { STOREFRONT_EVENT_BUS: 'parent' } : {}) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   if (sharedBus) serveBusToChild(sharedBus, child);

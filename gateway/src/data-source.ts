@@ -1,7 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/server';
+import { injectTraceHeaders, withGatewaySignature } from '@storefront/server';
 import { GraphQLError } from 'graphql';
 import type { Histogram } from 'prom-client';
+import { fetch as undiciFetch } from 'undici';
 import type { GatewayContext } from './context.js';
 
 export interface SubgraphDataSourceOptions {
@@ -9,7 +13,16 @@ export interface SubgraphDataSourceOptions {
   url: string;
   timeoutMs: number;
   latency: Histogram<'subgraph' | 'outcome'>;
+  /** This subgraph's breaker, retry budget and deadline (see gateway/src/resilience.ts). */
+  resilience?: ResilientTarget;
+  /** The gateway's keep-alive connection pool. */
+  dispatcher?: Dispatcher;
+  /** `SUBGRAPH_SECRET`: every request is signed with it (subgraphs refuse unsigned ones). */
+  subgraphSecret: string;
 }
+
+/** The deadline of the call in progress, for the fetcher (which RemoteGraphQLDataSource calls without context). */
+const callDeadline = new AsyncLocalStorage<AbortSignal>();
 
 /**
  * One subgraph as the gateway calls it: the caller's token and request id travel along,
@@ -19,16 +32,22 @@ export interface SubgraphDataSourceOptions {
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly subgraph: string;
   private readonly latency: Histogram<'subgraph' | 'outcome'>;
+  private readonly resilience: ResilientTarget | undefined;
 
   constructor(options: SubgraphDataSourceOptions) {
     super({
       url: options.url,
-      // Node's fetch (undici) keeps connections alive; the signal bounds each call.
+      // undici's fetch on the gateway's keep-alive pool; the call's deadline bounds every attempt.
       fetcher: ((url: string, init: RequestInit) =>
-        fetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) })) as unknown as RemoteGraphQLDataSource['fetcher'],
+        undiciFetch(url, {
+          ...(withGatewaySignature(options.subgraphSecret, url, init) as object),
+          signal: callDeadline.getStore() ?? AbortSignal.timeout(options.timeoutMs),
+          ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        })) as unknown as RemoteGraphQLDataSource['fetcher'],
     });
     this.subgraph = options.name;
     this.latency = options.latency;
+    this.resilience = options.resilience;
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -37,15 +56,25 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // Only a context built from an incoming request carries identity; health checks have none.
     if (context.requestId) headers.set('x-request-id', context.requestId);
     if (context.authorization) headers.set('authorization', context.authorization);
+    // The request's trace continues in the subgraph (W3C traceparent; nothing when tracing is off).
+    for (const [name, value] of Object.entries(injectTraceHeaders({}))) headers.set(name, value);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const stop = this.latency.startTimer({ subgraph: this.subgraph });
     try {
-      const response = await super.process(options);
+      // Entity fetches and query fetches may be retried; a mutation's fetch is sent once.
+      const idempotent = options.request.query ? operationType(options.request.query) === 'query' : false;
+      const response = this.resilience
+        ? await this.resilience.call((deadline) => callDeadline.run(deadline, () => super.process(options)), { idempotent })
+        : await super.process(options);
       stop({ outcome: 'ok' });
       return response;
     } catch (error) {
+      if (error instanceof CircuitOpenError) {
+        stop({ outcome: 'circuit_open' });
+        throw new GraphQLError(error.message, { extensions: { code: 'CIRCUIT_OPEN', serviceName: this.subgraph } });
+      }
       const timedOut = (error as Error).name === 'TimeoutError';
       stop({ outcome: timedOut ? 'timeout' : 'error' });
       options.context.logger?.warn(

@@ -1,13 +1,15 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { TokenError, viewerFromAuthorization } from '@storefront/auth';
-import { apolloDefaults, createGraphQLHttpServer, createLogger, createMetrics, listen, type Logger, type RunningServer } from '@storefront/server';
+import { apolloDefaults, createGraphQLHttpServer, createLogger, createMetrics, documentLimits, listen, type Logger, type RunningServer } from '@storefront/server';
 import { GraphQLError } from 'graphql';
 import { Histogram } from 'prom-client';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './data-source.js';
+import { createSubgraphResilience, subgraphTimeoutMs } from './resilience.js';
 import { supergraphFromFile } from './supergraph.js';
+import { RateLimitStore, RequestRateLimiter } from '@storefront/server';
 
 /**
  * The federation gateway: @apollo/gateway on Apollo Server, serving a supergraph composed
@@ -18,10 +20,23 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
   const metrics = createMetrics('gateway');
   const subgraphLatency = new Histogram({
     name: 'gateway_subgraph_request_duration_seconds',
-    help: 'Calls from the gateway to each subgraph, by outcome (ok, error, timeout).',
+    help: 'Calls from the gateway to each subgraph, retries included, by outcome (ok, error, timeout, circuit_open).',
     labelNames: ['subgraph', 'outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [metrics.registry],
+  });
+  // Keep-alive pool, per-subgraph breakers and retry budgets (circuit_state on /metrics).
+  const resilience = createSubgraphResilience(config, metrics.registry, logger);
+  // Requests per user, or per client address for anonymous callers (X-Forwarded-For from the BFFs when TRUST_PROXY names them).
+  const rateLimitStore = new RateLimitStore(config.REDIS_URL);
+  const rateLimiter = new RequestRateLimiter({
+    store: rateLimitStore,
+    name: 'gateway',
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+    perUser: config.RATE_LIMIT_PER_USER,
+    perIp: config.RATE_LIMIT_PER_IP,
+    windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+    rejections: metrics.rateLimited,
   });
   let supergraphLoaded = false;
   const gateway = new ApolloGateway({
@@ -30,8 +45,11 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
       new SubgraphDataSource({
         name,
         url: subgraphUrlOverride(config, name) ?? url ?? '',
-        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        timeoutMs: subgraphTimeoutMs(config, name),
         latency: subgraphLatency,
+        resilience: resilience.target(name),
+        dispatcher: resilience.dispatcher,
+        subgraphSecret: config.SUBGRAPH_SECRET,
       }),
     logger,
   });
@@ -40,7 +58,7 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    ...apolloDefaults<GatewayContext>({ nodeEnv: config.NODE_ENV, logger, metrics }),
+    ...apolloDefaults<GatewayContext>({ nodeEnv: config.NODE_ENV, logger, metrics, limits: documentLimits(config) }),
   });
 
   let running: RunningServer | undefined;
@@ -56,16 +74,21 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
         metrics,
         context: async (request) => {
           const authorization = request.header('authorization');
+          let viewer: Awaited<ReturnType<typeof viewerFromAuthorization>>;
           try {
             // Identity is forwarded only when proven; a bad token never reaches a subgraph.
-            await viewerFromAuthorization(authorization, config.JWT_SECRET);
+            viewer = await viewerFromAuthorization(authorization, config.JWT_SECRET);
           } catch (error) {
             if (!(error instanceof TokenError)) throw error;
             throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
+          await rateLimiter.consume({ userId: viewer?.id, ip: request.ip });
           return { requestId: request.requestId, authorization, logger };
         },
         readiness: [{ name: 'supergraph', check: async () => supergraphLoaded }],
+        trustProxy: config.TRUST_PROXY,
+        maxBodyBytes: config.MAX_BODY_BYTES,
+        maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
       });
       running = await listen(httpServer, port, host);
       return running;
@@ -73,6 +96,8 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
     async stop(): Promise<void> {
       if (running) await running.close();
       await apollo.stop();
+      await resilience.close();
+      await rateLimitStore.close();
     },
   };
 }

@@ -6,9 +6,36 @@ export interface StallingProxy {
   url: string;
   /** From now on, hold every byte sent to the target: the service looks hung. */
   stall(): void;
-  /** Forward again, including what was held. */
+  /** Forward again, including what was held (also ends `fail`). */
   resume(): void;
+  /**
+   * From now on, read each HTTP request and fail it without contacting the target: `reset`
+   * closes the connection (a crashed or restarting service), `unavailable` answers 503 (a load
+   * balancer with no healthy instance). Every request failed this way is recorded.
+   */
+  fail(mode?: 'reset' | 'unavailable'): void;
+  /** Client connections accepted so far. */
+  connections(): number;
+  /** Bodies of the requests failed so far (see `fail`), oldest first. */
+  failedRequests(): string[];
   close(): Promise<void>;
+}
+
+/** Splits complete HTTP/1.1 requests (Content-Length bodies) off the front of `buffer`. */
+function takeRequests(buffer: Buffer): { bodies: string[]; rest: Buffer } {
+  const bodies: string[] = [];
+  let rest = buffer;
+  for (;;) {
+    const headerEnd = rest.indexOf('\r\n\r\n');
+    if (headerEnd < 0) break;
+    const head = rest.subarray(0, headerEnd).toString('latin1');
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+    const end = headerEnd + 4 + length;
+    if (rest.length < end) break;
+    bodies.push(rest.subarray(headerEnd + 4, end).toString('utf8'));
+    rest = rest.subarray(end);
+  }
+  return { bodies, rest };
 }
 
 /**
@@ -18,23 +45,51 @@ export interface StallingProxy {
 export async function startStallingProxy(targetUrl: string): Promise<StallingProxy> {
   const target = new URL(targetUrl);
   let stalled = false;
+  let failing: 'reset' | 'unavailable' | undefined;
+  let connections = 0;
+  const failed: string[] = [];
   const held: Array<() => void> = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
+    connections += 1;
+    sockets.add(client);
+    // The target is contacted only when there is something to forward.
+    let upstream: net.Socket | undefined;
+    let pending: Buffer = Buffer.alloc(0);
+    const closeBoth = () => {
+      client.destroy();
+      upstream?.destroy();
+    };
+    const connectUpstream = () => {
+      if (upstream) return upstream;
+      upstream = net.connect(Number(target.port), target.hostname);
+      sockets.add(upstream);
+      upstream.on('data', (chunk) => client.write(chunk));
+      upstream.on('close', closeBoth).on('error', closeBoth);
+      return upstream;
+    };
     client.on('data', (chunk) => {
-      const forward = () => upstream.write(chunk);
+      if (failing) {
+        const { bodies, rest } = takeRequests(Buffer.concat([pending, chunk]));
+        pending = rest;
+        if (bodies.length === 0) return;
+        failed.push(...bodies);
+        if (failing === 'unavailable') {
+          client.end('HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: close\r\n\r\nunavailable');
+          upstream?.destroy();
+        } else {
+          closeBoth();
+        }
+        return;
+      }
+      const forward = () => {
+        // A caller that gave up (timed out) while the proxy held its bytes is not replayed.
+        if (!client.destroyed) connectUpstream().write(chunk);
+      };
       if (stalled) held.push(forward);
       else forward();
     });
-    upstream.on('data', (chunk) => client.write(chunk));
-    const closeBoth = () => {
-      client.destroy();
-      upstream.destroy();
-    };
     client.on('close', closeBoth).on('error', closeBoth);
-    upstream.on('close', closeBoth).on('error', closeBoth);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -45,8 +100,14 @@ export async function startStallingProxy(targetUrl: string): Promise<StallingPro
     },
     resume: () => {
       stalled = false;
+      failing = undefined;
       for (const forward of held.splice(0)) forward();
     },
+    fail: (mode = 'reset') => {
+      failing = mode;
+    },
+    connections: () => connections,
+    failedRequests: () => [...failed],
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

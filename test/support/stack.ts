@@ -12,7 +12,8 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { loadWebConfig } from '@storefront/bff-web/config';
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
-import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
+import { createTestDatabase, testRedisUrl, testSubgraphSecret, type TestDatabase } from '@storefront/testing';
+import type { Logger } from '@storefront/server';
 import { randomBytes } from 'node:crypto';
 import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/events';
 import { Redis } from 'ioredis';
@@ -20,8 +21,19 @@ import { createUsersServer } from '@storefront/users/server';
 import { loadUsersConfig } from '@storefront/users/config';
 import { seedUsersIfEmpty } from '@storefront/users/seed';
 
-/** What every service of a test stack reads, whatever the machine's environment says. */
-const baseEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent' } as const;
+/**
+ * What every service of a test stack reads, whatever the machine's environment says: one
+ * SUBGRAPH_SECRET for the gateway, the subgraphs and orders' calls to catalog.
+ */
+const baseEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', SUBGRAPH_SECRET: testSubgraphSecret } as const;
+
+/** Rate limits far above what any test sends, unless a test sets its own (webEnv, ...). */
+const roomyLimits = {
+  RATE_LIMIT_PER_USER: '100000',
+  RATE_LIMIT_PER_IP: '100000',
+  LOGIN_ATTEMPTS_PER_ACCOUNT: '10000',
+  LOGIN_ATTEMPTS_PER_IP: '10000',
+} as const;
 
 type SubgraphName = 'users' | 'catalog' | 'orders';
 
@@ -70,6 +82,20 @@ export interface StackOptions {
   supergraphPath?: string;
   /** Gateway timeout per subgraph call. */
   subgraphTimeoutMs?: number;
+  /**
+   * Environment for every service of the stack, over the test defaults: e.g. one
+   * production-strength JWT_SECRET and SUBGRAPH_SECRET, so production-mode servers built by a
+   * test can sit in front of this stack.
+   */
+  env?: Record<string, string>;
+  /** More gateway environment (e.g. short breaker windows: `SUBGRAPH_BREAKER_RESET_MS`). */
+  gatewayEnv?: Record<string, string>;
+  /** More web BFF environment (e.g. small rate limits: `RATE_LIMIT_PER_IP`). */
+  webEnv?: Record<string, string>;
+  /** More mobile BFF environment. */
+  mobileEnv?: Record<string, string>;
+  /** The logger of each service (default: silent), e.g. to capture its JSON lines. */
+  logger?: (service: 'users' | 'catalog' | 'orders' | 'gateway' | 'bff-web' | 'bff-mobile') => Logger;
   /** The URL the gateway uses for a subgraph, given where it listens (e.g. a proxy in front of it). */
   gatewayUrlFor?: (name: SubgraphName, url: string) => string | Promise<string>;
 }
@@ -110,16 +136,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Short retry delays: a test waits for redelivery instead of a production-sized pause.
   const events = bus ? { bus, streamPrefix: redisPrefix, relayIntervalMs: 50, retryAfterMs: 500 } : undefined;
 
-  const users = createUsersServer({ config: loadUsersConfig({ ...baseEnv, SCRYPT_COST: '1024' }), databaseUrl: usersDb.url });
+  // The test defaults, then what the test asks every service to read (e.g. shared production-strength secrets).
+  const serviceEnv = { ...baseEnv, ...options.env };
+  const loggerFor = (service: Parameters<NonNullable<StackOptions['logger']>>[0]) =>
+    options.logger ? { logger: options.logger(service) } : {};
+  // Rate-limit counters under this stack's prefix (deleted on stop); roomy unless a test says otherwise.
+  const limitEnv = { ...roomyLimits, RATE_LIMIT_KEY_PREFIX: `${redisPrefix}rl:` };
+
+  const users = createUsersServer({ config: loadUsersConfig({ ...serviceEnv, SCRYPT_COST: '1024' }), databaseUrl: usersDb.url, ...loggerFor('users') });
   await seedUsersIfEmpty(users.prisma, 1024);
-  const catalog = createCatalogServer({ config: loadCatalogConfig(baseEnv), databaseUrl: catalogDb.url, ...(events ? { events } : {}) });
+  const catalog = createCatalogServer({ config: loadCatalogConfig(serviceEnv), databaseUrl: catalogDb.url, ...(events ? { events } : {}), ...loggerFor('catalog') });
   await seedCatalogIfEmpty(catalog.prisma);
   const [usersRunning, catalogRunning] = await Promise.all([users.listen(0, '127.0.0.1'), catalog.listen(0, '127.0.0.1')]);
 
   const orders = createOrdersServer({
-    config: loadOrdersConfig({ ...baseEnv, CATALOG_URL: catalogRunning.url }),
+    config: loadOrdersConfig({ ...serviceEnv, CATALOG_URL: catalogRunning.url }),
     databaseUrl: ordersDb.url,
     ...(events ? { events } : {}),
+    ...loggerFor('orders'),
   });
   await seedOrdersIfEmpty(orders.prisma);
   const ordersRunning = await orders.listen(0, '127.0.0.1');
@@ -132,28 +166,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const gateway = createGatewayServer({
     config: loadGatewayConfig({
-      ...baseEnv,
+      ...serviceEnv,
+      ...limitEnv,
+      // The BFFs in front of it (this host) name their clients' addresses in X-Forwarded-For.
+      TRUST_PROXY: 'loopback',
       USERS_URL: urls.users,
       CATALOG_URL: urls.catalog,
       ORDERS_URL: urls.orders,
       ...(options.subgraphTimeoutMs ? { SUBGRAPH_TIMEOUT_MS: String(options.subgraphTimeoutMs) } : {}),
       ...(options.supergraphPath ? { SUPERGRAPH_PATH: options.supergraphPath } : {}),
+      ...options.gatewayEnv,
     }),
+    ...loggerFor('gateway'),
   });
   const gatewayRunning = await gateway.listen(0, '127.0.0.1');
 
   const web = options.web
     ? createWebServer({
-        config: loadWebConfig({ ...baseEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl }),
+        config: loadWebConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.webEnv }),
         store: new RedisCacheStore(testRedisUrl, redisPrefix),
+        ...loggerFor('bff-web'),
         ...(events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {}),
       })
     : undefined;
   const webRunning = web ? await web.listen(0, '127.0.0.1') : undefined;
   const mobile = options.mobile
     ? createMobileServer({
-        config: loadMobileConfig({ ...baseEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl }),
+        config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.mobileEnv }),
         store: new RedisCacheStore(testRedisUrl, redisPrefix),
+        ...loggerFor('bff-mobile'),
         ...(events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {}),
       })
     : undefined;
@@ -201,7 +242,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await gateway.stop();
       await Promise.all(Object.values(subgraphs).map((entry) => entry.stop()));
       await bus?.close();
-      if (web || mobile || bus) await deleteKeys(redisPrefix);
+      await deleteKeys(redisPrefix);
       await Promise.all([usersDb.drop(), catalogDb.drop(), ordersDb.drop()]);
     },
   };

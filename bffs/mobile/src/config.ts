@@ -1,13 +1,33 @@
-import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, secret, serviceShape, z } from '@storefront/config';
+import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
+import { loginLimitShape, rateLimitShape } from '@storefront/config';
+import { documentLimitsShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
   BFF_MOBILE_PORT: port(4200),
   GATEWAY_URL: httpUrl.default('http://localhost:4000/graphql'),
   GATEWAY_TIMEOUT_MS: milliseconds(10_000),
+  /** Keep-alive pool, query retries, retry budget and circuit breaker of gateway calls (GATEWAY_RETRIES, ...). */
+  ...resilienceShape('GATEWAY'),
   /** Unset: the response cache and persisted queries live in process. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Document limits of the mobile app's graph (MAX_QUERY_DEPTH, MAX_ALIASES, ...). */
+  ...documentLimitsShape({
+    depth: 6,
+    aliases: 10,
+    rootFields: 5,
+    directives: 10,
+    tokens: 1_000,
+    documentBytes: 8_000,
+    cost: 1_000,
+    pageSize: 50,
+    bodyBytes: 100_000,
+  }),
   JWT_SECRET: secret(),
+  /** Request budgets of the mobile app per user / per client address (RATE_LIMIT_PER_USER, ...). */
+  ...rateLimitShape({ perUser: 300, perIp: 120 }),
+  /** Failed logIn attempts per account and per address (LOGIN_ATTEMPTS_PER_ACCOUNT, ...). */
+  ...loginLimitShape({ perAccount: 5, perIp: 20 }),
   /** Keeps stacks that share one Redis apart (tests, side-by-side stacks). */
   EVENT_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/).optional(),
 };

@@ -1,11 +1,13 @@
 import { runService } from '@storefront/config';
 import { createEventBus } from '@storefront/events';
-import { stopOnSignals } from '@storefront/server';
+import { startTracing, stopOnSignals } from '@storefront/server';
 import { loadMobileConfig } from './config.js';
 import { createMobileServer } from './server.js';
 
 await runService(async () => {
   const config = loadMobileConfig();
+  // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
+  const tracing = startTracing('bff-mobile');
   const bus = createEventBus(config.REDIS_URL);
   const server = createMobileServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
   const running = await server.listen(config.BFF_MOBILE_PORT);
@@ -16,5 +18,6 @@ await runService(async () => {
   stopOnSignals(server.logger, async () => {
     await server.stop();
     await bus.close();
+    await tracing.shutdown();
   });
 });

@@ -10,7 +10,7 @@ import {
   safelistPlugin,
   type BffEvents, type CacheStore,
 } from '@storefront/bff';
-import { createLogger, createMetrics, type Logger } from '@storefront/server';
+import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/server';
 import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
 import type { MobileContext } from './context.js';
 import { LANGUAGES } from './display.js';
@@ -18,6 +18,8 @@ import { bearerPlugin, signedInVariantPlugin, varyPlugin } from './plugins.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
 import { authenticateBearer } from './session.js';
+import { resilienceSettings } from '@storefront/config';
+import { bffRateLimits } from '@storefront/bff';
 
 const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
@@ -44,6 +46,7 @@ export function createMobileServer({
   const production = config.NODE_ENV === 'production';
   const manifest = readPersistedQueryManifest(MANIFEST_PATH);
 
+  const metrics = createMetrics('bff-mobile');
   return createBffServer<MobileContext>({
     clientType: 'mobile',
     typeDefs,
@@ -51,10 +54,15 @@ export function createMobileServer({
     rules,
     nodeEnv: config.NODE_ENV,
     logger,
-    metrics: createMetrics('bff-mobile'),
+    metrics,
     gatewayUrl: config.GATEWAY_URL,
     gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
+    gatewayResilience: resilienceSettings(config, 'GATEWAY'),
     store,
+    limits: documentLimits(config),
+    rateLimits: bffRateLimits(config),
+    trustProxy: config.TRUST_PROXY,
+    maxBodyBytes: config.MAX_BODY_BYTES,
     ...(events ? { events } : {}),
     // Apps need no CORS; Sandbox does, outside production.
     cors: { origins: production ? [] : [SANDBOX_ORIGIN] },
@@ -79,7 +87,7 @@ export function createMobileServer({
         cacheTags: new Set(),
         startedAt: Date.now(),
         gateway,
-        batch: createGatewayBatch(gateway, () => ({ requestId: request.requestId, accessToken }), logger),
+        batch: createGatewayBatch(gateway, () => ({ requestId: request.requestId, accessToken }), logger, metrics.dataloaderBatchSize),
         store,
         logger,
       };

@@ -1,4 +1,6 @@
-import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, secret, serviceShape, z } from '@storefront/config';
+import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
+import { loginLimitShape, rateLimitShape } from '@storefront/config';
+import { documentLimitsShape } from '@storefront/config';
 
 const origins = z
   .string()
@@ -10,11 +12,29 @@ const shape = {
   BFF_WEB_PORT: port(4100),
   GATEWAY_URL: httpUrl.default('http://localhost:4000/graphql'),
   GATEWAY_TIMEOUT_MS: milliseconds(10_000),
+  /** Keep-alive pool, query retries, retry budget and circuit breaker of gateway calls (GATEWAY_RETRIES, ...). */
+  ...resilienceShape('GATEWAY'),
   /** Unset: the response cache and session coordination run in process. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Comma-separated browser origins of the web app, allowed by CORS with cookies. */
   WEB_ORIGINS: origins.default(['http://localhost:3000']),
+  /** Document limits of the web app's graph (MAX_QUERY_DEPTH, MAX_ALIASES, ...). */
+  ...documentLimitsShape({
+    depth: 8,
+    aliases: 15,
+    rootFields: 10,
+    directives: 15,
+    tokens: 1_500,
+    documentBytes: 10_000,
+    cost: 3_000,
+    pageSize: 100,
+    bodyBytes: 100_000,
+  }),
   JWT_SECRET: secret(),
+  /** Request budgets of the web app per user / per client address (RATE_LIMIT_PER_USER, ...). */
+  ...rateLimitShape({ perUser: 600, perIp: 300 }),
+  /** Failed logIn/signUp attempts per account and per address (LOGIN_ATTEMPTS_PER_ACCOUNT, ...). */
+  ...loginLimitShape({ perAccount: 5, perIp: 20 }),
   /** Keeps stacks that share one Redis apart (tests, side-by-side stacks). */
   EVENT_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/).optional(),
 };

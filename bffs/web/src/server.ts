@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { SessionRefresher, createBffServer, createCacheStore, createGatewayBatch, negotiateLocale, type BffEvents, type CacheStore } from '@storefront/bff';
-import { createLogger, createMetrics, type Logger } from '@storefront/server';
+import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
 import { exchangeRefreshToken, resolveWebSession } from './session.js';
+import { resilienceSettings } from '@storefront/config';
+import { bffRateLimits } from '@storefront/bff';
 
 const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
@@ -27,6 +29,7 @@ export function createWebServer({
   // Set once the server (and its gateway client) exists; contexts are only built after that.
   let refresher!: SessionRefresher;
 
+  const metrics = createMetrics('bff-web');
   const server = createBffServer<WebContext>({
     clientType: 'web',
     typeDefs,
@@ -34,10 +37,15 @@ export function createWebServer({
     rules,
     nodeEnv: config.NODE_ENV,
     logger,
-    metrics: createMetrics('bff-web'),
+    metrics,
     gatewayUrl: config.GATEWAY_URL,
     gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
+    gatewayResilience: resilienceSettings(config, 'GATEWAY'),
     store,
+    limits: documentLimits(config),
+    rateLimits: bffRateLimits(config),
+    trustProxy: config.TRUST_PROXY,
+    maxBodyBytes: config.MAX_BODY_BYTES,
     ...(events ? { events } : {}),
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
     context: async (request, gateway) => {
@@ -54,7 +62,7 @@ export function createWebServer({
         cacheTags: new Set(),
         startedAt: Date.now(),
         gateway,
-        batch: createGatewayBatch(gateway, () => ({ requestId: request.requestId, accessToken: session.accessToken }), logger),
+        batch: createGatewayBatch(gateway, () => ({ requestId: request.requestId, accessToken: session.accessToken }), logger, metrics.dataloaderBatchSize),
         store,
         logger,
       };

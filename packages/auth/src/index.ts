@@ -90,3 +90,4 @@ export async function viewerFromAuthorization(header: string | undefined, secret
   const token = bearerToken(header);
   return token === undefined ? undefined : verifyAccessToken(token, secret);
 }
+export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from './signature.js';

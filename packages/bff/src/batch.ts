@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { CallerIdentity, GatewayClient } from './gateway-client.js';
 import { toClientError } from './gateway-client.js';
 import type { Logger } from 'pino';
+import { measuredBatch, type ServiceMetrics } from '@storefront/server';
 
 /** One root field of the supergraph, with its arguments typed for the operation's variables. */
 export interface RootField {
@@ -15,14 +16,23 @@ export interface RootField {
   variables?: Record<string, readonly [type: string, value: unknown]>;
 }
 
+/** Most root fields one batched gateway operation carries; more are split into several calls. */
+export const GATEWAY_BATCH_SIZE = 50;
+
 /**
  * Per-request batching of gateway reads: every root field requested in the same tick of the
  * event loop (by any resolver) is sent as one gateway operation with aliased fields, so a
  * page costs a small, fixed number of gateway calls whatever the number of resolvers asking.
  */
-export function createGatewayBatch(gateway: GatewayClient, caller: () => CallerIdentity, logger: Logger) {
+export function createGatewayBatch(
+  gateway: GatewayClient,
+  caller: () => CallerIdentity,
+  logger: Logger,
+  /** `dataloader_batch_size{loader="gateway"}`: root fields per gateway operation. */
+  batchSizes?: ServiceMetrics['dataloaderBatchSize'],
+) {
   return new DataLoader<RootField, unknown>(
-    async (fields) => {
+    measuredBatch(batchSizes, 'gateway', async (fields: readonly RootField[]) => {
       const variables: Record<string, unknown> = {};
       const definitions: string[] = [];
       const selections = fields.map((request, index) => {
@@ -63,10 +73,12 @@ export function createGatewayBatch(gateway: GatewayClient, caller: () => CallerI
         }
         return error ? toClientError(error, logger, identity.requestId) : null;
       });
-    },
+    }),
     // Same field asked twice in one tick is one alias; results are not kept across ticks, so
-    // a mutation's effect is always read fresh.
-    { cache: false },
+    // a mutation's effect is always read fresh. At most GATEWAY_BATCH_SIZE root fields per
+    // gateway operation, so a BFF request within its own limits stays within the gateway's
+    // (MAX_ALIASES, MAX_ROOT_FIELDS, MAX_TOKENS there).
+    { cache: false, maxBatchSize: GATEWAY_BATCH_SIZE },
   );
 }
 

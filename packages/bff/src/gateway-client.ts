@@ -1,6 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { Counter } from 'prom-client';
 import type { Logger } from 'pino';
+import { forwardedForHeaders, injectTraceHeaders, rateLimitedError } from '@storefront/server';
+import { CircuitOpenError, GatewayCircuitOpenError, postToGateway, type GatewayResilience } from './gateway-resilience.js';
 
 export interface GatewayError {
   message: string;
@@ -41,8 +43,15 @@ export class GatewayClient {
       logger: Logger;
       /** Counts calls, labelled by operation name: the batching tests read it. */
       requests?: Counter<'operation'>;
+      /** Keep-alive pool, breaker and query retries (gateway-resilience.ts); plain fetch without. */
+      resilience?: GatewayResilience;
     },
   ) {}
+
+  /** Closes the connection pool and stops the breaker. */
+  async close(): Promise<void> {
+    await this.options.resilience?.close();
+  }
 
   async execute<Data>(
     operationName: string,
@@ -54,17 +63,22 @@ export class GatewayClient {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-request-id': caller.requestId,
+      // The client's address (for the gateway's per-address limits) and the trace (traceparent).
+      ...forwardedForHeaders(),
+      ...injectTraceHeaders({}),
     };
     if (caller.accessToken) headers.authorization = `Bearer ${caller.accessToken}`;
     let response: Response;
     try {
-      response = await fetch(this.options.url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ operationName, query, variables }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
+      const body = JSON.stringify({ operationName, query, variables });
+      response = this.options.resilience
+        ? await postToGateway(this.options.resilience, this.options.url, { headers, body }, { name: operationName, query })
+        : await fetch(this.options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {
+      if (error instanceof CircuitOpenError) {
+        this.options.logger.warn({ requestId: caller.requestId, operationName }, 'gateway circuit open: failing fast');
+        throw new GatewayCircuitOpenError(error);
+      }
       this.options.logger.error({ err: error, requestId: caller.requestId, operationName }, 'gateway call failed');
       throw new GatewayUnavailableError();
     }
@@ -101,11 +115,13 @@ export class GatewayClient {
 
 export function toClientError(error: GatewayError, logger: Logger, requestId: string): GraphQLError {
   const code = error.extensions?.code;
+  // The gateway's own limit: the client waits as long as the gateway said.
+  if (code === 'RATE_LIMITED') return rateLimitedError(Number(error.extensions?.retryAfter) || 1);
   if (typeof code === 'string' && PASS_THROUGH.has(code)) {
     return new GraphQLError(error.message, { extensions: { code } });
   }
   logger.warn({ requestId, gatewayError: error }, 'gateway returned an error');
-  if (code === 'SUBGRAPH_UNAVAILABLE' || code === 'GATEWAY_TIMEOUT' || code === 'CATALOG_UNAVAILABLE') {
+  if (code === 'SUBGRAPH_UNAVAILABLE' || code === 'GATEWAY_TIMEOUT' || code === 'CATALOG_UNAVAILABLE' || code === 'CIRCUIT_OPEN') {
     return new GatewayUnavailableError();
   }
   return new GraphQLError('Something went wrong. Please try again.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -28,3 +28,5 @@ export {
   type PersistedQueryCacheOptions,
   type PersistedQueryManifest,
 } from './persisted-queries.js';
+export { createGatewayResilience, GatewayCircuitOpenError, postToGateway, type GatewayResilience } from './gateway-resilience.js';
+export { bffRateLimits, createBffLimiters, limitSignIn, type BffRateLimits, type RateLimitContext } from './rate-limits.js';

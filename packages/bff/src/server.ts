@@ -7,6 +7,7 @@ import {
   createGraphQLHttpServer,
   listen,
   type CorsOptions,
+  type DocumentLimits,
   type Logger,
   type NodeEnv,
   type ReadinessCheck,
@@ -21,9 +22,13 @@ import type { IRules } from 'graphql-shield';
 import { Counter } from 'prom-client';
 import type { CacheStore } from './cache-store.js';
 import { GatewayClient } from './gateway-client.js';
+import { createGatewayResilience } from './gateway-resilience.js';
+import type { ResilienceEnvSettings } from '@storefront/config';
 import { startCacheInvalidation } from './invalidation.js';
 import { responseCachePlugin, type CacheableContext } from './response-cache.js';
 import { authorization, type AuthorizationContext } from './shield.js';
+import { createBffLimiters, type BffRateLimits, type RateLimitContext } from './rate-limits.js';
+import type { TrustProxy } from '@storefront/server';
 
 /** The `@cacheControl` directive Apollo Server's cache-control plugin reads hints from. */
 export const cacheControlTypeDefs = /* GraphQL */ `
@@ -34,7 +39,7 @@ export const cacheControlTypeDefs = /* GraphQL */ `
   directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
 `;
 
-export type BffContext = RequestContext & CacheableContext & AuthorizationContext;
+export type BffContext = RequestContext & CacheableContext & AuthorizationContext & RateLimitContext;
 
 export interface BffServerOptions<Context extends BffContext> {
   /** `web` or `mobile`: names metrics and keeps cache entries apart. */
@@ -47,8 +52,18 @@ export interface BffServerOptions<Context extends BffContext> {
   metrics: ServiceMetrics;
   gatewayUrl: string;
   gatewayTimeoutMs: number;
+  /** Keep-alive pool, query retries and circuit breaker of gateway calls (GATEWAY_* settings); defaults when omitted. */
+  gatewayResilience?: ResilienceEnvSettings;
   store: CacheStore;
   cors: CorsOptions;
+  /** This client type's document limits (depth, aliases, cost, page size, ...); none when omitted. */
+  limits?: DocumentLimits;
+  /** Largest request body in bytes (413 above); the HTTP front's default when omitted. */
+  maxBodyBytes?: number;
+  /** Request budgets (per user, per address) and sign-in attempt limits; none when omitted. */
+  rateLimits?: BffRateLimits;
+  /** Proxies allowed to name the client's address (TRUST_PROXY); none when omitted. */
+  trustProxy?: TrustProxy;
   /** Builds the per-request context; gets the gateway client to put in it. */
   context: (request: RequestInfo, gateway: GatewayClient) => Promise<Context>;
   readiness?: ReadinessCheck[];
@@ -89,12 +104,24 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
     labelNames: ['client', 'result'],
     registers: [metrics.registry],
   });
-  const gateway = new GatewayClient({ url: options.gatewayUrl, timeoutMs: options.gatewayTimeoutMs, logger, requests: gatewayRequests });
+  const gateway = new GatewayClient({
+    url: options.gatewayUrl,
+    timeoutMs: options.gatewayTimeoutMs,
+    logger,
+    requests: gatewayRequests,
+    resilience: createGatewayResilience({
+      timeoutMs: options.gatewayTimeoutMs,
+      settings: options.gatewayResilience,
+      registry: metrics.registry,
+      logger,
+    }),
+  });
+  const limiters = options.rateLimits ? createBffLimiters(clientType, options.rateLimits, metrics) : undefined;
   const schema = applyMiddleware(
     makeExecutableSchema({ typeDefs: [cacheControlTypeDefs, options.typeDefs], resolvers: options.resolvers as never }),
     authorization(options.rules),
   );
-  const defaults = apolloDefaults<Context>({ nodeEnv: options.nodeEnv, logger, metrics });
+  const defaults = apolloDefaults<Context>({ nodeEnv: options.nodeEnv, logger, metrics, ...(options.limits ? { limits: options.limits } : {}) });
   const apollo = new ApolloServer<Context>({
     schema,
     ...defaults,
@@ -121,8 +148,20 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         logger,
         metrics,
         cors: options.cors,
-        context: (request) => options.context(request, gateway),
+        context: async (request) => {
+          const context = await options.context(request, gateway);
+          context.clientIp = request.ip;
+          if (limiters) {
+            context.loginAttempts = limiters.loginAttempts;
+            // Per user once the session says who it is, per address otherwise.
+            await limiters.requests.consume({ userId: context.viewer?.id, ip: request.ip });
+          }
+          return context;
+        },
+        ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
         readiness: [{ name: 'cache', check: () => store.ping() }, ...(options.readiness ?? [])],
+        ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+        ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes } : {}),
         ...(options.etag ? { etag: true } : {}),
       });
       running = await listen(httpServer, port, host);
@@ -143,6 +182,8 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       if (running) await running.close();
       await invalidation?.stop();
       await apollo.stop();
+      await gateway.close();
+      await limiters?.close();
       await store.close();
     },
   };

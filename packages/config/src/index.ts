@@ -94,3 +94,14 @@ export const databaseShape = {
   DATABASE_NAME_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lower-case letters, digits and _ only').optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
 };
+
+export { resilienceSettings, resilienceShape, type ResilienceEnvSettings, type ResilienceShape } from './resilience.js';
+export {
+  loginLimitShape,
+  rateLimitShape,
+  subgraphTrustShape,
+  trustProxy,
+  type RateLimitDefaults,
+  type TrustProxySetting,
+} from './operations.js';
+export { documentLimitsShape, type DocumentLimitDefaults } from './limits.js';

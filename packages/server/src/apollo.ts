@@ -7,7 +7,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { DomainError } from './errors.js';
+import { LIMIT_CODES, apolloLimitOptions, limitViolation, type DocumentLimits } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
+import { hideSuggestions } from './production.js';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -32,7 +34,18 @@ const PUBLIC_CODES = new Set([
   'GATEWAY_TIMEOUT',
   'CATALOG_UNAVAILABLE',
   'SERVICE_UNAVAILABLE',
+  'CIRCUIT_OPEN',
+  'RATE_LIMITED',
 ]);
+
+/** Extensions a public error keeps besides its code (the rest stays inside). */
+const PUBLIC_EXTENSIONS = ['retryAfter'] as const;
+
+function publicExtensions(extensions: GraphQLFormattedError['extensions']): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const name of PUBLIC_EXTENSIONS) if (extensions?.[name] !== undefined) kept[name] = extensions[name];
+  return kept;
+}
 
 /**
  * Errors with a public code keep their message; anything else (a bug, a database or network
@@ -41,6 +54,9 @@ const PUBLIC_CODES = new Set([
  */
 export function maskErrors(nodeEnv: NodeEnv) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    // A document refused by a limit (limits.ts): its own code, whatever Apollo wrapped it in.
+    const limit = limitViolation(error);
+    if (limit) return limit;
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
       return {
@@ -58,7 +74,7 @@ export function maskErrors(nodeEnv: NodeEnv) {
         message: formatted.message,
         ...(formatted.path ? { path: formatted.path } : {}),
         ...(formatted.locations ? { locations: formatted.locations } : {}),
-        extensions: { code },
+        extensions: { code, ...publicExtensions(formatted.extensions) },
       };
     }
     return {
@@ -73,15 +89,25 @@ export function maskErrors(nodeEnv: NodeEnv) {
 /** Operation latency and error-code metrics, and a log line for every error with its request id. */
 export function observabilityPlugin(logger: Logger, metrics: ServiceMetrics): ApolloServerPlugin<RequestContext> {
   return {
+    // A request refused while its context was built (a broken token, a rate limit) never
+    // reaches requestDidStart's hooks; its code is counted here.
+    async contextCreationDidFail({ error }) {
+      const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+      metrics.graphqlErrors.inc({ code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' });
+    },
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {
             const original = unwrapResolverError(error);
-            const code = original instanceof DomainError ? original.code : String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            const code =
+              original instanceof DomainError
+                ? original.code
+                : String(limitViolation(error)?.extensions?.code ?? error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
             metrics.graphqlErrors.inc({ code });
-            const level = PUBLIC_CODES.has(code) ? 'info' : 'error';
+            // A refused document is the caller's doing, like any public code: info, not error.
+            const level = PUBLIC_CODES.has(code) || (Object.values(LIMIT_CODES) as string[]).includes(code) ? 'info' : 'error';
             logger[level](
               { requestId: contextValue.requestId, operationName, code, path: error.path, err: original ?? error },
               error.message,
@@ -109,9 +135,14 @@ export function apolloDefaults<Context extends RequestContext>(options: {
   nodeEnv: NodeEnv;
   logger: Logger;
   metrics: ServiceMetrics;
+  /** Document limits (depth, aliases, cost, ...; see limits.ts); none when omitted. */
+  limits?: DocumentLimits;
 }): Pick<
   ApolloServerOptions<Context>,
   | 'introspection'
+  | 'hideSchemaDetailsFromClientErrors'
+  | 'validationRules'
+  | 'parseOptions'
   | 'csrfPrevention'
   | 'allowBatchedHttpRequests'
   | 'includeStacktraceInErrorResponses'
@@ -120,20 +151,25 @@ export function apolloDefaults<Context extends RequestContext>(options: {
   | 'stopOnTerminationSignals'
 > {
   const production = options.nodeEnv === 'production';
+  const limits = options.limits ? apolloLimitOptions<Context>(options.limits) : undefined;
   return {
     introspection: !production,
+    // No "Did you mean" in production: Apollo's option covers validation, hideSuggestions the rest.
+    hideSchemaDetailsFromClientErrors: production,
+    ...(limits ? { validationRules: limits.validationRules, parseOptions: limits.parseOptions } : {}),
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     // Shutdown belongs to the service (stopOnSignals), which drains HTTP before Apollo and
     // closes pools after; Apollo's own handler would re-raise the signal and cut that short.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: options.nodeEnv === 'development',
-    formatError: maskErrors(options.nodeEnv),
+    formatError: production ? hideSuggestions(maskErrors(options.nodeEnv)) : maskErrors(options.nodeEnv),
     plugins: [
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
       observabilityPlugin(options.logger, options.metrics) as ApolloServerPlugin<Context>,
+      ...(limits ? [limits.plugin] : []),
     ],
   };
 }

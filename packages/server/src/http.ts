@@ -3,7 +3,10 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from 'pino';
+import { oversizedDocument } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
+import { callerOperationName, withServerSpan } from './tracing.js';
+import { clientAddressResolver, runInRequestScope, type IncomingGraphQLRequest, type RequestRefusal, type TrustProxy } from './trust.js';
 
 /** What a server's context function learns about the HTTP request. */
 export interface RequestInfo {
@@ -35,8 +38,14 @@ export interface GraphQLHttpServerOptions<Context extends BaseContext> {
   readiness?: ReadinessCheck[];
   /** Largest accepted request body, in bytes; larger ones get 413. */
   maxBodyBytes?: number;
+  /** Largest GraphQL document (`query`, in a body or the URL), in bytes; larger ones get 400 DOCUMENT_TOO_LARGE unparsed. */
+  maxDocumentBytes?: number;
   /** Browser origins allowed to call this server; without it no CORS headers are sent. */
   cors?: CorsOptions;
+  /** Proxies allowed to name the client's address (`X-Forwarded-For`); none by default. */
+  trustProxy?: TrustProxy;
+  /** Checked on every GraphQL request once its body is read, before anything else (subgraphs: the gateway's signature). */
+  guard?: (request: IncomingGraphQLRequest) => RequestRefusal | undefined;
   /**
    * Strong ETags (a hash of the body) on GET responses that Cache-Control lets a client keep,
    * and 304 Not Modified without a body when the request's If-None-Match names the current one.
@@ -103,6 +112,9 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   const readiness = options.readiness ?? [];
   const allowedOrigins = new Set(options.cors?.origins ?? []);
+  const clientAddress = clientAddressResolver(options.trustProxy);
+  // Spans are named after the service (the logger's `service`), one tracer per tier.
+  const service = String((logger.bindings() as { service?: unknown }).service ?? 'graphql');
 
   /** CORS for allowed origins only; true when this was a preflight, already answered. */
   function applyCors(request: IncomingMessage, response: ServerResponse): boolean {
@@ -123,14 +135,34 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     return true;
   }
 
-  async function handleGraphQL(request: IncomingMessage, response: ServerResponse, url: URL, requestId: string) {
+  async function handleGraphQL(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    requestId: string,
+    seen: { operationName?: string | undefined } = {},
+  ) {
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     let body: unknown = undefined;
+    const rawBody = request.method === 'POST' ? await readBody(request, maxBodyBytes) : '';
+    // Before anything else looks at the request (even JSON parsing): subgraphs answer only the gateway.
+    const refusal = options.guard?.({
+      method: request.method ?? 'GET',
+      body: rawBody,
+      search: url.search,
+      header: (name) => firstHeader(request.headers, name),
+    });
+    if (refusal) {
+      logger.warn({ requestId, reason: refusal.reason ?? refusal.code, ip: request.socket.remoteAddress }, 'request refused');
+      metrics.graphqlErrors.inc({ code: refusal.code });
+      sendJson(response, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+      return;
+    }
     if (request.method === 'POST') {
-      const text = await readBody(request, maxBodyBytes);
+      const text = rawBody;
       const contentType = headers.get('content-type') ?? '';
       if (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json')) {
         try {
@@ -143,18 +175,28 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
         body = text;
       }
     }
+    seen.operationName = callerOperationName(body, url.searchParams);
+    const oversized = options.maxDocumentBytes === undefined ? undefined : oversizedDocument(body, url.searchParams, options.maxDocumentBytes);
+    if (oversized) {
+      logger.info({ requestId, code: oversized.extensions?.code }, oversized.message);
+      metrics.graphqlErrors.inc({ code: String(oversized.extensions?.code) });
+      sendJson(response, 400, { errors: [oversized] });
+      return;
+    }
     const cookies: string[] = [];
     const info: RequestInfo = {
       requestId,
       headers: request.headers,
       header: (name) => firstHeader(request.headers, name),
-      ip: request.socket.remoteAddress ?? 'unknown',
+      ip: clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for']),
       setCookie: (cookie) => cookies.push(cookie),
     };
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(info),
-    });
+    const result = await runInRequestScope({ requestId, clientIp: info.ip }, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+        context: () => options.context(info),
+      }),
+    );
     for (const [name, value] of result.headers) response.setHeader(name, value);
     if (cookies.length > 0) response.setHeader('set-cookie', cookies);
     response.statusCode = result.status ?? 200;
@@ -194,11 +236,23 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     response.setHeader('x-request-id', requestId);
     let route = 'other';
+    const seen: { operationName?: string | undefined } = {};
     try {
       if (url.pathname === '/graphql' || url.pathname === '/') {
         route = 'graphql';
         if (applyCors(request, response)) return;
-        await handleGraphQL(request, response, url, requestId);
+        await withServerSpan(service, { method: request.method ?? 'GET', path: url.pathname, headers: request.headers }, async (span) => {
+          span.setAttribute('request.id', requestId);
+          try {
+            await handleGraphQL(request, response, url, requestId, seen);
+          } finally {
+            span.setAttribute('http.response.status_code', response.statusCode);
+            if (seen.operationName) {
+              span.setAttribute('graphql.operation.name', seen.operationName);
+              span.updateName(`${request.method ?? 'GET'} ${url.pathname} ${seen.operationName}`);
+            }
+          }
+        });
       } else if (url.pathname === '/health/live') {
         route = 'live';
         sendJson(response, 200, { status: 'ok' });
@@ -230,6 +284,13 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.observe({ route, method: request.method ?? 'GET', status: String(response.statusCode) }, seconds);
+      if (route === 'graphql') {
+        // One line per GraphQL request, with the caller's operation name, in every tier.
+        logger.info(
+          { requestId, operationName: seen.operationName, method: request.method, status: response.statusCode, durationMs: Math.round(seconds * 1000) },
+          'request completed',
+        );
+      }
     }
   });
 }

@@ -1,9 +1,22 @@
 export { apolloDefaults, maskErrors, observabilityPlugin, type NodeEnv, type RequestContext } from './apollo.js';
 export { DomainError, badUserInput, forbidden, isUuid, notFound, unauthenticated, type PublicErrorCode } from './errors.js';
+export {
+  LIMIT_CODES,
+  LimitError,
+  analyzeOperation,
+  documentLimitRules,
+  documentLimits,
+  documentLimitsPlugin,
+  limitViolation,
+  oversizedDocument,
+  type DocumentLimits,
+  type DocumentLimitsConfig,
+} from './limits.js';
+export { hideSuggestions, withoutSuggestions } from './production.js';
 export { createGraphQLHttpServer, listen, type CorsOptions, type ReadinessCheck, type RequestInfo, type RunningServer } from './http.js';
 export { stopOnSignals } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
-export { createMetrics, type ServiceMetrics } from './metrics.js';
+export { createMetrics, measuredBatch, type ServiceMetrics } from './metrics.js';
 export {
   authenticate,
   createSubgraphServer,
@@ -22,3 +35,54 @@ export {
   type Connection,
   type Cursor,
 } from './pagination.js';
+export {
+  CircuitOpenError,
+  DEFAULT_BREAKER,
+  DEFAULT_POOL,
+  DEFAULT_RETRY,
+  HttpStatusError,
+  ResilientTarget,
+  RetryBudget,
+  backoffDelay,
+  classifyFailure,
+  createConnectionPool,
+  operationType,
+  resilienceMetrics,
+  type BreakerSettings,
+  type CircuitState,
+  type Dispatcher,
+  type FailureKind,
+  type PoolSettings,
+  type ResilienceMetrics,
+  type ResilienceSettings,
+  type RetrySettings,
+} from './resilience.js';
+export {
+  LoginAttemptLimiter,
+  RateLimitStore,
+  RequestRateLimiter,
+  addressBucket,
+  rateLimitedError,
+  type LoginAttemptLimitOptions,
+  type RequestRateLimitOptions,
+} from './rate-limit.js';
+export {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  clientAddressResolver,
+  currentRequest,
+  forwardedForHeaders,
+  gatewaySignatureGuard,
+  normalizeAddress,
+  runInRequestScope,
+  signSubgraphRequest,
+  signedFetch,
+  verifySubgraphSignature,
+  withGatewaySignature,
+  type IncomingGraphQLRequest,
+  type RequestRefusal,
+  type RequestScope,
+  type SignatureCheck,
+  type TrustProxy,
+} from './trust.js';
+export { callerOperationName, injectTraceHeaders, startTracing, tracesEndpoint, withClientSpan, withServerSpan, type Tracing } from './tracing.js';

@@ -6,6 +6,10 @@ export interface ServiceMetrics {
   graphqlOperations: Histogram<'operation' | 'type'>;
   graphqlErrors: Counter<'code'>;
   sqlStatements: Counter;
+  /** Keys per DataLoader batch, by loader: how well per-request batching works. */
+  dataloaderBatchSize: Histogram<'loader'>;
+  /** Requests and sign-in attempts refused by a rate limit, by limiter. */
+  rateLimited: Counter<'limiter'>;
 }
 
 /** One Prometheus registry per server, with Node's defaults and the series every server has. */
@@ -40,5 +44,34 @@ export function createMetrics(service: string): ServiceMetrics {
       help: 'SQL statements sent to the database.',
       registers: [registry],
     }),
+    dataloaderBatchSize: new Histogram({
+      name: 'dataloader_batch_size',
+      help: 'Keys loaded per DataLoader batch, by loader.',
+      labelNames: ['loader'],
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'rate_limited_total',
+      help: 'Requests and sign-in attempts refused by a rate limit, by limiter (e.g. web:ip, web:login:account).',
+      labelNames: ['limiter'],
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * Wraps a DataLoader batch function so each batch's size lands in `dataloader_batch_size`
+ * under `loader`: `new DataLoader(measuredBatch(histogram, 'productById', async (ids) => ...))`.
+ */
+export function measuredBatch<Keys extends ReadonlyArray<unknown>, Result>(
+  histogram: Histogram<'loader'> | undefined,
+  loader: string,
+  batch: (keys: Keys) => Result,
+): (keys: Keys) => Result {
+  if (!histogram) return batch;
+  return (keys) => {
+    histogram.observe({ loader }, keys.length);
+    return batch(keys);
   };
 }

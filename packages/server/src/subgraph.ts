@@ -8,6 +8,7 @@ import { apolloDefaults, type NodeEnv, type RequestContext } from './apollo.js';
 import { createGraphQLHttpServer, listen, type ReadinessCheck, type RequestInfo, type RunningServer } from './http.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
+import { gatewaySignatureGuard } from './trust.js';
 
 /** What every subgraph's per-request context starts from. */
 export interface SubgraphRequestContext extends RequestContext {
@@ -46,6 +47,13 @@ export interface SubgraphServerOptions<Context extends SubgraphRequestContext> {
   metrics: ServiceMetrics;
   context: (request: RequestInfo) => Promise<Context>;
   readiness: ReadinessCheck[];
+  /**
+   * `SUBGRAPH_SECRET`: every GraphQL request (`_entities` and `_service` included) must carry
+   * the gateway's signature made with it, or is refused (403 FORBIDDEN). Health and metrics stay open.
+   */
+  subgraphSecret: string;
+  /** How old a signature may be (`SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS`, default 30). */
+  signatureMaxAgeSeconds?: number;
   /** Closes what the subgraph owns (pools, clients) after the HTTP server has drained. */
   onStop: () => Promise<void>;
 }
@@ -85,6 +93,7 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
         logger,
         metrics,
         readiness: options.readiness,
+        guard: gatewaySignatureGuard(options.subgraphSecret, options.signatureMaxAgeSeconds),
       });
       running = await listen(httpServer, port, host);
       return running;

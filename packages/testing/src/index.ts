@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { signAccessToken } from '@storefront/auth';
+import { signAccessToken, signSubgraphRequest } from '@storefront/auth';
 import { DEVELOPMENT_SECRET } from '@storefront/config';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir, withDatabase, type Domain } from '@storefront/db';
 
 /** The real Postgres server tests use: `TEST_DATABASE_URL`, else this machine's default. */
 export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The SUBGRAPH_SECRET of test stacks (`SUBGRAPH_SECRET`, else the development default): the
+ * gateway and orders sign subgraph requests with it, and `graphql()` signs with it too, so a
+ * test may call a subgraph directly as the gateway would.
+ */
+export const testSubgraphSecret = process.env.SUBGRAPH_SECRET || DEVELOPMENT_SECRET;
 
 /** The real Redis tests use. */
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,21 +36,27 @@ export interface GraphQLResponse<Data = Record<string, any>> {
   body: { data?: Data | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
 }
 
-/** POSTs one GraphQL operation as JSON, as a client would. */
+/**
+ * POSTs one GraphQL operation as JSON, as a client would. The request carries the gateway's
+ * signature (`testSubgraphSecret`), which gateways and BFFs ignore and subgraphs require; pass
+ * `unsigned: true` to send it as an outsider would.
+ */
 export async function graphql<Data = Record<string, any>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
-  options: { token?: string; headers?: Record<string, string> } = {},
+  options: { token?: string; headers?: Record<string, string>; unsigned?: boolean } = {},
 ): Promise<GraphQLResponse<Data>> {
+  const payload = JSON.stringify({ query, variables });
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.unsigned ? {} : signSubgraphRequest(testSubgraphSecret, { method: 'POST', body: payload })),
       ...options.headers,
     },
-    body: JSON.stringify({ query, variables }),
+    body: payload,
   });
   const text = await response.text();
   let body: GraphQLResponse<Data>['body'];

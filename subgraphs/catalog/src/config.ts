@@ -1,4 +1,5 @@
 import { assertProductionSecrets, databaseShape, loadConfig, port, postgresUrl, secret, serviceShape, z } from '@storefront/config';
+import { subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -6,6 +7,8 @@ const shape = {
   CATALOG_PORT: port(4002),
   CATALOG_DATABASE_URL: postgresUrl.optional(),
   JWT_SECRET: secret(),
+  /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
+  ...subgraphTrustShape(),
   /** Redis for the event streams; unset → the in-process bus. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Prefix of the event stream names, keeping stacks that share one Redis apart. */
@@ -16,6 +19,6 @@ export type CatalogConfig = ReturnType<typeof loadCatalogConfig>;
 
 export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
-  assertProductionSecrets(config, ['JWT_SECRET']);
+  assertProductionSecrets(config, ['JWT_SECRET', 'SUBGRAPH_SECRET']);
   return config;
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { measuredBatch, type ServiceMetrics } from '@storefront/server';
 import type { Cursor } from '@storefront/server';
 import { Prisma, type Category, type PrismaClient, type Product, type ProductImage } from './generated/prisma/client.js';
 
@@ -74,12 +75,14 @@ function groupBy<Item>(items: readonly Item[], keyOf: (item: Item) => string): M
 }
 
 /** Fresh per request, so batching and caching never cross callers. Ids must be UUIDs. */
-export function createLoaders(prisma: PrismaClient): Loaders {
-  const productById: Loaders['productById'] = new DataLoader(async (ids) => {
+export function createLoaders(prisma: PrismaClient, batchSizes?: ServiceMetrics['dataloaderBatchSize']): Loaders {
+  const measured = <Keys extends ReadonlyArray<unknown>, Result>(name: string, batch: (keys: Keys) => Result) =>
+    measuredBatch(batchSizes, name, batch);
+  const productById: Loaders['productById'] = new DataLoader(measured('productById', async (ids: readonly string[]) => {
     const rows = await prisma.product.findMany({ where: { id: { in: [...ids] } } });
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-  });
+  }));
 
   const primeProducts = (rows: readonly Product[]) => {
     for (const row of rows) productById.prime(row.id, row);
@@ -88,22 +91,22 @@ export function createLoaders(prisma: PrismaClient): Loaders {
   return {
     productById,
 
-    categoryById: new DataLoader(async (ids) => {
+    categoryById: new DataLoader(measured('categoryById', async (ids: readonly string[]) => {
       const rows = await prisma.category.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-    }),
+    })),
 
-    imagesByProductId: new DataLoader(async (productIds) => {
+    imagesByProductId: new DataLoader(measured('imagesByProductId', async (productIds: readonly string[]) => {
       const rows = await prisma.productImage.findMany({
         where: { productId: { in: [...productIds] } },
         orderBy: [{ productId: 'asc' }, { position: 'asc' }, { id: 'asc' }],
       });
       const byProduct = groupBy(rows, (row) => row.productId);
       return productIds.map((id) => byProduct.get(id) ?? []);
-    }),
+    })),
 
-    productCountByCategoryId: new DataLoader(async (categoryIds) => {
+    productCountByCategoryId: new DataLoader(measured('productCountByCategoryId', async (categoryIds: readonly string[]) => {
       const counts = await prisma.product.groupBy({
         by: ['categoryId'],
         where: { categoryId: { in: [...categoryIds] } },
@@ -111,12 +114,12 @@ export function createLoaders(prisma: PrismaClient): Loaders {
       });
       const byCategory = new Map(counts.map((row) => [row.categoryId, row._count._all]));
       return categoryIds.map((id) => byCategory.get(id) ?? 0);
-    }),
+    })),
 
     // Keys of one operation usually share their arguments (`categories { products(first: 5) }`),
     // so each distinct set of arguments costs two statements, whatever the number of categories.
     categoryPage: new DataLoader(
-      async (keys) => {
+      measured('categoryPage', async (keys: readonly CategoryPageKey[]) => {
         const pages = new Map<CategoryPageKey, CategoryPage>();
         const groups = groupBy(keys, (key) => JSON.stringify([key.limit, key.after, key.inStock]));
         await Promise.all(
@@ -143,14 +146,14 @@ export function createLoaders(prisma: PrismaClient): Loaders {
           }),
         );
         return keys.map((key) => pages.get(key)!);
-      },
+      }),
       { cacheKeyFn: (key) => JSON.stringify([key.categoryId, key.limit, key.after, key.inStock]) },
     ),
 
     // One statement for every product's `related` in the operation: the newest products of
     // each category involved, enough to fill the largest `first` after leaving a product out.
     related: new DataLoader(
-      async (keys) => {
+      measured('related', async (keys: readonly RelatedKey[]) => {
         const limit = Math.max(...keys.map((key) => key.first)) + 1;
         const byCategory = await newestPerCategory(prisma, [...new Set(keys.map((key) => key.categoryId))], limit);
         return keys.map((key) => {
@@ -158,7 +161,7 @@ export function createLoaders(prisma: PrismaClient): Loaders {
           primeProducts(rows);
           return rows;
         });
-      },
+      }),
       { cacheKeyFn: (key) => `${key.productId}:${key.first}` },
     ),
   };

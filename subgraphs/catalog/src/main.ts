@@ -1,13 +1,15 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
 import { createEventBus } from '@storefront/events';
-import { stopOnSignals } from '@storefront/server';
+import { startTracing, stopOnSignals } from '@storefront/server';
 import { loadCatalogConfig } from './config.js';
 import { seedCatalogIfEmpty } from './seed.js';
 import { createCatalogServer } from './server.js';
 
 await runService(async () => {
   const config = loadCatalogConfig();
+  // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
+  const tracing = startTracing('catalog');
   const database = await prepareDomainDatabase('catalog', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
   const bus = createEventBus(config.REDIS_URL);
   const server = createCatalogServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });
@@ -18,5 +20,6 @@ await runService(async () => {
     await server.stop();
     await bus.close();
     await database.stop();
+    await tracing.shutdown();
   });
 });

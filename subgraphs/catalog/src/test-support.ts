@@ -1,5 +1,5 @@
 import { ada, admin } from '@storefront/seed-data';
-import { accessTokenFor, createTestDatabase, graphql, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
+import { accessTokenFor, createTestDatabase, graphql, testSubgraphSecret, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
 import { loadCatalogConfig } from './config.js';
 import { seedCatalogIfEmpty } from './seed.js';
 import type { DomainEventsOptions } from '@storefront/events';
@@ -31,7 +31,7 @@ export interface TestCatalogOptions {
 export async function startTestCatalog(options: TestCatalogOptions = {}): Promise<TestCatalog> {
   const database = options.database ?? (await createTestDatabase('catalog'));
   const server = createCatalogServer({
-    config: loadCatalogConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+    config: loadCatalogConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SUBGRAPH_SECRET: testSubgraphSecret }),
     databaseUrl: database.url,
     ...(options.events ? { events: options.events } : {}),
   });

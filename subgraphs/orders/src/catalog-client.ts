@@ -1,3 +1,5 @@
+import { injectTraceHeaders, signSubgraphRequest } from '@storefront/server';
+
 /** What placing an order needs to know about a product: its current price and stock. */
 export interface CatalogProduct {
   id: string;
@@ -32,6 +34,8 @@ export class CatalogClient {
   constructor(
     private readonly url: string,
     private readonly timeoutMs: number,
+    /** `SUBGRAPH_SECRET`: the catalog accepts only requests signed with it, as the gateway's are. */
+    private readonly subgraphSecret: string,
   ) {}
 
   /** The products of `ids`, by id; unknown ids are missing from the map. */
@@ -40,17 +44,22 @@ export class CatalogClient {
     if (ids.length === 0) return found;
     let body: EntitiesResponse;
     try {
+      const requestBody = JSON.stringify({
+        operationName: 'OrdersProductsForOrder',
+        query: PRODUCTS_QUERY,
+        variables: { representations: ids.map((id) => ({ __typename: 'Product', id })) },
+      });
       const response = await fetch(this.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'x-request-id': caller.requestId,
           ...(caller.authorization ? { authorization: caller.authorization } : {}),
+          // The request's trace continues in the catalog; the signature proves who is asking.
+          ...injectTraceHeaders({}),
+          ...signSubgraphRequest(this.subgraphSecret, { method: 'POST', body: requestBody }),
         },
-        body: JSON.stringify({
-          query: PRODUCTS_QUERY,
-          variables: { representations: ids.map((id) => ({ __typename: 'Product', id })) },
-        }),
+        body: requestBody,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (!response.ok) throw new CatalogUnavailableError(`catalog answered HTTP ${response.status}`);

@@ -10,6 +10,7 @@ import {
   serviceShape,
   z,
 } from '@storefront/config';
+import { subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -17,6 +18,8 @@ const shape = {
   ORDERS_PORT: port(4003),
   ORDERS_DATABASE_URL: postgresUrl.optional(),
   JWT_SECRET: secret(),
+  /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
+  ...subgraphTrustShape(),
   /** The catalog subgraph, asked for prices and stock when an order is placed. */
   CATALOG_URL: httpUrl.default('http://localhost:4002/graphql'),
   /** How long placeOrder waits for the catalog before giving up (CATALOG_UNAVAILABLE). */
@@ -31,6 +34,6 @@ export type OrdersConfig = ReturnType<typeof loadOrdersConfig>;
 
 export function loadOrdersConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
-  assertProductionSecrets(config, ['JWT_SECRET']);
+  assertProductionSecrets(config, ['JWT_SECRET', 'SUBGRAPH_SECRET']);
   return config;
 }

@@ -1,5 +1,6 @@
 import type { Cursor } from '@storefront/server';
 import DataLoader from 'dataloader';
+import { measuredBatch, type ServiceMetrics } from '@storefront/server';
 import type { Order, OrderItem, PrismaClient } from './generated/prisma/client.js';
 
 /** One page of a buyer's orders, newest first: `take` rows after `after`. */
@@ -22,14 +23,16 @@ export interface Loaders {
 }
 
 /** Fresh per request, so batching and caching never cross callers. */
-export function createLoaders(prisma: PrismaClient): Loaders {
-  const orderById = new DataLoader<string, Order | null>(async (ids) => {
+export function createLoaders(prisma: PrismaClient, batchSizes?: ServiceMetrics['dataloaderBatchSize']): Loaders {
+  const measured = <Keys extends ReadonlyArray<unknown>, Result>(name: string, batch: (keys: Keys) => Result) =>
+    measuredBatch(batchSizes, name, batch);
+  const orderById = new DataLoader<string, Order | null>(measured('orderById', async (ids: readonly string[]) => {
     const rows = await prisma.order.findMany({ where: { id: { in: [...ids] } } });
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
-  });
+  }));
 
-  const itemsByOrderId = new DataLoader<string, OrderItem[]>(async (orderIds) => {
+  const itemsByOrderId = new DataLoader<string, OrderItem[]>(measured('itemsByOrderId', async (orderIds: readonly string[]) => {
     const rows = await prisma.orderItem.findMany({
       where: { orderId: { in: [...orderIds] } },
       orderBy: [{ orderId: 'asc' }, { position: 'asc' }],
@@ -41,17 +44,17 @@ export function createLoaders(prisma: PrismaClient): Loaders {
       else byOrder.set(row.orderId, [row]);
     }
     return orderIds.map((id) => byOrder.get(id) ?? []);
-  });
+  }));
 
   const ordersByBuyer = new DataLoader<BuyerPageKey, BuyerPage, string>(
-    async (keys) => {
+    measured('ordersByBuyer', async (keys: readonly BuyerPageKey[]) => {
       const [pages, counts] = await Promise.all([buyerPages(prisma, keys), buyerCounts(prisma, keys)]);
       return keys.map((key, index) => {
         const rows = pages.get(index) ?? [];
         for (const row of rows) orderById.prime(row.id, row);
         return { rows, totalCount: counts.get(key.buyerId) ?? 0 };
       });
-    },
+    }),
     { cacheKeyFn: (key) => `${key.buyerId}|${key.take}|${key.after ? `${key.after.at.toISOString()}|${key.after.id}` : ''}` },
   );
 

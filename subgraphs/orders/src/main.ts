@@ -1,13 +1,15 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
 import { createEventBus } from '@storefront/events';
-import { stopOnSignals } from '@storefront/server';
+import { startTracing, stopOnSignals } from '@storefront/server';
 import { loadOrdersConfig } from './config.js';
 import { seedOrdersIfEmpty } from './seed.js';
 import { createOrdersServer } from './server.js';
 
 await runService(async () => {
   const config = loadOrdersConfig();
+  // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
+  const tracing = startTracing('orders');
   const database = await prepareDomainDatabase('orders', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
   // Redis Streams with REDIS_URL; otherwise in this process (nothing else hears the events).
   const bus = createEventBus(config.REDIS_URL);
@@ -22,5 +24,6 @@ await runService(async () => {
     await server.stop();
     await bus.close();
     await database.stop();
+    await tracing.shutdown();
   });
 });

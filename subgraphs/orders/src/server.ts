@@ -41,7 +41,7 @@ export function createOrdersServer({
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
-  const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS), streams.orders);
+  const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS, config.SUBGRAPH_SECRET), streams.orders);
   const consumes = { stream: streams.catalog, group: ORDERS_GROUP };
   const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, ...consumes } } : {}), logger });
   let running: DomainEvents | undefined;
@@ -49,11 +49,13 @@ export function createOrdersServer({
     typeDefs,
     resolvers,
     nodeEnv: config.NODE_ENV,
+    subgraphSecret: config.SUBGRAPH_SECRET,
+    signatureMaxAgeSeconds: config.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS,
     logger,
     metrics,
     context: async (request) => ({
       ...(await authenticate(request, config.JWT_SECRET)),
-      loaders: createLoaders(prisma),
+      loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       orders,
     }),
     // The catalog is needed only to place orders; reads keep working without it.

@@ -2,7 +2,7 @@ import { loadCatalogConfig } from '@storefront/catalog/config';
 import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
 import { createCatalogServer } from '@storefront/catalog/server';
 import { ada, admin, grace } from '@storefront/seed-data';
-import { accessTokenFor, createTestDatabase, graphql, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
+import { accessTokenFor, createTestDatabase, graphql, testSubgraphSecret, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
 import { loadOrdersConfig } from './config.js';
 import { seedOrdersIfEmpty } from './seed.js';
 import type { DomainEventsOptions } from '@storefront/events';
@@ -38,7 +38,7 @@ export interface TestStackOptions {
   events?: DomainEventsOptions;
 }
 
-const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: process.env.JWT_SECRET } as const;
+const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: process.env.JWT_SECRET, SUBGRAPH_SECRET: testSubgraphSecret } as const;
 
 /**
  * Polls `check` until it returns something other than undefined/false, or fails after

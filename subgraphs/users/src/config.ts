@@ -8,6 +8,7 @@ import {
   serviceShape,
   z,
 } from '@storefront/config';
+import { subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -15,6 +16,8 @@ const shape = {
   USERS_PORT: port(4001),
   USERS_DATABASE_URL: postgresUrl.optional(),
   JWT_SECRET: secret(),
+  /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
+  ...subgraphTrustShape(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** scrypt cost; lower it only in tests. */
@@ -25,6 +28,6 @@ export type UsersConfig = ReturnType<typeof loadUsersConfig>;
 
 export function loadUsersConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
-  assertProductionSecrets(config, ['JWT_SECRET']);
+  assertProductionSecrets(config, ['JWT_SECRET', 'SUBGRAPH_SECRET']);
   return config;
 }

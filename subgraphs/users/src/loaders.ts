@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { measuredBatch, type ServiceMetrics } from '@storefront/server';
 import type { PrismaClient, User } from './generated/prisma/client.js';
 
 export interface Loaders {
@@ -6,12 +7,14 @@ export interface Loaders {
 }
 
 /** Fresh per request, so batching and caching never cross callers. */
-export function createLoaders(prisma: PrismaClient): Loaders {
+export function createLoaders(prisma: PrismaClient, batchSizes?: ServiceMetrics['dataloaderBatchSize']): Loaders {
+  const measured = <Keys extends ReadonlyArray<unknown>, Result>(name: string, batch: (keys: Keys) => Result) =>
+    measuredBatch(batchSizes, name, batch);
   return {
-    userById: new DataLoader(async (ids) => {
+    userById: new DataLoader(measured('userById', async (ids: readonly string[]) => {
       const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-    }),
+    })),
   };
 }

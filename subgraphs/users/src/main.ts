@@ -1,12 +1,14 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
-import { stopOnSignals } from '@storefront/server';
+import { startTracing, stopOnSignals } from '@storefront/server';
 import { loadUsersConfig } from './config.js';
 import { seedUsersIfEmpty } from './seed.js';
 import { createUsersServer } from './server.js';
 
 await runService(async () => {
   const config = loadUsersConfig();
+  // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
+  const tracing = startTracing('users');
   const database = await prepareDomainDatabase('users', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
   const server = createUsersServer({ config, databaseUrl: database.url, poolMax: database.poolMax });
   if (config.NODE_ENV !== 'production') await seedUsersIfEmpty(server.prisma, config.SCRYPT_COST);
@@ -15,5 +17,6 @@ await runService(async () => {
   stopOnSignals(server.logger, async () => {
     await server.stop();
     await database.stop();
+    await tracing.shutdown();
   });
 });

@@ -11,6 +11,7 @@ import {
   type GatewayUserError,
 } from '../gateway.js';
 import { invalidate } from '../tags.js';
+import { limitSignIn } from '@storefront/bff';
 
 const LOG_IN = `mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { ${SESSION} user { ${USER} } ${USER_ERRORS} } }`;
 const REFRESH_SESSION = `mutation RefreshSession($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { ${SESSION} ${USER_ERRORS} } }`;
@@ -28,9 +29,16 @@ function firstError(userErrors: GatewayUserError[]): { code: string; message: st
 // the same idempotencyKey for placeOrder, so it can never place a second order.
 export const Mutation: MutationResolvers = {
   logIn: async (_parent, { email, password }, context) => {
-    const data = await context.gateway.data<{
-      logIn: { session: GatewaySession | null; user: GatewayUser | null; userErrors: GatewayUserError[] };
-    }>('LogIn', LOG_IN, { email, password }, { requestId: context.requestId });
+    // Failures count per account and per address; over either budget → RATE_LIMITED (429).
+    const data = await limitSignIn(
+      context,
+      email,
+      () =>
+        context.gateway.data<{
+          logIn: { session: GatewaySession | null; user: GatewayUser | null; userErrors: GatewayUserError[] };
+        }>('LogIn', LOG_IN, { email, password }, { requestId: context.requestId }),
+      (result) => Boolean(result.logIn.session),
+    );
     const { session, user, userErrors } = data.logIn;
     if (!session || !user) return { session: null, user: null, error: firstError(userErrors) ?? unexpected() };
     return { session, user, error: null };

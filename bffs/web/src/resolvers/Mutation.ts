@@ -13,6 +13,7 @@ import {
   type GatewayViewer,
 } from '../gateway.js';
 import { invalidate, tagOrder } from '../tags.js';
+import { limitSignIn } from '@storefront/bff';
 
 const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${SESSION} user { ${VIEWER} } ${USER_ERRORS} } }`;
 const LOG_IN = `mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { ${SESSION} user { ${VIEWER} } ${USER_ERRORS} } }`;
@@ -38,13 +39,24 @@ async function signedIn(result: AuthResult, context: WebContext): Promise<Resolv
 }
 
 export const Mutation: MutationResolvers = {
+  // Both are sign-in attempts: failures count per account and per address (credential stuffing, enumeration).
   signUp: async (_parent, { input }, context) => {
-    const data = await context.gateway.data<{ signUp: AuthResult }>('SignUp', SIGN_UP, { input }, caller(context));
+    const data = await limitSignIn(
+      context,
+      input.email,
+      () => context.gateway.data<{ signUp: AuthResult }>('SignUp', SIGN_UP, { input }, caller(context)),
+      (result) => Boolean(result.signUp.session),
+    );
     return signedIn(data.signUp, context);
   },
 
   logIn: async (_parent, { email, password }, context) => {
-    const data = await context.gateway.data<{ logIn: AuthResult }>('LogIn', LOG_IN, { email, password }, caller(context));
+    const data = await limitSignIn(
+      context,
+      email,
+      () => context.gateway.data<{ logIn: AuthResult }>('LogIn', LOG_IN, { email, password }, caller(context)),
+      (result) => Boolean(result.logIn.session),
+    );
     return signedIn(data.logIn, context);
   },
 

@@ -1,0 +1,92 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { secret } from './index.js';
+
+/**
+ * Which proxies in front of a service may tell it the client's address (X-Forwarded-For):
+ * none (the socket's peer is the client), all of them, the nearest `hops`, or the listed
+ * addresses / CIDR ranges / keywords (`loopback`, `linklocal`, `uniquelocal`).
+ */
+export type TrustProxySetting =
+  | { kind: 'none' }
+  | { kind: 'all' }
+  | { kind: 'hops'; hops: number }
+  | { kind: 'list'; entries: string[] };
+
+const TRUST_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function validTrustEntry(entry: string): boolean {
+  if (TRUST_KEYWORDS.has(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  if (rest.length > 0 || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const prefix = Number(bits);
+  return Number.isInteger(prefix) && prefix >= 0 && prefix <= (family === 4 ? 32 : 128);
+}
+
+/** `TRUST_PROXY`: unset or `false`, `true`, a hop count, or a comma-separated list. */
+export const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): TrustProxySetting => {
+    const text = value?.trim().toLowerCase() ?? '';
+    if (text === '' || text === 'false' || text === '0') return { kind: 'none' };
+    if (text === 'true') return { kind: 'all' };
+    if (/^\d+$/.test(text)) return { kind: 'hops', hops: Number(text) };
+    const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const invalid = entries.filter((entry) => !validTrustEntry(entry));
+    if (invalid.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `not an address, CIDR range or keyword: ${invalid.join(', ')}` });
+      return z.NEVER;
+    }
+    return { kind: 'list', entries };
+  });
+
+const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Budgets of one client type (web, mobile, the gateway); 0 turns a budget off. */
+export interface RateLimitDefaults {
+  /** Requests per window for a signed-in user. */
+  perUser: number;
+  /** Requests per window for an anonymous client address. */
+  perIp: number;
+  windowSeconds?: number;
+}
+
+/**
+ * Request rate limits: per user when signed in, per client address otherwise, counted in
+ * Redis when the service has `REDIS_URL` (shared by every instance), in process without it.
+ */
+export function rateLimitShape(defaults: RateLimitDefaults) {
+  return {
+    RATE_LIMIT_PER_USER: count(defaults.perUser),
+    RATE_LIMIT_PER_IP: count(defaults.perIp),
+    RATE_LIMIT_WINDOW_SECONDS: seconds(defaults.windowSeconds ?? 60),
+    /** Redis key prefix of the counters (keeps stacks sharing one Redis apart). */
+    RATE_LIMIT_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('rl:'),
+    TRUST_PROXY: trustProxy,
+  };
+}
+
+/** Failed sign-ins allowed per account (email) and per client address, per window. */
+export function loginLimitShape(defaults: { perAccount?: number; perIp?: number; windowSeconds?: number } = {}) {
+  return {
+    LOGIN_ATTEMPTS_PER_ACCOUNT: count(defaults.perAccount ?? 5),
+    LOGIN_ATTEMPTS_PER_IP: count(defaults.perIp ?? 20),
+    LOGIN_ATTEMPTS_WINDOW_SECONDS: seconds(defaults.windowSeconds ?? 900),
+  };
+}
+
+/**
+ * The secret the gateway signs subgraph requests with (HMAC-SHA256) and every subgraph
+ * verifies; signatures older than `SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS` are refused.
+ */
+export function subgraphTrustShape() {
+  return {
+    SUBGRAPH_SECRET: secret(),
+    SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  };
+}

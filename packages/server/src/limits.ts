@@ -1,0 +1,345 @@
+import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
+
+/**
+ * Abuse limits on GraphQL documents, per server (the gateway and each BFF get their own).
+ * Depth, aliases and directives are graphql-armor's validation rules configured past their
+ * defaults (aliases of `__typename` count, fragments do not add depth); tokens are counted by
+ * graphql-js's parser (`parseOptions.maxTokens`, what armor's max-tokens plugin does through an
+ * Envelop parse hook Apollo Server does not have), which stops as soon as the limit is passed;
+ * root fields are our own rule; the document size is checked by the HTTP front before anything
+ * parses it (`oversizedDocument`); cost and page sizes need the operation's variables (armor's
+ * cost-limit has no list sizes), so they are checked once the operation is resolved, before
+ * anything executes. Every refusal is HTTP 400 with its own code (LIMIT_CODES).
+ */
+export interface DocumentLimits {
+  /** Deepest field nesting (fields only: fragments add no level). */
+  maxDepth: number;
+  /** Aliases per operation, `__typename` included, through fragments. */
+  maxAliases: number;
+  /** Fields selected at the root of an operation (aliases of one field count each). */
+  maxRootFields: number;
+  /** Directives per operation, through fragments. */
+  maxDirectives: number;
+  /** Lexical tokens per document (comments are not tokens). */
+  maxTokens: number;
+  /** The document's size in bytes (UTF-8), checked before it is parsed. */
+  maxDocumentBytes: number;
+  /** Estimated cost of the operation: see `operationCost`. */
+  maxCost: number;
+  /** Largest `first` / `last` / `limit` argument; above it is BAD_USER_INPUT, never a clamp. */
+  maxPageSize: number;
+}
+
+/** The limits as each server's zod config names them (see `documentLimitsShape` in @storefront/config). */
+export interface DocumentLimitsConfig {
+  MAX_QUERY_DEPTH: number;
+  MAX_ALIASES: number;
+  MAX_ROOT_FIELDS: number;
+  MAX_DIRECTIVES: number;
+  MAX_TOKENS: number;
+  MAX_DOCUMENT_BYTES: number;
+  MAX_QUERY_COST: number;
+  MAX_PAGE_SIZE: number;
+}
+
+export function documentLimits(config: DocumentLimitsConfig): DocumentLimits {
+  return {
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxAliases: config.MAX_ALIASES,
+    maxRootFields: config.MAX_ROOT_FIELDS,
+    maxDirectives: config.MAX_DIRECTIVES,
+    maxTokens: config.MAX_TOKENS,
+    maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
+    maxCost: config.MAX_QUERY_COST,
+    maxPageSize: config.MAX_PAGE_SIZE,
+  };
+}
+
+export const LIMIT_CODES = {
+  depth: 'QUERY_TOO_DEEP',
+  aliases: 'TOO_MANY_ALIASES',
+  rootFields: 'TOO_MANY_ROOT_FIELDS',
+  directives: 'TOO_MANY_DIRECTIVES',
+  tokens: 'TOO_MANY_TOKENS',
+  documentBytes: 'DOCUMENT_TOO_LARGE',
+  cost: 'QUERY_TOO_COSTLY',
+  pageSize: 'BAD_USER_INPUT',
+} as const;
+
+export type LimitCode = (typeof LIMIT_CODES)[keyof typeof LIMIT_CODES];
+
+/** A document refused by a limit: HTTP 400 and its own code. */
+export class LimitError extends GraphQLError {
+  constructor(
+    readonly code: LimitCode,
+    message: string,
+  ) {
+    super(message, { extensions: { code, http: { status: 400 } } });
+    this.name = 'LimitError';
+  }
+}
+
+/** Arguments whose value is the length of the list a field returns. */
+const PAGE_SIZE_ARGUMENTS = ['first', 'last', 'limit'] as const;
+
+/** graphql-js's message when `parseOptions.maxTokens` stops the parser ("more that" in 16.x). */
+const TOKEN_LIMIT_MESSAGE = /Document contains more (?:than|that) (\d+) tokens/;
+
+/**
+ * The limit a refused request ran into, as the error the client gets (message and code only),
+ * whatever wrapper Apollo put around it (validation errors come as GRAPHQL_VALIDATION_FAILED,
+ * parse errors as GRAPHQL_PARSE_FAILED, with ours as `originalError`); undefined otherwise.
+ */
+export function limitViolation(error: unknown): GraphQLFormattedError | undefined {
+  // Duck typing: Apollo's GraphQLError class may be another build of graphql than ours (vitest).
+  const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
+  if (original instanceof LimitError) return { message: original.message, extensions: { code: original.code } };
+  if (original !== error && original instanceof Error && (error as { extensions?: { code?: unknown } }).extensions?.code === 'GRAPHQL_PARSE_FAILED') {
+    const tokens = TOKEN_LIMIT_MESSAGE.exec(original.message);
+    if (tokens) {
+      return { message: `The document has more than ${tokens[1]} tokens.`, extensions: { code: LIMIT_CODES.tokens } };
+    }
+  }
+  return undefined;
+}
+
+/** Reports armor's rejection as our own error, so the client gets a distinct code. */
+function reportAs(code: LimitCode) {
+  return (context: ValidationContext | null, error: GraphQLError) => {
+    context?.reportError(new LimitError(code, error.message.replace(/^Syntax Error: /, '')));
+  };
+}
+
+/** Fields at the root of each operation, through fragments (inline and named). */
+function maxRootFieldsRule(max: number): ValidationRule {
+  return (context) => {
+    const count = (selectionSet: SelectionSetNode, seen: Set<string>): number => {
+      let fields = 0;
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.FIELD) {
+          fields += 1;
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          fields += count(selection.selectionSet, seen);
+        } else if (!seen.has(selection.name.value)) {
+          // A cycle is another rule's error; a fragment spread twice at the root selects the same fields.
+          seen.add(selection.name.value);
+          const fragment = context.getFragment(selection.name.value);
+          if (fragment) fields += count(fragment.selectionSet, seen);
+        }
+      }
+      return fields;
+    };
+    return {
+      OperationDefinition(operation) {
+        const fields = count(operation.selectionSet, new Set());
+        if (fields > max) {
+          context.reportError(new LimitError(LIMIT_CODES.rootFields, `Root fields limit of ${max} exceeded, found ${fields}.`));
+        }
+      },
+    };
+  };
+}
+
+/** The validation rules of the limits that do not depend on variables. */
+export function documentLimitRules(limits: DocumentLimits): ValidationRule[] {
+  const callbacks = (code: LimitCode) => ({ propagateOnRejection: false, onReject: [reportAs(code)], onAccept: [] });
+  return [
+    maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ...callbacks(LIMIT_CODES.depth) }) as ValidationRule,
+    // armor exempts `__typename` by default; an alias flood of `__typename` is still a flood.
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], ...callbacks(LIMIT_CODES.aliases) }) as ValidationRule,
+    maxDirectivesRule({ n: limits.maxDirectives, ...callbacks(LIMIT_CODES.directives) }) as ValidationRule,
+    maxRootFieldsRule(limits.maxRootFields),
+  ];
+}
+
+/**
+ * The `query` of a request body or URL when it is larger than `maxBytes`: the HTTP front
+ * answers 400 DOCUMENT_TOO_LARGE with this error before anything parses it.
+ */
+export function oversizedDocument(body: unknown, search: URLSearchParams, maxBytes: number): GraphQLFormattedError | undefined {
+  const query =
+    body && typeof body === 'object' && !Array.isArray(body) && typeof (body as { query?: unknown }).query === 'string'
+      ? (body as { query: string }).query
+      : search.get('query');
+  if (query === null || query === undefined || query.length * 3 <= maxBytes) return undefined; // a UTF-16 unit is 3 UTF-8 bytes at most
+  const bytes = Buffer.byteLength(query, 'utf8');
+  if (bytes <= maxBytes) return undefined;
+  return { message: `The document is ${bytes} bytes, more than the limit of ${maxBytes}.`, extensions: { code: LIMIT_CODES.documentBytes } };
+}
+
+interface OperationAnalysis {
+  cost: number;
+  /** The first page-size argument above the maximum. */
+  oversizedPage?: { field: string; argument: string; value: number };
+}
+
+/*
+ * The analysis below reads the schema by duck typing (`getFields`, `ofType`) and values by
+ * hand rather than with graphql-js's instanceof-based helpers: under vitest the servers' schema
+ * objects and this module may come from graphql's CommonJS and ESM builds respectively.
+ */
+interface SchemaField {
+  args: ReadonlyArray<{ name: string; defaultValue?: unknown }>;
+  type: unknown;
+}
+
+function namedTypeOf(type: unknown): GraphQLNamedType | undefined {
+  let current = type as { ofType?: unknown } | undefined;
+  while (current && current.ofType) current = current.ofType as { ofType?: unknown };
+  return current as GraphQLNamedType | undefined;
+}
+
+function fieldOf(schema: GraphQLSchema, parent: GraphQLNamedType | undefined, name: string): SchemaField | undefined {
+  if (name === '__schema') return { args: [], type: schema.getType('__Schema') };
+  if (name === '__type') return { args: [], type: schema.getType('__Type') };
+  const fields = (parent as { getFields?: () => Record<string, SchemaField> } | undefined)?.getFields?.();
+  return fields?.[name];
+}
+
+/**
+ * The estimated cost of running `operation`: every field costs 1, and a field that returns a
+ * page (a `first`, `last` or `limit` argument, from a literal, a variable or the schema's
+ * default; the maximum page size when none applies) multiplies the cost of its selection by
+ * that size, so nested lists multiply (10 products × 4 related × their fields). Fragments are
+ * costed once each, however often they are spread. Also finds the first page size above
+ * `maxPageSize`. `variables` are the request's, as sent.
+ */
+export function analyzeOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  maxPageSize: number,
+): OperationAnalysis {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const variableDefaults = new Map<string, ValueNode>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) variableDefaults.set(definition.variable.name.value, definition.defaultValue);
+  }
+  const fragmentCosts = new Map<string, number>();
+  let oversizedPage: OperationAnalysis['oversizedPage'];
+
+  /** A number, null, or undefined when the argument counts as absent. */
+  const valueOf = (node: ValueNode): unknown => {
+    if (node.kind === Kind.INT) return Number.parseInt(node.value, 10);
+    if (node.kind === Kind.NULL) return null;
+    if (node.kind !== Kind.VARIABLE) return node.kind === Kind.FLOAT ? Number(node.value) : undefined;
+    const name = node.name.value;
+    if (Object.hasOwn(variables, name)) return variables[name];
+    const fallback = variableDefaults.get(name);
+    return fallback ? valueOf(fallback) : undefined;
+  };
+
+  const pageSizeOf = (field: SchemaField, node: FieldNode): number => {
+    let size: number | undefined;
+    let sized = false;
+    for (const argument of field.args) {
+      if (!(PAGE_SIZE_ARGUMENTS as readonly string[]).includes(argument.name)) continue;
+      sized = true;
+      const given = node.arguments?.find((candidate) => candidate.name.value === argument.name);
+      let value = given ? valueOf(given.value) : undefined;
+      if (value === undefined) value = argument.defaultValue;
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue; // null or not a number: the resolver decides or refuses
+      if (value > maxPageSize && !oversizedPage) oversizedPage = { field: node.name.value, argument: argument.name, value };
+      size = Math.max(size ?? 1, Math.min(Math.trunc(value), maxPageSize));
+    }
+    return sized ? (size ?? maxPageSize) : 1;
+  };
+
+  const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined, guard: number): number => {
+    if (guard > 200) return 0; // deeper than any limit allows; cycles are refused by validation
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const field = selection.selectionSet ? fieldOf(schema, parent, selection.name.value) : undefined;
+        if (!selection.selectionSet || !field) {
+          total += 1;
+          continue;
+        }
+        const size = pageSizeOf(field, selection);
+        total += 1 + size * selectionCost(selection.selectionSet, namedTypeOf(field.type), guard + 1);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        total += selectionCost(selection.selectionSet, type ?? undefined, guard + 1);
+      } else {
+        const name = selection.name.value;
+        let cost = fragmentCosts.get(name);
+        if (cost === undefined) {
+          fragmentCosts.set(name, 0); // a cycle costs nothing here; validation refuses it
+          const fragment = fragments.get(name);
+          cost = fragment ? selectionCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined, guard + 1) : 0;
+          fragmentCosts.set(name, cost);
+        }
+        total += cost;
+      }
+    }
+    return total;
+  };
+
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
+  const cost = selectionCost(operation.selectionSet, root ?? undefined, 0);
+  return oversizedPage ? { cost, oversizedPage } : { cost };
+}
+
+/**
+ * Checks page sizes and cost once the operation and its variables are known, before it runs
+ * (and before a persisted query is registered or a cached response is served).
+ */
+export function documentLimitsPlugin<Context extends BaseContext>(limits: DocumentLimits): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) return; // no such operation: execution reports it
+          const { cost, oversizedPage } = analyzeOperation(schema, document, operation, request.variables ?? {}, limits.maxPageSize);
+          if (oversizedPage) {
+            throw new LimitError(
+              LIMIT_CODES.pageSize,
+              `${oversizedPage.argument} must be at most ${limits.maxPageSize} (${oversizedPage.field} asked for ${oversizedPage.value}).`,
+            );
+          }
+          if (cost > limits.maxCost) {
+            throw new LimitError(LIMIT_CODES.cost, `Query cost limit of ${limits.maxCost} exceeded, found ${cost}.`);
+          }
+        },
+      };
+    },
+  };
+}
+
+/** What a server's Apollo options need for the limits: rules, the parser's token limit and the plugin. */
+export function apolloLimitOptions<Context extends BaseContext>(
+  limits: DocumentLimits,
+): Pick<ApolloServerOptions<Context>, 'validationRules' | 'parseOptions'> & { plugin: ApolloServerPlugin<Context> } {
+  return {
+    validationRules: documentLimitRules(limits),
+    parseOptions: { maxTokens: limits.maxTokens },
+    plugin: documentLimitsPlugin<Context>(limits),
+  };
+}

@@ -1,0 +1,137 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { PrismaInstrumentation } from '@prisma/instrumentation';
+
+export interface Tracing {
+  /** True when spans are exported (an OTLP endpoint is configured). */
+  enabled: boolean;
+  /** Exports the spans waiting in the batch. */
+  flush(): Promise<void>;
+  /** Flushes and stops exporting. */
+  shutdown(): Promise<void>;
+}
+
+const OFF: Tracing = { enabled: false, flush: async () => undefined, shutdown: async () => undefined };
+
+/** Where OTLP/HTTP traces go, from the standard OpenTelemetry variables; undefined when unset. */
+export function tracesEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (traces) return traces;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
+/**
+ * Starts OpenTelemetry tracing for this process when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set: spans go out over OTLP/HTTP (JSON), W3C
+ * `traceparent` is read from and written to every hop, and Prisma's own spans (queries)
+ * join the request's trace. Without an endpoint nothing is started: the API stays a no-op
+ * and costs nothing.
+ */
+export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Tracing {
+  const url = tracesEndpoint(env);
+  if (!url || env.OTEL_SDK_DISABLED === 'true') return OFF;
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME?.trim() || serviceName }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 1_000 })],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  trace.setGlobalTracerProvider(provider);
+  const prisma = new PrismaInstrumentation();
+  prisma.setTracerProvider(provider);
+  prisma.enable();
+  return {
+    enabled: true,
+    flush: () => provider.forceFlush(),
+    shutdown: async () => {
+      prisma.disable();
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+}
+
+/** Adds the current trace context (`traceparent`, `tracestate`, `baggage`) to outgoing headers. */
+export function injectTraceHeaders(headers: Record<string, string>): Record<string, string> {
+  propagation.inject(context.active(), headers);
+  return headers;
+}
+
+/**
+ * Runs one incoming request in a SERVER span that continues the caller's trace (its
+ * `traceparent`), named after the service's tracer so each tier is told apart even when
+ * several run in one process (tests).
+ */
+export function withServerSpan<T>(
+  service: string,
+  request: { method: string; path: string; headers: IncomingHttpHeaders },
+  run: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent = propagation.extract(context.active(), request.headers);
+  return trace.getTracer(service).startActiveSpan(
+    `${request.method} ${request.path}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': request.method, 'url.path': request.path },
+    },
+    parent,
+    async (span) => {
+      try {
+        return await run(span);
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/**
+ * Runs an outgoing call in a CLIENT span and gives it the headers that carry the trace on
+ * (`traceparent`), so the next tier's spans are its children.
+ */
+export function withClientSpan<T>(
+  service: string,
+  name: string,
+  attributes: Record<string, string>,
+  run: (traceHeaders: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  return trace.getTracer(service).startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    try {
+      return await run(injectTraceHeaders({}));
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+const NAMED_OPERATION = /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+
+/**
+ * The operation name the caller sent (`operationName`, in the body or the URL), or the name
+ * of the document's first operation: for logs and span names before GraphQL runs.
+ */
+export function callerOperationName(body: unknown, search: URLSearchParams): string | undefined {
+  const fields = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const given = typeof fields.operationName === 'string' ? fields.operationName : search.get('operationName');
+  if (given) return given.slice(0, 100);
+  const query = typeof fields.query === 'string' ? fields.query : search.get('query');
+  return query ? NAMED_OPERATION.exec(query.slice(0, 2_000))?.[1] : undefined;
+}
