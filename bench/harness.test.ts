@@ -1,0 +1,54 @@
+// The benchmark cannot rot unnoticed: every arm of the harness runs for about a second and
+// must answer without errors. No timing is asserted here; figures come from `npm run bench`.
+import { testRedisUrl, testServerUrl } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hiveInstalled, startHarness, type Harness } from './harness.js';
+import { SERVICE_NAMES } from './stack.js';
+
+// Hive Gateway is installed for the benchmark only (by `npm run bench`, into
+// bench/peers/node_modules); the test runs its arm when it is there and says so when not.
+const hive = hiveInstalled();
+const HIVE_MISSING =
+  'peer-hive (Hive Gateway) NOT RUN: @graphql-hive/gateway is not installed in bench/peers/node_modules; `npm run bench` installs it';
+
+const ARMS = ['ceiling-fixed', 'ceiling-redis', 'web-hit', 'web-miss', 'mobile-hit', 'mobile-miss', 'gateway', 'peer-apollo'];
+
+describe('bench harness: each arm answers without errors (about a second each, no timing assertions)', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness({ databaseUrl: testServerUrl, redisUrl: testRedisUrl, extraOrders: 0, hive, installHive: false });
+  }, 240_000);
+  afterAll(() => harness?.stop(), 60_000);
+
+  async function loadArm(id: string) {
+    const arm = harness.arms.find((candidate) => candidate.id === id);
+    expect(arm, `arm ${id}`).toBeDefined();
+    const result = await harness.load(arm!, 1, 4);
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.errors, result.firstError).toBe(0);
+    if (arm!.kind === 'bff-hit') expect(result.cache.HIT ?? 0).toBeGreaterThan(0);
+    if (arm!.kind === 'bff-miss') expect(result.cache.HIT ?? 0).toBe(0);
+  }
+
+  for (const id of ARMS) it(`${id} answers without errors`, () => loadArm(id), 60_000);
+
+  if (hive) {
+    it('peer-hive (Hive Gateway) answers without errors', () => loadArm('peer-hive'), 60_000);
+  } else {
+    it.skip(HIVE_MISSING, () => undefined);
+  }
+
+  it('counts SQL statements per operation at two list sizes', async () => {
+    const rows = await harness.statements([2, 4], 2);
+    expect(rows).toHaveLength(8);
+    for (const row of rows) {
+      for (const count of Object.values(row.statements)) expect(Number.isInteger(count) && count >= 0, `${row.operation}: ${count}`).toBe(true);
+    }
+  }, 120_000);
+
+  it("reads every service's RSS", async () => {
+    const rows = await harness.memory();
+    for (const name of SERVICE_NAMES) expect(rows.find((row) => row.process === name)?.rssBytes ?? 0).toBeGreaterThan(0);
+  }, 30_000);
+});

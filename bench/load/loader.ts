@@ -1,0 +1,82 @@
+// The load generator: a separate process (forked by the harness, so load never shares the
+// harness's event loop), running one autocannon load at a time on request over IPC.
+// GraphQL answers with `errors` count as errors, and `x-cache` is tallied so a "hit" arm
+// proves it hit.
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import type { LoadResult, LoadSpec } from './spec.js';
+
+const loaderId = randomBytes(3).toString('hex');
+let sequence = 0;
+
+/** Puts a value never sent before where `placeholder` is in the path and body. */
+function unique(placeholder: string, spec: LoadSpec) {
+  const [pathTemplate, search] = [new URL(spec.url).pathname, new URL(spec.url).search];
+  const template = { path: pathTemplate + search, body: spec.body };
+  return (request: { path?: string; body?: string | Buffer }) => {
+    const value = `${loaderId}-${(sequence += 1)}`;
+    request.path = template.path.split(placeholder).join(value);
+    if (template.body !== undefined) request.body = template.body.split(placeholder).join(value);
+    return request;
+  };
+}
+
+function run(spec: LoadSpec): Promise<LoadResult> {
+  let graphqlErrors = 0;
+  let firstError: string | undefined;
+  const cache: Record<string, number> = {};
+  const onResponse = (status: number, body: string, _context: unknown, headers: Record<string, string>) => {
+    const tag = headers['x-cache'] ?? headers['X-Cache'];
+    const label = tag ?? 'none';
+    cache[label] = (cache[label] ?? 0) + 1;
+    if (status >= 200 && status < 300 && spec.graphql && body.includes('"errors":')) {
+      graphqlErrors += 1;
+      firstError ??= body.slice(0, 500);
+    } else if (status >= 300) {
+      firstError ??= `HTTP ${status}: ${body.slice(0, 500)}`;
+    }
+  };
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        duration: spec.durationSeconds,
+        pipelining: 1,
+        timeout: spec.timeoutSeconds ?? 10,
+        requests: [
+          {
+            method: spec.method,
+            headers: spec.headers,
+            ...(spec.body !== undefined ? { body: spec.body } : {}),
+            ...(spec.unique ? { setupRequest: unique(spec.unique, spec) } : {}),
+            onResponse,
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const seconds = result.duration || spec.durationSeconds;
+        resolve({
+          requests: result.requests.total,
+          seconds,
+          rps: result.requests.total / seconds,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+          errorKinds: { socket: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, graphql: graphqlErrors },
+          ...(firstError ? { firstError } : {}),
+          cache,
+        });
+      },
+    );
+  });
+}
+
+process.on('message', (message: { id: number; spec: LoadSpec }) => {
+  run(message.spec).then(
+    (result) => process.send!({ id: message.id, result }),
+    (error: Error) => process.send!({ id: message.id, error: error.message }),
+  );
+});
+process.send!({ ready: true });

@@ -1,0 +1,183 @@
+// `npm run bench [-- --quick]`: every path side by side with its peers and its physical
+// ceiling, measured in one run (issue 7). Starts the stack (Postgres and Redis when
+// DATABASE_URL / REDIS_URL are set, embedded otherwise), loads it from a separate process
+// at fixed concurrency, alternates the arms over several rounds after a warm-up, and prints
+// one table of medians; the raw figures go to bench/results/<time>.json.
+//
+// Options: --quick (under 2 minutes), --rounds N, --duration S (per arm per round),
+// --warmup S, --connections N, --no-hive (skip the Hive Gateway peer),
+// --arms id,id (only these load arms, plus the ceilings), --profile <process> (run a service,
+// peer or ceiling under node --cpu-prof; .cpuprofile files in bench/results/profiles).
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { hiveVersion, startHarness, type Harness, type MemoryRow } from './harness.js';
+import type { LoadResult } from './load/spec.js';
+import { renderTable, summarize, summarizeMemory, targets } from './report.js';
+import { repositoryRoot, SERVICE_NAMES } from './stack.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    'no-hive': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    arms: { type: 'string' },
+  },
+});
+
+const quick = args.quick!;
+const config = {
+  quick,
+  rounds: Number(args.rounds ?? (quick ? 2 : 5)),
+  durationSeconds: Number(args.duration ?? (quick ? 2 : 6)),
+  warmupSeconds: Number(args.warmup ?? (quick ? 1 : 3)),
+  connections: Number(args.connections ?? 16),
+  sqlSizes: [10, 100] as const,
+  sqlTrials: quick ? 4 : 8,
+  extraOrders: 100,
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  redisUrl: process.env.REDIS_URL || undefined,
+};
+const PROFILABLE = [...SERVICE_NAMES, 'peer-apollo', 'peer-hive', 'ceiling-fixed', 'ceiling-redis'];
+const profiled = args.profile;
+if (profiled && !PROFILABLE.includes(profiled)) {
+  console.error(`--profile takes one of ${PROFILABLE.join(', ')}`);
+  process.exit(2);
+}
+/** --arms a,b: only these load arms (the two ceilings always run: every ratio needs them). */
+const onlyArms = args.arms?.split(',').map((id) => id.trim()).filter(Boolean);
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s`;
+const progress = (message: string) => process.stderr.write(`[bench ${elapsed()}] ${message}\n`);
+const resultsDir = path.join(repositoryRoot, 'bench', 'results');
+const profileDir = path.join(resultsDir, 'profiles');
+
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+  platform: `${os.platform()} ${os.release()}`,
+  node: process.version,
+  loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
+};
+
+let harness: Harness | undefined;
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress(`${signal}: stopping the stack ...`);
+    void (harness?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+try {
+  progress(
+    `${quick ? 'quick' : 'full'} run: ${config.rounds} rounds x ${config.durationSeconds}s per arm after a ${config.warmupSeconds}s warm-up, ` +
+      `${config.connections} connections; ${machine.cpus} x ${machine.cpuModel}, load ${machine.loadAverageAtStart.join(' ')}`,
+  );
+  if (profiled) await mkdir(profileDir, { recursive: true });
+  harness = await startHarness({
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    extraOrders: config.extraOrders,
+    hive: !args['no-hive'],
+    installHive: true,
+    progress,
+    ...(profiled ? { profile: { process: profiled, dir: profileDir } } : {}),
+  });
+  const h = harness;
+  if (onlyArms) {
+    const unknown = onlyArms.filter((id) => !h.arms.some((arm) => arm.id === id) && !h.skipped.some((arm) => arm.id === id));
+    if (unknown.length > 0) throw new Error(`--arms: no arm ${unknown.join(', ')} (arms: ${h.arms.map((arm) => arm.id).join(', ')})`);
+    h.arms = h.arms.filter((arm) => arm.kind === 'ceiling' || onlyArms.includes(arm.id));
+  }
+  for (const arm of h.skipped) progress(`NOT RUN: ${arm.label}: ${arm.reason}`);
+  progress(`${h.arms.length} load arms; ${h.orders} orders in the database; ceiling payload ${h.payloadBytes} bytes`);
+
+  const warmups = new Map<string, LoadResult>();
+  const rounds = new Map<string, LoadResult[]>(h.arms.map((arm) => [arm.id, []]));
+  const memory: MemoryRow[][] = [];
+  const steps = h.arms.length * (config.rounds + 1);
+  let step = 0;
+  const show = (phase: string, label: string, result: LoadResult) => {
+    step += 1;
+    const cache = result.cache.HIT !== undefined || result.cache.MISS !== undefined ? ` hit ${result.cache.HIT ?? 0}/${result.requests}` : '';
+    progress(
+      `${String(Math.round((step / steps) * 100)).padStart(3)}% ${phase.padEnd(9)} ${label.padEnd(58)} ${result.rps.toFixed(0).padStart(6)} req/s  ` +
+        `p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms  errors ${result.errors}${cache}${result.firstError ? `  first error: ${result.firstError.slice(0, 160)}` : ''}`,
+    );
+  };
+
+  for (const arm of h.arms) {
+    const result = await h.load(arm, config.warmupSeconds, config.connections);
+    warmups.set(arm.id, result);
+    show('warm-up', arm.label, result);
+  }
+  for (let round = 0; round < config.rounds; round += 1) {
+    // A B A B ...: every round runs every arm, in reverse order on odd rounds, so drift over
+    // the run lands on both sides of each pair alike.
+    const order = round % 2 === 0 ? h.arms : [...h.arms].reverse();
+    for (const arm of order) {
+      const result = await h.load(arm, config.durationSeconds, config.connections);
+      rounds.get(arm.id)!.push(result);
+      show(`round ${round + 1}/${config.rounds}`, arm.label, result);
+    }
+    memory.push(await h.memory());
+  }
+
+  progress(`SQL statements per operation at list sizes ${config.sqlSizes.join(' and ')} ...`);
+  const sql = await h.statements(config.sqlSizes, config.sqlTrials);
+  const summaries = summarize(h.arms, rounds, warmups);
+  const memorySummary = summarizeMemory(memory);
+  const targetList = targets(rounds, summaries, h.skipped, sql, memorySummary, SERVICE_NAMES);
+  const loadAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
+  const stackMode = `${h.stack.mode.database === 'postgres' ? 'Postgres' : 'embedded Postgres (PGlite)'}, ${h.stack.mode.redis === 'redis' ? 'Redis' : 'in-process cache/bus'}`;
+  const title =
+    `storefront bench (${quick ? 'quick' : 'full'}) ${new Date().toISOString()} — ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, ${machine.platform}, Node ${machine.node}\n` +
+    `load average ${machine.loadAverageAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end; ${stackMode}; ` +
+    `${config.rounds} rounds x ${config.durationSeconds}s per arm, ${config.connections} connections, medians; ratios are medians of per-round ratios`;
+  const table = renderTable({ title, summaries, skipped: h.skipped, sql, memory: memorySummary, targets: targetList });
+
+  await harness.stop();
+  harness = undefined;
+
+  await mkdir(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  await writeFile(
+    file,
+    `${JSON.stringify(
+      {
+        createdAt: new Date().toISOString(),
+        durationSeconds: Math.round((Date.now() - started) / 1000),
+        machine: { ...machine, loadAverageAtEnd: loadAtEnd },
+        config: { ...config, databaseUrl: config.databaseUrl ? 'set' : undefined, redisUrl: config.redisUrl ? 'set' : undefined },
+        stack: stackMode,
+        hiveGateway: hiveVersion(),
+        skipped: h.skipped,
+        arms: summaries,
+        sql,
+        memory: memorySummary,
+        targets: targetList,
+        ...(profiled ? { profile: { service: profiled, dir: path.relative(repositoryRoot, profileDir) } } : {}),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\n${table}`);
+  console.log(`\nfull figures: ${path.relative(process.cwd(), file)} (took ${elapsed().trim()})`);
+  if (profiled) console.log(`CPU profile of ${profiled}: ${path.relative(process.cwd(), profileDir)}/*.cpuprofile`);
+  process.exit(0);
+} catch (error) {
+  progress(`failed: ${(error as Error).stack ?? error}`);
+  await harness?.stop().catch(() => undefined);
+  process.exit(1);
+}

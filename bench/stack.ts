@@ -1,0 +1,308 @@
+// The stack under test, started the way `npm start` starts it: every service its own
+// process (`node --import tsx <workspace>/src/main.ts`) on free ports, on fresh databases.
+// Real Postgres and Redis when DATABASE_URL / REDIS_URL are set; otherwise the embedded
+// Postgres (PGlite, in memory here, so nothing is left behind) and the event bus in this
+// process, served to the services over IPC, exactly as `npm start` does without them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export type ServiceName = 'users' | 'catalog' | 'orders' | 'gateway' | 'bff-web' | 'bff-mobile';
+export const SERVICE_NAMES: readonly ServiceName[] = ['users', 'catalog', 'orders', 'gateway', 'bff-web', 'bff-mobile'];
+
+const workspaces: Record<ServiceName, { workspace: string; portVariable: string }> = {
+  users: { workspace: 'subgraphs/users', portVariable: 'USERS_PORT' },
+  catalog: { workspace: 'subgraphs/catalog', portVariable: 'CATALOG_PORT' },
+  orders: { workspace: 'subgraphs/orders', portVariable: 'ORDERS_PORT' },
+  gateway: { workspace: 'gateway', portVariable: 'GATEWAY_PORT' },
+  'bff-web': { workspace: 'bffs/web', portVariable: 'BFF_WEB_PORT' },
+  'bff-mobile': { workspace: 'bffs/mobile', portVariable: 'BFF_MOBILE_PORT' },
+};
+
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A child process of the benchmark, with the tail of its output for error messages. */
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  /** The last lines it printed. */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+export function spawnChild(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { ipc?: boolean; onExit?: (code: number | null, signal: NodeJS.Signals | null) => void } = {},
+): Child {
+  const child = spawn(process.execPath, args, {
+    cwd: repositoryRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+  });
+  const lines: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      if (lines.length > 40) lines.shift();
+      if (process.env.BENCH_VERBOSE) process.stderr.write(`[${name}] ${line}\n`);
+    });
+  }
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (!stopping) options.onExit?.(code, signal);
+  });
+  return {
+    name,
+    process: child,
+    tail: () => lines.join('\n'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function waitForUrl(url: string, what: string, child?: Child, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && (child.process.exitCode !== null || child.process.signalCode !== null)) {
+      throw new Error(`${what} exited before it was ready:\n${child.tail()}`);
+    }
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${what} did not become ready at ${url}${child ? `:\n${child.tail()}` : ''}`);
+}
+
+export interface StackOptions {
+  /** A Postgres server; unset → embedded Postgres (PGlite) in this process. */
+  databaseUrl?: string | undefined;
+  /** Redis for caches, persisted queries, rate limits and events; unset → in process. */
+  redisUrl?: string | undefined;
+  /** Extra environment for every service (e.g. `--cpu-prof` through NODE_OPTIONS for one). */
+  env?: NodeJS.ProcessEnv;
+  /** Extra environment per service. */
+  serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  /** Extra node flags per service (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  nodeArgs?: Partial<Record<ServiceName, string[]>>;
+  logLevel?: string;
+  /** Called when a service dies while the stack is up. */
+  onCrash?: (name: ServiceName, detail: string) => void;
+}
+
+export interface Stack {
+  urls: Record<ServiceName, string>;
+  /** `http://127.0.0.1:<port>/graphql` of each service. */
+  graphql: Record<ServiceName, string>;
+  /** Shared by every service: the gateway signs with it, the subgraphs verify it. */
+  subgraphSecret: string;
+  jwtSecret: string;
+  redisUrl: string | undefined;
+  /** Key prefix of this run in Redis (streams, rate limits, the ceiling's key). */
+  runPrefix: string;
+  mode: { database: 'postgres' | 'embedded'; redis: 'redis' | 'in-process' };
+  pids: Record<ServiceName, number>;
+  /** Prometheus text of a service's /metrics. */
+  metrics(name: ServiceName): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Every service's settings for load: roomy rate limits (the limiters still run) and quiet logs. */
+function loadEnv(options: StackOptions): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'development',
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    RATE_LIMIT_PER_USER: '1000000000',
+    RATE_LIMIT_PER_IP: '1000000000',
+    // Keep the environment of the shell from changing what is measured.
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    USERS_DATABASE_URL: '',
+    CATALOG_DATABASE_URL: '',
+    ORDERS_DATABASE_URL: '',
+    NODE_OPTIONS: '',
+  };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const runId = randomBytes(4).toString('hex');
+  const runPrefix = `bench:${runId}:`;
+  const subgraphSecret = randomBytes(32).toString('base64url');
+  const jwtSecret = randomBytes(32).toString('base64url');
+  const ports = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const))) as Record<
+    ServiceName,
+    number
+  >;
+  const urls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
+  const graphqlUrls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `${urls[name]}/graphql`])) as Record<ServiceName, string>;
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const children: Child[] = [];
+  let stopped = false;
+  const base: NodeJS.ProcessEnv = {
+    ...loadEnv(options),
+    SUBGRAPH_SECRET: subgraphSecret,
+    JWT_SECRET: jwtSecret,
+    ...Object.fromEntries(SERVICE_NAMES.map((name) => [workspaces[name].portVariable, String(ports[name])])),
+    ...options.env,
+  };
+
+  // Databases: fresh ones named bench_<run>_<domain> on the server, dropped afterwards.
+  const databaseEnv: NodeJS.ProcessEnv = {};
+  if (options.databaseUrl) {
+    const prefix = `bench_${runId}_`;
+    databaseEnv.DATABASE_URL = options.databaseUrl;
+    databaseEnv.DATABASE_NAME_PREFIX = prefix;
+    cleanups.push(async () => {
+      const { dropDatabase, withDatabase } = await import('@storefront/db');
+      for (const domain of ['users', 'catalog', 'orders']) {
+        await dropDatabase(withDatabase(options.databaseUrl!, `${prefix}${domain}`)).catch((error: Error) =>
+          process.stderr.write(`could not drop ${prefix}${domain}: ${error.message}\n`),
+        );
+      }
+    });
+  } else {
+    const { startEmbeddedPostgres } = await import('@storefront/db/embedded');
+    for (const domain of ['users', 'catalog', 'orders'] as const) {
+      const database = await startEmbeddedPostgres({ dataDir: 'memory://', port: await freePort() });
+      cleanups.push(() => database.stop());
+      databaseEnv[`${domain.toUpperCase()}_DATABASE_URL`] = database.url;
+    }
+    // PGlite serves one session at a time (as `npm start` sets it).
+    databaseEnv.DATABASE_POOL_MAX = '1';
+  }
+
+  // Redis (streams, caches, persisted queries, rate limits) or the bus in this process.
+  let sharedBus: import('@storefront/events').InProcessBus | undefined;
+  let serveBusToChild: typeof import('@storefront/events').serveBusToChild | undefined;
+  const redisEnv: NodeJS.ProcessEnv = {};
+  if (options.redisUrl) {
+    redisEnv.REDIS_URL = options.redisUrl;
+    redisEnv.EVENT_STREAM_PREFIX = runPrefix;
+    redisEnv.RATE_LIMIT_KEY_PREFIX = `${runPrefix}rl:`;
+    cleanups.push(() => deleteRedisKeys(options.redisUrl!, runPrefix));
+  } else {
+    const events = await import('@storefront/events');
+    sharedBus = new events.InProcessBus();
+    serveBusToChild = events.serveBusToChild;
+    redisEnv.STOREFRONT_EVENT_BUS = 'parent';
+  }
+
+  const pids = {} as Record<ServiceName, number>;
+  const run = (name: ServiceName, env: NodeJS.ProcessEnv) => {
+    const child = spawnChild(
+      name,
+      [...(options.nodeArgs?.[name] ?? []), '--import', 'tsx', path.join(workspaces[name].workspace, 'src', 'main.ts')],
+      { ...base, ...redisEnv, ...env, ...options.serviceEnv?.[name] },
+      {
+        ipc: true,
+        onExit: (code, signal) => options.onCrash?.(name, `${name} exited (${signal ?? code}):\n${child.tail()}`),
+      },
+    );
+    if (sharedBus && serveBusToChild) serveBusToChild(sharedBus, child.process);
+    children.push(child);
+    pids[name] = child.process.pid!;
+    return child;
+  };
+
+  async function stop(): Promise<void> {
+    if (stopped) return;
+    stopped = true;
+    // BFFs first, then the gateway, then the subgraphs: nothing calls a stopped service.
+    const order: ServiceName[][] = [['bff-web', 'bff-mobile'], ['gateway'], ['users', 'catalog', 'orders']];
+    for (const group of order) {
+      await Promise.all(children.filter((child) => group.includes(child.name as ServiceName)).map((child) => child.stop()));
+    }
+    await sharedBus?.close();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+
+  try {
+    const catalogUrl = graphqlUrls.catalog;
+    const subgraphs = (['users', 'catalog', 'orders'] as const).map((name) => run(name, { ...databaseEnv, CATALOG_URL: catalogUrl }));
+    await Promise.all(subgraphs.map((child) => waitForUrl(`${urls[child.name as ServiceName]}/health/ready`, child.name, child)));
+    const gateway = run('gateway', { USERS_URL: graphqlUrls.users, CATALOG_URL: catalogUrl, ORDERS_URL: graphqlUrls.orders });
+    await waitForUrl(`${urls.gateway}/health/ready`, 'gateway', gateway);
+    const bffs = (['bff-web', 'bff-mobile'] as const).map((name) => run(name, { GATEWAY_URL: graphqlUrls.gateway }));
+    await Promise.all(bffs.map((child) => waitForUrl(`${urls[child.name as ServiceName]}/health/ready`, child.name, child)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    urls,
+    graphql: graphqlUrls,
+    subgraphSecret,
+    jwtSecret,
+    redisUrl: options.redisUrl,
+    runPrefix,
+    mode: { database: options.databaseUrl ? 'postgres' : 'embedded', redis: options.redisUrl ? 'redis' : 'in-process' },
+    pids,
+    async metrics(name) {
+      const response = await fetch(`${urls[name]}/metrics`);
+      if (!response.ok) throw new Error(`${name} /metrics answered ${response.status}`);
+      return response.text();
+    },
+    stop,
+  };
+}
+
+/** Deletes every key under `prefix` (this run's streams, counters and ceiling key). */
+export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The value of a Prometheus series (summed over its label sets matching `labels`). */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  let found = false;
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const labelText = match[3] ?? '';
+    if (Object.entries(labels).some(([key, value]) => !labelText.includes(`${key}="${value}"`))) continue;
+    found = true;
+    sum += Number(match[4]);
+  }
+  return found ? sum : undefined;
+}
