@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 
 export type Role = 'CUSTOMER' | 'ADMIN';
@@ -29,14 +30,15 @@ export class TokenError extends Error {
   }
 }
 
-const keys = new Map<string, Uint8Array>();
-function key(secret: string): Uint8Array {
-  let encoded = keys.get(secret);
-  if (!encoded) {
-    encoded = new TextEncoder().encode(secret);
-    keys.set(secret, encoded);
+// A KeyObject per secret, built once: given raw bytes, jose would import the key on every call.
+const keys = new Map<string, KeyObject>();
+function key(secret: string): KeyObject {
+  let imported = keys.get(secret);
+  if (!imported) {
+    imported = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, imported);
   }
-  return encoded;
+  return imported;
 }
 
 export async function signAccessToken(
