@@ -20,6 +20,9 @@ export { createMetrics, measuredBatch, type ServiceMetrics } from './metrics.js'
 export {
   authenticate,
   createSubgraphServer,
+  subgraphPoolOptions,
+  type SubgraphDatabase,
+  type SubgraphSettings,
   type SubgraphRequestContext,
   type SubgraphServer,
   type SubgraphServerOptions,

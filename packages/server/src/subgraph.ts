@@ -5,7 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { TokenError, viewerFromAuthorization, type Viewer } from '@storefront/auth';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { apolloDefaults, type NodeEnv, type RequestContext } from './apollo.js';
-import { createGraphQLHttpServer, listen, type ReadinessCheck, type RequestInfo, type RunningServer } from './http.js';
+import { createGraphQLHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { gatewaySignatureGuard } from './trust.js';
@@ -38,24 +38,50 @@ export async function authenticate(request: RequestInfo, jwtSecret: string): Pro
   }
 }
 
+/** The settings every subgraph's config carries (its zod config object satisfies this). */
+export interface SubgraphSettings {
+  NODE_ENV: NodeEnv;
+  JWT_SECRET: string;
+  /**
+   * Every GraphQL request (`_entities` and `_service` included) must carry the gateway's
+   * signature made with it, or is refused (403 FORBIDDEN). Health and metrics stay open.
+   */
+  SUBGRAPH_SECRET: string;
+  /** How old a signature may be. */
+  SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS?: number;
+}
+
+/** The database a subgraph owns: readiness checks it, stopping closes it last. */
+export interface SubgraphDatabase {
+  pool: { query(sql: string): Promise<unknown>; end(): Promise<void> };
+  /** Closes the ORM's side (e.g. `prisma.$disconnect`) before the pool ends. */
+  disconnect(): Promise<void>;
+}
+
 export interface SubgraphServerOptions<Context extends SubgraphRequestContext> {
   typeDefs: DocumentNode;
   // Generated resolver maps are stricter than Apollo's loose map type; both describe the same object.
   resolvers: object;
-  nodeEnv: NodeEnv;
+  settings: SubgraphSettings;
   logger: Logger;
   metrics: ServiceMetrics;
-  context: (request: RequestInfo) => Promise<Context>;
-  readiness: ReadinessCheck[];
-  /**
-   * `SUBGRAPH_SECRET`: every GraphQL request (`_entities` and `_service` included) must carry
-   * the gateway's signature made with it, or is refused (403 FORBIDDEN). Health and metrics stay open.
-   */
-  subgraphSecret: string;
-  /** How old a signature may be (`SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS`, default 30). */
-  signatureMaxAgeSeconds?: number;
-  /** Closes what the subgraph owns (pools, clients) after the HTTP server has drained. */
-  onStop: () => Promise<void>;
+  database: SubgraphDatabase;
+  /** What this subgraph adds to the verified caller's context (loaders, services). */
+  context: (caller: SubgraphRequestContext) => Omit<Context, keyof SubgraphRequestContext>;
+  /** Stops what runs beside the server (e.g. event consumers) before the database closes. */
+  onStop?: () => Promise<void>;
+}
+
+/**
+ * Pool options of a subgraph: each statement counted on /metrics (the N+1 guard), and an
+ * idle connection's failure logged instead of crashing the process.
+ */
+export function subgraphPoolOptions(metrics: ServiceMetrics, logger: Logger, max: number) {
+  return {
+    max,
+    onStatement: () => metrics.sqlStatements.inc(),
+    onIdleError: (error: Error) => logger.warn({ err: error }, 'idle database connection failed'),
+  };
 }
 
 export interface SubgraphServer {
@@ -72,7 +98,8 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
 ): SubgraphServer {
   const { logger, metrics } = options;
   const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
-  const defaults = apolloDefaults<Context>({ nodeEnv: options.nodeEnv, logger, metrics });
+  const { settings, database } = options;
+  const defaults = apolloDefaults<Context>({ nodeEnv: settings.NODE_ENV, logger, metrics });
   const apollo = new ApolloServer<Context>({
     schema,
     ...defaults,
@@ -89,11 +116,14 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
       await apollo.start();
       const httpServer = createGraphQLHttpServer({
         apollo,
-        context: options.context,
+        context: async (request) => {
+          const caller = await authenticate(request, settings.JWT_SECRET);
+          return { ...caller, ...options.context(caller) } as Context;
+        },
         logger,
         metrics,
-        readiness: options.readiness,
-        guard: gatewaySignatureGuard(options.subgraphSecret, options.signatureMaxAgeSeconds),
+        readiness: [{ name: 'database', check: () => database.pool.query('SELECT 1').then(() => true, () => false) }],
+        guard: gatewaySignatureGuard(settings.SUBGRAPH_SECRET, settings.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS),
       });
       running = await listen(httpServer, port, host);
       return running;
@@ -101,7 +131,9 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
     async stop() {
       if (running) await running.close();
       await apollo.stop();
-      await options.onStop();
+      await options.onStop?.();
+      await database.disconnect();
+      await database.pool.end();
     },
   };
 }

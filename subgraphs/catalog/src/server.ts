@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isDatabaseReady } from '@storefront/db';
 import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions, type Relay } from '@storefront/events';
-import { authenticate, createLogger, createMetrics, createSubgraphServer, type Logger } from '@storefront/server';
+import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import type { CatalogConfig } from './config.js';
 import type { Context } from './context.js';
@@ -29,11 +28,7 @@ export interface CatalogServerOptions {
 /** The catalog subgraph, ready to listen; tests build it without opening a fixed port. */
 export function createCatalogServer({ config, databaseUrl, poolMax, logger = createLogger('catalog', config.LOG_LEVEL), events }: CatalogServerOptions) {
   const metrics = createMetrics('catalog');
-  const { prisma, pool } = createPrisma(databaseUrl, {
-    max: poolMax ?? config.DATABASE_POOL_MAX,
-    onStatement: () => metrics.sqlStatements.inc(),
-    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-  });
+  const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
   const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
   const catalog = new CatalogService(prisma, { stream: streams.catalog });
   const consumes = { stream: streams.orders, group: CATALOG_GROUP };
@@ -42,23 +37,18 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
-    nodeEnv: config.NODE_ENV,
-    subgraphSecret: config.SUBGRAPH_SECRET,
-    signatureMaxAgeSeconds: config.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS,
+    settings: config,
     logger,
     metrics,
-    context: async (request) => ({
-      ...(await authenticate(request, config.JWT_SECRET)),
+    database: { pool, disconnect: () => prisma.$disconnect() },
+    context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       catalog,
     }),
-    readiness: [{ name: 'database', check: () => isDatabaseReady(pool) }],
+    // Consumer and relay first: they use the pool, which closes after this.
     onStop: async () => {
-      // Consumer and relay first: they use the pool closed below.
       await running?.stop();
       running = undefined;
-      await prisma.$disconnect();
-      await pool.end();
     },
   });
   return {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isDatabaseReady } from '@storefront/db';
 import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions } from '@storefront/events';
-import { authenticate, createLogger, createMetrics, createSubgraphServer, type Logger } from '@storefront/server';
+import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import { CatalogClient } from './catalog-client.js';
 import type { OrdersConfig } from './config.js';
@@ -35,11 +34,7 @@ export function createOrdersServer({
   events,
 }: OrdersServerOptions) {
   const metrics = createMetrics('orders');
-  const { prisma, pool } = createPrisma(databaseUrl, {
-    max: poolMax ?? config.DATABASE_POOL_MAX,
-    onStatement: () => metrics.sqlStatements.inc(),
-    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-  });
+  const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
   const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
   const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS, config.SUBGRAPH_SECRET), streams.orders);
   const consumes = { stream: streams.catalog, group: ORDERS_GROUP };
@@ -48,24 +43,18 @@ export function createOrdersServer({
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
-    nodeEnv: config.NODE_ENV,
-    subgraphSecret: config.SUBGRAPH_SECRET,
-    signatureMaxAgeSeconds: config.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS,
+    settings: config,
     logger,
     metrics,
-    context: async (request) => ({
-      ...(await authenticate(request, config.JWT_SECRET)),
+    database: { pool, disconnect: () => prisma.$disconnect() },
+    context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       orders,
     }),
-    // The catalog is needed only to place orders; reads keep working without it.
-    readiness: [{ name: 'database', check: () => isDatabaseReady(pool) }],
+    // After in-flight requests, before the pools: the relay and the consumer use them.
     onStop: async () => {
-      // After in-flight requests, before the pools: the relay and the consumer use them.
       await running?.stop();
       running = undefined;
-      await prisma.$disconnect();
-      await pool.end();
     },
   });
   return {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isDatabaseReady } from '@storefront/db';
-import { authenticate, createLogger, createMetrics, createSubgraphServer, type Logger } from '@storefront/server';
+import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import type { UsersConfig } from './config.js';
 import type { Context } from './context.js';
@@ -21,11 +20,7 @@ export interface UsersServerOptions {
 /** The users subgraph, ready to listen; tests build it without opening a fixed port. */
 export function createUsersServer({ config, databaseUrl, poolMax, logger = createLogger('users', config.LOG_LEVEL) }: UsersServerOptions) {
   const metrics = createMetrics('users');
-  const { prisma, pool } = createPrisma(databaseUrl, {
-    max: poolMax ?? config.DATABASE_POOL_MAX,
-    onStatement: () => metrics.sqlStatements.inc(),
-    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-  });
+  const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
   const users = new UsersService(prisma, {
     jwtSecret: config.JWT_SECRET,
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
@@ -35,21 +30,14 @@ export function createUsersServer({ config, databaseUrl, poolMax, logger = creat
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
-    nodeEnv: config.NODE_ENV,
-    subgraphSecret: config.SUBGRAPH_SECRET,
-    signatureMaxAgeSeconds: config.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS,
+    settings: config,
     logger,
     metrics,
-    context: async (request) => ({
-      ...(await authenticate(request, config.JWT_SECRET)),
+    database: { pool, disconnect: () => prisma.$disconnect() },
+    context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       users,
     }),
-    readiness: [{ name: 'database', check: () => isDatabaseReady(pool) }],
-    onStop: async () => {
-      await prisma.$disconnect();
-      await pool.end();
-    },
   });
   return { ...server, prisma, metrics, logger };
 }
