@@ -1,5 +1,6 @@
 import { ada, admin, categories, grace, products } from '@storefront/seed-data';
 import { errorCodes, graphql, testRedisUrl } from '@storefront/testing';
+import { decodeCachedResponse } from '@storefront/bff';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn } from './support/session.js';
@@ -37,8 +38,8 @@ async function redisEntryFor(prefix: string, body: unknown): Promise<{ key: stri
       for (const key of keys) {
         const value = await redis.get(key);
         if (!value) continue;
-        const entry = JSON.parse(value) as { body: unknown };
-        if (JSON.stringify(entry.body) === JSON.stringify(body)) return { key, ttl: await redis.ttl(key) };
+        const entry = decodeCachedResponse(value);
+        if (entry && entry.body === `${JSON.stringify(body)}\n`) return { key, ttl: await redis.ttl(key) };
       }
     } while (cursor !== '0');
     return undefined;

@@ -62,34 +62,6 @@ const SIGNED_IN_DEPENDENT_FIELDS = new Set(['home']);
  * own key first and then under the public one, so the public key of such operations also
  * names whether the caller is signed in: a signed-out home is never served to a signed-in user.
  */
-export function signedInVariantPlugin(): Plugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, operation, document }) {
-          if (!operation) return;
-          const fields = rootFields(operation, document);
-          if ([...fields].some((field) => SIGNED_IN_DEPENDENT_FIELDS.has(field))) {
-            contextValue.cacheVariant = `${contextValue.cacheVariant}|${contextValue.viewer ? 'signed-in' : 'signed-out'}`;
-          }
-        },
-      };
-    },
-  };
-}
-
-/**
- * Responses depend on the bearer token and on Accept-Language (and, for browsers, on the
- * Origin that CORS answers): shared HTTP caches must key on them.
- */
-export function varyPlugin(): Plugin {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          response.http.headers.set('vary', 'Origin, Authorization, Accept-Language');
-        },
-      };
-    },
-  };
+export function variesBySignIn(operation: OperationDefinitionNode, document: DocumentNode): boolean {
+  return [...rootFields(operation, document)].some((field) => SIGNED_IN_DEPENDENT_FIELDS.has(field));
 }

@@ -10,11 +10,11 @@ import {
   safelistPlugin,
   type BffEvents, type CacheStore,
 } from '@storefront/bff';
-import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/server';
+import { createLogger, createMetrics, documentLimits, type Logger, type RequestInfo } from '@storefront/server';
 import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
 import type { MobileContext } from './context.js';
 import { LANGUAGES } from './display.js';
-import { bearerPlugin, signedInVariantPlugin, varyPlugin } from './plugins.js';
+import { bearerPlugin, variesBySignIn } from './plugins.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
 import { authenticateBearer } from './session.js';
@@ -69,13 +69,19 @@ export function createMobileServer({
     persistedQueries: {
       cache: persistedQueryCache(store, { namespace: 'mobile', manifest, manifestOnly: production, logger }),
     },
-    plugins: [...(production ? [safelistPlugin<MobileContext>(manifest)] : []), bearerPlugin(), signedInVariantPlugin(), varyPlugin()],
+    plugins: [...(production ? [safelistPlugin<MobileContext>(manifest)] : []), bearerPlugin()],
+    variesBySignIn,
+    // Responses depend on the bearer token and on Accept-Language (and, for browsers, on the
+    // Origin that CORS answers): shared HTTP caches must key on them.
+    vary: 'Origin, Authorization, Accept-Language',
     etag: true,
+    cacheIdentity: async (request) => {
+      const { viewer, authError } = await authenticateBearer(request, config.JWT_SECRET);
+      return authError ? undefined : { viewer, variant: displayVariant(request).cacheVariant };
+    },
     context: async (request, gateway) => {
       const { viewer, accessToken, authError } = await authenticateBearer(request, config.JWT_SECRET);
-      const acceptLanguage = request.header('accept-language');
-      const locale = negotiateLocale(acceptLanguage);
-      const language = preferredLanguage(acceptLanguage, LANGUAGES);
+      const { locale, language, cacheVariant } = displayVariant(request);
       const context: MobileContext = {
         requestId: request.requestId,
         viewer,
@@ -83,7 +89,7 @@ export function createMobileServer({
         authError,
         locale,
         language,
-        cacheVariant: `${locale}|${language}`,
+        cacheVariant,
         cacheTags: new Set(),
         startedAt: Date.now(),
         gateway,
@@ -94,4 +100,12 @@ export function createMobileServer({
       return context;
     },
   });
+}
+
+/** The locale of prices and the language of labels, which every cached answer is kept apart by. */
+function displayVariant(request: RequestInfo) {
+  const acceptLanguage = request.header('accept-language');
+  const locale = negotiateLocale(acceptLanguage);
+  const language = preferredLanguage(acceptLanguage, LANGUAGES);
+  return { locale, language, cacheVariant: `${locale}|${language}` };
 }

@@ -5,7 +5,7 @@ import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
-import { exchangeRefreshToken, resolveWebSession } from './session.js';
+import { cookieViewer, exchangeRefreshToken, resolveWebSession } from './session.js';
 import { resilienceSettings } from '@storefront/config';
 import { bffRateLimits } from '@storefront/bff';
 
@@ -48,6 +48,10 @@ export function createWebServer({
     maxBodyBytes: config.MAX_BODY_BYTES,
     ...(events ? { events } : {}),
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
+    cacheIdentity: async (request) => {
+      const caller = await cookieViewer(request, config.JWT_SECRET);
+      return caller && { viewer: caller.viewer, variant: negotiateLocale(request.header('accept-language')) };
+    },
     context: async (request, gateway) => {
       const session = await resolveWebSession(request, { jwtSecret: config.JWT_SECRET, cookies, refresher });
       const locale = negotiateLocale(request.header('accept-language'));

@@ -86,3 +86,19 @@ export async function resolveWebSession(
   }
   return session;
 }
+
+/**
+ * Who the cookies name when that needs no change to them: a valid access cookie's viewer, or
+ * nobody without session cookies. Undefined when the session must be refreshed or cleared,
+ * which only the full path (resolveWebSession) does.
+ */
+export async function cookieViewer(request: RequestInfo, jwtSecret: string): Promise<{ viewer: Viewer | undefined } | undefined> {
+  const { accessToken, refreshToken } = readSessionCookies(request.header('cookie'));
+  if (!accessToken) return refreshToken ? undefined : { viewer: undefined };
+  try {
+    return { viewer: await verifyAccessToken(accessToken, jwtSecret) };
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    return undefined;
+  }
+}

@@ -7,6 +7,8 @@ import { Redis } from 'ioredis';
  */
 export interface CacheStore {
   get(key: string): Promise<string | undefined>;
+  /** Several keys in one round trip, in order. */
+  getMany(keys: readonly string[]): Promise<Array<string | undefined>>;
   /**
    * Stores `value` unless one of `tags` was invalidated after `computedAt` (the start of the
    * request that computed it): a response built from data that changed meanwhile is stale.
@@ -76,6 +78,11 @@ export class RedisCacheStore implements CacheStore {
     return (await this.redis.get(this.prefix + key)) ?? undefined;
   }
 
+  async getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
+    const values = await this.redis.mget(keys.map((key) => this.prefix + key));
+    return values.map((value) => value ?? undefined);
+  }
+
   async set(key: string, value: string, ttlSeconds: number, tags: readonly string[], computedAt: number): Promise<boolean> {
     const keys = [this.prefix + key, ...tags.map((tag) => this.tagKey(tag))];
     const stored = await (this.redis as unknown as { cacheSet(n: number, ...args: Array<string | number>): Promise<number> }).cacheSet(
@@ -140,6 +147,10 @@ export class MemoryCacheStore implements CacheStore {
       return undefined;
     }
     return entry.value;
+  }
+
+  async getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
+    return Promise.all(keys.map((key) => this.get(key)));
   }
 
   async set(key: string, value: string, ttlSeconds: number, tags: readonly string[], computedAt: number): Promise<boolean> {

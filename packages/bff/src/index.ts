@@ -1,7 +1,8 @@
 export { createCacheStore, MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store.js';
 export { GatewayClient, GatewayUnavailableError, toClientError, type CallerIdentity, type GatewayError, type GatewayResult } from './gateway-client.js';
 export { formatMoney, negotiateLocale, preferredLanguage } from './locale.js';
-export { responseCachePlugin, type CacheableContext, type ResponseCacheOptions } from './response-cache.js';
+export { decodeCachedResponse, OperationProfiles, responseCachePlugin, type CacheableContext, type ResponseCacheOptions } from './response-cache.js';
+export { earlyCacheAnswers, type CacheIdentity, type EarlyCacheOptions } from './early-answer.js';
 export {
   ACCESS_COOKIE,
   REFRESH_COOKIE,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Counter } from 'prom-client';
 import type { CacheStore } from './cache-store.js';
 
@@ -13,13 +14,101 @@ export interface CacheableContext extends BaseContext {
   cacheVariant: string;
   /** When the request started, so a response computed before an invalidation is not stored. */
   startedAt: number;
+  /** The cache key this request already looked up and missed before Apollo ran (no second lookup). */
+  cacheMissed?: string | undefined;
 }
 
-interface CachedResponse {
-  body: unknown;
-  maxAge: number;
+/** What a cached response needs besides its body. */
+export interface CachedResponse {
   scope: 'PUBLIC' | 'PRIVATE';
+  maxAge: number;
   storedAt: number;
+  /** The response body exactly as Apollo Server writes it. */
+  body: string;
+}
+
+const ENTRY_FORMAT = 'v2';
+
+/** `v2 <scope> <maxAge> <storedAt>\n<body>`: a hit writes the body without parsing it. */
+export function encodeCachedResponse(entry: CachedResponse): string {
+  return `${ENTRY_FORMAT} ${entry.scope} ${entry.maxAge} ${entry.storedAt}\n${entry.body}`;
+}
+
+/** The entry, or undefined for anything else (an older format, a foreign value): a miss. */
+export function decodeCachedResponse(raw: string): CachedResponse | undefined {
+  const newline = raw.indexOf('\n');
+  if (newline < 0) return undefined;
+  const [format, scope, maxAge, storedAt] = raw.slice(0, newline).split(' ');
+  if (format !== ENTRY_FORMAT || (scope !== 'PUBLIC' && scope !== 'PRIVATE')) return undefined;
+  const entry = { scope, maxAge: Number(maxAge), storedAt: Number(storedAt), body: raw.slice(newline + 1) } as const;
+  return Number.isFinite(entry.maxAge) && Number.isFinite(entry.storedAt) ? entry : undefined;
+}
+
+/** Seconds since the entry was stored, and the max-age left (at least 1) for Cache-Control. */
+export function freshness(entry: CachedResponse, now = Date.now()): { age: number; maxAge: number } {
+  const age = Math.max(0, Math.floor((now - entry.storedAt) / 1000));
+  return { age, maxAge: Math.max(1, entry.maxAge - age) };
+}
+
+/** What the cache needs to know about an operation, learnt the first time Apollo resolves it. */
+export interface OperationProfile {
+  /** Its PUBLIC answer differs between signed-in and signed-out callers. */
+  variesBySignIn: boolean;
+}
+
+/**
+ * Queries this process has resolved and validated (safelist and document limits included),
+ * by query hash and operation name. Only a known query may be answered from the cache before
+ * Apollo runs; anything else (a mutation, a new document) takes the full path once.
+ */
+export class OperationProfiles {
+  private readonly profiles = new Map<string, OperationProfile>();
+
+  constructor(private readonly maxEntries = 2_000) {}
+
+  private static key(queryHash: string, operationName: string | null | undefined): string {
+    return `${queryHash}\n${operationName ?? ''}`;
+  }
+
+  get(queryHash: string, operationName: string | null | undefined): OperationProfile | undefined {
+    return this.profiles.get(OperationProfiles.key(queryHash, operationName));
+  }
+
+  remember(queryHash: string, operationName: string | null | undefined, profile: OperationProfile): void {
+    const key = OperationProfiles.key(queryHash, operationName);
+    if (this.profiles.has(key)) return;
+    // Bounded against callers sending endless distinct documents; Map keeps insertion order.
+    if (this.profiles.size >= this.maxEntries) this.profiles.delete(this.profiles.keys().next().value!);
+    this.profiles.set(key, profile);
+  }
+}
+
+/** Everything a cached response depends on, however the request reached the cache. */
+export interface CacheKeyParts {
+  queryHash: string;
+  operationName: string | null | undefined;
+  variables: unknown;
+  /** The context's `cacheVariant`. */
+  variant: string;
+  viewerId: string | undefined;
+  profile: OperationProfile;
+}
+
+/** The keys to look up, most specific first: the caller's own entry, then the shared one. */
+export interface CacheKeys {
+  public: string;
+  private: string | undefined;
+}
+
+export function responseCacheKeys(clientType: string, parts: CacheKeyParts): CacheKeys {
+  const variant = parts.profile.variesBySignIn ? `${parts.variant}|${parts.viewerId ? 'signed-in' : 'signed-out'}` : parts.variant;
+  const base = createHash('sha256')
+    .update(JSON.stringify([parts.queryHash, parts.operationName ?? null, parts.variables ?? {}, variant]))
+    .digest('base64url');
+  return {
+    public: `cache:${clientType}:public:${base}`,
+    private: parts.viewerId ? `cache:${clientType}:user:${parts.viewerId}:${base}` : undefined,
+  };
 }
 
 export interface ResponseCacheOptions {
@@ -28,10 +117,10 @@ export interface ResponseCacheOptions {
   clientType: string;
   /** hit / miss / skip, by client type. */
   lookups?: Counter<'client' | 'result'>;
-}
-
-function digest(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+  /** Filled with every query resolved here, for lookups before Apollo runs. */
+  profiles: OperationProfiles;
+  /** True for operations whose PUBLIC answer differs for signed-in callers; none when omitted. */
+  variesBySignIn?: (operation: OperationDefinitionNode, document: DocumentNode) => boolean;
 }
 
 /**
@@ -39,45 +128,51 @@ function digest(parts: unknown): string {
  * response is shared by everyone, a PRIVATE one is stored under the signed-in user's id and
  * never served to anyone else (and not stored at all for anonymous callers). Responses with
  * errors, mutations and uncacheable operations (maxAge 0) are never stored. Hits answer with
- * `x-cache: HIT` and the remaining max-age in Cache-Control.
+ * `x-cache: HIT` and the remaining max-age in Cache-Control. Most hits are answered before
+ * Apollo runs (see early-answer.ts); this plugin serves the rest and stores every miss.
  */
 export function responseCachePlugin<Context extends CacheableContext>(options: ResponseCacheOptions): ApolloServerPlugin<Context> {
-  const { store, clientType, lookups } = options;
+  const { store, clientType, lookups, profiles } = options;
 
-  const baseKey = (requestContext: GraphQLRequestContext<Context>) =>
-    digest([
-      requestContext.queryHash,
-      requestContext.operationName ?? null,
-      requestContext.request.variables ?? {},
-      requestContext.contextValue.cacheVariant,
-    ]);
-  const publicKey = (base: string) => `cache:${clientType}:public:${base}`;
-  const privateKey = (base: string, userId: string) => `cache:${clientType}:user:${userId}:${base}`;
+  const keysOf = (requestContext: GraphQLRequestContext<Context>, profile: OperationProfile) =>
+    responseCacheKeys(clientType, {
+      queryHash: requestContext.queryHash!,
+      operationName: requestContext.request.operationName,
+      variables: requestContext.request.variables,
+      variant: requestContext.contextValue.cacheVariant,
+      viewerId: requestContext.contextValue.viewer?.id,
+      profile,
+    });
 
   return {
     async requestDidStart() {
       let outcome: 'HIT' | 'MISS' | undefined;
+      let keys: CacheKeys | undefined;
       return {
         async responseForOperation(requestContext) {
-          if (requestContext.operation?.operation !== 'query') return null;
-          const base = baseKey(requestContext);
-          const viewer = requestContext.contextValue.viewer;
-          let raw: string | undefined;
+          const { operation, document, queryHash } = requestContext;
+          if (operation?.operation !== 'query' || !queryHash) return null;
+          const profile = { variesBySignIn: options.variesBySignIn?.(operation, document) ?? false };
+          profiles.remember(queryHash, requestContext.request.operationName, profile);
+          keys = keysOf(requestContext, profile);
+          outcome = 'MISS';
+          if (requestContext.contextValue.cacheMissed === keys.public) return null;
+          let entry: CachedResponse | undefined;
           try {
-            raw = (viewer ? await store.get(privateKey(base, viewer.id)) : undefined) ?? (await store.get(publicKey(base)));
+            const [own, shared] = await store.getMany(keys.private ? [keys.private, keys.public] : [keys.public]);
+            const raw = keys.private ? (own ?? shared) : own;
+            entry = raw === undefined ? undefined : decodeCachedResponse(raw);
           } catch {
             return null; // the cache being away costs a miss, never the request
           }
-          outcome = 'MISS';
-          if (!raw) return null;
-          const cached = JSON.parse(raw) as CachedResponse;
-          const age = Math.floor((Date.now() - cached.storedAt) / 1000);
+          if (!entry) return null;
           outcome = 'HIT';
-          requestContext.overallCachePolicy.replace({ maxAge: Math.max(1, cached.maxAge - age), scope: cached.scope });
+          const { age, maxAge } = freshness(entry);
+          requestContext.overallCachePolicy.replace({ maxAge, scope: entry.scope });
           requestContext.response.http.headers.set('age', String(age));
           return {
             http: requestContext.response.http,
-            body: { kind: 'single', singleResult: cached.body as never },
+            body: { kind: 'single', singleResult: JSON.parse(entry.body) as never },
           };
         },
 
@@ -85,24 +180,23 @@ export function responseCachePlugin<Context extends CacheableContext>(options: R
           const { response, contextValue } = requestContext;
           if (outcome) response.http.headers.set('x-cache', outcome);
           lookups?.inc({ client: clientType, result: outcome === 'HIT' ? 'hit' : outcome === 'MISS' ? 'miss' : 'skip' });
-          if (outcome !== 'MISS' || response.body.kind !== 'single') return;
+          if (outcome !== 'MISS' || !keys || response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (result.errors?.length) return;
           const policy = requestContext.overallCachePolicy.policyIfCacheable();
           if (!policy) return;
           const scope = policy.scope === 'PRIVATE' ? 'PRIVATE' : 'PUBLIC';
-          const base = baseKey(requestContext);
-          let key: string;
           const tags = [...contextValue.cacheTags];
+          let key = keys.public;
           if (scope === 'PRIVATE') {
-            if (!contextValue.viewer) return;
-            key = privateKey(base, contextValue.viewer.id);
+            if (!keys.private || !contextValue.viewer) return;
+            key = keys.private;
             tags.push(`user:${contextValue.viewer.id}`);
-          } else {
-            key = publicKey(base);
           }
-          const entry: CachedResponse = { body: result, maxAge: policy.maxAge, scope, storedAt: Date.now() };
-          await store.set(key, JSON.stringify(entry), policy.maxAge, tags, contextValue.startedAt).catch(() => false);
+          // Apollo Server writes `{errors, data, extensions}` this way; a hit then sends the same bytes.
+          const body = `${JSON.stringify({ data: result.data, extensions: result.extensions })}\n`;
+          const entry = encodeCachedResponse({ body, maxAge: policy.maxAge, scope, storedAt: Date.now() });
+          await store.set(key, entry, policy.maxAge, tags, contextValue.startedAt).catch(() => false);
         },
       };
     },

@@ -16,7 +16,7 @@ import {
   type RunningServer,
   type ServiceMetrics,
 } from '@storefront/server';
-import type { DocumentNode } from 'graphql';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
 import { Counter } from 'prom-client';
@@ -25,7 +25,8 @@ import { GatewayClient } from './gateway-client.js';
 import { createGatewayResilience } from './gateway-resilience.js';
 import type { ResilienceEnvSettings } from '@storefront/config';
 import { startCacheInvalidation } from './invalidation.js';
-import { responseCachePlugin, type CacheableContext } from './response-cache.js';
+import { OperationProfiles, responseCachePlugin, type CacheableContext } from './response-cache.js';
+import { earlyCacheAnswers, type CacheIdentity } from './early-answer.js';
 import { authorization, type AuthorizationContext } from './shield.js';
 import { createBffLimiters, type BffRateLimits, type RateLimitContext } from './rate-limits.js';
 import type { TrustProxy } from '@storefront/server';
@@ -66,6 +67,16 @@ export interface BffServerOptions<Context extends BffContext> {
   trustProxy?: TrustProxy;
   /** Builds the per-request context; gets the gateway client to put in it. */
   context: (request: RequestInfo, gateway: GatewayClient) => Promise<Context>;
+  /**
+   * The caller and the context's `cacheVariant`, told without side effects, so that cache hits
+   * are answered before Apollo runs; undefined for a request that needs the context (a session
+   * to refresh, a token to refuse).
+   */
+  cacheIdentity: (request: RequestInfo) => Promise<CacheIdentity | undefined>;
+  /** Operations whose PUBLIC answer differs for signed-in callers: cached apart. */
+  variesBySignIn?: (operation: OperationDefinitionNode, document: DocumentNode) => boolean;
+  /** A Vary header for every GraphQL response (what shared HTTP caches must key on). */
+  vary?: string;
   readiness?: ReadinessCheck[];
   /** More Apollo plugins (e.g. a safelist), run before the response cache. */
   plugins?: ApolloServerPlugin<Context>[];
@@ -121,6 +132,16 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
     makeExecutableSchema({ typeDefs: [cacheControlTypeDefs, options.typeDefs], resolvers: options.resolvers as never }),
     authorization(options.rules),
   );
+  const profiles = new OperationProfiles();
+  const early = earlyCacheAnswers({
+    store,
+    clientType,
+    profiles,
+    lookups: cacheLookups,
+    identify: options.cacheIdentity,
+    ...(limiters ? { consumeBudget: (caller) => limiters.requests.consume(caller) } : {}),
+    ...(options.vary ? { vary: options.vary } : {}),
+  });
   const defaults = apolloDefaults<Context>({ nodeEnv: options.nodeEnv, logger, metrics, ...(options.limits ? { limits: options.limits } : {}) });
   const apollo = new ApolloServer<Context>({
     schema,
@@ -129,7 +150,14 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
     plugins: [
       ...(defaults.plugins ?? []),
       ...(options.plugins ?? []),
-      responseCachePlugin<Context>({ store, clientType, lookups: cacheLookups }),
+      ...(options.vary ? [varyPlugin<Context>(options.vary)] : []),
+      responseCachePlugin<Context>({
+        store,
+        clientType,
+        lookups: cacheLookups,
+        profiles,
+        ...(options.variesBySignIn ? { variesBySignIn: options.variesBySignIn } : {}),
+      }),
     ],
   });
 
@@ -151,10 +179,12 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         context: async (request) => {
           const context = await options.context(request, gateway);
           context.clientIp = request.ip;
+          const look = early.lookOf(request);
+          context.cacheMissed = look?.missedKey;
           if (limiters) {
             context.loginAttempts = limiters.loginAttempts;
-            // Per user once the session says who it is, per address otherwise.
-            await limiters.requests.consume({ userId: context.viewer?.id, ip: request.ip });
+            // Per user once the session says who it is, per address otherwise (once: the early look may have counted it).
+            if (!look?.budgetTaken) await limiters.requests.consume({ userId: context.viewer?.id, ip: request.ip });
           }
           return context;
         },
@@ -163,6 +193,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
         ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes } : {}),
         ...(options.etag ? { etag: true } : {}),
+        earlyAnswer: early.answer,
       });
       running = await listen(httpServer, port, host);
       if (options.events) {
@@ -185,6 +216,18 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       await gateway.close();
       await limiters?.close();
       await store.close();
+    },
+  };
+}
+
+function varyPlugin<Context extends BffContext>(vary: string): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          response.http.headers.set('vary', vary);
+        },
+      };
     },
   };
 }

@@ -51,6 +51,25 @@ export interface GraphQLHttpServerOptions<Context extends BaseContext> {
    * and 304 Not Modified without a body when the request's If-None-Match names the current one.
    */
   etag?: boolean;
+  /**
+   * Answers a GraphQL request before Apollo Server sees it (a BFF's response cache hit), once
+   * the body is read and checked; undefined lets Apollo answer. The same RequestInfo then
+   * reaches the context function, so both can share what the early look learned.
+   */
+  earlyAnswer?: (request: RequestInfo, graphql: GraphQLHttpRequest) => Promise<EarlyAnswer | undefined>;
+}
+
+/** A GraphQL request as it came over HTTP: the parsed JSON body (POST) or the URL's parameters (GET). */
+export interface GraphQLHttpRequest {
+  method: string;
+  body: unknown;
+  searchParams: URLSearchParams;
+}
+
+/** A complete 200 answer: its headers and the exact body text. */
+export interface EarlyAnswer {
+  headers: Record<string, string>;
+  body: string;
 }
 
 export interface RunningServer {
@@ -191,6 +210,13 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
       ip: clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for']),
       setCookie: (cookie) => cookies.push(cookie),
     };
+    const early = await options.earlyAnswer?.(info, { method: request.method ?? 'GET', body, searchParams: url.searchParams });
+    if (early) {
+      for (const [name, value] of Object.entries(early.headers)) response.setHeader(name, value);
+      response.statusCode = 200;
+      sendComplete(request, response, early.body);
+      return;
+    }
     const result = await runInRequestScope({ requestId, clientIp: info.ip }, () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
@@ -201,21 +227,26 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     if (cookies.length > 0) response.setHeader('set-cookie', cookies);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
-      if (options.etag && request.method === 'GET' && response.statusCode === 200 && keepable(result.headers.get('cache-control'))) {
-        const etag = `"${createHash('sha256').update(result.body.string).digest('base64url')}"`;
-        response.setHeader('etag', etag);
-        if (etagMatches(firstHeader(request.headers, 'if-none-match'), etag)) {
-          response.statusCode = 304;
-          response.removeHeader('content-type');
-          response.end();
-          return;
-        }
-      }
-      response.end(result.body.string);
+      sendComplete(request, response, result.body.string);
       return;
     }
     for await (const chunk of result.body.asyncIterator) response.write(chunk);
     response.end();
+  }
+
+  /** Ends a response whose status and headers are set, with an ETag (and 304) where enabled. */
+  function sendComplete(request: IncomingMessage, response: ServerResponse, body: string): void {
+    if (options.etag && request.method === 'GET' && response.statusCode === 200 && keepable(response.getHeader('cache-control') as string | undefined)) {
+      const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+      response.setHeader('etag', etag);
+      if (etagMatches(firstHeader(request.headers, 'if-none-match'), etag)) {
+        response.statusCode = 304;
+        response.removeHeader('content-type');
+        response.end();
+        return;
+      }
+    }
+    response.end(body);
   }
 
   async function handleReady(response: ServerResponse) {

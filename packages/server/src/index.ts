@@ -13,7 +13,16 @@ export {
   type DocumentLimitsConfig,
 } from './limits.js';
 export { hideSuggestions, withoutSuggestions } from './production.js';
-export { createGraphQLHttpServer, listen, type CorsOptions, type ReadinessCheck, type RequestInfo, type RunningServer } from './http.js';
+export {
+  createGraphQLHttpServer,
+  listen,
+  type CorsOptions,
+  type EarlyAnswer,
+  type GraphQLHttpRequest,
+  type ReadinessCheck,
+  type RequestInfo,
+  type RunningServer,
+} from './http.js';
 export { stopOnSignals } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, measuredBatch, type ServiceMetrics } from './metrics.js';
