@@ -18,6 +18,11 @@ const shape = {
   USERS_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   CATALOG_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   ORDERS_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** Identical query fetches to a subgraph in flight at once share one request (see inflight.ts). */
+  SUBGRAPH_DEDUPLICATE_INFLIGHT: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((value) => value === 'true'),
   /** Keep-alive pool, retries, retry budget and circuit breaker of subgraph calls (SUBGRAPH_RETRIES, ...). */
   ...resilienceShape('SUBGRAPH'),
   /**

@@ -4,9 +4,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/server';
 import { injectTraceHeaders, withGatewaySignature } from '@storefront/server';
 import { GraphQLError } from 'graphql';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { fetch as undiciFetch } from 'undici';
 import type { GatewayContext } from './context.js';
+import { InflightFetches, requestKey } from './inflight.js';
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -19,10 +20,21 @@ export interface SubgraphDataSourceOptions {
   dispatcher?: Dispatcher;
   /** `SUBGRAPH_SECRET`: every request is signed with it (subgraphs refuse unsigned ones). */
   subgraphSecret: string;
+  /**
+   * Set when `SUBGRAPH_DEDUPLICATE_INFLIGHT`: identical query fetches in flight at once share
+   * one request, and each fetch that joined another's is counted here.
+   */
+  deduplicated?: Counter<'subgraph'>;
 }
 
-/** The deadline of the call in progress, for the fetcher (which RemoteGraphQLDataSource calls without context). */
-const callDeadline = new AsyncLocalStorage<AbortSignal>();
+/** The call in progress, for the fetcher (which RemoteGraphQLDataSource calls without context). */
+interface Call {
+  /** Its deadline, when it runs through the resilience wrapper. */
+  deadline?: AbortSignal;
+  /** A query (never a mutation): its fetch may share an identical one in flight. */
+  shareable: boolean;
+}
+const currentCall = new AsyncLocalStorage<Call>();
 
 /**
  * One subgraph as the gateway calls it: the caller's token and request id travel along,
@@ -35,15 +47,24 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly resilience: ResilientTarget | undefined;
 
   constructor(options: SubgraphDataSourceOptions) {
+    // undici's fetch on the gateway's keep-alive pool; the call's deadline bounds every attempt.
+    const send = (url: string, init: RequestInit, signal: AbortSignal) =>
+      undiciFetch(url, {
+        ...(withGatewaySignature(options.subgraphSecret, url, init) as object),
+        signal,
+        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      });
+    const { deduplicated } = options;
+    const inflight = deduplicated ? new InflightFetches(() => deduplicated.inc({ subgraph: options.name })) : undefined;
     super({
       url: options.url,
-      // undici's fetch on the gateway's keep-alive pool; the call's deadline bounds every attempt.
-      fetcher: ((url: string, init: RequestInit) =>
-        undiciFetch(url, {
-          ...(withGatewaySignature(options.subgraphSecret, url, init) as object),
-          signal: callDeadline.getStore() ?? AbortSignal.timeout(options.timeoutMs),
-          ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-        })) as unknown as RemoteGraphQLDataSource['fetcher'],
+      fetcher: ((url: string, init: RequestInit) => {
+        const call = currentCall.getStore();
+        const signal = call?.deadline ?? AbortSignal.timeout(options.timeoutMs);
+        if (!inflight || !call?.shareable) return send(url, init, signal);
+        // One request can have one deadline: the first caller's bounds it (joiners share its timeout, and stop waiting at their own).
+        return inflight.fetch(requestKey(url, init), () => send(url, init, signal), signal);
+      }) as unknown as RemoteGraphQLDataSource['fetcher'],
     });
     this.subgraph = options.name;
     this.latency = options.latency;
@@ -63,11 +84,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const stop = this.latency.startTimer({ subgraph: this.subgraph });
     try {
-      // Entity fetches and query fetches may be retried; a mutation's fetch is sent once.
+      // Entity fetches and query fetches may be retried and shared; a mutation's fetch is sent once.
       const idempotent = options.request.query ? operationType(options.request.query) === 'query' : false;
-      const response = this.resilience
-        ? await this.resilience.call((deadline) => callDeadline.run(deadline, () => super.process(options)), { idempotent })
-        : await super.process(options);
+      const attempt = (deadline?: AbortSignal) => currentCall.run({ deadline, shareable: idempotent }, () => super.process(options));
+      const response = this.resilience ? await this.resilience.call(attempt, { idempotent }) : await attempt();
       stop({ outcome: 'ok' });
       return response;
     } catch (error) {

@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { TokenError, viewerFromAuthorization } from '@storefront/auth';
 import { apolloDefaults, createGraphQLHttpServer, createLogger, createMetrics, documentLimits, listen, type Logger, type RunningServer } from '@storefront/server';
 import { GraphQLError } from 'graphql';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './data-source.js';
@@ -23,6 +23,12 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
     help: 'Calls from the gateway to each subgraph, retries included, by outcome (ok, error, timeout, circuit_open).',
     labelNames: ['subgraph', 'outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics.registry],
+  });
+  const deduplicated = new Counter({
+    name: 'gateway_subgraph_deduplicated_requests_total',
+    help: 'Subgraph fetches that waited for an identical one in flight instead of being sent (SUBGRAPH_DEDUPLICATE_INFLIGHT).',
+    labelNames: ['subgraph'],
     registers: [metrics.registry],
   });
   // Keep-alive pool, per-subgraph breakers and retry budgets (circuit_state on /metrics).
@@ -50,6 +56,7 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
         resilience: resilience.target(name),
         dispatcher: resilience.dispatcher,
         subgraphSecret: config.SUBGRAPH_SECRET,
+        ...(config.SUBGRAPH_DEDUPLICATE_INFLIGHT ? { deduplicated } : {}),
       }),
     logger,
   });
