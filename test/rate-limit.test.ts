@@ -67,6 +67,28 @@ describe('rate limits', () => {
       expect((await new WebClient(stack.webUrl, from(freshAddress())).query('{ __typename }')).status).toBe(200);
     });
 
+    it('cached answers count too, each request exactly once (web per address, mobile per user)', async () => {
+      // Fresh variables per run: the first request is a miss, the rest hits answered from Redis.
+      const page = { search: `budget-${Date.now()}`, first: 2 };
+      const web = new WebClient(stack.webUrl, from(freshAddress()));
+      const webResults = [];
+      for (let i = 0; i < WEB.perIp; i += 1) webResults.push(await web.send('CatalogPage', page));
+      expect(webResults.map((response) => response.status)).toEqual(Array(WEB.perIp).fill(200));
+      expect(webResults.map((response) => response.headers.get('x-cache'))).toEqual(['MISS', ...Array(WEB.perIp - 1).fill('HIT')]);
+      expectRateLimited(await web.send('CatalogPage', page));
+
+      const session = await mobileLogIn(stack.mobileUrl, admin.email, admin.password);
+      const products = { first: 2, search: `budget-${Date.now()}` };
+      const mobileResults = [];
+      for (let i = 0; i < MOBILE.perUser; i += 1) {
+        mobileResults.push(await sendMobile(stack.mobileUrl, 'Products', products, { token: session.accessToken, headers: from(freshAddress()) }));
+      }
+      expect(mobileResults.map((response) => response.status)).toEqual(Array(MOBILE.perUser).fill(200));
+      expect(mobileResults.map((response) => response.headers.get('x-cache'))).toEqual(['MISS', ...Array(MOBILE.perUser - 1).fill('HIT')]);
+      const refused = await sendMobile(stack.mobileUrl, 'Products', products, { token: session.accessToken, headers: from(freshAddress()) });
+      expectRateLimited(refused);
+    });
+
     it('ignores X-Forwarded-For from a client the BFF does not trust', async () => {
       // A second web BFF without TRUST_PROXY (and without Redis: counters in process).
       const untrusting = createWebServer({

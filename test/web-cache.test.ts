@@ -1,9 +1,12 @@
 import { ada, admin, categories, grace, products } from '@storefront/seed-data';
 import { errorCodes, graphql, testRedisUrl } from '@storefront/testing';
+import { signAccessToken } from '@storefront/auth';
 import { decodeCachedResponse } from '@storefront/bff';
+import { DEVELOPMENT_SECRET } from '@storefront/config';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn } from './support/session.js';
+import { loadClientOperations } from './support/contracts.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';
 import {
@@ -22,6 +25,8 @@ import {
 } from './support/web.js';
 
 const PUBLIC = /^max-age=(\d+), public$/;
+const webOperations = loadClientOperations('web');
+const webOperation = (name: string) => webOperations.get(name)!.document;
 const PRIVATE = /^max-age=(\d+), private$/;
 const maxAgeOf = (header: string | null) => Number(/max-age=(\d+)/.exec(header ?? '')?.[1] ?? NaN);
 const inStock = products.filter((product) => product.stockQuantity >= 5);
@@ -38,8 +43,8 @@ async function redisEntryFor(prefix: string, body: unknown): Promise<{ key: stri
       for (const key of keys) {
         const value = await redis.get(key);
         if (!value) continue;
-        const entry = decodeCachedResponse(value);
-        if (entry && entry.body === `${JSON.stringify(body)}\n`) return { key, ttl: await redis.ttl(key) };
+        const entry = decodeCachedResponse(Buffer.from(value));
+        if (entry && entry.body.toString() === `${JSON.stringify(body)}\n`) return { key, ttl: await redis.ttl(key) };
       }
     } while (cursor !== '0');
     return undefined;
@@ -339,6 +344,69 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       const related = await anonymous.send('ProductPage', neighbourVars);
       expect(related.headers.get('x-cache')).toBe('MISS');
       expect(related.body.data!.product.related.find((each: any) => each.id === target.id)).toEqual(card);
+    });
+  });
+
+  describe('hits answered before Apollo runs', () => {
+    /** The catalog page as the app POSTs it, with any headers, as raw text. */
+    async function rawCatalogPage(variables: Record<string, unknown>, headers: Record<string, string> = {}) {
+      const response = await fetch(stack.webUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: webOperation('CatalogPage'), operationName: 'CatalogPage', variables }),
+      });
+      return { status: response.status, headers: response.headers, text: await response.text() };
+    }
+
+    it('send the very bytes and content type of the response that was stored', async () => {
+      const variables = { category: 'kitchen', first: 5 };
+      const miss = await rawCatalogPage(variables);
+      expect(miss.headers.get('x-cache')).toBe('MISS');
+      const hit = await rawCatalogPage(variables);
+      expect(hit.headers.get('x-cache')).toBe('HIT');
+      expect(hit.text).toBe(miss.text);
+      expect(hit.headers.get('content-type')).toBe(miss.headers.get('content-type'));
+      expect(Number(hit.headers.get('age'))).toBeGreaterThanOrEqual(0);
+      // A client asking for the GraphQL media type gets it, from the same entry.
+      const typed = await rawCatalogPage(variables, { accept: 'application/graphql-response+json' });
+      expect(typed.headers.get('x-cache')).toBe('HIT');
+      expect(typed.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+      expect(typed.text).toBe(miss.text);
+    });
+
+    it('a GET a browser could send cross-site is refused (CSRF), cached or not; with a preflight header it is a hit', async () => {
+      const variables = { category: 'kitchen', first: 6 };
+      expect((await rawCatalogPage(variables)).headers.get('x-cache')).toBe('MISS');
+      const search = new URLSearchParams({ query: webOperation('CatalogPage'), operationName: 'CatalogPage', variables: JSON.stringify(variables) });
+      const simple = await fetch(`${stack.webUrl}?${search}`);
+      expect(simple.status).toBe(400);
+      expect(await simple.text()).toMatch(/Cross-Site Request Forgery/);
+      const preflighted = await fetch(`${stack.webUrl}?${search}`, { headers: { 'apollo-require-preflight': 'true' } });
+      expect(preflighted.status).toBe(200);
+      expect(preflighted.headers.get('x-cache')).toBe('HIT');
+    });
+
+    it('an expired access cookie on a cached Viewer is renewed from the refresh cookie, and the answer is still that user\'s', async () => {
+      const client = await signedIn(stack.webUrl, grace);
+      await client.send('Viewer', { ordersFirst: 3 });
+      expect((await client.send('Viewer', { ordersFirst: 3 })).headers.get('x-cache')).toBe('HIT');
+      const { accessToken: expired } = await signAccessToken({ id: grace.id, role: 'CUSTOMER' }, { secret: DEVELOPMENT_SECRET, ttlSeconds: -60 });
+      client.cookies.set('sf_session', expired);
+      const renewed = await client.send('Viewer', { ordersFirst: 3 });
+      expect(renewed.body.data!.viewer.id).toBe(grace.id);
+      expect(client.lastSetCookies.length).toBeGreaterThan(0);
+      expect(client.cookies.get('sf_session')).not.toBe(expired);
+    });
+
+    it('a forged access cookie gets 401 even for a cached public page', async () => {
+      const variables = { category: 'kitchen', first: 7 };
+      await anonymous.send('CatalogPage', variables);
+      expect((await anonymous.send('CatalogPage', variables)).headers.get('x-cache')).toBe('HIT');
+      const forged = (await signAccessToken({ id: ada.id, role: 'ADMIN' }, { secret: 'not-the-bff-secret-0000000000000000' })).accessToken;
+      const refused = await rawCatalogPage(variables, { cookie: `sf_session=${forged}` });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('x-cache')).toBeNull();
+      expect(JSON.parse(refused.text).data ?? null).toBeNull();
     });
   });
 

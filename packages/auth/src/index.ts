@@ -57,7 +57,23 @@ export async function signAccessToken(
   return { accessToken, expiresIn };
 }
 
+/**
+ * Tokens already verified with a secret, until they expire: a signed-in client sends the same
+ * token with every request, and every tier (BFF, gateway) checks it. Bounded; a token's
+ * signature and claims never change, so only its expiry needs checking again.
+ */
+const verifiedTokens = new Map<string, { viewer: Viewer; expiresAt: number }>();
+const MAX_VERIFIED_TOKENS = 10_000;
+
 export async function verifyAccessToken(token: string, secret: string): Promise<Viewer> {
+  const memoKey = `${token}\n${secret}`;
+  const known = verifiedTokens.get(memoKey);
+  if (known && known.expiresAt > Date.now()) return known.viewer;
+  if (known) verifiedTokens.delete(memoKey);
+  return verifyToken(token, secret);
+}
+
+async function verifyToken(token: string, secret: string): Promise<Viewer> {
   try {
     const { payload } = await jwtVerify(token, key(secret), {
       issuer: ISSUER,
@@ -68,7 +84,13 @@ export async function verifyAccessToken(token: string, secret: string): Promise<
     if (typeof payload.sub !== 'string' || (role !== 'CUSTOMER' && role !== 'ADMIN')) {
       throw new TokenError('access token has no valid subject or role', 'invalid');
     }
-    return { id: payload.sub, role };
+    const viewer: Viewer = { id: payload.sub, role };
+    if (typeof payload.exp === 'number') {
+      // Map keeps insertion order: the oldest verification goes first.
+      if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+      verifiedTokens.set(`${token}\n${secret}`, { viewer, expiresAt: payload.exp * 1000 });
+    }
+    return viewer;
   } catch (error) {
     if (error instanceof TokenError) throw error;
     if (error instanceof joseErrors.JWTExpired) throw new TokenError('access token expired', 'expired');

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { EarlyAnswer, GraphQLHttpRequest, RequestInfo } from '@storefront/server';
+import { hash } from 'node:crypto';
+import type { EarlyAnswer, GraphQLHttpRequest, RedisCounter, RequestInfo } from '@storefront/server';
 import type { Counter } from 'prom-client';
 import type { CacheStore } from './cache-store.js';
 import { decodeCachedResponse, freshness, responseCacheKeys, type OperationProfiles } from './response-cache.js';
@@ -21,10 +21,20 @@ export interface EarlyCacheOptions {
    * the full path (a session to refresh, a token to refuse with its proper error).
    */
   identify(request: RequestInfo): Promise<CacheIdentity | undefined>;
-  /** Counts the request against the caller's budget; throws when it is used up. */
-  consumeBudget?(caller: { userId: string | undefined; ip: string }): Promise<void>;
+  /** The caller's request budget; none when omitted. */
+  budget?: {
+    /** Counts the request; throws when the budget is used up. */
+    consume(caller: Caller): Promise<void>;
+    /** The caller's counter when it lives in Redis: the store charges it in its lookup. */
+    redisCounter(caller: Caller): RedisCounter | undefined;
+  };
   /** The Vary header every GraphQL response of this BFF carries, if any. */
   vary?: string;
+}
+
+interface Caller {
+  userId: string | undefined;
+  ip: string;
 }
 
 /** What the early look learnt about a request it left to Apollo, for its context. */
@@ -94,12 +104,26 @@ function graphQLParams({ method, body, searchParams }: GraphQLHttpRequest): Grap
   };
 }
 
+/** Hashes of the documents clients send, which are few and sent again and again. */
+const knownQueryHashes = new Map<string, string>();
+const MAX_KNOWN_QUERIES = 1_000;
+
+function sha256Hex(query: string): string {
+  let known = knownQueryHashes.get(query);
+  if (known === undefined) {
+    known = hash('sha256', query, 'hex');
+    if (knownQueryHashes.size >= MAX_KNOWN_QUERIES) knownQueryHashes.clear();
+    knownQueryHashes.set(query, known);
+  }
+  return known;
+}
+
 /** Apollo's query hash: sha256 of the text, or the persisted query's hash when only that is sent. */
 function queryHashOf(params: GraphQLParams): string | undefined {
   if (params.query === undefined) return params.persistedHash;
-  const hash = createHash('sha256').update(params.query).digest('hex');
+  const queryHash = sha256Hex(params.query);
   // A mismatch is an error Apollo reports; never answer it.
-  return params.persistedHash === undefined || params.persistedHash === hash ? hash : undefined;
+  return params.persistedHash === undefined || params.persistedHash === queryHash ? queryHash : undefined;
 }
 
 /**
@@ -112,6 +136,29 @@ function queryHashOf(params: GraphQLParams): string | undefined {
 export function earlyCacheAnswers(options: EarlyCacheOptions) {
   const { store, clientType, profiles, lookups } = options;
   const looks = new WeakMap<RequestInfo, EarlyLook>();
+
+  /**
+   * The entries (undefined when the store failed) and the caller's budget: taken (counted
+   * here) or refused (over budget: Apollo's pass counts it again and answers with the error).
+   */
+  async function lookUpCharging(keys: string[], caller: Caller): Promise<{ budget: 'taken' | 'refused' | 'untouched'; entries: Array<Buffer | undefined> | undefined }> {
+    const counter = options.budget?.redisCounter(caller);
+    if (counter && store.getManyCharging) {
+      const charged = await store.getManyCharging(keys, counter).catch(() => undefined);
+      if (!charged) return { budget: 'untouched', entries: undefined };
+      return { budget: charged.consumed <= counter.points ? 'taken' : 'refused', entries: charged.values };
+    }
+    const [budget, entries] = await Promise.all([
+      options.budget
+        ? options.budget.consume(caller).then(
+            () => 'taken' as const,
+            () => 'refused' as const,
+          )
+        : ('taken' as const),
+      store.getMany(keys).catch(() => undefined),
+    ]);
+    return { budget, entries };
+  }
 
   async function answer(request: RequestInfo, http: GraphQLHttpRequest): Promise<EarlyAnswer | undefined> {
     if (!preflighted(request) || !jsonAccepted(request)) return undefined;
@@ -132,18 +179,14 @@ export function earlyCacheAnswers(options: EarlyCacheOptions) {
       viewerId: identity.viewer?.id,
       profile,
     });
-    const [budget, entries] = await Promise.all([
-      options.consumeBudget
-        ? options.consumeBudget({ userId: identity.viewer?.id, ip: request.ip }).then(
-            () => true,
-            () => false, // over budget: Apollo's pass counts it again and answers with the proper error
-          )
-        : true,
-      store.getMany(keys.private ? [keys.private, keys.public] : [keys.public]).catch(() => [] as Array<string | undefined>),
-    ]);
-    const raw = keys.private ? (entries[0] ?? entries[1]) : entries[0];
+    const lookup = await lookUpCharging(keys.private ? [keys.private, keys.public] : [keys.public], {
+      userId: identity.viewer?.id,
+      ip: request.ip,
+    });
+    const { budget, entries } = lookup;
+    if (budget !== 'taken') return undefined;
+    const raw = entries && (keys.private ? (entries[0] ?? entries[1]) : entries[0]);
     const entry = raw === undefined ? undefined : decodeCachedResponse(raw);
-    if (!budget) return undefined;
     if (!entry) {
       looks.set(request, { budgetTaken: true, missedKey: keys.public });
       return undefined;
@@ -159,6 +202,7 @@ export function earlyCacheAnswers(options: EarlyCacheOptions) {
         ...(options.vary ? { vary: options.vary } : {}),
       },
       body: entry.body,
+      etag: entry.etag,
     };
   }
 

@@ -6,6 +6,23 @@ const MAX_HEADER_LENGTH = 256;
  * can format, else en-US. Malformed or oversized headers fall back rather than fail.
  */
 export function negotiateLocale(acceptLanguage: string | undefined): string {
+  return remembered(negotiatedLocales, acceptLanguage, negotiate);
+}
+
+/** Every request asks, and clients send few distinct headers: each is worked out once. */
+const negotiatedLocales = new Map<string | undefined, string>();
+const MAX_REMEMBERED_HEADERS = 500;
+
+function remembered<T>(known: Map<string | undefined, T>, header: string | undefined, work: (header: string | undefined) => T): T {
+  const hit = known.get(header);
+  if (hit !== undefined) return hit;
+  const result = work(header);
+  if (known.size >= MAX_REMEMBERED_HEADERS) known.clear();
+  known.set(header, result);
+  return result;
+}
+
+function negotiate(acceptLanguage: string | undefined): string {
   for (const tag of acceptedTags(acceptLanguage)) {
     try {
       const [supported] = Intl.NumberFormat.supportedLocalesOf(tag);
@@ -38,6 +55,14 @@ function acceptedTags(acceptLanguage: string | undefined): string[] {
  * Spanish is not supported. Falls back to the first supported language.
  */
 export function preferredLanguage<Language extends string>(acceptLanguage: string | undefined, supported: readonly [Language, ...Language[]]): Language {
+  let known = preferredLanguages.get(supported);
+  if (!known) preferredLanguages.set(supported, (known = new Map()));
+  return remembered(known, acceptLanguage, (header) => pickLanguage(header, supported)) as Language;
+}
+
+const preferredLanguages = new WeakMap<readonly string[], Map<string | undefined, string>>();
+
+function pickLanguage<Language extends string>(acceptLanguage: string | undefined, supported: readonly [Language, ...Language[]]): Language {
   for (const tag of acceptedTags(acceptLanguage)) {
     const primary = tag.split('-')[0]!.toLowerCase();
     const match = supported.find((language) => language === primary);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Counter } from 'prom-client';
@@ -23,24 +23,33 @@ export interface CachedResponse {
   scope: 'PUBLIC' | 'PRIVATE';
   maxAge: number;
   storedAt: number;
-  /** The response body exactly as Apollo Server writes it. */
-  body: string;
+  /** The response body exactly as Apollo Server writes it (UTF-8). */
+  body: string | Buffer;
+  /** Its strong ETag, as the HTTP front would compute it. */
+  etag: string;
 }
 
 const ENTRY_FORMAT = 'v2';
 
-/** `v2 <scope> <maxAge> <storedAt>\n<body>`: a hit writes the body without parsing it. */
-export function encodeCachedResponse(entry: CachedResponse): string {
-  return `${ENTRY_FORMAT} ${entry.scope} ${entry.maxAge} ${entry.storedAt}\n${entry.body}`;
+/** `v2 <scope> <maxAge> <storedAt> <etag>\n<body>`: a hit writes the body without parsing or hashing it. */
+export function encodeCachedResponse(entry: Omit<CachedResponse, 'etag'> & { body: string }): string {
+  return `${ENTRY_FORMAT} ${entry.scope} ${entry.maxAge} ${entry.storedAt} ${strongEtag(entry.body)}\n${entry.body}`;
 }
 
+/** A strong ETag of a body: its SHA-256 (the HTTP front's ETags are the same). */
+export function strongEtag(body: string | Uint8Array): string {
+  return `"${hash('sha256', body, 'base64url')}"`;
+}
+
+const NEWLINE = 0x0a;
+
 /** The entry, or undefined for anything else (an older format, a foreign value): a miss. */
-export function decodeCachedResponse(raw: string): CachedResponse | undefined {
-  const newline = raw.indexOf('\n');
+export function decodeCachedResponse(raw: Buffer): CachedResponse | undefined {
+  const newline = raw.indexOf(NEWLINE);
   if (newline < 0) return undefined;
-  const [format, scope, maxAge, storedAt] = raw.slice(0, newline).split(' ');
-  if (format !== ENTRY_FORMAT || (scope !== 'PUBLIC' && scope !== 'PRIVATE')) return undefined;
-  const entry = { scope, maxAge: Number(maxAge), storedAt: Number(storedAt), body: raw.slice(newline + 1) } as const;
+  const [format, scope, maxAge, storedAt, etag] = raw.toString('latin1', 0, newline).split(' ');
+  if (format !== ENTRY_FORMAT || (scope !== 'PUBLIC' && scope !== 'PRIVATE') || !etag) return undefined;
+  const entry = { scope, maxAge: Number(maxAge), storedAt: Number(storedAt), etag, body: raw.subarray(newline + 1) } as const;
   return Number.isFinite(entry.maxAge) && Number.isFinite(entry.storedAt) ? entry : undefined;
 }
 
@@ -102,9 +111,7 @@ export interface CacheKeys {
 
 export function responseCacheKeys(clientType: string, parts: CacheKeyParts): CacheKeys {
   const variant = parts.profile.variesBySignIn ? `${parts.variant}|${parts.viewerId ? 'signed-in' : 'signed-out'}` : parts.variant;
-  const base = createHash('sha256')
-    .update(JSON.stringify([parts.queryHash, parts.operationName ?? null, parts.variables ?? {}, variant]))
-    .digest('base64url');
+  const base = hash('sha256', JSON.stringify([parts.queryHash, parts.operationName ?? null, parts.variables ?? {}, variant]), 'base64url');
   return {
     public: `cache:${clientType}:public:${base}`,
     private: parts.viewerId ? `cache:${clientType}:user:${parts.viewerId}:${base}` : undefined,
@@ -172,7 +179,7 @@ export function responseCachePlugin<Context extends CacheableContext>(options: R
           requestContext.response.http.headers.set('age', String(age));
           return {
             http: requestContext.response.http,
-            body: { kind: 'single', singleResult: JSON.parse(entry.body) as never },
+            body: { kind: 'single', singleResult: JSON.parse(entry.body.toString()) as never },
           };
         },
 

@@ -139,7 +139,16 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
     profiles,
     lookups: cacheLookups,
     identify: options.cacheIdentity,
-    ...(limiters ? { consumeBudget: (caller) => limiters.requests.consume(caller) } : {}),
+    ...(limiters
+      ? {
+          budget: {
+            consume: (caller) => limiters.requests.consume(caller),
+            // Charged in the cache lookup's own script only when both live on the same Redis.
+            redisCounter: (caller) =>
+              store.redisUrl !== undefined && store.redisUrl === options.rateLimits?.redisUrl ? limiters.requests.redisCounter(caller) : undefined,
+          },
+        }
+      : {}),
     ...(options.vary ? { vary: options.vary } : {}),
   });
   const defaults = apolloDefaults<Context>({ nodeEnv: options.nodeEnv, logger, metrics, ...(options.limits ? { limits: options.limits } : {}) });

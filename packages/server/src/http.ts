@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
@@ -66,10 +66,12 @@ export interface GraphQLHttpRequest {
   searchParams: URLSearchParams;
 }
 
-/** A complete 200 answer: its headers and the exact body text. */
+/** A complete 200 answer: its headers and the exact body (UTF-8 bytes, or text). */
 export interface EarlyAnswer {
   headers: Record<string, string>;
-  body: string;
+  body: string | Uint8Array;
+  /** The body's strong ETag when already known (`"<base64url sha256>"`). */
+  etag?: string;
 }
 
 export interface RunningServer {
@@ -88,15 +90,25 @@ function firstHeader(headers: IncomingMessage['headers'], name: string): string 
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLargeError();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  // Events rather than an async iterator: this runs on every POST, and the iterator costs more than the read.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.off('data', onData);
+        request.resume();
+        reject(new BodyTooLargeError());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    request.once('error', reject);
+  });
 }
 
 /** True when a Cache-Control value lets the client keep the response for a while. */
@@ -161,10 +173,6 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     requestId: string,
     seen: { operationName?: string | undefined } = {},
   ) {
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
     let body: unknown = undefined;
     const rawBody = request.method === 'POST' ? await readBody(request, maxBodyBytes) : '';
     // Before anything else looks at the request (even JSON parsing): subgraphs answer only the gateway.
@@ -182,7 +190,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     }
     if (request.method === 'POST') {
       const text = rawBody;
-      const contentType = headers.get('content-type') ?? '';
+      const contentType = firstHeader(request.headers, 'content-type') ?? '';
       if (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json')) {
         try {
           body = text === '' ? undefined : JSON.parse(text);
@@ -214,8 +222,12 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     if (early) {
       for (const [name, value] of Object.entries(early.headers)) response.setHeader(name, value);
       response.statusCode = 200;
-      sendComplete(request, response, early.body);
+      sendComplete(request, response, early.body, early.etag);
       return;
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const result = await runInRequestScope({ requestId, clientIp: info.ip }, () =>
       apollo.executeHTTPGraphQLRequest({
@@ -235,9 +247,9 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
   }
 
   /** Ends a response whose status and headers are set, with an ETag (and 304) where enabled. */
-  function sendComplete(request: IncomingMessage, response: ServerResponse, body: string): void {
+  function sendComplete(request: IncomingMessage, response: ServerResponse, body: string | Uint8Array, knownEtag?: string): void {
     if (options.etag && request.method === 'GET' && response.statusCode === 200 && keepable(response.getHeader('cache-control') as string | undefined)) {
-      const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+      const etag = knownEtag ?? `"${hash('sha256', body, 'base64url')}"`;
       response.setHeader('etag', etag);
       if (etagMatches(firstHeader(request.headers, 'if-none-match'), etag)) {
         response.statusCode = 304;

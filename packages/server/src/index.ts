@@ -73,6 +73,7 @@ export {
   LoginAttemptLimiter,
   RateLimitStore,
   RequestRateLimiter,
+  type RedisCounter,
   addressBucket,
   rateLimitedError,
   type LoginAttemptLimitOptions,

@@ -84,6 +84,13 @@ export interface RequestRateLimitOptions {
   rejections?: Counter<'limiter'>;
 }
 
+/** A fixed-window request counter in Redis: its key, its budget and its window. */
+export interface RedisCounter {
+  key: string;
+  points: number;
+  durationSeconds: number;
+}
+
 /** Requests per window: per user when signed in, per client address otherwise. */
 export class RequestRateLimiter {
   private readonly perUser: RateLimiterAbstract | undefined;
@@ -95,11 +102,27 @@ export class RequestRateLimiter {
     if (options.perIp > 0) this.perIp = store.limiter({ keyPrefix: `${keyPrefix}${name}:ip`, points: options.perIp, durationSeconds: windowSeconds });
   }
 
+  private bucket(caller: { userId?: string | undefined; ip: string }) {
+    return caller.userId
+      ? ([this.perUser, caller.userId, 'user'] as const)
+      : ([this.perIp, addressBucket(caller.ip), 'ip'] as const);
+  }
+
+  /**
+   * The Redis counter `consume` would take a point from, for a caller on the same Redis
+   * (a BFF charges it in the same script as its cache lookup); undefined when the caller has
+   * no limit or the counters live in process.
+   */
+  redisCounter(caller: { userId?: string | undefined; ip: string }): RedisCounter | undefined {
+    const [limiter, key] = this.bucket(caller);
+    if (!limiter || !this.options.store.redis) return undefined;
+    // rate-limiter-flexible's key layout, so both ways of counting share one counter.
+    return { key: limiter.getKey(key), points: limiter.points, durationSeconds: limiter.duration };
+  }
+
   /** Counts one request; throws `RATE_LIMITED` when over budget. */
   async consume(caller: { userId?: string | undefined; ip: string }): Promise<void> {
-    const [limiter, key, kind] = caller.userId
-      ? [this.perUser, caller.userId, 'user']
-      : [this.perIp, addressBucket(caller.ip), 'ip'];
+    const [limiter, key, kind] = this.bucket(caller);
     if (!limiter) return;
     try {
       await limiter.consume(key);
