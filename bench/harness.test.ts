@@ -21,7 +21,9 @@ describe('bench harness: each arm answers without errors (about a second each, n
     const arm = harness.arms.find((candidate) => candidate.id === id);
     const why = harness.skipped.find((skipped) => skipped.id === id)?.reason;
     expect(arm, `arm ${id} is missing: ${why ?? 'unknown'}`).toBeDefined();
-    const result = await harness.load(arm!, 1, 4);
+    // Slow arms get longer, so that a busy machine still completes some of their requests.
+    const fast = arm!.kind === 'ceiling' || arm!.kind === 'bff-hit';
+    const result = await harness.load(arm!, fast ? 1 : 3, 4);
     expect(result.requests).toBeGreaterThan(0);
     expect(result.errors, result.firstError).toBe(0);
     if (arm!.kind === 'bff-hit') expect(result.cache.HIT ?? 0).toBeGreaterThan(0);

@@ -1,14 +1,16 @@
 // The stack under test, started the way `npm start` starts it: every service its own
-// process (`node --import tsx <workspace>/src/main.ts`) on free ports, on fresh databases.
+// process (compiled: `node --conditions=storefront-dist <workspace>/dist/main.js`) on free
+// ports, on fresh databases.
 // Real Postgres and Redis when DATABASE_URL / REDIS_URL are set; otherwise the embedded
 // Postgres (PGlite, in memory here, so nothing is left behind) and the event bus in this
 // process, served to the services over IPC, exactly as `npm start` does without them.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { serviceCommand, serviceProcessEnv } from '@storefront/config';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -152,6 +154,8 @@ function loadEnv(options: StackOptions): NodeJS.ProcessEnv {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  // The services run compiled, as `npm start` runs them.
+  execFileSync(process.execPath, [path.join(repositoryRoot, 'scripts', 'build.mjs')], { stdio: 'ignore' });
   const runId = randomBytes(4).toString('hex');
   const runPrefix = `bench:${runId}:`;
   const subgraphSecret = randomBytes(32).toString('base64url');
@@ -219,8 +223,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const run = (name: ServiceName, env: NodeJS.ProcessEnv) => {
     const child = spawnChild(
       name,
-      [...(options.nodeArgs?.[name] ?? []), '--import', 'tsx', path.join(workspaces[name].workspace, 'src', 'main.ts')],
-      { ...base, ...redisEnv, ...env, ...options.serviceEnv?.[name] },
+      [...(options.nodeArgs?.[name] ?? []), ...serviceCommand(workspaces[name].workspace)],
+      serviceProcessEnv({ ...base, ...redisEnv, ...env, ...options.serviceEnv?.[name] }),
       {
         ipc: true,
         onExit: (code, signal) => options.onCrash?.(name, `${name} exited (${signal ?? code}):\n${child.tail()}`),

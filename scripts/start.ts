@@ -9,6 +9,7 @@ import { composeSupergraph, DEFAULT_SUPERGRAPH_PATH, repositoryRoot } from '../g
 import { writeFile } from 'node:fs/promises';
 import type { EmbeddedPostgres } from '@storefront/db/embedded';
 import { InProcessBus, serveBusToChild } from '@storefront/events';
+import { serviceCommand, serviceProcessEnv } from '@storefront/config';
 
 interface Service {
   name: string;
@@ -50,9 +51,9 @@ let stopping = false;
 const subgraphSecret = process.env.SUBGRAPH_SECRET || randomBytes(32).toString('base64url');
 
 function run(service: Service, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(service.workspace, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, serviceCommand(service.workspace), {
     cwd: repositoryRoot,
-    env: { ...process.env, SUBGRAPH_SECRET: subgraphSecret, ...env, ...(sharedBus ? { STOREFRONT_EVENT_BUS: 'parent' } : {}) },
+    env: serviceProcessEnv({ ...process.env, SUBGRAPH_SECRET: subgraphSecret, ...env, ...(sharedBus ? { STOREFRONT_EVENT_BUS: 'parent' } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   if (sharedBus) serveBusToChild(sharedBus, child);

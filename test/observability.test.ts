@@ -101,7 +101,7 @@ describe('observability', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     // As a service's main.ts does with OTEL_EXPORTER_OTLP_ENDPOINT set.
-    tracing = startTracing('storefront-test', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
+    tracing = await startTracing('storefront-test', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
     expect(tracing.enabled).toBe(true);
     stack = await startStack({
       web: true,
@@ -117,8 +117,8 @@ describe('observability', () => {
     await receiver?.close();
   });
 
-  it('turns tracing off without an endpoint', () => {
-    expect(startTracing('nothing', {}).enabled).toBe(false);
+  it('turns tracing off without an endpoint', async () => {
+    expect((await startTracing('nothing', {})).enabled).toBe(false);
   });
 
   describe('one request, three tiers', () => {

@@ -6,7 +6,7 @@ import { createGatewayServer } from './server.js';
 await runService(async () => {
   const config = loadGatewayConfig();
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
-  const tracing = startTracing('gateway');
+  const tracing = await startTracing('gateway');
   const server = createGatewayServer({ config });
   const running = await server.listen(config.GATEWAY_PORT);
   server.logger.info({ url: running.url }, 'gateway ready');

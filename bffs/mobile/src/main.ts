@@ -7,7 +7,7 @@ import { createMobileServer } from './server.js';
 await runService(async () => {
   const config = loadMobileConfig();
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
-  const tracing = startTracing('bff-mobile');
+  const tracing = await startTracing('bff-mobile');
   const bus = createEventBus(config.REDIS_URL);
   const server = createMobileServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
   const running = await server.listen(config.BFF_MOBILE_PORT);

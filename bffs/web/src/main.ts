@@ -7,7 +7,7 @@ import { createWebServer } from './server.js';
 await runService(async () => {
   const config = loadWebConfig();
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
-  const tracing = startTracing('bff-web');
+  const tracing = await startTracing('bff-web');
   const bus = createEventBus(config.REDIS_URL);
   const server = createWebServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
   const running = await server.listen(config.BFF_WEB_PORT);

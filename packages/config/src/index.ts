@@ -105,3 +105,4 @@ export {
   type TrustProxySetting,
 } from './operations.js';
 export { documentLimitsShape, type DocumentLimitDefaults } from './limits.js';
+export { SERVICE_PROCESS_ENV, serviceCommand, serviceProcessEnv } from './runtime.js';

@@ -1,11 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { PrismaInstrumentation } from '@prisma/instrumentation';
 
 export interface Tracing {
   /** True when spans are exported (an OTLP endpoint is configured). */
@@ -38,12 +32,18 @@ export function tracesEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
  * Starts OpenTelemetry tracing for this process when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set: spans go out over OTLP/HTTP (JSON), W3C
  * `traceparent` is read from and written to every hop, and Prisma's own spans (queries)
- * join the request's trace. Without an endpoint nothing is started: the API stays a no-op
- * and costs nothing.
+ * join the request's trace. Without an endpoint nothing is started, nor even loaded (the SDK
+ * costs each process tens of megabytes): the API stays a no-op and costs nothing.
  */
-export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Tracing {
+export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Tracing> {
   const url = tracesEndpoint(env);
   if (!url || env.OTEL_SDK_DISABLED === 'true') return OFF;
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
+  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { PrismaInstrumentation } = await import('@prisma/instrumentation');
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME?.trim() || serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 1_000 })],

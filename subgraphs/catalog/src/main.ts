@@ -9,7 +9,7 @@ import { createCatalogServer } from './server.js';
 await runService(async () => {
   const config = loadCatalogConfig();
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
-  const tracing = startTracing('catalog');
+  const tracing = await startTracing('catalog');
   const database = await prepareDomainDatabase('catalog', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
   const bus = createEventBus(config.REDIS_URL);
   const server = createCatalogServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });

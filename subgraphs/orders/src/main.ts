@@ -9,7 +9,7 @@ import { createOrdersServer } from './server.js';
 await runService(async () => {
   const config = loadOrdersConfig();
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
-  const tracing = startTracing('orders');
+  const tracing = await startTracing('orders');
   const database = await prepareDomainDatabase('orders', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
   // Redis Streams with REDIS_URL; otherwise in this process (nothing else hears the events).
   const bus = createEventBus(config.REDIS_URL);

@@ -8,7 +8,7 @@ import { createUsersServer } from './server.js';
 await runService(async () => {
   const config = loadUsersConfig();
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
-  const tracing = startTracing('users');
+  const tracing = await startTracing('users');
   const database = await prepareDomainDatabase('users', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
   const server = createUsersServer({ config, databaseUrl: database.url, poolMax: database.poolMax });
   if (config.NODE_ENV !== 'production') await seedUsersIfEmpty(server.prisma, config.SCRYPT_COST);
