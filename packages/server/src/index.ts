@@ -23,6 +23,7 @@ export {
   type RequestInfo,
   type RunningServer,
 } from './http.js';
+export { limitHeapGrowth } from './heap.js';
 export { stopOnSignals } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, measuredBatch, type ServiceMetrics } from './metrics.js';
