@@ -2,6 +2,8 @@ import { ada, admin, categories, grace, products } from '@storefront/seed-data';
 import { errorCodes, graphql, testRedisUrl } from '@storefront/testing';
 import { signAccessToken } from '@storefront/auth';
 import { decodeCachedResponse } from '@storefront/bff';
+import { loadWebConfig } from '@storefront/bff-web/config';
+import { createWebServer } from '@storefront/bff-web/server';
 import { DEVELOPMENT_SECRET } from '@storefront/config';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -396,6 +398,26 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       expect(renewed.body.data!.viewer.id).toBe(grace.id);
       expect(client.lastSetCookies.length).toBeGreaterThan(0);
       expect(client.cookies.get('sf_session')).not.toBe(expired);
+    });
+
+    it('work the same on the in-process cache and limiter (no REDIS_URL): hits counted once each', async () => {
+      const inProcess = createWebServer({
+        config: loadWebConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_URL: stack.gatewayUrl, RATE_LIMIT_PER_IP: '4' }),
+      });
+      const running = await inProcess.listen(0, '127.0.0.1');
+      try {
+        const client = new WebClient(running.url);
+        const variables = { category: 'books', first: 4 };
+        const answers = [];
+        for (let i = 0; i < 4; i += 1) answers.push(await client.send('CatalogPage', variables));
+        expect(answers.map((answer) => answer.headers.get('x-cache'))).toEqual(['MISS', 'HIT', 'HIT', 'HIT']);
+        for (const answer of answers) expect(answer.body).toEqual(answers[0]!.body);
+        const refused = await client.send('CatalogPage', variables);
+        expect(refused.status).toBe(429);
+        expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      } finally {
+        await inProcess.stop();
+      }
     });
 
     it('a forged access cookie gets 401 even for a cached public page', async () => {

@@ -61,7 +61,7 @@ function preflighted(request: RequestInfo): boolean {
   return Boolean(request.header('x-apollo-operation-name') || request.header('apollo-require-preflight'));
 }
 
-/** The body's media type when it is plain JSON; undefined leaves the negotiation to Apollo. */
+/** True when the client takes plain JSON (Apollo's answer without an Accept header); other Accept headers are Apollo's to negotiate. */
 function jsonAccepted(request: RequestInfo): boolean {
   const accept = request.header('accept');
   if (!accept) return true;
