@@ -46,11 +46,6 @@ const shape = {
   ...subgraphTrustShape(),
   /** Request budgets per user / per client address (RATE_LIMIT_PER_USER, RATE_LIMIT_PER_IP, ...). */
   ...rateLimitShape({ perUser: 3000, perIp: 6000 }),
-  /**
-   * The old generation is collected once it grows this many percent past what the last full
-   * GC kept (V8's --heap-growing-percent; 0: V8's own sizing, up to 4x). See limitHeapGrowth.
-   */
-  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
   /** Redis for the rate-limit counters, shared by every gateway instance; unset → in process. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 };

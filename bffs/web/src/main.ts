@@ -1,11 +1,13 @@
 import { runService } from '@storefront/config';
 import { createEventBus } from '@storefront/events';
-import { startTracing, stopOnSignals } from '@storefront/server';
+import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadWebConfig } from './config.js';
 import { createWebServer } from './server.js';
 
 await runService(async () => {
   const config = loadWebConfig();
+  // Without it the heap holds several times the live set in garbage under load (see heap.ts).
+  limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('bff-web');
   const bus = createEventBus(config.REDIS_URL);

@@ -82,7 +82,16 @@ export async function runService(main: () => Promise<unknown>): Promise<void> {
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
 /** Settings every service reads. */
-export const serviceShape = { NODE_ENV: nodeEnv, LOG_LEVEL: logLevel };
+export const serviceShape = {
+  NODE_ENV: nodeEnv,
+  LOG_LEVEL: logLevel,
+  /**
+   * The old generation is collected once it grows this many percent past what the last full
+   * collection kept (V8's --heap-growing-percent; 0: V8's own sizing, up to 4x). See
+   * limitHeapGrowth in @storefront/server.
+   */
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
+};
 
 /**
  * Settings of a service with a database. A domain's URL comes from `<DOMAIN>_DATABASE_URL`

@@ -1,13 +1,15 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
 import { createEventBus } from '@storefront/events';
-import { startTracing, stopOnSignals } from '@storefront/server';
+import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadOrdersConfig } from './config.js';
 import { seedOrdersIfEmpty } from './seed.js';
 import { createOrdersServer } from './server.js';
 
 await runService(async () => {
   const config = loadOrdersConfig();
+  // Without it the heap holds several times the live set in garbage under load (see heap.ts).
+  limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('orders');
   const database = await prepareDomainDatabase('orders', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });

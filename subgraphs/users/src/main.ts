@@ -1,12 +1,14 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
-import { startTracing, stopOnSignals } from '@storefront/server';
+import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadUsersConfig } from './config.js';
 import { seedUsersIfEmpty } from './seed.js';
 import { createUsersServer } from './server.js';
 
 await runService(async () => {
   const config = loadUsersConfig();
+  // Without it the heap holds several times the live set in garbage under load (see heap.ts).
+  limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('users');
   const database = await prepareDomainDatabase('users', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });

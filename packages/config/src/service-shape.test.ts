@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, serviceShape } from './index.js';
+
+describe('HEAP_GROWING_PERCENT', () => {
+  it('is 50 unless set, 0 turns it off, and anything but a whole percent up to 300 stops the service naming it', () => {
+    expect(loadConfig(serviceShape, {}).HEAP_GROWING_PERCENT).toBe(50);
+    expect(loadConfig(serviceShape, { HEAP_GROWING_PERCENT: '0' }).HEAP_GROWING_PERCENT).toBe(0);
+    for (const bad of ['-1', '301', '12.5', 'half']) {
+      expect(() => loadConfig(serviceShape, { HEAP_GROWING_PERCENT: bad })).toThrow(ConfigError);
+      expect(() => loadConfig(serviceShape, { HEAP_GROWING_PERCENT: bad })).toThrow(/HEAP_GROWING_PERCENT/);
+    }
+  });
+});
