@@ -85,13 +85,18 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 export const serviceShape = {
   NODE_ENV: nodeEnv,
   LOG_LEVEL: logLevel,
-  /**
-   * The old generation is collected once it grows this many percent past what the last full
-   * collection kept (V8's --heap-growing-percent; 0: V8's own sizing, up to 4x). See
-   * limitHeapGrowth in @storefront/server.
-   */
-  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
+  HEAP_GROWING_PERCENT: heapGrowingPercent(50),
 };
+
+/**
+ * `HEAP_GROWING_PERCENT`: the old generation is collected once it grows this many percent past
+ * what the last full collection kept (V8's --heap-growing-percent; 0: V8's own sizing, up to
+ * 4x). See limitHeapGrowth in @storefront/server. Lower keeps RSS nearer the live set, at the
+ * cost of more full collections: the BFFs, whose live set is small, default higher.
+ */
+export function heapGrowingPercent(defaultPercent: number) {
+  return z.coerce.number().int().min(0).max(300).default(defaultPercent);
+}
 
 /**
  * Settings of a service with a database. A domain's URL comes from `<DOMAIN>_DATABASE_URL`
