@@ -4,7 +4,7 @@
 // packages/config/src/runtime.ts): no TypeScript loader in the process, which costs each one
 // about 45 MB of memory (a second V8 isolate for the loader hooks). Types are checked by
 // `npm run typecheck`, not here. Takes a second or two.
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -34,15 +34,39 @@ async function sources(dir) {
   return files;
 }
 
+/**
+ * Writes a compiled file only when its content changed, through a temporary file and a rename:
+ * a build running while services start (or while another build runs, as tests do in
+ * parallel) never leaves a half-written or missing file for them to import.
+ */
+async function writeIfChanged(file, contents) {
+  const current = await readFile(file).catch(() => undefined);
+  if (current && Buffer.compare(current, contents) === 0) return false;
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, contents);
+  await rename(temporary, file);
+  return true;
+}
+
+/** Compiled files whose source is gone. */
+async function removeStale(outdir, kept) {
+  const entries = await readdir(outdir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const entry of entries) {
+    const file = path.join(entry.parentPath, entry.name);
+    if (entry.isFile() && /\.js(\.map)?$/.test(entry.name) && !kept.has(file)) await rm(file, { force: true });
+  }
+}
+
 const started = Date.now();
 let count = 0;
+let written = 0;
 for (const workspace of await workspaces()) {
   const src = path.join(workspace, 'src');
   const entryPoints = await sources(src).catch(() => []);
   if (entryPoints.length === 0) continue;
   const outdir = path.join(workspace, 'dist');
-  await rm(outdir, { recursive: true, force: true });
-  await build({
+  const { outputFiles } = await build({
     entryPoints,
     outdir,
     outbase: src,
@@ -52,7 +76,10 @@ for (const workspace of await workspaces()) {
     target: 'node20',
     sourcemap: 'linked',
     logLevel: 'warning',
+    write: false,
   });
+  for (const output of outputFiles) if (await writeIfChanged(output.path, output.contents)) written += 1;
+  await removeStale(outdir, new Set(outputFiles.map((output) => output.path)));
   count += entryPoints.length;
 }
-console.log(`built ${count} files in ${Date.now() - started} ms`);
+console.log(`built ${count} files (${written} changed) in ${Date.now() - started} ms`);
