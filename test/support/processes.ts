@@ -1,16 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { repositoryRoot } from '@storefront/db';
 
-/** A port that was free a moment ago, for services started as separate processes. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port that was free a moment ago, for services started as separate processes (the bench's own helper). */
+export { freePort } from '../../bench/stack.js';
 
 export interface RunningProcess {
   child: ChildProcess;

@@ -159,8 +159,12 @@ export function responseCachePlugin<Context extends CacheableContext>(options: R
         async responseForOperation(requestContext) {
           const { operation, document, queryHash } = requestContext;
           if (operation?.operation !== 'query' || !queryHash) return null;
-          const profile = { variesBySignIn: options.variesBySignIn?.(operation, document) ?? false };
-          profiles.remember(queryHash, requestContext.request.operationName, profile);
+          const operationName = requestContext.request.operationName;
+          let profile = profiles.get(queryHash, operationName);
+          if (!profile) {
+            profile = { variesBySignIn: options.variesBySignIn?.(operation, document) ?? false };
+            profiles.remember(queryHash, operationName, profile);
+          }
           keys = keysOf(requestContext, profile);
           outcome = 'MISS';
           if (requestContext.contextValue.cacheMissed === keys.public) return null;

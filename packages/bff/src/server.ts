@@ -133,6 +133,8 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
     authorization(options.rules),
   );
   const profiles = new OperationProfiles();
+  // The cache lookup's own script takes the rate-limit point only when both live on the same Redis.
+  const chargeInLookup = store.redisUrl !== undefined && store.redisUrl === options.rateLimits?.redisUrl;
   const early = earlyCacheAnswers({
     store,
     clientType,
@@ -143,9 +145,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       ? {
           budget: {
             consume: (caller) => limiters.requests.consume(caller),
-            // Charged in the cache lookup's own script only when both live on the same Redis.
-            redisCounter: (caller) =>
-              store.redisUrl !== undefined && store.redisUrl === options.rateLimits?.redisUrl ? limiters.requests.redisCounter(caller) : undefined,
+            redisCounter: (caller) => (chargeInLookup ? limiters.requests.redisCounter(caller) : undefined),
           },
         }
       : {}),

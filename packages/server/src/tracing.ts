@@ -97,17 +97,7 @@ export function withServerSpan<T>(
       attributes: { 'http.request.method': request.method, 'url.path': request.path },
     },
     parent,
-    async (span) => {
-      try {
-        return await run(span);
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => endingSpan(span, () => run(span)),
   );
 }
 
@@ -122,17 +112,22 @@ export function withClientSpan<T>(
   run: (traceHeaders: Record<string, string>) => Promise<T>,
 ): Promise<T> {
   if (!exporting) return run({});
-  return trace.getTracer(service).startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
-    try {
-      return await run(injectTraceHeaders({}));
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return trace.getTracer(service).startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, (span) =>
+    endingSpan(span, () => run(injectTraceHeaders({}))),
+  );
+}
+
+/** Runs `work` in `span`, records its failure on the span, and ends the span either way. */
+async function endingSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 const NAMED_OPERATION = /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
