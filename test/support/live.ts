@@ -44,7 +44,7 @@ export class Followed<Data = Record<string, any>> {
   }
 
   private failEarly(what: string): never {
-    throw new Error(`the stream ended before ${what}: ${JSON.stringify({ results: this.results, error: String(this.error), completed: this.completed })}`);
+    throw new Error(`the stream ended before ${what}: ${JSON.stringify({ results: this.results, error: Array.isArray(this.error) ? this.error : String(this.error), completed: this.completed })}`);
   }
 
   sink() {

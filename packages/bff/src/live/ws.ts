@@ -108,8 +108,9 @@ export function attachLiveWebSockets<Context extends LiveContext & { clientIp?: 
         const state = sockets.get(ctx.extra.socket);
         const context = state?.context;
         if (!context) return [new GraphQLError('The connection is not initialised.', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // graphql-ws has already reserved this subscription's id among them.
         const active = Object.keys(ctx.subscriptions).length;
-        if (options.subscriptionsPerConnection > 0 && active >= options.subscriptionsPerConnection) {
+        if (options.subscriptionsPerConnection > 0 && active > options.subscriptionsPerConnection) {
           options.metrics.dropped.inc({ client: options.clientType, reason: 'subscription_limit' });
           return [
             new GraphQLError(`At most ${options.subscriptionsPerConnection} subscriptions at once on one connection.`, {
