@@ -3,6 +3,7 @@
 import { testRedisUrl, testServerUrl } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
+import { measureLive } from './live.js';
 import { SERVICE_NAMES } from './stack.js';
 
 // Hive Gateway lives outside the product's dependencies, in bench/peers; the harness installs
@@ -38,6 +39,13 @@ describe('bench harness: each arm answers without errors (about a second each, n
     for (const row of rows) {
       for (const count of Object.values(row.statements)) expect(Number.isInteger(count) && count >= 0, `${row.operation}: ${count}`).toBe(true);
     }
+  }, 120_000);
+
+  it('measures live updates: every subscriber told of every change', async () => {
+    const result = await measureLive(harness.stack, { subscribers: 20, productCount: 4, changes: 2, progress: () => undefined });
+    expect(result.missed).toBe(0);
+    expect(result.p50Ms).toBeGreaterThan(0);
+    expect(result.latencyFrom).toBe('event published');
   }, 120_000);
 
   it("reads every service's RSS", async () => {

@@ -6,7 +6,7 @@
 //
 // Options: --quick (under 2 minutes), --rounds N, --duration S (per arm per round),
 // --warmup S, --connections N, --no-hive (skip the Hive Gateway peer),
-// --arms id,id (only these load arms, plus the ceilings), --profile <process> (run a service,
+// --arms id,id (only these load arms, plus the ceilings; `live` is the subscriptions arm), --profile <process> (run a service,
 // peer or ceiling under node --cpu-prof; .cpuprofile files in bench/results/profiles).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hiveVersion, startHarness, type Harness, type MemoryRow } from './harness.js';
 import type { LoadResult } from './load/spec.js';
+import { measureLive, type LiveResult } from './live.js';
 import { renderTable, summarize, summarizeMemory, targets } from './report.js';
 import { repositoryRoot, SERVICE_NAMES } from './stack.js';
 
@@ -95,7 +96,7 @@ try {
   });
   const h = harness;
   if (onlyArms) {
-    const unknown = onlyArms.filter((id) => !h.arms.some((arm) => arm.id === id) && !h.skipped.some((arm) => arm.id === id));
+    const unknown = onlyArms.filter((id) => id !== 'live' && !h.arms.some((arm) => arm.id === id) && !h.skipped.some((arm) => arm.id === id));
     if (unknown.length > 0) throw new Error(`--arms: no arm ${unknown.join(', ')} (arms: ${h.arms.map((arm) => arm.id).join(', ')})`);
     h.arms = h.arms.filter((arm) => arm.kind === 'ceiling' || onlyArms.includes(arm.id));
   }
@@ -135,6 +136,12 @@ try {
 
   progress(`SQL statements per operation at list sizes ${config.sqlSizes.join(' and ')} ...`);
   const sql = await h.statements(config.sqlSizes, config.sqlTrials);
+  let live: LiveResult | undefined;
+  if (!onlyArms || onlyArms.includes('live')) {
+    const subscribers = quick ? 200 : 1000;
+    progress(`live updates: ${subscribers} idle subscriptions on bff-web, then price changes ...`);
+    live = await measureLive(h.stack, { subscribers, productCount: 10, changes: quick ? 5 : 20, progress });
+  }
   const summaries = summarize(h.arms, rounds, warmups);
   const memorySummary = summarizeMemory(memory);
   const targetList = targets(rounds, summaries, h.skipped, sql, memorySummary, SERVICE_NAMES);
@@ -166,6 +173,7 @@ try {
         sql,
         memory: memorySummary,
         targets: targetList,
+        ...(live ? { live } : {}),
         ...(profiled ? { profile: { service: profiled, dir: path.relative(repositoryRoot, profileDir) } } : {}),
       },
       null,
@@ -173,6 +181,13 @@ try {
     )}\n`,
   );
   console.log(`\n${table}`);
+  if (live) {
+    const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+    console.log(
+      `\nlive updates (bff-web, SSE): ${live.subscribers} subscriptions over ${live.products} products; per 1,000 idle: RSS +${mb(live.rssPerThousandBytes)}, heap +${mb(live.heapPerThousandBytes)}; ` +
+        `${live.changes} changes, latency from ${live.latencyFrom} to each follower p50 ${live.p50Ms.toFixed(1)} ms, p99 ${live.p99Ms.toFixed(1)} ms, max ${live.maxMs.toFixed(1)} ms; missed ${live.missed}`,
+    );
+  }
   console.log(`\nfull figures: ${path.relative(process.cwd(), file)} (took ${elapsed().trim()})`);
   if (profiled) console.log(`CPU profile of ${profiled}: ${path.relative(process.cwd(), profileDir)}/*.cpuprofile`);
   process.exit(0);

@@ -143,6 +143,8 @@ function loadEnv(options: StackOptions): NodeJS.ProcessEnv {
     LOG_LEVEL: options.logLevel ?? 'warn',
     RATE_LIMIT_PER_USER: '1000000000',
     RATE_LIMIT_PER_IP: '1000000000',
+    // The live arm's thousand subscribers all come from this machine's one address.
+    LIVE_MAX_CONNECTIONS_PER_IP: '0',
     // Keep the environment of the shell from changing what is measured.
     DATABASE_URL: '',
     REDIS_URL: '',
