@@ -65,7 +65,8 @@ export function createGatewayBatch(
         identity,
       );
       const failures = result.errors.filter((error) => !isPassedThrough(error));
-      if (failures.length > 0) logger.warn({ requestId: identity.requestId, gatewayErrors: failures }, 'gateway answered with errors');
+      // An outage under a long list is one error per entity and field: the count and the first say it.
+      if (failures.length > 0) logger.warn({ requestId: identity.requestId, gatewayErrors: failures.length, gatewayError: failures[0] }, 'gateway answered with errors');
       return splitBatchResult(
         result,
         fields.map((_request, index) => `f${index}`),
