@@ -60,6 +60,8 @@ describe('circuit breaker per subgraph', () => {
     expect(response.body.data!.order.status).toBe(adaOrder.status);
     expect(response.body.data!.order.items.every((item: any) => item.product === null)).toBe(true);
     expect(errorCodes(response)).toContain(code);
+    // Each error names a product field the failed catalog fetch should have filled.
+    expect(response.body.errors!.every((error) => /^order\.items\.\d+\.product\.name$/.test(error.path?.join('.') ?? ''))).toBe(true);
     expect(JSON.stringify(response.body)).not.toMatch(NO_URLS);
   }
 

@@ -24,6 +24,11 @@ function expectCatalogMissing(response: GraphQLResponse, code: string) {
   expect(data.order.items.map((item: any) => item.quantity)).toEqual(adaOrder.lines.map((line) => line.quantity));
   expect(data.order.items.every((item: any) => item.product === null)).toBe(true);
   expect(errorCodes(response)).toContain(code);
+  // Each error names a field the failed fetch should have filled: one per product entity and field, as Apollo Router does.
+  const paths = response.body.errors!.map((error) => error.path);
+  const expected = adaOrder.lines.flatMap((_line, index) => [['order', 'items', index, 'product', 'name']]);
+  expect(paths).toEqual(expect.arrayContaining(expected));
+  expect(paths.every((path) => path !== undefined && /^order\.items\.\d+\.product\.name$/.test(path.join('.')))).toBe(true);
   // Nothing about where the subgraph runs reaches the client.
   expect(JSON.stringify(response.body)).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|https?:\/\//);
 }
@@ -76,5 +81,28 @@ describe('a slow or dead subgraph', () => {
     await stack.stopSubgraph('catalog');
     const response = await graphql(stack.gatewayUrl, ORDER_WITH_PRODUCTS, { id: adaOrder.id }, { token });
     expectCatalogMissing(response, 'SUBGRAPH_UNAVAILABLE');
+  });
+
+  it('puts the error of a failed root fetch at each root field it should have filled, by its response key', async () => {
+    const response = await graphql(
+      stack.gatewayUrl,
+      /* GraphQL */ `
+        query {
+          me { name }
+          shelf: category(slug: "kitchen") { name }
+          product(slug: "anything") { name }
+        }
+      `,
+      {},
+      { token },
+    );
+    expect(response.body.data).toEqual({ me: { name: ada.name }, shelf: null, product: null });
+    expect(response.body.errors!.map((error) => [error.path, error.extensions?.code])).toEqual(
+      expect.arrayContaining([
+        [['shelf'], 'SUBGRAPH_UNAVAILABLE'],
+        [['product'], 'SUBGRAPH_UNAVAILABLE'],
+      ]),
+    );
+    expect(response.body.errors!.every((error) => error.path !== undefined)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { GraphQLError } from 'graphql';
 import type { Counter, Histogram } from 'prom-client';
 import { fetch as undiciFetch } from 'undici';
 import type { GatewayContext } from './context.js';
+import { fetchErrorPaths } from './fetch-error-paths.js';
 import { InflightFetches, requestKey } from './inflight.js';
 
 export interface SubgraphDataSourceOptions {
@@ -91,23 +92,43 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       stop({ outcome: 'ok' });
       return response;
     } catch (error) {
-      if (error instanceof CircuitOpenError) {
-        stop({ outcome: 'circuit_open' });
-        throw new GraphQLError(error.message, { extensions: { code: 'CIRCUIT_OPEN', serviceName: this.subgraph } });
-      }
-      const timedOut = (error as Error).name === 'TimeoutError';
-      stop({ outcome: timedOut ? 'timeout' : 'error' });
-      options.context.logger?.warn(
-        { requestId: options.context.requestId, subgraph: this.subgraph, err: error },
-        timedOut ? 'subgraph timed out' : 'subgraph call failed',
-      );
-      throw timedOut
-        ? new GraphQLError(`The ${this.subgraph} service did not answer in time.`, {
-            extensions: { code: 'GATEWAY_TIMEOUT', serviceName: this.subgraph },
-          })
-        : new GraphQLError(`The ${this.subgraph} service is unavailable.`, {
-            extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: this.subgraph },
-          });
+      const { failure, outcome } = this.failureOf(error, options);
+      stop({ outcome });
+      // Returned, not thrown: @apollo/gateway then places each error at the client's path of a
+      // field this fetch should have filled (a thrown error would reach the client pathless).
+      // Only a fetch of an incoming operation has a document (health checks and schema loads have none).
+      const document = 'document' in options ? options.document : undefined;
+      const paths = fetchErrorPaths({ document, query: options.request.query, variables: options.request.variables });
+      if (paths.length === 0) throw failure;
+      return { errors: paths.map((path) => ({ message: failure.message, path, extensions: failure.extensions })) };
     }
+  }
+
+  /** The stable, URL-free error a failed call becomes (timeouts and other failures are logged), and its metric outcome. */
+  private failureOf(error: unknown, options: GraphQLDataSourceProcessOptions<GatewayContext>): { failure: GraphQLError; outcome: string } {
+    if (error instanceof CircuitOpenError) {
+      return {
+        failure: new GraphQLError(error.message, { extensions: { code: 'CIRCUIT_OPEN', serviceName: this.subgraph } }),
+        outcome: 'circuit_open',
+      };
+    }
+    const timedOut = (error as Error).name === 'TimeoutError';
+    options.context.logger?.warn(
+      { requestId: options.context.requestId, subgraph: this.subgraph, err: error },
+      timedOut ? 'subgraph timed out' : 'subgraph call failed',
+    );
+    return timedOut
+      ? {
+          failure: new GraphQLError(`The ${this.subgraph} service did not answer in time.`, {
+            extensions: { code: 'GATEWAY_TIMEOUT', serviceName: this.subgraph },
+          }),
+          outcome: 'timeout',
+        }
+      : {
+          failure: new GraphQLError(`The ${this.subgraph} service is unavailable.`, {
+            extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: this.subgraph },
+          }),
+          outcome: 'error',
+        };
   }
 }

@@ -14,6 +14,12 @@ export interface StallingProxy {
    * balancer with no healthy instance). Every request failed this way is recorded.
    */
   fail(mode?: 'reset' | 'unavailable'): void;
+  /**
+   * Stops listening and drops every connection: callers are refused, as when the service's
+   * process is killed. `revive` listens again on the same port.
+   */
+  kill(): Promise<void>;
+  revive(): Promise<void>;
   /** Client connections accepted so far. */
   connections(): number;
   /** Bodies of the requests failed so far (see `fail`), oldest first. */
@@ -91,7 +97,21 @@ export async function startStallingProxy(targetUrl: string): Promise<StallingPro
     });
     client.on('close', closeBoth).on('error', closeBoth);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stopListening = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+    await closed;
+  };
+  await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${target.pathname}`,
@@ -106,11 +126,12 @@ export async function startStallingProxy(targetUrl: string): Promise<StallingPro
     fail: (mode = 'reset') => {
       failing = mode;
     },
+    kill: stopListening,
+    revive: () => listen(port),
     connections: () => connections,
     failedRequests: () => [...failed],
     close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await stopListening();
     },
   };
 }

@@ -111,6 +111,10 @@ export interface StackOptions {
   logger?: (service: 'users' | 'catalog' | 'orders' | 'gateway' | 'bff-web' | 'bff-mobile') => Logger;
   /** The URL the gateway uses for a subgraph, given where it listens (e.g. a proxy in front of it). */
   gatewayUrlFor?: (name: SubgraphName, url: string) => string | Promise<string>;
+  /** Orders calls catalog at the gateway's catalog URL (`gatewayUrlFor`), so an outage there is one for orders too. */
+  ordersCallCatalogAsGateway?: boolean;
+  /** More orders environment (e.g. a short `CATALOG_TIMEOUT_MS`). */
+  ordersEnv?: Record<string, string>;
 }
 
 async function deleteKeys(prefix: string): Promise<void> {
@@ -162,8 +166,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await seedCatalogIfEmpty(catalog.prisma);
   const [usersRunning, catalogRunning] = await Promise.all([users.listen(0, '127.0.0.1'), catalog.listen(0, '127.0.0.1')]);
 
+  const route = options.gatewayUrlFor ?? ((_name: SubgraphName, url: string) => url);
+  const catalogUrl = await route('catalog', catalogRunning.url);
   const orders = createOrdersServer({
-    config: loadOrdersConfig({ ...serviceEnv, CATALOG_URL: catalogRunning.url }),
+    config: loadOrdersConfig({
+      ...serviceEnv,
+      CATALOG_URL: options.ordersCallCatalogAsGateway ? catalogUrl : catalogRunning.url,
+      ...options.ordersEnv,
+    }),
     databaseUrl: ordersDb.url,
     ...(events ? { events } : {}),
     ...loggerFor('orders'),
@@ -171,10 +181,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await seedOrdersIfEmpty(orders.prisma);
   const ordersRunning = await orders.listen(0, '127.0.0.1');
 
-  const route = options.gatewayUrlFor ?? ((_name: SubgraphName, url: string) => url);
   const urls = {
     users: await route('users', usersRunning.url),
-    catalog: await route('catalog', catalogRunning.url),
+    catalog: catalogUrl,
     orders: await route('orders', ordersRunning.url),
   };
   const gateway = createGatewayServer({

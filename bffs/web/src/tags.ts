@@ -6,7 +6,8 @@ import type { GatewayOrder, GatewayProduct } from './gateway.js';
  * cached responses carrying its tag are dropped (see responseCachePlugin).
  */
 export function tagProducts(context: WebContext, products: ReadonlyArray<GatewayProduct | null | undefined>): void {
-  for (const product of products) if (product) context.cacheTags.add(`product:${product.id}`);
+  // A product the gateway could not fill is the error reported in its place (see splitBatchResult).
+  for (const product of products) if (product && !(product instanceof Error)) context.cacheTags.add(`product:${product.id}`);
 }
 
 export function tagOrder(context: WebContext, order: GatewayOrder | null): void {

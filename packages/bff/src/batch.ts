@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import type { CallerIdentity, GatewayClient } from './gateway-client.js';
-import { toClientError } from './gateway-client.js';
+import { clientErrorFor, isPassedThrough } from './gateway-client.js';
+import { splitBatchResult } from './split-batch-result.js';
+import { unauthenticatedError } from './shield.js';
 import type { Logger } from 'pino';
 import { measuredBatch, type ServiceMetrics } from '@storefront/server';
 
@@ -62,17 +64,14 @@ export function createGatewayBatch(
         variables,
         identity,
       );
-      return fields.map((_request, index) => {
-        const alias = `f${index}`;
-        const value = result.data?.[alias];
-        const error = result.errors.find((candidate) => candidate.path?.[0] === alias) ?? (result.data ? undefined : result.errors[0]);
-        // Partial data (e.g. product names missing while catalog is down) is still worth showing.
-        if (value !== undefined && value !== null) {
-          if (error) logger.warn({ requestId: identity.requestId, gatewayError: error }, 'partial data from the gateway');
-          return value;
-        }
-        return error ? toClientError(error, logger, identity.requestId) : null;
-      });
+      const failures = result.errors.filter((error) => !isPassedThrough(error));
+      // An outage under a long list is one error per entity and field: the count and the first say it.
+      if (failures.length > 0) logger.warn({ requestId: identity.requestId, gatewayErrors: failures.length, gatewayError: failures[0] }, 'gateway answered with errors');
+      return splitBatchResult(
+        result,
+        fields.map((_request, index) => `f${index}`),
+        clientErrorFor,
+      );
     }),
     // Same field asked twice in one tick is one alias; results are not kept across ticks, so
     // a mutation's effect is always read fresh. At most GATEWAY_BATCH_SIZE root fields per
@@ -84,7 +83,19 @@ export function createGatewayBatch(
 
 export type GatewayBatch = ReturnType<typeof createGatewayBatch>;
 
-/** Reads one root field through the batch, typed by the caller. */
+/**
+ * `me` read for a caller whose token verified: null there means the account is gone (an
+ * outage is an error, never a null), so the caller must sign in again, never see an empty list.
+ */
+export function signedInAccount<Me>(me: Me | null): Me {
+  if (me === null) throw unauthenticatedError('Your account no longer exists. Please sign in again.');
+  return me;
+}
+
+/**
+ * Reads one root field through the batch, typed by the caller. A failure is a rejection; a
+ * value the gateway could not fill inside it is an Error in its place (see splitBatchResult).
+ */
 export async function readRoot<Data>(batch: GatewayBatch, field: RootField): Promise<Data> {
   return (await batch.load(field)) as Data;
 }

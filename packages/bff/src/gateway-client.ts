@@ -24,6 +24,9 @@ export interface CallerIdentity {
 /** Codes the gateway returns that a BFF passes on to its client unchanged. */
 const PASS_THROUGH = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT']);
 
+/** Codes of a subgraph (or orders' call to catalog) that failed or did not answer: the shop is unavailable for now. */
+const UPSTREAM_FAILURES = new Set(['SUBGRAPH_UNAVAILABLE', 'GATEWAY_TIMEOUT', 'CATALOG_UNAVAILABLE', 'CIRCUIT_OPEN']);
+
 export class GatewayUnavailableError extends GraphQLError {
   constructor() {
     super('The shop is temporarily unavailable. Please try again.', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
@@ -114,15 +117,26 @@ export class GatewayClient {
 }
 
 export function toClientError(error: GatewayError, logger: Logger, requestId: string): GraphQLError {
+  if (!isPassedThrough(error)) logger.warn({ requestId, gatewayError: error }, 'gateway returned an error');
+  return clientErrorFor(error);
+}
+
+/** An error the client is told as it is (a denial, bad input): nothing to log. */
+export function isPassedThrough(error: GatewayError): boolean {
+  return PASS_THROUGH.has(String(error.extensions?.code));
+}
+
+/**
+ * What the client sees for a gateway error: pass-through codes keep their message, an
+ * upstream outage is SERVICE_UNAVAILABLE, anything else (a bug) one generic coded error.
+ */
+export function clientErrorFor(error: GatewayError): GraphQLError {
   const code = error.extensions?.code;
   // The gateway's own limit: the client waits as long as the gateway said.
   if (code === 'RATE_LIMITED') return rateLimitedError(Number(error.extensions?.retryAfter) || 1);
   if (typeof code === 'string' && PASS_THROUGH.has(code)) {
     return new GraphQLError(error.message, { extensions: { code } });
   }
-  logger.warn({ requestId, gatewayError: error }, 'gateway returned an error');
-  if (code === 'SUBGRAPH_UNAVAILABLE' || code === 'GATEWAY_TIMEOUT' || code === 'CATALOG_UNAVAILABLE' || code === 'CIRCUIT_OPEN') {
-    return new GatewayUnavailableError();
-  }
+  if (typeof code === 'string' && UPSTREAM_FAILURES.has(code)) return new GatewayUnavailableError();
   return new GraphQLError('Something went wrong. Please try again.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }

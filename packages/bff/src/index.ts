@@ -16,7 +16,7 @@ export {
 export { allow, authorization, deny, forbiddenError, isAdmin, isSignedIn, unauthenticatedError, type AuthorizationContext } from './shield.js';
 export { cacheControlTypeDefs, createBffServer, type BffContext, type BffEvents, type BffServerOptions } from './server.js';
 export { startCacheInvalidation, staleTags } from './invalidation.js';
-export { createGatewayBatch, readRoot, type GatewayBatch, type RootField } from './batch.js';
+export { createGatewayBatch, readRoot, signedInAccount, type GatewayBatch, type RootField } from './batch.js';
 export {
   NOT_IN_SAFELIST,
   PERSISTED_QUERY_TTL_SECONDS,

@@ -1,4 +1,4 @@
-import { readRoot } from '@storefront/bff';
+import { readRoot, signedInAccount } from '@storefront/bff';
 import type { HomeResolvers } from '../generated/graphql.js';
 import { CATEGORY, ORDER_SUMMARY, PRODUCT_TILE, pageOf, type GatewayCategory, type GatewayOrderSummary, type GatewayPage, type GatewayProductTile } from '../gateway.js';
 import { tagOrders, tagProducts } from '../tags.js';
@@ -26,12 +26,14 @@ export const Home: HomeResolvers = {
 
   recentOrders: async (_home, _args, context) => {
     if (!context.viewer) return [];
-    const me = await readRoot<{ orders: GatewayPage<GatewayOrderSummary> } | null>(context.batch, {
-      field: 'me',
-      selection: `orders(first: $first) { nodes { ${ORDER_SUMMARY} } }`,
-      variables: { first: ['Int', RECENT_ORDERS_COUNT] },
-    });
-    const orders = me?.orders.nodes ?? [];
+    const me = signedInAccount(
+      await readRoot<{ orders: GatewayPage<GatewayOrderSummary> } | null>(context.batch, {
+        field: 'me',
+        selection: `orders(first: $first) { nodes { ${ORDER_SUMMARY} } }`,
+        variables: { first: ['Int', RECENT_ORDERS_COUNT] },
+      }),
+    );
+    const orders = me.orders.nodes;
     tagOrders(context, orders);
     return orders;
   },

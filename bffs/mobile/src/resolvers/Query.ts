@@ -1,4 +1,4 @@
-import { readRoot } from '@storefront/bff';
+import { readRoot, signedInAccount } from '@storefront/bff';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { QueryResolvers } from '../generated/graphql.js';
 import {
@@ -62,12 +62,13 @@ export const Query: QueryResolvers = {
 
   myOrders: async (_parent, { first, after }, context) => {
     checkPageSize(first);
-    const me = await readRoot<{ orders: GatewayPage<GatewayOrderSummary> } | null>(context.batch, {
-      field: 'me',
-      selection: `orders(first: $first, after: $after) { ${pageOf(ORDER_SUMMARY)} }`,
-      variables: { first: ['Int', first], after: ['String', after ?? null] },
-    });
-    const orders = me?.orders ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+    const { orders } = signedInAccount(
+      await readRoot<{ orders: GatewayPage<GatewayOrderSummary> } | null>(context.batch, {
+        field: 'me',
+        selection: `orders(first: $first, after: $after) { ${pageOf(ORDER_SUMMARY)} }`,
+        variables: { first: ['Int', first], after: ['String', after ?? null] },
+      }),
+    );
     tagOrders(context, orders.nodes);
     return orders;
   },
