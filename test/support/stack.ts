@@ -12,11 +12,11 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { loadWebConfig } from '@storefront/bff-web/config';
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
-import { createTestDatabase, testRedisUrl, testSubgraphSecret, type TestDatabase } from '@storefront/testing';
+import { createTestDatabase, deleteTestKeys, testRedis, testSubgraphSecret, type TestDatabase } from '@storefront/testing';
+import type { RedisConnection } from '@storefront/redis';
 import type { Logger } from '@storefront/server';
 import { randomBytes } from 'node:crypto';
 import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/events';
-import { Redis } from 'ioredis';
 import { createUsersServer } from '@storefront/users/server';
 import { loadUsersConfig } from '@storefront/users/config';
 import { seedUsersIfEmpty } from '@storefront/users/seed';
@@ -69,6 +69,8 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** The Redis of the BFFs and the event streams: the test server unless a test brings its own (e.g. a cluster). */
+  redis?: RedisConnection;
   /**
    * Run the order-event flow on the real Redis (streams under this stack's own prefix):
    * outbox relays, the catalog and orders consumers, and the BFFs' cache invalidation.
@@ -100,18 +102,11 @@ export interface StackOptions {
   gatewayUrlFor?: (name: SubgraphName, url: string) => string | Promise<string>;
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+/** The variables that point a service at `redis`. */
+export function redisEnv(redis: RedisConnection): Record<string, string> {
+  return redis.kind === 'standalone'
+    ? { REDIS_URL: redis.url }
+    : { REDIS_CLUSTER_NODES: redis.nodes.map((node) => `${node.host}:${node.port}`).join(',') };
 }
 
 async function counterValue(counter: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {
@@ -132,7 +127,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   // Streams and cache keys of their own per stack, so test files sharing Redis never meet.
   const redisPrefix = `sf:test:${randomBytes(4).toString('hex')}:`;
-  const bus = options.events ? new RedisStreamsBus(testRedisUrl) : undefined;
+  const redis = options.redis ?? testRedis;
+  const bus = options.events ? new RedisStreamsBus(redis) : undefined;
   // Short retry delays: a test waits for redelivery instead of a production-sized pause.
   const events = bus ? { bus, streamPrefix: redisPrefix, relayIntervalMs: 50, retryAfterMs: 500 } : undefined;
 
@@ -183,8 +179,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const web = options.web
     ? createWebServer({
-        config: loadWebConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.webEnv }),
-        store: new RedisCacheStore(testRedisUrl, redisPrefix),
+        config: loadWebConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, ...redisEnv(redis), ...options.webEnv }),
+        store: new RedisCacheStore(redis, redisPrefix),
         ...loggerFor('bff-web'),
         ...(events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {}),
       })
@@ -192,8 +188,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const webRunning = web ? await web.listen(0, '127.0.0.1') : undefined;
   const mobile = options.mobile
     ? createMobileServer({
-        config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.mobileEnv }),
-        store: new RedisCacheStore(testRedisUrl, redisPrefix),
+        config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, ...redisEnv(redis), ...options.mobileEnv }),
+        store: new RedisCacheStore(redis, redisPrefix),
         ...loggerFor('bff-mobile'),
         ...(events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {}),
       })
@@ -242,7 +238,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await gateway.stop();
       await Promise.all(Object.values(subgraphs).map((entry) => entry.stop()));
       await bus?.close();
-      await deleteKeys(redisPrefix);
+      await deleteTestKeys(redis, redisPrefix);
       await Promise.all([usersDb.drop(), catalogDb.drop(), ordersDb.drop()]);
     },
   };

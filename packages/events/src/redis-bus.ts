@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { redisClientFactory, type RedisClient, type RedisClientFactory, type RedisConnection } from '@storefront/redis';
 import type { DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
 import { deadLetterStream } from './bus.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
@@ -19,15 +19,18 @@ const BLOCK_MS = 500;
  * Redis Streams with consumer groups: instances of one group share a stream's events, each
  * group sees all of them. Events are acknowledged after their handler succeeds; a failed or
  * abandoned one (its consumer crashed) is claimed again after `retryAfterMs` by any consumer
- * of the group, and after `maxAttempts` deliveries it moves to `<stream>.dead` with the error,
+ * of the group, and after `maxAttempts` deliveries it moves to the stream's dead letters with the error,
  * while the events behind it keep flowing.
  */
 export class RedisStreamsBus implements EventBus {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly subscriptions = new Set<Subscription>();
+  /** Opens a connection to this bus's Redis (a server or a cluster). */
+  private readonly connect: RedisClientFactory;
 
-  constructor(private readonly url: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  constructor(connection: RedisConnection) {
+    this.connect = redisClientFactory(connection);
+    this.redis = this.connect({ maxRetriesPerRequest: 3 });
     this.redis.on('error', () => undefined);
   }
 
@@ -41,7 +44,7 @@ export class RedisStreamsBus implements EventBus {
     const retryAfterMs = options.retryAfterMs ?? 5_000;
     const batchSize = options.batchSize ?? 50;
     // XREADGROUP BLOCK holds its connection: each subscription gets its own.
-    const reader = new Redis(this.url, { maxRetriesPerRequest: null });
+    const reader = this.connect({ maxRetriesPerRequest: null });
     reader.on('error', () => undefined);
     let running = true;
 
