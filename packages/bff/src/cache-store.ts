@@ -54,13 +54,13 @@ const INVALIDATION_MEMORY_SECONDS = 600;
  * ARGV: the entry's key, its TTL, computedAt, its value.
  */
 const INDEX_SCRIPT = `
-local pairs = math.floor(#KEYS / 2)
+local tagCount = math.floor(#KEYS / 2)
 local ttl, computedAt = tonumber(ARGV[2]), tonumber(ARGV[3])
-for i = 1, pairs do
+for i = 1, tagCount do
   local invalidatedAt = redis.call('GET', KEYS[2 * i])
   if invalidatedAt and tonumber(invalidatedAt) >= computedAt then return 0 end
 end
-for i = 1, pairs do
+for i = 1, tagCount do
   redis.call('SADD', KEYS[2 * i - 1], ARGV[1])
   if redis.call('TTL', KEYS[2 * i - 1]) < ttl then redis.call('EXPIRE', KEYS[2 * i - 1], ttl) end
 end
