@@ -12,7 +12,7 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { loadWebConfig } from '@storefront/bff-web/config';
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
-import { createTestDatabase, deleteTestKeys, testRedis, testSubgraphSecret, type TestDatabase } from '@storefront/testing';
+import { answering, createTestDatabase, deleteTestKeys, testRedis, testSubgraphSecret, type TestDatabase } from '@storefront/testing';
 import type { RedisConnection } from '@storefront/redis';
 import type { Logger } from '@storefront/server';
 import { randomBytes } from 'node:crypto';
@@ -186,6 +186,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       })
     : undefined;
   const webRunning = web ? await web.listen(0, '127.0.0.1') : undefined;
+  // Caches refuse commands until connected (at once on a server, once it has the slot map on a cluster).
+  if (web) await answering(() => web.store.ping());
   const mobile = options.mobile
     ? createMobileServer({
         config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, ...redisEnv(redis), ...options.mobileEnv }),
@@ -195,6 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       })
     : undefined;
   const mobileRunning = mobile ? await mobile.listen(0, '127.0.0.1') : undefined;
+  if (mobile) await answering(() => mobile.store.ping());
 
   const stopped = new Set<SubgraphName>();
   const subgraph = (

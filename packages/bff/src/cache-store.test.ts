@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { keySlot, userHashTag, type RedisConnection } from '@storefront/redis';
-import { deleteTestKeys, redisTargets } from '@storefront/testing';
+import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCacheStore } from './cache-store.js';
 
@@ -14,6 +14,7 @@ describe.each(targets)('RedisCacheStore on %s Redis', (_name, connect) => {
   beforeAll(async () => {
     connection = await connect();
     store = new RedisCacheStore(connection, prefix);
+    await answering(() => store.ping());
   });
   afterAll(async () => {
     await store?.close();

@@ -119,8 +119,9 @@ export class RedisCacheStore implements CacheStore {
     private readonly prefix = 'sf:',
   ) {
     // Fail fast when Redis is away: a cache miss is better than a request waiting on it.
-    // Commands queue while (re)connecting, each bounded by commandTimeout.
-    this.client = createRedisClient(redis, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 2_000 });
+    // Commands queue while a server (re)connects, each bounded by commandTimeout; a cluster
+    // client without its slot map refuses them.
+    this.client = createRedisClient(redis, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 2_000 }, { failWhileDown: true });
     this.client.on('error', () => undefined);
     this.client.defineCommand('cacheIndex', { lua: INDEX_SCRIPT });
     this.client.defineCommand('cacheDropTags', { lua: DROP_TAGS_SCRIPT });

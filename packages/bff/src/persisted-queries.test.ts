@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deleteTestKeys, redisTargets } from '@storefront/testing';
+import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store.js';
 import { persistedQueryCache, persistedQueryId, readPersistedQueryManifest, type ManifestOperation } from './persisted-queries.js';
@@ -19,7 +19,14 @@ const prefix = `sf:test:${randomBytes(4).toString('hex')}:`;
 const redis = redisTargets();
 const stores: Array<[string, () => Promise<CacheStore>]> = [
   ['in process', async () => new MemoryCacheStore()],
-  ...redis.map(([name, connect]): [string, () => Promise<CacheStore>] => [`${name} Redis`, async () => new RedisCacheStore(await connect(), prefix)]),
+  ...redis.map(([name, connect]): [string, () => Promise<CacheStore>] => [
+    `${name} Redis`,
+    async () => {
+      const store = new RedisCacheStore(await connect(), prefix);
+      await answering(() => store.ping());
+      return store;
+    },
+  ]),
 ];
 
 afterAll(async () => {

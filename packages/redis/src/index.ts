@@ -17,14 +17,27 @@ export type RedisClientOptions = Omit<RedisOptions, 'host' | 'port' | 'path' | '
  * MOVED/ASK redirections). Keys used together in one script or transaction must share a hash
  * slot on a cluster, so callers hash-tag them (`{...}`); see the README's Redis Cluster section.
  */
-export function createRedisClient(connection: RedisConnection, options: RedisClientOptions = {}): RedisClient {
+export function createRedisClient(
+  connection: RedisConnection,
+  options: RedisClientOptions = {},
+  { failWhileDown = false }: {
+    /**
+     * Commands fail at once while the client has no connection, for callers with a fallback
+     * (a cache miss, in-process counters) that must not wait. On one server `commandTimeout`
+     * and `maxRetriesPerRequest` already bound the wait; a cluster client queues commands
+     * without any bound until it has a slot map again, so it queues none.
+     */
+    failWhileDown?: boolean;
+  } = {},
+): RedisClient {
   if (connection.kind === 'standalone') return new Redis(connection.url, options);
-  return new Cluster(connection.nodes, { redisOptions: options });
+  return new Cluster(connection.nodes, { redisOptions: options, enableOfflineQueue: !failWhileDown });
 }
 
 /** A function that opens new connections to one Redis, e.g. for each blocking reader. */
 export type RedisClientFactory = (options?: RedisClientOptions) => RedisClient;
 
+/** Connections that wait for Redis while it is away (e.g. a bus's readers). */
 export function redisClientFactory(connection: RedisConnection): RedisClientFactory {
   return (options) => createRedisClient(connection, options);
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { keySlot, userHashTag, type RedisConnection } from '@storefront/redis';
-import { deleteTestKeys, redisTargets } from '@storefront/testing';
+import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginAttemptLimiter, RateLimitStore, RequestRateLimiter } from './rate-limit.js';
 
@@ -15,6 +15,7 @@ describe.each(redisTargets())('rate limits on %s Redis', (_name, connect) => {
   beforeAll(async () => {
     connection = await connect();
     stores = [new RateLimitStore(connection), new RateLimitStore(connection)];
+    await Promise.all(stores.map((store) => answering(() => store.redis!.ping())));
   });
   afterAll(async () => {
     await Promise.all((stores ?? []).map((store) => store.close()));

@@ -16,7 +16,7 @@ export class RateLimitStore {
 
   constructor(connection?: RedisConnection) {
     if (connection) {
-      this.redis = createRedisClient(connection, { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 });
+      this.redis = createRedisClient(connection, { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 }, { failWhileDown: true });
       this.redis.on('error', () => undefined);
     }
   }

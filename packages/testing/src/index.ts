@@ -13,7 +13,7 @@ export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://post
  */
 export const testSubgraphSecret = process.env.SUBGRAPH_SECRET || DEVELOPMENT_SECRET;
 
-export { deleteTestKeys, redisTargets, startRedisCluster, testRedis, testRedisUrl, type TestRedisCluster } from './redis.js';
+export { answering, deleteTestKeys, redisTargets, startRedisCluster, testRedis, testRedisUrl, type TestRedisCluster } from './redis.js';
 
 export interface TestDatabase {
   url: string;

@@ -115,6 +115,14 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
 }
 
 /**
+ * Waits until a client or store answers `ping` (true or PONG). Clients that refuse commands
+ * while they connect (caches and rate limits on a cluster) are ready only then.
+ */
+export function answering(ping: () => Promise<unknown>): Promise<void> {
+  return until('a PING answered', async () => Boolean(await ping()));
+}
+
+/**
  * The Redis a suite runs against, by name: the standalone test server and a three-master
  * cluster. The cluster is started once per test file, when a suite first asks for it, and
  * stopped after the file; call this at the top level of the file (it registers `afterAll`).
