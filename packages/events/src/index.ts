@@ -13,8 +13,9 @@ import type { EventBus } from './bus.js';
 import type { RedisConnection } from '@storefront/redis';
 
 /**
- * Redis Streams when Redis is configured (a server or a cluster); otherwise the in-process bus of the `npm start` process
- * that started this service (over IPC), or, for a service started alone, one of its own.
+ * Redis Streams when Redis is configured (a server or a cluster); otherwise the in-process
+ * bus of the `npm start` process that started this service (over IPC), or, for a service
+ * started alone, one of its own.
  */
 export function createEventBus(redis: RedisConnection | undefined): EventBus {
   if (redis) return new RedisStreamsBus(redis);

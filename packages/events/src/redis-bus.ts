@@ -19,8 +19,8 @@ const BLOCK_MS = 500;
  * Redis Streams with consumer groups: instances of one group share a stream's events, each
  * group sees all of them. Events are acknowledged after their handler succeeds; a failed or
  * abandoned one (its consumer crashed) is claimed again after `retryAfterMs` by any consumer
- * of the group, and after `maxAttempts` deliveries it moves to the stream's dead letters with the error,
- * while the events behind it keep flowing.
+ * of the group, and after `maxAttempts` deliveries it moves to the stream's dead letters
+ * (`deadLetterStream`) with the error, while the events behind it keep flowing.
  */
 export class RedisStreamsBus implements EventBus {
   private readonly redis: RedisClient;
