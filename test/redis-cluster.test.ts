@@ -27,18 +27,23 @@ const ORDER = 'query ($id: ID!) { order(id: $id) { status } }';
 const STOCK = 'query ($id: ID!) { product(id: $id) { stockQuantity } }';
 
 describe('the stack on a Redis Cluster', () => {
-  let cluster: TestRedisCluster;
+  // Kept as a promise: a start that outlives a timed-out hook is still stopped after.
+  let cluster: Promise<TestRedisCluster> | undefined;
   let stack: Stack;
   let tokens: { ada: string; admin: string };
 
+  // Longer than the default hook timeout: the cluster's start comes on top of the stack's.
   beforeAll(async () => {
-    cluster = await startRedisCluster();
-    stack = await startStack({ redis: cluster.connection, events: true, web: true });
+    cluster = startRedisCluster();
+    stack = await startStack({ redis: (await cluster).connection, events: true, web: true });
     tokens = { ada: await logIn(stack.gatewayUrl, ada.email, ada.password), admin: await logIn(stack.gatewayUrl, admin.email, admin.password) };
-  });
+  }, 120_000);
   afterAll(async () => {
-    await stack?.stop();
-    await cluster?.stop();
+    try {
+      await stack?.stop();
+    } finally {
+      if (cluster) await (await cluster).stop();
+    }
   });
 
   it('answers a repeated product page from the cache, and a signed-in caller their own cached Viewer', async () => {
