@@ -71,7 +71,7 @@ export async function measureLive(stack: Stack, options: { subscribers: number; 
 
   // The event's own publication time, where the bus is Redis: the latency then excludes the outbox relay's poll interval.
   const published = new Map<string, number>();
-  const bus = stack.redisUrl ? new RedisStreamsBus(stack.redisUrl) : undefined;
+  const bus = stack.redisUrl ? new RedisStreamsBus({ kind: 'standalone', url: stack.redisUrl }) : undefined;
   const broadcast = bus?.broadcast({
     streams: [streamNames(stack.runPrefix).catalog],
     handler: (event: Envelope) => {

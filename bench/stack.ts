@@ -148,6 +148,7 @@ function loadEnv(options: StackOptions): NodeJS.ProcessEnv {
     // Keep the environment of the shell from changing what is measured.
     DATABASE_URL: '',
     REDIS_URL: '',
+    REDIS_CLUSTER_NODES: '',
     USERS_DATABASE_URL: '',
     CATALOG_DATABASE_URL: '',
     ORDERS_DATABASE_URL: '',

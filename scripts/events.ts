@@ -3,12 +3,20 @@
 //   replay <orders|catalog> <id>       publish one dead-lettered event again and remove it
 //   replay-all <orders|catalog>        the same for every dead letter of the stream
 //   lag <orders|catalog> <group>       events the group has not acknowledged yet
+import { ConfigError, loadConfig, redisConnection, redisShape } from '@storefront/config';
 import { RedisStreamsBus, streamNames } from '@storefront/events';
 
 const [command, ...args] = process.argv.slice(2);
-const redisUrl = process.env.REDIS_URL;
-if (!redisUrl) {
-  console.error('REDIS_URL is not set. Without Redis, events live inside the `npm start` process and vanish with it.');
+let redis;
+try {
+  redis = redisConnection(loadConfig(redisShape));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+if (!redis) {
+  console.error('Neither REDIS_URL nor REDIS_CLUSTER_NODES is set. Without Redis, events live inside the `npm start` process and vanish with it.');
   process.exit(2);
 }
 const streams = streamNames(process.env.EVENT_STREAM_PREFIX);
@@ -21,7 +29,7 @@ function stream(name: string | undefined): string {
   return streams[name];
 }
 
-const bus = new RedisStreamsBus(redisUrl);
+const bus = new RedisStreamsBus(redis);
 try {
   switch (command) {
     case 'dead-letters': {

@@ -41,7 +41,8 @@ function portOf(service: Service): number {
 const urlOf = (service: Service) => `http://localhost:${portOf(service)}`;
 const children: ChildProcess[] = [];
 // Without Redis the services share this process's event bus over their IPC channels.
-const sharedBus = process.env.REDIS_URL ? undefined : new InProcessBus();
+const redisConfigured = Boolean(process.env.REDIS_URL || process.env.REDIS_CLUSTER_NODES);
+const sharedBus = redisConfigured ? undefined : new InProcessBus();
 const embedded: EmbeddedPostgres[] = [];
 let stopping = false;
 
@@ -154,6 +155,6 @@ Storefront graph is up (open any /graphql URL in a browser for Apollo Sandbox):
   catalog subgraph      ${urlOf(subgraphs[1]!)}/graphql
   orders subgraph       ${urlOf(subgraphs[2]!)}/graphql
 Health: /health/live, /health/ready; metrics: /metrics on each. Caches and events: ${
-  process.env.REDIS_URL ? 'Redis' : 'in process (set REDIS_URL to use Redis)'
+  redisConfigured ? 'Redis' : 'in process (set REDIS_URL or REDIS_CLUSTER_NODES to use Redis)'
 }. Ctrl-C stops everything.
 `);

@@ -4,7 +4,7 @@ import { RedisCacheStore, persistedQueryId } from '@storefront/bff';
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
 import { ada, products } from '@storefront/seed-data';
-import { testRedisUrl } from '@storefront/testing';
+import { testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOBILE_MANIFEST_PATH, buildMobileManifest, manifestText } from '../scripts/build-mobile-manifest.js';
@@ -101,7 +101,7 @@ describe('automatic persisted queries', () => {
     await postGraphQL(url, { operationName: name, query, variables: { first: 1 }, extensions: persistedQuery(hash) });
     const other = createMobileServer({
       config: loadMobileConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_URL: stack.gatewayUrl, REDIS_URL: testRedisUrl }),
-      store: new RedisCacheStore(testRedisUrl, stack.redisPrefix),
+      store: new RedisCacheStore(testRedis, stack.redisPrefix),
     });
     const running = await other.listen(0, '127.0.0.1');
     try {
@@ -225,7 +225,7 @@ describe('the safelist in production', () => {
         REDIS_URL: testRedisUrl,
         JWT_SECRET: 'a-production-secret-for-this-test-only-0123456789',
       }),
-      store: new RedisCacheStore(testRedisUrl, prefix),
+      store: new RedisCacheStore(testRedis, prefix),
     });
     productionUrl = (await production.listen(0, '127.0.0.1')).url;
   });
@@ -284,7 +284,7 @@ describe('the safelist in production', () => {
     // Registered through a development instance sharing the production Redis prefix.
     const development = createMobileServer({
       config: loadMobileConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_URL: stack.gatewayUrl, REDIS_URL: testRedisUrl }),
-      store: new RedisCacheStore(testRedisUrl, prefix),
+      store: new RedisCacheStore(testRedis, prefix),
     });
     const running = await development.listen(0, '127.0.0.1');
     try {

@@ -7,7 +7,7 @@ import { RedisCacheStore } from '@storefront/bff';
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
 import { ada, grace, products } from '@storefront/seed-data';
-import { graphql, testRedisUrl } from '@storefront/testing';
+import { graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import {
   assertValidSchema,
   isEnumType,
@@ -419,7 +419,7 @@ describe('idempotent checkout', () => {
     const proxy = await startAnswerSwallowingProxy(stack.gatewayUrl);
     const timingOut = createMobileServer({
       config: loadMobileConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_URL: proxy.url, GATEWAY_TIMEOUT_MS: '500', REDIS_URL: testRedisUrl }),
-      store: new RedisCacheStore(testRedisUrl, stack.redisPrefix),
+      store: new RedisCacheStore(testRedis, stack.redisPrefix),
     });
     const running = await timingOut.listen(0, '127.0.0.1');
     try {

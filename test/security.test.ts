@@ -7,7 +7,7 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { loadGatewayConfig } from '@storefront/gateway/config';
 import { createGatewayServer } from '@storefront/gateway/server';
 import { ada, grace, products, orders as seedOrders } from '@storefront/seed-data';
-import { testRedisUrl } from '@storefront/testing';
+import { testRedis, testRedisUrl } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mobileOperation, persistedQuery } from './support/mobile.js';
 import { logIn } from './support/session.js';
@@ -159,12 +159,12 @@ describe('the classic GraphQL attacks, in production mode', () => {
     const gatewayUrl = (await gateway.listen(0, '127.0.0.1')).url;
 
     const webConfig = loadWebConfig({ ...production, GATEWAY_URL: gatewayUrl, REDIS_URL: testRedisUrl, WEB_ORIGINS: 'https://shop.example' });
-    const web = createWebServer({ config: webConfig, store: new RedisCacheStore(testRedisUrl, stack.redisPrefix) });
+    const web = createWebServer({ config: webConfig, store: new RedisCacheStore(testRedis, stack.redisPrefix) });
     servers.push(web);
     const webUrl = (await web.listen(0, '127.0.0.1')).url;
 
     const mobileConfig = loadMobileConfig({ ...production, GATEWAY_URL: gatewayUrl, REDIS_URL: testRedisUrl });
-    const mobile = createMobileServer({ config: mobileConfig, store: new RedisCacheStore(testRedisUrl, stack.redisPrefix) });
+    const mobile = createMobileServer({ config: mobileConfig, store: new RedisCacheStore(testRedis, stack.redisPrefix) });
     servers.push(mobile);
     const mobileUrl = (await mobile.listen(0, '127.0.0.1')).url;
 

@@ -32,6 +32,7 @@ describe('npm start on the embedded Postgres', () => {
       EMBEDDED_PG_PORT: String(await freePort()),
       DATABASE_URL: '',
       REDIS_URL: '',
+      REDIS_CLUSTER_NODES: '',
       NODE_ENV: 'development',
       LOG_LEVEL: 'info',
     };

@@ -1,4 +1,5 @@
 import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
+import { redisShape, withRedisConnection } from '@storefront/config';
 import { rateLimitShape, subgraphTrustShape } from '@storefront/config';
 import { documentLimitsShape } from '@storefront/config';
 import { DEFAULT_SUPERGRAPH_PATH } from './compose.js';
@@ -46,8 +47,8 @@ const shape = {
   ...subgraphTrustShape(),
   /** Request budgets per user / per client address (RATE_LIMIT_PER_USER, RATE_LIMIT_PER_IP, ...). */
   ...rateLimitShape({ perUser: 3000, perIp: 6000 }),
-  /** Redis for the rate-limit counters, shared by every gateway instance; unset → in process. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Redis for the rate-limit counters, shared by every gateway instance: REDIS_URL or REDIS_CLUSTER_NODES; neither → in process. */
+  ...redisShape,
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
@@ -55,7 +56,7 @@ export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
   assertProductionSecrets(config, ['JWT_SECRET', 'SUBGRAPH_SECRET']);
-  return config;
+  return withRedisConnection(config);
 }
 
 export function subgraphUrlOverride(config: GatewayConfig, name: string): string | undefined {

@@ -34,7 +34,7 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
   // Keep-alive pool, per-subgraph breakers and retry budgets (circuit_state on /metrics).
   const resilience = createSubgraphResilience(config, metrics.registry, logger);
   // Requests per user, or per client address for anonymous callers (X-Forwarded-For from the BFFs when TRUST_PROXY names them).
-  const rateLimitStore = new RateLimitStore(config.REDIS_URL);
+  const rateLimitStore = new RateLimitStore(config.redis);
   const rateLimiter = new RequestRateLimiter({
     store: rateLimitStore,
     name: 'gateway',

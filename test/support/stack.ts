@@ -12,11 +12,11 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { loadWebConfig } from '@storefront/bff-web/config';
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
-import { createTestDatabase, testRedisUrl, testSubgraphSecret, type TestDatabase } from '@storefront/testing';
+import { answering, createTestDatabase, deleteTestKeys, testRedis, testSubgraphSecret, type TestDatabase } from '@storefront/testing';
+import type { RedisConnection } from '@storefront/redis';
 import type { Logger } from '@storefront/server';
 import { randomBytes } from 'node:crypto';
 import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/events';
-import { Redis } from 'ioredis';
 import { createUsersServer } from '@storefront/users/server';
 import { loadUsersConfig } from '@storefront/users/config';
 import { seedUsersIfEmpty } from '@storefront/users/seed';
@@ -80,6 +80,8 @@ export interface BffInstance {
 }
 
 export interface StackOptions {
+  /** The Redis of the BFFs and the event streams: the test server unless a test brings its own (e.g. a cluster). */
+  redis?: RedisConnection;
   /**
    * Run the order-event flow on the real Redis (streams under this stack's own prefix):
    * outbox relays, the catalog and orders consumers, and the BFFs' cache invalidation.
@@ -117,18 +119,11 @@ export interface StackOptions {
   ordersEnv?: Record<string, string>;
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+/** The variables that point a service at `redis`. */
+export function redisEnv(redis: RedisConnection): Record<string, string> {
+  return redis.kind === 'standalone'
+    ? { REDIS_URL: redis.url }
+    : { REDIS_CLUSTER_NODES: redis.nodes.map((node) => `${node.host}:${node.port}`).join(',') };
 }
 
 async function counterValue(counter: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {
@@ -149,7 +144,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   // Streams and cache keys of their own per stack, so test files sharing Redis never meet.
   const redisPrefix = `sf:test:${randomBytes(4).toString('hex')}:`;
-  const bus = options.events ? new RedisStreamsBus(testRedisUrl) : undefined;
+  const redis = options.redis ?? testRedis;
+  const bus = options.events ? new RedisStreamsBus(redis) : undefined;
   // Short retry delays: a test waits for redelivery instead of a production-sized pause.
   const events = bus ? { bus, streamPrefix: redisPrefix, relayIntervalMs: options.relayIntervalMs ?? 50, retryAfterMs: 500 } : undefined;
 
@@ -207,29 +203,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const bffEvents = events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {};
   const newWeb = (env: Record<string, string> = {}) =>
     createWebServer({
-      config: loadWebConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.webEnv, ...env }),
-      store: new RedisCacheStore(testRedisUrl, redisPrefix),
+      config: loadWebConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, ...redisEnv(redis), ...options.webEnv, ...env }),
+      store: new RedisCacheStore(redis, redisPrefix),
       ...loggerFor('bff-web'),
       ...bffEvents,
     });
   const newMobile = (env: Record<string, string> = {}) =>
     createMobileServer({
-      config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.mobileEnv, ...env }),
-      store: new RedisCacheStore(testRedisUrl, redisPrefix),
+      config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, ...redisEnv(redis), ...options.mobileEnv, ...env }),
+      store: new RedisCacheStore(redis, redisPrefix),
       ...loggerFor('bff-mobile'),
       ...bffEvents,
     });
-  const web = options.web ? newWeb() : undefined;
-  const webRunning = web ? await web.listen(0, '127.0.0.1') : undefined;
-  const mobile = options.mobile ? newMobile() : undefined;
-  const mobileRunning = mobile ? await mobile.listen(0, '127.0.0.1') : undefined;
   const extraInstances = new Set<{ stop(): Promise<void> }>();
   const startInstance = async (server: ReturnType<typeof newWeb> | ReturnType<typeof newMobile>) => {
     const running = await server.listen(0, '127.0.0.1');
+    // Caches refuse commands until connected (at once on a server, once it has the slot map on a cluster).
+    await answering(() => server.store.ping());
     const instance = { url: running.url, metrics: () => server.metrics.registry.metrics(), stop: () => (extraInstances.delete(instance), server.stop()) };
     extraInstances.add(instance);
     return instance;
   };
+  const web = options.web ? newWeb() : undefined;
+  const webRunning = web ? await web.listen(0, '127.0.0.1') : undefined;
+  if (web) await answering(() => web.store.ping());
+  const mobile = options.mobile ? newMobile() : undefined;
+  const mobileRunning = mobile ? await mobile.listen(0, '127.0.0.1') : undefined;
+  if (mobile) await answering(() => mobile.store.ping());
 
   const stopped = new Set<SubgraphName>();
   const subgraph = (
@@ -276,7 +276,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await gateway.stop();
       await Promise.all(Object.values(subgraphs).map((entry) => entry.stop()));
       await bus?.close();
-      await deleteKeys(redisPrefix);
+      await deleteTestKeys(redis, redisPrefix);
       await Promise.all([usersDb.drop(), catalogDb.drop(), ordersDb.drop()]);
     },
   };

@@ -1,4 +1,5 @@
 import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
+import { redisShape, withRedisConnection } from '@storefront/config';
 import { heapGrowingPercent, loginLimitShape, rateLimitShape } from '@storefront/config';
 import { documentLimitsShape, liveShape } from '@storefront/config';
 
@@ -11,8 +12,8 @@ const shape = {
   GATEWAY_TIMEOUT_MS: milliseconds(10_000),
   /** Keep-alive pool, query retries, retry budget and circuit breaker of gateway calls (GATEWAY_RETRIES, ...). */
   ...resilienceShape('GATEWAY'),
-  /** Unset: the response cache and persisted queries live in process. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** REDIS_URL (one server) or REDIS_CLUSTER_NODES (a Redis Cluster); neither: the response cache and persisted queries live in process. */
+  ...redisShape,
   /** Document limits of the mobile app's graph (MAX_QUERY_DEPTH, MAX_ALIASES, ...). */
   ...documentLimitsShape({
     depth: 6,
@@ -41,7 +42,7 @@ export type MobileConfig = ReturnType<typeof loadMobileConfig>;
 export function loadMobileConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
   assertProductionSecrets(config, ['JWT_SECRET']);
-  return config;
+  return withRedisConnection(config);
 }
 
 /** Apollo Sandbox's origin, allowed outside production (the app itself needs no CORS). */

@@ -10,11 +10,11 @@ await runService(async () => {
   limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('bff-mobile');
-  const bus = createEventBus(config.REDIS_URL);
+  const bus = createEventBus(config.redis);
   const server = createMobileServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
   const running = await server.listen(config.BFF_MOBILE_PORT);
   server.logger.info(
-    { url: running.url, cache: config.REDIS_URL ? 'redis' : 'in-process', safelist: config.NODE_ENV === 'production' },
+    { url: running.url, cache: config.redis?.kind ?? 'in-process', safelist: config.NODE_ENV === 'production' },
     'bff-mobile ready',
   );
   stopOnSignals(server.logger, async () => {

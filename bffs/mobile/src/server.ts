@@ -35,7 +35,7 @@ export const MANIFEST_PATH = new URL('../persisted-queries.json', import.meta.ur
 export function createMobileServer({
   config,
   logger = createLogger('bff-mobile', config.LOG_LEVEL),
-  store = createCacheStore(config.REDIS_URL),
+  store = createCacheStore(config.redis),
   events,
 }: {
   config: MobileConfig;

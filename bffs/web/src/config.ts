@@ -1,4 +1,5 @@
 import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
+import { redisShape, withRedisConnection } from '@storefront/config';
 import { heapGrowingPercent, loginLimitShape, rateLimitShape } from '@storefront/config';
 import { documentLimitsShape, liveShape } from '@storefront/config';
 
@@ -16,8 +17,8 @@ const shape = {
   GATEWAY_TIMEOUT_MS: milliseconds(10_000),
   /** Keep-alive pool, query retries, retry budget and circuit breaker of gateway calls (GATEWAY_RETRIES, ...). */
   ...resilienceShape('GATEWAY'),
-  /** Unset: the response cache and session coordination run in process. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** REDIS_URL (one server) or REDIS_CLUSTER_NODES (a Redis Cluster); neither: the response cache and session coordination run in process. */
+  ...redisShape,
   /** Comma-separated browser origins of the web app, allowed by CORS with cookies. */
   WEB_ORIGINS: origins.default(['http://localhost:3000']),
   /** Document limits of the web app's graph (MAX_QUERY_DEPTH, MAX_ALIASES, ...). */
@@ -48,7 +49,7 @@ export type WebConfig = ReturnType<typeof loadWebConfig>;
 export function loadWebConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
   assertProductionSecrets(config, ['JWT_SECRET']);
-  return config;
+  return withRedisConnection(config);
 }
 
 /** Apollo Sandbox's origin, allowed next to the web app's outside production. */

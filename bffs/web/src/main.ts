@@ -10,10 +10,10 @@ await runService(async () => {
   limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('bff-web');
-  const bus = createEventBus(config.REDIS_URL);
+  const bus = createEventBus(config.redis);
   const server = createWebServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
   const running = await server.listen(config.BFF_WEB_PORT);
-  server.logger.info({ url: running.url, cache: config.REDIS_URL ? 'redis' : 'in-process' }, 'bff-web ready');
+  server.logger.info({ url: running.url, cache: config.redis?.kind ?? 'in-process' }, 'bff-web ready');
   stopOnSignals(server.logger, async () => {
     await server.stop();
     await bus.close();

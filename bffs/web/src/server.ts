@@ -15,7 +15,7 @@ const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'ut
 export function createWebServer({
   config,
   logger = createLogger('bff-web', config.LOG_LEVEL),
-  store = createCacheStore(config.REDIS_URL),
+  store = createCacheStore(config.redis),
   events,
 }: {
   config: WebConfig;

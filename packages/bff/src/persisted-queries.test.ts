@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { testRedisUrl } from '@storefront/testing';
-import { Redis } from 'ioredis';
+import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store.js';
 import { persistedQueryCache, persistedQueryId, readPersistedQueryManifest, type ManifestOperation } from './persisted-queries.js';
@@ -17,21 +16,26 @@ const other = 'query Other { products { nodes { id } } }';
 const key = (query: string) => `apq:${persistedQueryId(query)}`;
 
 const prefix = `sf:test:${randomBytes(4).toString('hex')}:`;
-const stores: Array<[string, () => CacheStore]> = [
-  ['in process', () => new MemoryCacheStore()],
-  ['Redis', () => new RedisCacheStore(testRedisUrl, prefix)],
+const redis = redisTargets();
+const stores: Array<[string, () => Promise<CacheStore>]> = [
+  ['in process', async () => new MemoryCacheStore()],
+  ...redis.map(([name, connect]): [string, () => Promise<CacheStore>] => [
+    `${name} Redis`,
+    async () => {
+      const store = new RedisCacheStore(await connect(), prefix);
+      await answering(() => store.ping());
+      return store;
+    },
+  ]),
 ];
 
 afterAll(async () => {
-  const redis = new Redis(testRedisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  for (const [, connect] of redis) await deleteTestKeys(await connect(), prefix);
 });
 
 describe.each(stores)('persistedQueryCache on the %s store', (_name, createStore) => {
   it('registers, finds and forgets queries', async () => {
-    const store = createStore();
+    const store = await createStore();
     const cache = persistedQueryCache(store, { namespace: 'test' });
     expect(await cache.get(key(other))).toBeUndefined();
     await cache.set(key(other), other);
@@ -43,7 +47,7 @@ describe.each(stores)('persistedQueryCache on the %s store', (_name, createStore
   });
 
   it('finds the manifest\'s operations without registration, and keeps namespaces apart', async () => {
-    const store = createStore();
+    const store = await createStore();
     const cache = persistedQueryCache(store, { namespace: 'one', manifest });
     expect(await cache.get(key(appQuery))).toBe(appQuery);
     await cache.set(key(other), other);
@@ -52,7 +56,7 @@ describe.each(stores)('persistedQueryCache on the %s store', (_name, createStore
   });
 
   it('with manifestOnly, finds the manifest\'s operations only and registers nothing', async () => {
-    const store = createStore();
+    const store = await createStore();
     const open = persistedQueryCache(store, { namespace: 'safelist' });
     await open.set(key(other), other);
     const safelist = persistedQueryCache(store, { namespace: 'safelist', manifest, manifestOnly: true });
@@ -67,7 +71,7 @@ describe.each(stores)('persistedQueryCache on the %s store', (_name, createStore
 
 describe('persistedQueryCache', () => {
   it('answers a miss when the store is away, so the client sends its document', async () => {
-    const store = new RedisCacheStore('redis://127.0.0.1:1', prefix);
+    const store = new RedisCacheStore({ kind: 'standalone', url: 'redis://127.0.0.1:1' }, prefix);
     const cache = persistedQueryCache(store, { namespace: 'test', manifest });
     expect(await cache.get(key(other))).toBeUndefined();
     expect(await cache.get(key(appQuery))).toBe(appQuery);

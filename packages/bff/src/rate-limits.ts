@@ -1,3 +1,4 @@
+import type { RedisConnection } from '@storefront/config';
 import {
   LoginAttemptLimiter,
   RateLimitStore,
@@ -7,8 +8,8 @@ import {
 
 /** Budgets of one client type, from its config (RATE_LIMIT_*, LOGIN_ATTEMPTS_*). */
 export interface BffRateLimits {
-  /** Redis for the counters (shared by every instance); in process without it. */
-  redisUrl?: string | undefined;
+  /** Redis for the counters (shared by every instance; a server or a cluster); in process without it. */
+  redis?: RedisConnection | undefined;
   /** Prefix of the Redis keys, e.g. `rl:`. */
   keyPrefix: string;
   /** Requests per window per signed-in user (0: unlimited). */
@@ -22,7 +23,7 @@ export interface BffRateLimits {
 
 /** The config variables of `rateLimitShape` and `loginLimitShape`, as a BFF's budgets. */
 export function bffRateLimits(config: {
-  REDIS_URL?: string | undefined;
+  redis: RedisConnection | undefined;
   RATE_LIMIT_KEY_PREFIX: string;
   RATE_LIMIT_PER_USER: number;
   RATE_LIMIT_PER_IP: number;
@@ -32,7 +33,7 @@ export function bffRateLimits(config: {
   LOGIN_ATTEMPTS_WINDOW_SECONDS: number;
 }): BffRateLimits {
   return {
-    redisUrl: config.REDIS_URL,
+    redis: config.redis,
     keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
     perUser: config.RATE_LIMIT_PER_USER,
     perIp: config.RATE_LIMIT_PER_IP,
@@ -55,7 +56,7 @@ export interface RateLimitContext {
 
 /** The request limiter and the sign-in limiter of one client type. */
 export function createBffLimiters(clientType: string, limits: BffRateLimits, metrics: ServiceMetrics) {
-  const store = new RateLimitStore(limits.redisUrl);
+  const store = new RateLimitStore(limits.redis);
   return {
     requests: new RequestRateLimiter({
       store,

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Counter } from 'prom-client';
+import { userHashTag } from '@storefront/redis';
 import type { CacheStore } from './cache-store.js';
 
 /** What the response cache reads from a BFF's per-request context. */
@@ -114,7 +115,8 @@ export function responseCacheKeys(clientType: string, parts: CacheKeyParts): Cac
   const base = hash('sha256', JSON.stringify([parts.queryHash, parts.operationName ?? null, parts.variables ?? {}, variant]), 'base64url');
   return {
     public: `cache:${clientType}:public:${base}`,
-    private: parts.viewerId ? `cache:${clientType}:user:${parts.viewerId}:${base}` : undefined,
+    // In the slot of the user's request counter (a Redis Cluster looks up and counts a hit in one script).
+    private: parts.viewerId ? `cache:${clientType}:${userHashTag(parts.viewerId)}:${base}` : undefined,
   };
 }
 

@@ -25,7 +25,7 @@ import { Counter } from 'prom-client';
 import type { CacheStore } from './cache-store.js';
 import { GatewayClient } from './gateway-client.js';
 import { createGatewayResilience } from './gateway-resilience.js';
-import type { ResilienceEnvSettings } from '@storefront/config';
+import { sameRedis, type ResilienceEnvSettings } from '@storefront/config';
 import { startCacheInvalidation } from './invalidation.js';
 import { OperationProfiles, responseCachePlugin, type CacheableContext } from './response-cache.js';
 import { earlyCacheAnswers, type CacheIdentity } from './early-answer.js';
@@ -149,7 +149,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
   );
   const profiles = new OperationProfiles();
   // The cache lookup's own script takes the rate-limit point only when both live on the same Redis.
-  const chargeInLookup = store.redisUrl !== undefined && store.redisUrl === options.rateLimits?.redisUrl;
+  const chargeInLookup = sameRedis(store.redis, options.rateLimits?.redis);
   const early = earlyCacheAnswers({
     store,
     clientType,

@@ -121,3 +121,12 @@ export {
 } from './operations.js';
 export { documentLimitsShape, type DocumentLimitDefaults } from './limits.js';
 export { SERVICE_PROCESS_ENV, serviceCommand, serviceProcessEnv } from './runtime.js';
+export {
+  redisClusterNodes,
+  redisConnection,
+  redisShape,
+  sameRedis,
+  withRedisConnection,
+  type RedisClusterNode,
+  type RedisConnection,
+} from './redis.js';

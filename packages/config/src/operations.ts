@@ -58,7 +58,8 @@ export interface RateLimitDefaults {
 
 /**
  * Request rate limits: per user when signed in, per client address otherwise, counted in
- * Redis when the service has `REDIS_URL` (shared by every instance), in process without it.
+ * Redis when the service has one (`REDIS_URL` or `REDIS_CLUSTER_NODES`; shared by every instance),
+ * in process without it.
  */
 export function rateLimitShape(defaults: RateLimitDefaults) {
   return {

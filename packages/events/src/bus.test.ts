@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { deleteTestKeys, redisTargets } from '@storefront/testing';
+import type { RedisConnection } from '@storefront/redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus, Subscription } from './bus.js';
-import { deadLetterStream } from './bus.js';
 import { envelope, type Envelope } from './envelope.js';
 import { InProcessBus } from './memory-bus.js';
 import { RedisStreamsBus } from './redis-bus.js';
 
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Waits until `condition` holds, checking as events arrive; fails after `timeoutMs`. */
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -18,18 +17,26 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10
   }
 }
 
-/** Name, factory, and whether two instances of it share events (Redis does; in-process buses are one per process). */
-const implementations: Array<[string, () => EventBus, boolean]> = [
-  ['RedisStreamsBus (real Redis)', () => new RedisStreamsBus(redisUrl), true],
-  ['InProcessBus', () => new InProcessBus(), false],
+/** Each implementation, by name, with the Redis it needs (connected before its tests run). */
+type Implementation = [name: string, create: (redis: RedisConnection | undefined) => EventBus, connect: (() => Promise<RedisConnection>) | undefined];
+const implementations: Implementation[] = [
+  ...redisTargets().map(([name, connect]): Implementation => [`RedisStreamsBus (real Redis, ${name})`, (redis) => new RedisStreamsBus(redis!), connect]),
+  ['InProcessBus', () => new InProcessBus(), undefined],
 ];
 
-describe.each(implementations)('%s', (_name, createBus, instancesShare) => {
-  const stream = `test:${randomBytes(4).toString('hex')}:events`;
+describe.each(implementations)('%s', (_name, createBus, connect) => {
+  // Redis buses share events between instances; in-process buses are one per process.
+  const instancesShare = connect !== undefined;
+  const prefix = `test:${randomBytes(4).toString('hex')}:`;
+  const stream = `${prefix}events`;
+  let redis: RedisConnection | undefined;
   const buses: EventBus[] = [];
   const subscriptions: Subscription[] = [];
+  beforeAll(async () => {
+    redis = await connect?.();
+  });
   const bus = () => {
-    const created = createBus();
+    const created = createBus(redis);
     buses.push(created);
     return created;
   };
@@ -39,9 +46,7 @@ describe.each(implementations)('%s', (_name, createBus, instancesShare) => {
   });
   afterAll(async () => {
     await Promise.all(buses.map((created) => created.close()));
-    const redis = new Redis(redisUrl);
-    await redis.del(stream, deadLetterStream(stream), `${stream}:2`, `${stream}:3`, `${stream}:4`, `${stream}:5`, `${stream}:6`);
-    redis.disconnect();
+    if (redis) await deleteTestKeys(redis, prefix);
   });
 
   it('delivers every event to every group once, and shares a group between its consumers', async () => {

@@ -1,3 +1,4 @@
+import { keyInSlotOf } from '@storefront/redis';
 import type { Envelope } from './envelope.js';
 
 export type Handler = (event: Envelope) => Promise<void>;
@@ -66,4 +67,8 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-export const deadLetterStream = (stream: string) => `${stream}.dead`;
+/**
+ * A stream's dead letters, in the stream's hash slot: a Redis Cluster runs the transaction that
+ * moves an event between them only then.
+ */
+export const deadLetterStream = (stream: string) => keyInSlotOf(stream, '.dead');

@@ -10,13 +10,15 @@ import { ParentProcessBus } from './ipc-bus.js';
 import { InProcessBus } from './memory-bus.js';
 import { RedisStreamsBus } from './redis-bus.js';
 import type { EventBus } from './bus.js';
+import type { RedisConnection } from '@storefront/redis';
 
 /**
- * Redis Streams when a URL is set; otherwise the in-process bus of the `npm start` process
- * that started this service (over IPC), or, for a service started alone, one of its own.
+ * Redis Streams when Redis is configured (a server or a cluster); otherwise the in-process
+ * bus of the `npm start` process that started this service (over IPC), or, for a service
+ * started alone, one of its own.
  */
-export function createEventBus(redisUrl: string | undefined): EventBus {
-  if (redisUrl) return new RedisStreamsBus(redisUrl);
+export function createEventBus(redis: RedisConnection | undefined): EventBus {
+  if (redis) return new RedisStreamsBus(redis);
   return ParentProcessBus.available() ? new ParentProcessBus() : new InProcessBus();
 }
 export { EVENT_VERSION, eventPayloads, isEventType, payloadOf, type EventPayload, type EventType } from './contracts.js';

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { redisClientFactory, type RedisClient, type RedisClientFactory, type RedisConnection } from '@storefront/redis';
 import type { Broadcast, BroadcastOptions, DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
 import { deadLetterStream } from './bus.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
@@ -19,15 +19,18 @@ const BLOCK_MS = 500;
  * Redis Streams with consumer groups: instances of one group share a stream's events, each
  * group sees all of them. Events are acknowledged after their handler succeeds; a failed or
  * abandoned one (its consumer crashed) is claimed again after `retryAfterMs` by any consumer
- * of the group, and after `maxAttempts` deliveries it moves to `<stream>.dead` with the error,
- * while the events behind it keep flowing.
+ * of the group, and after `maxAttempts` deliveries it moves to the stream's dead letters
+ * (`deadLetterStream`) with the error, while the events behind it keep flowing.
  */
 export class RedisStreamsBus implements EventBus {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly subscriptions = new Set<Subscription>();
+  /** Opens a connection to this bus's Redis (a server or a cluster). */
+  private readonly connect: RedisClientFactory;
 
-  constructor(private readonly url: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  constructor(connection: RedisConnection) {
+    this.connect = redisClientFactory(connection);
+    this.redis = this.connect({ maxRetriesPerRequest: 3 });
     this.redis.on('error', () => undefined);
   }
 
@@ -41,7 +44,7 @@ export class RedisStreamsBus implements EventBus {
     const retryAfterMs = options.retryAfterMs ?? 5_000;
     const batchSize = options.batchSize ?? 50;
     // XREADGROUP BLOCK holds its connection: each subscription gets its own.
-    const reader = new Redis(this.url, { maxRetriesPerRequest: null });
+    const reader = this.connect({ maxRetriesPerRequest: null });
     reader.on('error', () => undefined);
     let running = true;
 
@@ -118,40 +121,35 @@ export class RedisStreamsBus implements EventBus {
   }
 
   broadcast(options: BroadcastOptions): Broadcast {
-    const { streams, handler } = options;
-    // XREAD BLOCK holds its connection, as XREADGROUP does.
-    const reader = new Redis(this.url, { maxRetriesPerRequest: null });
-    reader.on('error', () => undefined);
+    const { handler } = options;
     let running = true;
-    const positions = new Map<string, string>();
-
-    // The newest entry now, not `$`: `$` re-read on every round would skip what arrived in between.
-    const ready = (async () => {
-      for (;;) {
-        try {
-          for (const stream of streams) {
+    // One reader per stream: XREAD BLOCK holds its connection, and on a Redis Cluster one XREAD
+    // may only name keys of one slot.
+    const readers = options.streams.map((stream) => {
+      const reader = this.connect({ maxRetriesPerRequest: null });
+      reader.on('error', () => undefined);
+      let position = '0-0';
+      // The newest entry now, not `$`: `$` re-read on every round would skip what arrived in between.
+      const ready = (async () => {
+        for (;;) {
+          try {
             const [newest] = (await this.redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as StreamEntry[];
-            positions.set(stream, newest?.[0] ?? '0-0');
+            position = newest?.[0] ?? '0-0';
+            return;
+          } catch (error) {
+            if (!running) return;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            if (!running) throw error;
           }
-          return;
-        } catch (error) {
-          if (!running) return;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-          if (!running) throw error;
         }
-      }
-    })();
-
-    const loop = (async () => {
-      await ready;
-      while (running) {
-        try {
-          const read = (await reader.xread('COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', ...streams, ...streams.map((stream) => positions.get(stream)!))) as
-            | Array<[string, StreamEntry[]]>
-            | null;
-          for (const [stream, entries] of read ?? []) {
-            for (const [id, fields] of entries) {
-              positions.set(stream, id);
+      })();
+      const loop = (async () => {
+        await ready;
+        while (running) {
+          try {
+            const read = (await reader.xread('COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', stream, position)) as Array<[string, StreamEntry[]]> | null;
+            for (const [id, fields] of read?.[0]?.[1] ?? []) {
+              position = id;
               const raw = field(fields, 'event');
               if (raw === undefined) continue;
               let event: Envelope;
@@ -163,19 +161,20 @@ export class RedisStreamsBus implements EventBus {
               }
               handler(event, stream);
             }
+          } catch {
+            if (running) await new Promise((resolve) => setTimeout(resolve, 250));
           }
-        } catch {
-          if (running) await new Promise((resolve) => setTimeout(resolve, 250));
         }
-      }
-    })();
+      })();
+      return { reader, ready, loop };
+    });
 
     const broadcast: Broadcast = {
-      ready,
+      ready: Promise.all(readers.map((reader) => reader.ready)).then(() => undefined),
       stop: async () => {
         running = false;
-        reader.disconnect();
-        await loop.catch(() => undefined);
+        for (const { reader } of readers) reader.disconnect();
+        await Promise.all(readers.map(({ loop }) => loop.catch(() => undefined)));
         this.subscriptions.delete(broadcast);
       },
     };

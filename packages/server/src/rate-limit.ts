@@ -2,21 +2,21 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { Redis } from 'ioredis';
+import { createRedisClient, userHashTag, type RedisClient, type RedisConnection } from '@storefront/redis';
 import type { Counter } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /**
- * Where counters live: Redis (shared by every instance of a service) when a URL is given,
- * this process otherwise. A Redis outage falls back to in-process counters (the insurance
+ * Where counters live: Redis (shared by every instance of a service; a server or a cluster,
+ * each counter being one key) when configured, this process otherwise. A Redis outage falls back to in-process counters (the insurance
  * limiter) instead of refusing or waving through every request.
  */
 export class RateLimitStore {
-  readonly redis: Redis | undefined;
+  readonly redis: RedisClient | undefined;
 
-  constructor(redisUrl?: string) {
-    if (redisUrl) {
-      this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 });
+  constructor(connection?: RedisConnection) {
+    if (connection) {
+      this.redis = createRedisClient(connection, { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 }, { failWhileDown: true });
       this.redis.on('error', () => undefined);
     }
   }
@@ -103,8 +103,9 @@ export class RequestRateLimiter {
   }
 
   private bucket(caller: { userId?: string | undefined; ip: string }) {
+    // A user's counter in the slot of their own cached responses (see userHashTag).
     return caller.userId
-      ? ([this.perUser, caller.userId, 'user'] as const)
+      ? ([this.perUser, userHashTag(caller.userId), 'user'] as const)
       : ([this.perIp, addressBucket(caller.ip), 'ip'] as const);
   }
 

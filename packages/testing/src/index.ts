@@ -13,8 +13,7 @@ export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://post
  */
 export const testSubgraphSecret = process.env.SUBGRAPH_SECRET || DEVELOPMENT_SECRET;
 
-/** The real Redis tests use. */
-export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { answering, deleteTestKeys, redisTargets, startRedisCluster, testRedis, testRedisUrl, type TestRedisCluster } from './redis.js';
 
 export interface TestDatabase {
   url: string;

@@ -1,4 +1,5 @@
 import { assertProductionSecrets, databaseShape, loadConfig, port, postgresUrl, secret, serviceShape, z } from '@storefront/config';
+import { redisShape, withRedisConnection } from '@storefront/config';
 import { subgraphTrustShape } from '@storefront/config';
 
 const shape = {
@@ -9,8 +10,8 @@ const shape = {
   JWT_SECRET: secret(),
   /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
   ...subgraphTrustShape(),
-  /** Redis for the event streams; unset → the in-process bus. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Redis for the event streams (REDIS_URL or REDIS_CLUSTER_NODES); neither → the in-process bus. */
+  ...redisShape,
   /** Prefix of the event stream names, keeping stacks that share one Redis apart. */
   EVENT_STREAM_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').optional(),
 };
@@ -20,5 +21,5 @@ export type CatalogConfig = ReturnType<typeof loadCatalogConfig>;
 export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
   assertProductionSecrets(config, ['JWT_SECRET', 'SUBGRAPH_SECRET']);
-  return config;
+  return withRedisConnection(config);
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RedisStreamsBus, envelope, parseEnvelope, streamNames, type Envelope, type EventBus } from '@storefront/events';
-import { testRedisUrl } from '@storefront/testing';
+import { deleteTestKeys, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 
 /**
@@ -23,7 +23,7 @@ export interface TestStreams {
 export async function createTestStreams(): Promise<TestStreams> {
   const prefix = `test:${randomBytes(5).toString('hex')}:`;
   const streams = streamNames(prefix);
-  const bus = new RedisStreamsBus(testRedisUrl);
+  const bus = new RedisStreamsBus(testRedis);
   const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 3 });
   return {
     prefix,
@@ -41,14 +41,7 @@ export async function createTestStreams(): Promise<TestStreams> {
     },
     async close() {
       await bus.close();
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        keys.push(...found);
-      } while (cursor !== '0');
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteTestKeys(testRedis, prefix);
       await redis.quit();
     },
   };

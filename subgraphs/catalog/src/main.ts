@@ -13,11 +13,11 @@ await runService(async () => {
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('catalog');
   const database = await prepareDomainDatabase('catalog', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
-  const bus = createEventBus(config.REDIS_URL);
+  const bus = createEventBus(config.redis);
   const server = createCatalogServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });
   if (config.NODE_ENV !== 'production') await seedCatalogIfEmpty(server.prisma);
   const running = await server.listen(config.CATALOG_PORT);
-  server.logger.info({ url: running.url, events: config.REDIS_URL ? 'redis' : 'in-process' }, 'catalog subgraph ready');
+  server.logger.info({ url: running.url, events: config.redis?.kind ?? 'in-process' }, 'catalog subgraph ready');
   stopOnSignals(server.logger, async () => {
     await server.stop();
     await bus.close();

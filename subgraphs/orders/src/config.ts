@@ -10,6 +10,7 @@ import {
   serviceShape,
   z,
 } from '@storefront/config';
+import { redisShape, withRedisConnection } from '@storefront/config';
 import { subgraphTrustShape } from '@storefront/config';
 
 const shape = {
@@ -24,8 +25,8 @@ const shape = {
   CATALOG_URL: httpUrl.default('http://localhost:4002/graphql'),
   /** How long placeOrder waits for the catalog before giving up (CATALOG_UNAVAILABLE). */
   CATALOG_TIMEOUT_MS: milliseconds(5000),
-  /** Redis for the event streams; without it events stay in this process. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Redis for the event streams (REDIS_URL or REDIS_CLUSTER_NODES); without it events stay in this process. */
+  ...redisShape,
   /** Prefix of the stream names, so stacks sharing one Redis stay apart. */
   EVENT_STREAM_PREFIX: z.string().max(100).default(''),
 };
@@ -35,5 +36,5 @@ export type OrdersConfig = ReturnType<typeof loadOrdersConfig>;
 export function loadOrdersConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
   assertProductionSecrets(config, ['JWT_SECRET', 'SUBGRAPH_SECRET']);
-  return config;
+  return withRedisConnection(config);
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createPool } from '@storefront/db';
 import { RedisStreamsBus, deadLetterStream, envelope, startOutboxRelay, streamNames, type Envelope, type Relay } from '@storefront/events';
 import { ada, products } from '@storefront/seed-data';
-import { accessTokenFor, graphql, testRedisUrl } from '@storefront/testing';
+import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ let redis: Redis;
 let adaToken: string;
 
 beforeAll(async () => {
-  bus = new RedisStreamsBus(testRedisUrl);
+  bus = new RedisStreamsBus(testRedis);
   redis = new Redis(testRedisUrl);
   adaToken = await accessTokenFor(ada);
   // The server's own relay publishes only when flushed; the tests start relays of their own.

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RedisStreamsBus, deadLetterStream, envelope, streamNames, type Envelope, type EventPayload, type EventType } from '@storefront/events';
 import { ada, products } from '@storefront/seed-data';
-import { accessTokenFor, graphql, testRedisUrl } from '@storefront/testing';
+import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDERS_GROUP } from './events.js';
@@ -22,7 +22,7 @@ let redis: Redis;
 let adaToken: string;
 
 beforeAll(async () => {
-  bus = new RedisStreamsBus(testRedisUrl);
+  bus = new RedisStreamsBus(testRedis);
   redis = new Redis(testRedisUrl);
   adaToken = await accessTokenFor(ada);
   // The relay publishes when a test flushes it (its idle interval is longer than the file).

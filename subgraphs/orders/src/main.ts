@@ -13,13 +13,13 @@ await runService(async () => {
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('orders');
   const database = await prepareDomainDatabase('orders', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
-  // Redis Streams with REDIS_URL; otherwise in this process (nothing else hears the events).
-  const bus = createEventBus(config.REDIS_URL);
+  // Redis Streams with REDIS_URL or REDIS_CLUSTER_NODES; otherwise in this process (nothing else hears the events).
+  const bus = createEventBus(config.redis);
   const server = createOrdersServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });
   if (config.NODE_ENV !== 'production') await seedOrdersIfEmpty(server.prisma);
   const running = await server.listen(config.ORDERS_PORT);
   server.logger.info(
-    { url: running.url, catalog: config.CATALOG_URL, events: config.REDIS_URL ? 'redis' : 'in-process' },
+    { url: running.url, catalog: config.CATALOG_URL, events: config.redis?.kind ?? 'in-process' },
     'orders subgraph ready',
   );
   stopOnSignals(server.logger, async () => {
