@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { migrationReadiness } from '@storefront/db';
 import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions, type Relay } from '@storefront/events';
 import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
@@ -40,7 +41,7 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
     settings: config,
     logger,
     metrics,
-    database: { pool, disconnect: () => prisma.$disconnect() },
+    database: { pool, disconnect: () => prisma.$disconnect(), migrations: migrationReadiness('catalog', pool, { logger }) },
     context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       catalog,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { migrationReadiness } from '@storefront/db';
 import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions } from '@storefront/events';
 import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
@@ -46,7 +47,7 @@ export function createOrdersServer({
     settings: config,
     logger,
     metrics,
-    database: { pool, disconnect: () => prisma.$disconnect() },
+    database: { pool, disconnect: () => prisma.$disconnect(), migrations: migrationReadiness('orders', pool, { logger }) },
     context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       orders,
