@@ -151,7 +151,8 @@ describe('npm run migrate, then production services', () => {
     stack = await startStack({
       databaseUrl: testServerUrl,
       redisUrl: testRedisUrl,
-      env: { NODE_ENV: 'production', ...secrets },
+      // Roomy call timeouts: a first sign-in (scrypt) on a busy two-core machine can take seconds.
+      env: { NODE_ENV: 'production', ...secrets, SUBGRAPH_TIMEOUT_MS: '30000', GATEWAY_TIMEOUT_MS: '30000' },
       serviceEnv: Object.fromEntries(DOMAINS.map((domain) => [domain, { [`${domain.toUpperCase()}_DATABASE_URL`]: domainUrl(domain) }])),
     });
     for (const domain of DOMAINS) {
