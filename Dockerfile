@@ -2,7 +2,7 @@
 # One image for every service: SERVICE picks which one runs (users, catalog, orders, gateway,
 # bff-web, bff-mobile, or migrate for the migration job); see deploy/image/entrypoint.sh and
 # README → Deploy. Build: docker build -t storefront-graph .
-ARG NODE_VERSION=20.19
+ARG NODE_VERSION=20.20
 
 # --- build: dependencies, generated code, compiled dist/ ------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS build
