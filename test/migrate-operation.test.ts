@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { serviceCommand } from '@storefront/config';
 import pg from 'pg';
@@ -6,7 +6,7 @@ import { DOMAINS, dropDatabase, migrateCommand, migrationStatus, migrationsDir, 
 import { ada, products } from '@storefront/seed-data';
 import { testRedisUrl, testServerUrl } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnChild, startStack, type Child, type Stack } from '../bench/stack.js';
+import { deleteRedisKeys, freePort, spawnChild, startStack, type Child, type Stack } from '../bench/stack.js';
 import { sendPersisted } from './support/mobile.js';
 import { ordersOf, productPage, signedIn } from './support/web.js';
 
@@ -190,45 +190,49 @@ describe('npm run migrate, then production services', () => {
 
 describe('a production subgraph on an unmigrated database', () => {
   const prefix = freshPrefix();
-  const database = withDatabase(testServerUrl, `${prefix}users`);
-  let users: Child | undefined;
+  const database = withDatabase(testServerUrl, `${prefix}catalog`);
+  const streamPrefix = `${prefix}events:`;
+  let catalog: Child | undefined;
 
   afterAll(async () => {
-    await users?.stop();
+    await catalog?.stop();
+    await deleteRedisKeys(testRedisUrl, streamPrefix);
   });
 
-  beforeAll(async () => {
-    const { execFileSync } = await import('node:child_process');
+  beforeAll(() => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repositoryRoot, stdio: 'ignore' });
   });
 
-  it('is not ready, names the missing migration in /health/ready and its log, and turns ready once migrated', async () => {
+  it('is not ready, names the missing migrations in /health/ready and its log, holds its events back, and turns ready once migrated', async () => {
     const port = await freePort();
-    users = spawnChild('users', serviceCommand('subgraphs/users'), {
+    catalog = spawnChild('catalog', serviceCommand('subgraphs/catalog'), {
       ...cleanDatabaseEnv,
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
-      USERS_PORT: String(port),
-      USERS_DATABASE_URL: database,
+      CATALOG_PORT: String(port),
+      CATALOG_DATABASE_URL: database,
+      REDIS_URL: testRedisUrl,
+      EVENT_STREAM_PREFIX: streamPrefix,
       ...secrets,
     });
     const url = `http://127.0.0.1:${port}`;
-    const down = await until('the users subgraph to answer', () => readiness(url));
+    const down = await until('the catalog subgraph to answer', () => readiness(url));
     expect(down.status).toBe(503);
     expect(down.body.checks).toEqual({ database: 'up', migrations: 'down' });
-    expect(down.body.reasons.migrations).toContain(`not applied: ${shipped.users.join(', ')}`);
-    await until('the log line saying why', async () => (users!.tail().includes('database is behind its migrations') ? true : undefined));
-    expect(users.tail()).toContain(shipped.users[0]);
+    expect(down.body.reasons.migrations).toContain(`${shipped.catalog.length} not applied: ${shipped.catalog.join(', ')}`);
+    await until('the log line saying why', async () => (catalog!.tail().includes('database is behind its migrations') ? true : undefined));
 
-    const run = await npmRun('migrate', { USERS_MIGRATION_DATABASE_URL: database, MIGRATE_DOMAINS: 'users' });
+    const run = await npmRun('migrate', { CATALOG_MIGRATION_DATABASE_URL: database, MIGRATE_DOMAINS: 'catalog' });
     expect(run.code, run.output).toBe(0);
     const up = await until('readiness after the migration', async () => {
       const answer = await readiness(url);
       return answer.status === 200 ? answer : undefined;
     });
     expect(up.body).toEqual({ status: 'ok', checks: { database: 'up', migrations: 'up' } });
-    expect(users.process.exitCode).toBeNull();
-    await until('the log line saying so', async () => (users!.tail().includes('database migrations are all applied: ready') ? true : undefined));
+    expect(catalog.process.exitCode).toBeNull();
+    await until('the log line saying so', async () => (catalog!.tail().includes('database migrations are all applied: ready') ? true : undefined));
+    // The outbox relay (every 200 ms) and the consumer waited for the tables instead of failing on them.
+    expect(catalog.tail()).not.toMatch(/relay round failed|event failed/);
   }, 120_000);
 });
 

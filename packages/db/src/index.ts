@@ -9,6 +9,7 @@ export {
   describeMigrationStatus,
   migrationReadiness,
   migrationStatus,
+  whenMigrated,
   type MigrationReadiness,
   type MigrationStatus,
   type Queryable,

@@ -115,3 +115,34 @@ export function migrationReadiness(domain: Domain, db: Queryable, options: Migra
     },
   };
 }
+
+/**
+ * Runs `start` once `migrations` reports every migration applied: at once when it already
+ * does, else after a later check (one every `intervalMs`). A subgraph's event relay and
+ * consumer wait for it, so a pod on a database behind its migrations neither answers nor
+ * consumes events (which would fail, be retried and end as dead letters). Resolves to a
+ * function that stops waiting.
+ */
+export async function whenMigrated(
+  migrations: { check(): Promise<MigrationReadiness> },
+  start: () => void,
+  intervalMs = MIGRATION_CHECK_CACHE_MS,
+): Promise<() => void> {
+  if ((await migrations.check()).up) {
+    start();
+    return () => undefined;
+  }
+  let waiting = true;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    const { up } = await migrations.check();
+    if (!waiting) return;
+    if (up) start();
+    else timer = setTimeout(() => void poll(), intervalMs);
+  };
+  timer = setTimeout(() => void poll(), intervalMs);
+  return () => {
+    waiting = false;
+    clearTimeout(timer);
+  };
+}
