@@ -239,6 +239,16 @@ describe('deploy/ manifests', () => {
   });
 });
 
+/** The npm workspaces (folders relative to the root), from package.json's patterns. */
+function workspaceFolders(): string[] {
+  const { workspaces } = JSON.parse(readFileSync(at('package.json'), 'utf8')) as { workspaces: string[] };
+  return workspaces.flatMap((pattern) =>
+    pattern.endsWith('/*')
+      ? readdirSync(at(pattern.slice(0, -2)), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
+      : [pattern],
+  );
+}
+
 describe('the image', () => {
   beforeAll(() => {
     execFileSync(process.execPath, [at('scripts', 'build.mjs')], { cwd: repositoryRoot, stdio: 'ignore' });
@@ -256,13 +266,7 @@ describe('the image', () => {
   it('is built in stages, with every workspace manifest, and runs as a non-root user through the entry point', () => {
     const dockerfile = readFileSync(at('Dockerfile'), 'utf8');
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
-    const rootManifest = JSON.parse(readFileSync(at('package.json'), 'utf8')) as { workspaces: string[] };
-    const workspaces = rootManifest.workspaces.flatMap((pattern) =>
-      pattern.endsWith('/*')
-        ? readdirSync(at(pattern.slice(0, -2)), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
-        : [pattern],
-    );
-    for (const workspace of workspaces) expect(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+    for (const workspace of workspaceFolders()) expect(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     const user = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
     expect(user).toBeDefined();
@@ -284,8 +288,10 @@ describe('the image', () => {
         .map((line) => line.slice(line.lastIndexOf('node_modules/') + 'node_modules/'.length)),
     );
     const missing = new Set<string>();
-    for (const entry of new Set(entrypointChoices().values())) {
-      const distDir = path.dirname(at(entry));
+    // Every workspace the services import is in the image; packages/testing is for tests only.
+    for (const workspace of workspaceFolders().filter((folder) => folder !== 'packages/testing')) {
+      const distDir = at(workspace, 'dist');
+      if (!existsSync(distDir)) continue;
       for (const file of readdirSync(distDir, { recursive: true, withFileTypes: true })) {
         if (!file.isFile() || !file.name.endsWith('.js')) continue;
         const source = readFileSync(path.join(file.parentPath, file.name), 'utf8');
