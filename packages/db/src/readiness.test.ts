@@ -27,7 +27,7 @@ async function unmigrated(): Promise<{ db: TestDatabase; client: Queryable; stat
 }
 
 async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -63,9 +63,9 @@ describe('migrationReadiness', () => {
     await migrate(db.url, migrationsDir('users'));
     await until(async () => (await readiness.check()).up);
     await until(() => started === 1);
-    expect(lines).toEqual([
-      ['warn', `not ready: ${first.reason}`],
-      ['info', 'database migrations are all applied: ready'],
-    ]);
-  });
+    // A probe during the migration may see it started but unfinished: one more warning, then ready.
+    expect(lines[0]).toEqual(['warn', `not ready: ${first.reason}`]);
+    expect(lines.at(-1)).toEqual(['info', 'database migrations are all applied: ready']);
+    expect(lines.length).toBeLessThanOrEqual(3);
+  }, 60_000);
 });

@@ -105,6 +105,7 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
   const { logger, metrics } = options;
   const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
   const { settings, database } = options;
+  const { migrations } = database;
   const defaults = apolloDefaults<Context>({ nodeEnv: settings.NODE_ENV, logger, metrics });
   const apollo = new ApolloServer<Context>({
     schema,
@@ -130,12 +131,12 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
         metrics,
         readiness: [
           { name: 'database', check: () => database.pool.query('SELECT 1').then(() => true, () => false) },
-          ...(database.migrations ? [{ name: 'migrations', check: () => database.migrations!.check() }] : []),
+          ...(migrations ? [{ name: 'migrations', check: () => migrations.check() }] : []),
         ],
         guard: gatewaySignatureGuard(settings.SUBGRAPH_SECRET, settings.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS),
       });
       running = await listen(httpServer, port, host);
-      await database.migrations?.check();
+      await migrations?.check();
       return running;
     },
     async stop() {
