@@ -88,7 +88,7 @@ describe('a subgraph started alone', () => {
       const live = await fetch(`http://localhost:${port}/health/live`);
       expect(live.status).toBe(200);
       const ready = await fetch(`http://localhost:${port}/health/ready`);
-      expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
+      expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'up', migrations: 'up' } });
     } finally {
       expect(String(await users.terminate())).toMatch(/^(0|SIGTERM)$/);
       expect(users.output()).toContain('"msg":"stopped"');

@@ -3,5 +3,17 @@ export { migrate, readMigrations, MigrationError, type MigrationFile, type Migra
 export { schemaDrift } from './drift.js';
 export { createPool, isDatabaseReady, type PoolOptions } from './pool.js';
 export { migrationsDir, prismaDir, repositoryRoot } from './paths.js';
-export { domainDatabaseUrl, withDatabase, databaseName, redactUrl, type Domain } from './urls.js';
+export { DOMAINS, domainDatabaseUrl, migrationDatabaseUrl, withDatabase, databaseName, redactUrl, type Domain } from './urls.js';
+export {
+  MIGRATION_CHECK_CACHE_MS,
+  describeMigrationStatus,
+  migrationReadiness,
+  migrationStatus,
+  whenMigrated,
+  type MigrationReadiness,
+  type MigrationStatus,
+  type Queryable,
+  type ReadinessLogger,
+} from './readiness.js';
 export { prepareDomainDatabase, type DomainDatabase } from './bootstrap.js';
+export { loadMigrationConfig, migrateCommand, type CommandOutput, type MigrationConfig } from './migrate-command.js';

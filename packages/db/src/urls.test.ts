@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { databaseName, domainDatabaseUrl, redactUrl, withDatabase } from './urls.js';
+import { databaseName, domainDatabaseUrl, migrationDatabaseUrl, redactUrl, withDatabase } from './urls.js';
 
 describe('domainDatabaseUrl', () => {
   it('names the database after the domain on the DATABASE_URL server', () => {
@@ -65,5 +65,22 @@ describe('redactUrl', () => {
   it('hides the password and keeps the rest', () => {
     expect(redactUrl('postgresql://app:hunter2@db:5432/users')).toBe('postgresql://app:***@db:5432/users');
     expect(redactUrl('postgresql://app@db:5432/users')).toBe('postgresql://app@db:5432/users');
+  });
+});
+
+describe('migrationDatabaseUrl', () => {
+  const pooled = { DATABASE_URL: 'postgresql://app@pgbouncer:6432/postgres', DATABASE_NAME_PREFIX: 'shop_' };
+
+  it('goes to the MIGRATION_DATABASE_URL server instead of the pooler, with the same database names', () => {
+    expect(migrationDatabaseUrl('orders', { ...pooled, MIGRATION_DATABASE_URL: 'postgresql://migrator@db:5432/postgres' })).toBe(
+      'postgresql://migrator@db:5432/shop_orders',
+    );
+  });
+
+  it('prefers <DOMAIN>_MIGRATION_DATABASE_URL, and falls back to the services\' own URLs', () => {
+    const env = { ...pooled, USERS_MIGRATION_DATABASE_URL: 'postgresql://migrator@users-db:5432/accounts' };
+    expect(migrationDatabaseUrl('users', env)).toBe('postgresql://migrator@users-db:5432/accounts');
+    expect(migrationDatabaseUrl('catalog', env)).toBe('postgresql://app@pgbouncer:6432/shop_catalog');
+    expect(migrationDatabaseUrl('catalog', {})).toBeUndefined();
   });
 });

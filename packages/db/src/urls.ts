@@ -1,5 +1,7 @@
 export type Domain = 'users' | 'catalog' | 'orders';
 
+export const DOMAINS: readonly Domain[] = ['users', 'catalog', 'orders'];
+
 /**
  * The connection string of one domain's database. `<DOMAIN>_DATABASE_URL` wins; otherwise
  * the server in `DATABASE_URL` is used with the database named after the domain (prefixed
@@ -10,6 +12,20 @@ export function domainDatabaseUrl(domain: Domain, env: NodeJS.ProcessEnv = proce
   if (explicit) return explicit;
   if (!env.DATABASE_URL) return undefined;
   return withDatabase(env.DATABASE_URL, `${env.DATABASE_NAME_PREFIX ?? ''}${domain}`);
+}
+
+/**
+ * The connection string migrations of one domain use. Migrations hold a session-level
+ * advisory lock, which a pooler in transaction mode (PgBouncer) cannot keep, so they may go
+ * straight to the server: `<DOMAIN>_MIGRATION_DATABASE_URL` wins, then the server in
+ * `MIGRATION_DATABASE_URL` (database named as for `DATABASE_URL`), then the services' own
+ * URLs (`domainDatabaseUrl`).
+ */
+export function migrationDatabaseUrl(domain: Domain, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const explicit = env[`${domain.toUpperCase()}_MIGRATION_DATABASE_URL`];
+  if (explicit) return explicit;
+  if (env.MIGRATION_DATABASE_URL) return withDatabase(env.MIGRATION_DATABASE_URL, `${env.DATABASE_NAME_PREFIX ?? ''}${domain}`);
+  return domainDatabaseUrl(domain, env);
 }
 
 export function withDatabase(serverUrl: string, database: string): string {

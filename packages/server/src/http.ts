@@ -25,9 +25,16 @@ export interface CorsOptions {
   origins: readonly string[];
 }
 
+/** A readiness check's answer when it has more to say than up or down. */
+export interface ReadinessOutcome {
+  up: boolean;
+  /** Why it is down, shown under `reasons` in /health/ready (operators read it, so no secrets). */
+  reason?: string;
+}
+
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<boolean>;
+  check(): Promise<boolean | ReadinessOutcome>;
 }
 
 export interface GraphQLHttpServerOptions<Context extends BaseContext> {
@@ -277,12 +284,17 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
 
   async function handleReady(response: ServerResponse) {
     const results = await Promise.all(
-      readiness.map(async ({ name, check }) => [name, await check().catch(() => false)] as const),
+      readiness.map(async ({ name, check }) => {
+        const outcome = await check().catch(() => false);
+        return { name, ...(typeof outcome === 'boolean' ? { up: outcome } : outcome) };
+      }),
     );
-    const ok = results.every(([, up]) => up);
+    const ok = results.every(({ up }) => up);
+    const reasons = results.filter(({ up, reason }) => !up && reason);
     sendJson(response, ok ? 200 : 503, {
       status: ok ? 'ok' : 'unavailable',
-      checks: Object.fromEntries(results.map(([name, up]) => [name, up ? 'up' : 'down'])),
+      checks: Object.fromEntries(results.map(({ name, up }) => [name, up ? 'up' : 'down'])),
+      ...(reasons.length > 0 ? { reasons: Object.fromEntries(reasons.map(({ name, reason }) => [name, reason])) } : {}),
     });
   }
 

@@ -20,6 +20,7 @@ export {
   type EarlyAnswer,
   type GraphQLHttpRequest,
   type ReadinessCheck,
+  type ReadinessOutcome,
   type RequestInfo,
   type RunningServer,
 } from './http.js';

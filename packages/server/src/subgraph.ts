@@ -5,7 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { TokenError, viewerFromAuthorization, type Viewer } from '@storefront/auth';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { apolloDefaults, type NodeEnv, type RequestContext } from './apollo.js';
-import { createGraphQLHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
+import { createGraphQLHttpServer, listen, type ReadinessOutcome, type RequestInfo, type RunningServer } from './http.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { gatewaySignatureGuard } from './trust.js';
@@ -56,6 +56,12 @@ export interface SubgraphDatabase {
   pool: { query(sql: string): Promise<unknown>; end(): Promise<void> };
   /** Closes the ORM's side (e.g. `prisma.$disconnect`) before the pool ends. */
   disconnect(): Promise<void>;
+  /**
+   * Whether the database has every migration this build ships (`migrationReadiness` of
+   * @storefront/db): part of readiness, and checked once when the server starts listening so
+   * a database behind its migrations is logged at once.
+   */
+  migrations?: { check(): Promise<ReadinessOutcome> };
 }
 
 export interface SubgraphServerOptions<Context extends SubgraphRequestContext> {
@@ -99,6 +105,7 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
   const { logger, metrics } = options;
   const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
   const { settings, database } = options;
+  const { migrations } = database;
   const defaults = apolloDefaults<Context>({ nodeEnv: settings.NODE_ENV, logger, metrics });
   const apollo = new ApolloServer<Context>({
     schema,
@@ -122,10 +129,14 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
         },
         logger,
         metrics,
-        readiness: [{ name: 'database', check: () => database.pool.query('SELECT 1').then(() => true, () => false) }],
+        readiness: [
+          { name: 'database', check: () => database.pool.query('SELECT 1').then(() => true, () => false) },
+          ...(migrations ? [{ name: 'migrations', check: () => migrations.check() }] : []),
+        ],
         guard: gatewaySignatureGuard(settings.SUBGRAPH_SECRET, settings.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS),
       });
       running = await listen(httpServer, port, host);
+      await migrations?.check();
       return running;
     },
     async stop() {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { migrationReadiness, whenMigrated } from '@storefront/db';
 import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions, type Relay } from '@storefront/events';
 import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
@@ -33,20 +34,24 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
   const catalog = new CatalogService(prisma, { stream: streams.catalog });
   const consumes = { stream: streams.orders, group: CATALOG_GROUP };
   const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, ...consumes } } : {}), logger });
+  const migrations = migrationReadiness('catalog', pool, { logger });
   let running: DomainEvents | undefined;
+  let stopWaiting: (() => void) | undefined;
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
     settings: config,
     logger,
     metrics,
-    database: { pool, disconnect: () => prisma.$disconnect() },
+    database: { pool, disconnect: () => prisma.$disconnect(), migrations },
     context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       catalog,
     }),
     // Consumer and relay first: they use the pool, which closes after this.
     onStop: async () => {
+      stopWaiting?.();
+      stopWaiting = undefined;
       await running?.stop();
       running = undefined;
     },
@@ -55,8 +60,11 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
     ...server,
     async listen(port: number, host?: string) {
       const listening = await server.listen(port, host);
-      if (events && !running) {
-        running = startDomainEvents({ events, pool, consumes, handlers: catalogEventHandlers(prisma, streams.catalog), metrics: eventMetrics, logger });
+      if (events && !running && !stopWaiting) {
+        // Not before the database has this build's migrations (production migrates separately).
+        stopWaiting = await whenMigrated(migrations, () => {
+          running = startDomainEvents({ events, pool, consumes, handlers: catalogEventHandlers(prisma, streams.catalog), metrics: eventMetrics, logger });
+        });
       }
       return listening;
     },

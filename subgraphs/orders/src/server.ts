@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { migrationReadiness, whenMigrated } from '@storefront/db';
 import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions } from '@storefront/events';
 import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
@@ -39,20 +40,24 @@ export function createOrdersServer({
   const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS, config.SUBGRAPH_SECRET), streams.orders);
   const consumes = { stream: streams.catalog, group: ORDERS_GROUP };
   const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, ...consumes } } : {}), logger });
+  const migrations = migrationReadiness('orders', pool, { logger });
   let running: DomainEvents | undefined;
+  let stopWaiting: (() => void) | undefined;
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
     settings: config,
     logger,
     metrics,
-    database: { pool, disconnect: () => prisma.$disconnect() },
+    database: { pool, disconnect: () => prisma.$disconnect(), migrations },
     context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       orders,
     }),
     // After in-flight requests, before the pools: the relay and the consumer use them.
     onStop: async () => {
+      stopWaiting?.();
+      stopWaiting = undefined;
       await running?.stop();
       running = undefined;
     },
@@ -61,8 +66,11 @@ export function createOrdersServer({
     ...server,
     async listen(port: number, host?: string) {
       const listening = await server.listen(port, host);
-      if (events && !running) {
-        running = startDomainEvents({ events, pool, consumes, handlers: ordersEventHandlers(orders), metrics: eventMetrics, logger });
+      if (events && !running && !stopWaiting) {
+        // Not before the database has this build's migrations (production migrates separately).
+        stopWaiting = await whenMigrated(migrations, () => {
+          running = startDomainEvents({ events, pool, consumes, handlers: ordersEventHandlers(orders), metrics: eventMetrics, logger });
+        });
       }
       return listening;
     },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { migrationReadiness } from '@storefront/db';
 import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import type { UsersConfig } from './config.js';
@@ -33,7 +34,7 @@ export function createUsersServer({ config, databaseUrl, poolMax, logger = creat
     settings: config,
     logger,
     metrics,
-    database: { pool, disconnect: () => prisma.$disconnect() },
+    database: { pool, disconnect: () => prisma.$disconnect(), migrations: migrationReadiness('users', pool, { logger }) },
     context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       users,
