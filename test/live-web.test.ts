@@ -106,6 +106,24 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
     }
   });
 
+  it('renews an expired access cookie for a subscription, as for queries', async () => {
+    const browser = await signedIn(stack.webUrl, ada);
+    const order = await placeOrder(browser, orderedProduct!.id, 1);
+    // The access cookie is gone (expired in the browser); the refresh cookie remains.
+    const staleAccess = browser.cookies.get('sf_session');
+    browser.cookies.delete('sf_session');
+    const followed = followWeb<OrderStatus>(stack.webUrl, browser, 'OrderStatus', { id: order.id });
+    try {
+      const [current] = await followed.until((data) => data.length >= 1, 'the order, as its signed-in buyer');
+      expect(current!.orderUpdated.id).toBe(order.id);
+      // The stream's response carried the renewed session.
+      expect(browser.cookies.get('sf_session')).toBeDefined();
+      expect(browser.cookies.get('sf_session')).not.toBe(staleAccess);
+    } finally {
+      followed.dispose();
+    }
+  });
+
   it("refuses another customer's and an anonymous subscription to an order with their codes", async () => {
     const order = await placeOrder(adaBrowser, orderedProduct!.id, 1);
     const graceBrowser = await signedIn(stack.webUrl, grace);
