@@ -110,15 +110,16 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
     const browser = await signedIn(stack.webUrl, ada);
     const order = await placeOrder(browser, orderedProduct!.id, 1);
     // The access cookie is gone (expired in the browser); the refresh cookie remains.
-    const staleAccess = browser.cookies.get('sf_session');
+    const spentRefresh = browser.cookies.get('sf_refresh');
     browser.cookies.delete('sf_session');
     const followed = followWeb<OrderStatus>(stack.webUrl, browser, 'OrderStatus', { id: order.id });
     try {
       const [current] = await followed.until((data) => data.length >= 1, 'the order, as its signed-in buyer');
       expect(current!.orderUpdated.id).toBe(order.id);
-      // The stream's response carried the renewed session.
+      // The stream's response carried the renewed session: a new access cookie and a rotated refresh cookie.
       expect(browser.cookies.get('sf_session')).toBeDefined();
-      expect(browser.cookies.get('sf_session')).not.toBe(staleAccess);
+      expect(browser.cookies.get('sf_refresh')).toBeDefined();
+      expect(browser.cookies.get('sf_refresh')).not.toBe(spentRefresh);
     } finally {
       followed.dispose();
     }
