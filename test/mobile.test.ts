@@ -336,12 +336,14 @@ describe('bearer tokens', () => {
 });
 
 describe('input and localization', () => {
-  it('page sizes are 1 to 50', async () => {
+  it('page sizes are 1 to 50: either bound is 400 BAD_USER_INPUT, refused before execution', async () => {
     for (const first of [0, -1, 51]) {
       const products = await send(url, 'Products', { first });
       expect(codes(products), `products first ${first}`).toEqual(['BAD_USER_INPUT']);
+      expect(products.status, `products first ${first}`).toBe(400);
       const orders = await send(url, 'MyOrders', { first }, as('ada'));
       expect(codes(orders), `myOrders first ${first}`).toEqual(['BAD_USER_INPUT']);
+      expect(orders.status, `myOrders first ${first}`).toBe(400);
     }
     expect((await send(url, 'Products', { first: 50 })).body.data!.products.nodes).toHaveLength(50);
     expect((await send(url, 'Products', { first: 1 })).body.data!.products.nodes).toHaveLength(1);

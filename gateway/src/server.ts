@@ -96,6 +96,7 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
         trustProxy: config.TRUST_PROXY,
         maxBodyBytes: config.MAX_BODY_BYTES,
         maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
+        maxDirectives: config.MAX_DIRECTIVES,
       });
       running = await listen(httpServer, port, host);
       return running;

@@ -200,7 +200,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
         readiness: [{ name: 'cache', check: () => store.ping() }, ...(options.readiness ?? [])],
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
-        ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes } : {}),
+        ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes, maxDirectives: options.limits.maxDirectives } : {}),
         ...(options.etag ? { etag: true } : {}),
         earlyAnswer: early.answer,
       });

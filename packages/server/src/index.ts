@@ -8,7 +8,7 @@ export {
   documentLimits,
   documentLimitsPlugin,
   limitViolation,
-  oversizedDocument,
+  refusedDocument,
   type DocumentLimits,
   type DocumentLimitsConfig,
 } from './limits.js';
