@@ -367,6 +367,34 @@ describe('the classic GraphQL attacks, in production mode', () => {
       }
     });
 
+    it('text Postgres cannot store (NUL, lone surrogates) is BAD_USER_INPUT with 400, before anything runs', async () => {
+      const { url } = tier();
+      const requests =
+        name === 'gateway'
+          ? [
+              (text: string) => ({ query: 'query ($value: String) { products(filter: { search: $value }, first: 1) { totalCount } }', variables: { value: text } }),
+              (text: string) => ({ query: 'query ($value: String) { product(slug: $value) { id } }', variables: { value: text } }),
+              (text: string) => ({ query: 'query ($value: String) { category(slug: $value) { id } }', variables: { value: text } }),
+            ]
+          : name === 'bff-web'
+            ? [
+                (text: string) => ({ operationName: 'CatalogPage', query: webOperations.get('CatalogPage')!.document, variables: { search: text } }),
+                (text: string) => ({ operationName: 'CatalogPage', query: webOperations.get('CatalogPage')!.document, variables: { category: text } }),
+                (text: string) => ({ operationName: 'ProductPage', query: webOperations.get('ProductPage')!.document, variables: { slug: text } }),
+              ]
+            : [(text: string) => ({ operationName: 'Products', query: mobileOperation('Products').document, variables: { search: text } })];
+      for (const request of requests) {
+        for (const text of ['kett\u0000le', '\ud800', 'a\udc00b']) {
+          const attempt = await post(url, request(text));
+          expectRefused(attempt, 400, ['BAD_USER_INPUT']);
+        }
+      }
+      // In a literal too (a lone surrogate cannot be written in one: the parser refuses its escape).
+      if (name === 'gateway') {
+        expectRefused(await post(url, { query: '{ products(filter: { categorySlug: "toys\\u0000" }, first: 1) { totalCount } }' }), 400, ['BAD_USER_INPUT']);
+      }
+    });
+
     it('mutations over GET are refused (405), even with a CSRF-safe header', async () => {
       const { url, mutation } = tier();
       const attempt = await get(url, { query: mutation });

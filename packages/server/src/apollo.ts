@@ -10,6 +10,7 @@ import { DomainError } from './errors.js';
 import { LIMIT_CODES, apolloLimitOptions, limitViolation, type DocumentLimits } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
 import { hideSuggestions } from './production.js';
+import { storableTextPlugin } from './text.js';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -129,7 +130,8 @@ export function observabilityPlugin(logger: Logger, metrics: ServiceMetrics): Ap
 /**
  * Settings shared by every Apollo Server of the project: Sandbox as landing page and
  * introspection outside production, neither in production; CSRF prevention on; HTTP
- * batching off; masked errors and no stack traces outside development.
+ * batching off; masked errors and no stack traces outside development; text a database
+ * cannot store refused before anything runs.
  */
 export function apolloDefaults<Context extends RequestContext>(options: {
   nodeEnv: NodeEnv;
@@ -169,6 +171,7 @@ export function apolloDefaults<Context extends RequestContext>(options: {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
       observabilityPlugin(options.logger, options.metrics) as ApolloServerPlugin<Context>,
+      storableTextPlugin<Context>(),
       ...(limits ? [limits.plugin] : []),
     ],
   };
