@@ -16,7 +16,7 @@ await runService(async () => {
   const bus = createEventBus(config.REDIS_URL);
   const server = createCatalogServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });
   if (config.NODE_ENV !== 'production') await seedCatalogIfEmpty(server.prisma);
-  const running = await server.listen(config.CATALOG_PORT);
+  const running = await server.listen(config.CATALOG_PORT, config.HOST);
   server.logger.info({ url: running.url, events: config.REDIS_URL ? 'redis' : 'in-process' }, 'catalog subgraph ready');
   stopOnSignals(server.logger, async () => {
     await server.stop();

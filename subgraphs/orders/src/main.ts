@@ -17,7 +17,7 @@ await runService(async () => {
   const bus = createEventBus(config.REDIS_URL);
   const server = createOrdersServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });
   if (config.NODE_ENV !== 'production') await seedOrdersIfEmpty(server.prisma);
-  const running = await server.listen(config.ORDERS_PORT);
+  const running = await server.listen(config.ORDERS_PORT, config.HOST);
   server.logger.info(
     { url: running.url, catalog: config.CATALOG_URL, events: config.REDIS_URL ? 'redis' : 'in-process' },
     'orders subgraph ready',
