@@ -141,6 +141,8 @@ try {
   for (const service of subgraphs) run(service, { ...databaseEnv, CATALOG_URL: catalogUrl });
   await Promise.all(subgraphs.map((service) => waitUntilReady(service)));
   run(gateway, {
+    // The BFFs (on this machine) name their clients' addresses, which rate and sign-in limits go by.
+    TRUST_PROXY: process.env.TRUST_PROXY || 'loopback',
     USERS_URL: `${urlOf(subgraphs[0]!)}/graphql`,
     CATALOG_URL: catalogUrl,
     ORDERS_URL: `${urlOf(subgraphs[2]!)}/graphql`,

@@ -9,7 +9,7 @@ import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './data-source.js';
 import { createSubgraphResilience, subgraphTimeoutMs } from './resilience.js';
 import { supergraphFromFile } from './supergraph.js';
-import { RateLimitStore, RequestRateLimiter } from '@storefront/server';
+import { RateLimitStore, RequestRateLimiter, rateLimitedStatusPlugin } from '@storefront/server';
 
 /**
  * The federation gateway: @apollo/gateway on Apollo Server, serving a supergraph composed
@@ -63,9 +63,12 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
   gateway.onSchemaLoadOrUpdate(() => {
     supergraphLoaded = true;
   });
+  const defaults = apolloDefaults<GatewayContext>({ nodeEnv: config.NODE_ENV, logger, metrics, limits: documentLimits(config) });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    ...apolloDefaults<GatewayContext>({ nodeEnv: config.NODE_ENV, logger, metrics, limits: documentLimits(config) }),
+    ...defaults,
+    // A sign-in refused by users' attempt limits is a 429 here, as at the BFFs.
+    plugins: [...(defaults.plugins ?? []), rateLimitedStatusPlugin<GatewayContext>()],
   });
 
   let running: RunningServer | undefined;
@@ -90,7 +93,7 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
             throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
           await rateLimiter.consume({ userId: viewer?.id, ip: request.ip });
-          return { requestId: request.requestId, authorization, logger };
+          return { requestId: request.requestId, authorization, clientIp: request.ip, logger };
         },
         readiness: [{ name: 'supergraph', check: async () => supergraphLoaded }],
         trustProxy: config.TRUST_PROXY,

@@ -88,6 +88,8 @@ export interface StackOptions {
    * test can sit in front of this stack.
    */
   env?: Record<string, string>;
+  /** More users subgraph environment (e.g. small sign-in limits: `LOGIN_ATTEMPTS_PER_ACCOUNT`). */
+  usersEnv?: Record<string, string>;
   /** More gateway environment (e.g. short breaker windows: `SUBGRAPH_BREAKER_RESET_MS`). */
   gatewayEnv?: Record<string, string>;
   /** More web BFF environment (e.g. small rate limits: `RATE_LIMIT_PER_IP`). */
@@ -143,7 +145,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Rate-limit counters under this stack's prefix (deleted on stop); roomy unless a test says otherwise.
   const limitEnv = { ...roomyLimits, RATE_LIMIT_KEY_PREFIX: `${redisPrefix}rl:` };
 
-  const users = createUsersServer({ config: loadUsersConfig({ ...serviceEnv, SCRYPT_COST: '1024' }), databaseUrl: usersDb.url, ...loggerFor('users') });
+  const users = createUsersServer({
+    config: loadUsersConfig({ ...serviceEnv, ...limitEnv, SCRYPT_COST: '1024', REDIS_URL: testRedisUrl, ...options.usersEnv }),
+    databaseUrl: usersDb.url,
+    ...loggerFor('users'),
+  });
   await seedUsersIfEmpty(users.prisma, 1024);
   const catalog = createCatalogServer({ config: loadCatalogConfig(serviceEnv), databaseUrl: catalogDb.url, ...(events ? { events } : {}), ...loggerFor('catalog') });
   await seedCatalogIfEmpty(catalog.prisma);

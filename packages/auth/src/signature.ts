@@ -3,13 +3,23 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 /** Headers carrying the gateway's signature of a subgraph request. */
 export const SIGNATURE_HEADER = 'x-gateway-signature';
 export const TIMESTAMP_HEADER = 'x-gateway-timestamp';
+/**
+ * The client's address as the gateway resolved it (behind the BFFs: the address they named),
+ * for per-address limits in subgraphs (sign-in attempts). Signed with the body, so only the
+ * gateway can name it.
+ */
+export const CLIENT_IP_HEADER = 'x-client-ip';
 
 const SIGNATURE_VERSION = 'v1';
 
-/** What a signature covers: the method, the time, and a hash of the body (the query string for GET). */
-function signedContent(method: string, timestamp: string, content: string): string {
+/**
+ * What a signature covers: the method, the time, a hash of the body (the query string for
+ * GET) and the client's address when one is named (a request without one signs as before).
+ */
+function signedContent(method: string, timestamp: string, content: string, clientIp: string | undefined): string {
   const bodyHash = createHash('sha256').update(content).digest('hex');
-  return `${SIGNATURE_VERSION}\n${method.toUpperCase()}\n${timestamp}\n${bodyHash}`;
+  const signed = `${SIGNATURE_VERSION}\n${method.toUpperCase()}\n${timestamp}\n${bodyHash}`;
+  return clientIp ? `${signed}\n${clientIp}` : signed;
 }
 
 function hmac(secret: string, text: string): string {
@@ -22,13 +32,13 @@ function hmac(secret: string, text: string): string {
  */
 export function signSubgraphRequest(
   secret: string,
-  request: { method: string; body: string },
+  request: { method: string; body: string; clientIp?: string | undefined },
   now: number = Date.now(),
 ): Record<string, string> {
   const timestamp = String(Math.floor(now / 1000));
   return {
     [TIMESTAMP_HEADER]: timestamp,
-    [SIGNATURE_HEADER]: `${SIGNATURE_VERSION}=${hmac(secret, signedContent(request.method, timestamp, request.body))}`,
+    [SIGNATURE_HEADER]: `${SIGNATURE_VERSION}=${hmac(secret, signedContent(request.method, timestamp, request.body, request.clientIp))}`,
   };
 }
 
@@ -37,7 +47,7 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'ma
 /** Checks a request's gateway signature; `content` is the raw body (the query string for GET). */
 export function verifySubgraphSignature(
   secret: string,
-  request: { method: string; content: string; signature: string | undefined; timestamp: string | undefined },
+  request: { method: string; content: string; signature: string | undefined; timestamp: string | undefined; clientIp?: string | undefined },
   maxAgeSeconds: number,
   now: number = Date.now(),
 ): SignatureCheck {
@@ -46,7 +56,7 @@ export function verifySubgraphSignature(
   if (!/^\d{1,12}$/.test(timestamp) || !signature.startsWith(`${SIGNATURE_VERSION}=`)) return { ok: false, reason: 'malformed' };
   // Either way: a captured request replays only within the window, and a clock far ahead is refused.
   if (Math.abs(now / 1000 - Number(timestamp)) > maxAgeSeconds) return { ok: false, reason: 'expired' };
-  const expected = Buffer.from(hmac(secret, signedContent(request.method, timestamp, request.content)));
+  const expected = Buffer.from(hmac(secret, signedContent(request.method, timestamp, request.content, request.clientIp)));
   const given = Buffer.from(signature.slice(SIGNATURE_VERSION.length + 1));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'mismatch' };
   return { ok: true };

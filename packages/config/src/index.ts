@@ -127,6 +127,7 @@ export const databaseShape = {
 export { resilienceSettings, resilienceShape, type ResilienceEnvSettings, type ResilienceShape } from './resilience.js';
 export {
   loginLimitShape,
+  rateLimitKeyPrefix,
   rateLimitShape,
   subgraphTrustShape,
   trustProxy,

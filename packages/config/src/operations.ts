@@ -45,6 +45,9 @@ export const trustProxy = z
   });
 
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** `RATE_LIMIT_KEY_PREFIX`: Redis key prefix of the counters (keeps stacks sharing one Redis apart). */
+export const rateLimitKeyPrefix = z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('rl:');
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Budgets of one client type (web, mobile, the gateway); 0 turns a budget off. */
@@ -65,8 +68,7 @@ export function rateLimitShape(defaults: RateLimitDefaults) {
     RATE_LIMIT_PER_USER: count(defaults.perUser),
     RATE_LIMIT_PER_IP: count(defaults.perIp),
     RATE_LIMIT_WINDOW_SECONDS: seconds(defaults.windowSeconds ?? 60),
-    /** Redis key prefix of the counters (keeps stacks sharing one Redis apart). */
-    RATE_LIMIT_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('rl:'),
+    RATE_LIMIT_KEY_PREFIX: rateLimitKeyPrefix,
     TRUST_PROXY: trustProxy,
   };
 }

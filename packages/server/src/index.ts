@@ -77,6 +77,7 @@ export {
   type RedisCounter,
   addressBucket,
   rateLimitedError,
+  rateLimitedStatusPlugin,
   type LoginAttemptLimitOptions,
   type RequestRateLimitOptions,
 } from './rate-limit.js';
@@ -89,6 +90,7 @@ export {
   gatewaySignatureGuard,
   normalizeAddress,
   runInRequestScope,
+  CLIENT_IP_HEADER,
   signSubgraphRequest,
   signedFetch,
   verifySubgraphSignature,

@@ -8,7 +8,7 @@ import { apolloDefaults, type NodeEnv, type RequestContext } from './apollo.js';
 import { createGraphQLHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
-import { gatewaySignatureGuard } from './trust.js';
+import { CLIENT_IP_HEADER, gatewaySignatureGuard } from './trust.js';
 
 /** What every subgraph's per-request context starts from. */
 export interface SubgraphRequestContext extends RequestContext {
@@ -16,6 +16,8 @@ export interface SubgraphRequestContext extends RequestContext {
   viewer: Viewer | undefined;
   /** The caller's Authorization header, for calls this subgraph makes to others on its behalf. */
   authorization: string | undefined;
+  /** The client's address as the gateway named it (signed), else the peer's. */
+  clientIp: string;
 }
 
 /**
@@ -27,7 +29,8 @@ export async function authenticate(request: RequestInfo, jwtSecret: string): Pro
   const authorization = request.header('authorization');
   try {
     const viewer = await viewerFromAuthorization(authorization, jwtSecret);
-    return { requestId: request.requestId, viewer, authorization };
+    // Only a request whose signature covers it gets this far with the header (gatewaySignatureGuard).
+    return { requestId: request.requestId, viewer, authorization, clientIp: request.header(CLIENT_IP_HEADER) ?? request.ip };
   } catch (error) {
     if (error instanceof TokenError) {
       throw new GraphQLError(error.message, {

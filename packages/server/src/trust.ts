@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BlockList, isIP } from 'node:net';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature } from '@storefront/auth';
+import { CLIENT_IP_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature } from '@storefront/auth';
 
-export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from '@storefront/auth';
+export { CLIENT_IP_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from '@storefront/auth';
 
 // ---------------------------------------------------------------------------------------
 // Subgraph requests signed by the gateway
@@ -11,15 +11,16 @@ export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraph
 type Fetcher = (url: string, init: RequestInit) => Promise<Response>;
 
 /**
- * `init` with the gateway's signature of its exact body added to its headers. The gateway's
- * data source serializes the body after `willSendRequest`, so its fetcher signs here, where
- * the bytes are final.
+ * `init` with the gateway's signature of its exact body (and of the client address it names,
+ * if any) added to its headers. The gateway's data source serializes the body after
+ * `willSendRequest`, so its fetcher signs here, where the bytes are final.
  */
 export function withGatewaySignature(secret: string, url: string, init: RequestInit): RequestInit {
   const method = (init.method ?? 'GET').toUpperCase();
   const body = method === 'GET' ? new URL(url).search : typeof init.body === 'string' ? init.body : '';
   const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
-  for (const [name, value] of Object.entries(signSubgraphRequest(secret, { method, body }))) headers.set(name, value);
+  const clientIp = headers.get(CLIENT_IP_HEADER) ?? undefined;
+  for (const [name, value] of Object.entries(signSubgraphRequest(secret, { method, body, clientIp }))) headers.set(name, value);
   return { ...init, headers: Object.fromEntries(headers) };
 }
 
@@ -60,6 +61,7 @@ export function gatewaySignatureGuard(secret: string, maxAgeSeconds = 30) {
         content: request.method === 'GET' ? request.search : request.body,
         signature: request.header(SIGNATURE_HEADER),
         timestamp: request.header(TIMESTAMP_HEADER),
+        clientIp: request.header(CLIENT_IP_HEADER),
       },
       maxAgeSeconds,
     );

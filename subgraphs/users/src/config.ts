@@ -8,7 +8,7 @@ import {
   serviceShape,
   z,
 } from '@storefront/config';
-import { subgraphTrustShape } from '@storefront/config';
+import { loginLimitShape, rateLimitKeyPrefix, subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -22,6 +22,15 @@ const shape = {
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** scrypt cost; lower it only in tests. */
   SCRYPT_COST: z.coerce.number().int().min(1024).default(16_384),
+  /**
+   * Failed sign-ins (logIn, signUp) per account and per client address (the one the gateway
+   * names), whoever calls: the BFFs count the same failures in front, so their limits apply
+   * first, and a client calling the gateway directly meets these (LOGIN_ATTEMPTS_*).
+   */
+  ...loginLimitShape(),
+  RATE_LIMIT_KEY_PREFIX: rateLimitKeyPrefix,
+  /** Redis for the attempt counters, shared by every users instance; unset → in process. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 };
 
 export type UsersConfig = ReturnType<typeof loadUsersConfig>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
+import { LoginAttemptLimiter, RateLimitStore, createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import type { UsersConfig } from './config.js';
 import type { Context } from './context.js';
@@ -27,6 +27,17 @@ export function createUsersServer({ config, databaseUrl, poolMax, logger = creat
     refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     scryptCost: config.SCRYPT_COST,
   });
+  const rateLimitStore = new RateLimitStore(config.REDIS_URL);
+  const loginAttempts = new LoginAttemptLimiter({
+    store: rateLimitStore,
+    name: 'users',
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+    perAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
+    perIp: config.LOGIN_ATTEMPTS_PER_IP,
+    windowSeconds: config.LOGIN_ATTEMPTS_WINDOW_SECONDS,
+    rejections: metrics.rateLimited,
+    httpStatus: false,
+  });
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
@@ -37,7 +48,9 @@ export function createUsersServer({ config, databaseUrl, poolMax, logger = creat
     context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       users,
+      loginAttempts,
     }),
+    onStop: () => rateLimitStore.close(),
   });
   return { ...server, prisma, metrics, logger };
 }
