@@ -330,8 +330,10 @@ describe('bearer tokens', () => {
     // The legitimate app's current token is dead too: it must sign in again.
     const after = (await refresh(third.session.refreshToken)).body.data!.refreshSession;
     expect(after).toEqual({ session: null, error: { code: 'INVALID_REFRESH_TOKEN', message: expect.any(String) } });
-    // Access tokens already issued stay valid until they expire (15 minutes): they are not looked up.
-    expect((await send(url, 'MyOrders', {}, { token: third.session.accessToken })).status).toBe(200);
+    // So are the access tokens of that session, long before they expire (this one's session was never looked up yet).
+    const revoked = await send(url, 'MyOrders', {}, { token: third.session.accessToken });
+    expect(revoked.status).toBe(401);
+    expect(codes(revoked)).toEqual(['UNAUTHENTICATED']);
   });
 });
 

@@ -9,7 +9,7 @@ import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './data-source.js';
 import { createSubgraphResilience, subgraphTimeoutMs } from './resilience.js';
 import { supergraphFromFile } from './supergraph.js';
-import { RateLimitStore, RequestRateLimiter, rateLimitedStatusPlugin } from '@storefront/server';
+import { RateLimitStore, RequestRateLimiter, SessionRevocations, rateLimitedStatusPlugin } from '@storefront/server';
 
 /**
  * The federation gateway: @apollo/gateway on Apollo Server, serving a supergraph composed
@@ -43,6 +43,13 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
     perIp: config.RATE_LIMIT_PER_IP,
     windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
     rejections: metrics.rateLimited,
+  });
+  // Sessions the users service ended (a reused refresh token, a sign-out): their tokens are refused before they expire.
+  const revokedSessions = new SessionRevocations({
+    redisUrl: config.REDIS_URL,
+    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
+    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
+    logger,
   });
   let supergraphLoaded = false;
   const gateway = new ApolloGateway({
@@ -87,7 +94,7 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
           let viewer: Awaited<ReturnType<typeof viewerFromAuthorization>>;
           try {
             // Identity is forwarded only when proven; a bad token never reaches a subgraph.
-            viewer = await viewerFromAuthorization(authorization, config.JWT_SECRET);
+            viewer = await viewerFromAuthorization(authorization, config.JWT_SECRET, revokedSessions);
           } catch (error) {
             if (!(error instanceof TokenError)) throw error;
             throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -109,6 +116,7 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
       await apollo.stop();
       await resilience.close();
       await rateLimitStore.close();
+      await revokedSessions.close();
     },
   };
 }

@@ -143,7 +143,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const loggerFor = (service: Parameters<NonNullable<StackOptions['logger']>>[0]) =>
     options.logger ? { logger: options.logger(service) } : {};
   // Rate-limit counters under this stack's prefix (deleted on stop); roomy unless a test says otherwise.
-  const limitEnv = { ...roomyLimits, RATE_LIMIT_KEY_PREFIX: `${redisPrefix}rl:` };
+  const limitEnv = { ...roomyLimits, RATE_LIMIT_KEY_PREFIX: `${redisPrefix}rl:`, SESSION_REVOCATION_KEY_PREFIX: `${redisPrefix}session:revoked:` };
 
   const users = createUsersServer({
     config: loadUsersConfig({ ...serviceEnv, ...limitEnv, SCRYPT_COST: '1024', REDIS_URL: testRedisUrl, ...options.usersEnv }),
@@ -176,6 +176,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...limitEnv,
       // The BFFs in front of it (this host) name their clients' addresses in X-Forwarded-For.
       TRUST_PROXY: 'loopback',
+      // Rate-limit counters and the users service's ended sessions.
+      REDIS_URL: testRedisUrl,
       USERS_URL: urls.users,
       CATALOG_URL: urls.catalog,
       ORDERS_URL: urls.orders,

@@ -1,5 +1,5 @@
 import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
-import { heapGrowingPercent, loginLimitShape, rateLimitShape } from '@storefront/config';
+import { heapGrowingPercent, loginLimitShape, rateLimitShape, sessionRevocationShape } from '@storefront/config';
 import { documentLimitsShape } from '@storefront/config';
 
 const shape = {
@@ -30,6 +30,8 @@ const shape = {
   ...rateLimitShape({ perUser: 300, perIp: 120 }),
   /** Failed logIn attempts per account and per address (LOGIN_ATTEMPTS_PER_ACCOUNT, ...). */
   ...loginLimitShape({ perAccount: 5, perIp: 20 }),
+  /** Ended sessions, recorded by the users service in REDIS_URL (SESSION_REVOCATION_*). */
+  ...sessionRevocationShape(),
   /** Keeps stacks that share one Redis apart (tests, side-by-side stacks). */
   EVENT_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/).optional(),
 };

@@ -1,5 +1,5 @@
 import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
-import { heapGrowingPercent, loginLimitShape, rateLimitShape } from '@storefront/config';
+import { heapGrowingPercent, loginLimitShape, rateLimitShape, sessionRevocationShape } from '@storefront/config';
 import { documentLimitsShape } from '@storefront/config';
 
 const origins = z
@@ -37,6 +37,8 @@ const shape = {
   ...rateLimitShape({ perUser: 600, perIp: 300 }),
   /** Failed logIn/signUp attempts per account and per address (LOGIN_ATTEMPTS_PER_ACCOUNT, ...). */
   ...loginLimitShape({ perAccount: 5, perIp: 20 }),
+  /** Ended sessions, recorded by the users service in REDIS_URL (SESSION_REVOCATION_*). */
+  ...sessionRevocationShape(),
   /** Keeps stacks that share one Redis apart (tests, side-by-side stacks). */
   EVENT_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/).optional(),
 };

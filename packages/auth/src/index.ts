@@ -7,6 +7,16 @@ export type Role = 'CUSTOMER' | 'ADMIN';
 export interface Viewer {
   id: string;
   role: Role;
+  /** The sign-in (refresh-token family) the token was issued for; ending it revokes the token. */
+  sessionId?: string;
+}
+
+/**
+ * Tells whether a session has ended (a reused refresh token, a sign-out), so that its access
+ * tokens stop working before they expire. See SessionRevocations in @storefront/server.
+ */
+export interface RevokedSessions {
+  isRevoked(sessionId: string): Promise<boolean>;
 }
 
 export interface TokenSettings {
@@ -24,7 +34,7 @@ export class TokenError extends Error {
   override name = 'TokenError';
   constructor(
     message: string,
-    readonly reason: 'malformed' | 'expired' | 'invalid',
+    readonly reason: 'malformed' | 'expired' | 'invalid' | 'revoked',
   ) {
     super(message);
   }
@@ -46,7 +56,7 @@ export async function signAccessToken(
   settings: TokenSettings,
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const expiresIn = settings.ttlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
-  const accessToken = await new SignJWT({ role: viewer.role })
+  const accessToken = await new SignJWT({ role: viewer.role, ...(viewer.sessionId ? { sid: viewer.sessionId } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(viewer.id)
     .setIssuer(ISSUER)
@@ -65,7 +75,19 @@ export async function signAccessToken(
 const verifiedTokens = new Map<string, { viewer: Viewer; expiresAt: number }>();
 const MAX_VERIFIED_TOKENS = 10_000;
 
-export async function verifyAccessToken(token: string, secret: string): Promise<Viewer> {
+/**
+ * The viewer an access token proves, or a TokenError: malformed, forged, expired, or (when
+ * `revoked` is given) issued for a session that has since ended.
+ */
+export async function verifyAccessToken(token: string, secret: string, revoked?: RevokedSessions): Promise<Viewer> {
+  const viewer = await verifiedViewer(token, secret);
+  if (revoked && viewer.sessionId && (await revoked.isRevoked(viewer.sessionId))) {
+    throw new TokenError('access token belongs to a session that has ended', 'revoked');
+  }
+  return viewer;
+}
+
+async function verifiedViewer(token: string, secret: string): Promise<Viewer> {
   const memoKey = `${token}\n${secret}`;
   const known = verifiedTokens.get(memoKey);
   if (known && known.expiresAt > Date.now()) return known.viewer;
@@ -84,7 +106,7 @@ async function verifyToken(token: string, secret: string): Promise<Viewer> {
     if (typeof payload.sub !== 'string' || (role !== 'CUSTOMER' && role !== 'ADMIN')) {
       throw new TokenError('access token has no valid subject or role', 'invalid');
     }
-    const viewer: Viewer = { id: payload.sub, role };
+    const viewer: Viewer = { id: payload.sub, role, ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}) };
     if (typeof payload.exp === 'number') {
       // Map keeps insertion order: the oldest verification goes first.
       if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
@@ -110,8 +132,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** The viewer of a request's Authorization header: undefined when anonymous. */
-export async function viewerFromAuthorization(header: string | undefined, secret: string): Promise<Viewer | undefined> {
+export async function viewerFromAuthorization(header: string | undefined, secret: string, revoked?: RevokedSessions): Promise<Viewer | undefined> {
   const token = bearerToken(header);
-  return token === undefined ? undefined : verifyAccessToken(token, secret);
+  return token === undefined ? undefined : verifyAccessToken(token, secret, revoked);
 }
 export { CLIENT_IP_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from './signature.js';

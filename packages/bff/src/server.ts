@@ -86,6 +86,8 @@ export interface BffServerOptions<Context extends BffContext> {
   etag?: boolean;
   /** Domain events that invalidate cached responses (product and order changes). */
   events?: BffEvents;
+  /** Stops what the BFF built beside the server (e.g. its session revocation lookups) once it has stopped. */
+  onStop?: () => Promise<void>;
 }
 
 export interface BffEvents {
@@ -225,6 +227,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       await gateway.close();
       await limiters?.close();
       await store.close();
+      await options.onStop?.();
     },
   };
 }

@@ -129,6 +129,7 @@ export {
   loginLimitShape,
   rateLimitKeyPrefix,
   rateLimitShape,
+  sessionRevocationShape,
   subgraphTrustShape,
   trustProxy,
   type RateLimitDefaults,

@@ -92,3 +92,16 @@ export function subgraphTrustShape() {
     SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   };
 }
+
+/**
+ * Where ended sessions are recorded (the users service) and looked up (gateway, BFFs):
+ * `SESSION_REVOCATION_KEY_PREFIX` in the services' shared Redis, and how long a verifier
+ * trusts a "not revoked" answer (`SESSION_REVOCATION_CACHE_MS`): the longest a revoked
+ * session's access token still works.
+ */
+export function sessionRevocationShape() {
+  return {
+    SESSION_REVOCATION_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('session:revoked:'),
+    SESSION_REVOCATION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  };
+}

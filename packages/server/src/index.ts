@@ -102,3 +102,4 @@ export {
   type TrustProxy,
 } from './trust.js';
 export { callerOperationName, injectTraceHeaders, startTracing, tracesEndpoint, withClientSpan, withServerSpan, type Tracing } from './tracing.js';
+export { SessionRevocations, type SessionRevocationOptions } from './session-revocations.js';

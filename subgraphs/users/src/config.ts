@@ -8,7 +8,7 @@ import {
   serviceShape,
   z,
 } from '@storefront/config';
-import { loginLimitShape, rateLimitKeyPrefix, subgraphTrustShape } from '@storefront/config';
+import { loginLimitShape, rateLimitKeyPrefix, sessionRevocationShape, subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -29,7 +29,9 @@ const shape = {
    */
   ...loginLimitShape(),
   RATE_LIMIT_KEY_PREFIX: rateLimitKeyPrefix,
-  /** Redis for the attempt counters, shared by every users instance; unset → in process. */
+  /** Where ended sessions are recorded for the gateway and BFFs (SESSION_REVOCATION_*). */
+  ...sessionRevocationShape(),
+  /** Redis for the attempt counters and ended sessions, shared with the other services; unset → in process. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 };
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LoginAttemptLimiter, RateLimitStore, createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
+import { LoginAttemptLimiter, RateLimitStore, SessionRevocations, createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import type { UsersConfig } from './config.js';
 import type { Context } from './context.js';
@@ -21,12 +21,22 @@ export interface UsersServerOptions {
 export function createUsersServer({ config, databaseUrl, poolMax, logger = createLogger('users', config.LOG_LEVEL) }: UsersServerOptions) {
   const metrics = createMetrics('users');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
-  const users = new UsersService(prisma, {
-    jwtSecret: config.JWT_SECRET,
-    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
-    scryptCost: config.SCRYPT_COST,
+  const endedSessions = new SessionRevocations({
+    redisUrl: config.REDIS_URL,
+    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
+    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
+    logger,
   });
+  const users = new UsersService(
+    prisma,
+    {
+      jwtSecret: config.JWT_SECRET,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+      scryptCost: config.SCRYPT_COST,
+    },
+    endedSessions,
+  );
   const rateLimitStore = new RateLimitStore(config.REDIS_URL);
   const loginAttempts = new LoginAttemptLimiter({
     store: rateLimitStore,
@@ -50,7 +60,10 @@ export function createUsersServer({ config, databaseUrl, poolMax, logger = creat
       users,
       loginAttempts,
     }),
-    onStop: () => rateLimitStore.close(),
+    onStop: async () => {
+      await rateLimitStore.close();
+      await endedSessions.close();
+    },
   });
   return { ...server, prisma, metrics, logger };
 }
