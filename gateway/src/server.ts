@@ -54,6 +54,9 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
   let supergraphLoaded = false;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, logger),
+    // A caller's `Apollo-Query-Plan-Experimental` header gets the query plan (subgraphs and their
+    // operations) outside production only; @apollo/gateway would go by process.env.NODE_ENV.
+    __exposeQueryPlanExperimental: config.NODE_ENV !== 'production',
     buildService: ({ name, url }) =>
       new SubgraphDataSource({
         name,

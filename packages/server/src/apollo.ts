@@ -49,6 +49,19 @@ function publicExtensions(extensions: GraphQLFormattedError['extensions']): Reco
 }
 
 /**
+ * The code of an error, BAD_REQUEST for one Apollo Server raises about the request itself
+ * without a code (an unsupported persisted query version: HTTP 400, no code), which would
+ * otherwise read as an internal error.
+ */
+function requestErrorCode(formatted: GraphQLFormattedError, error: unknown): unknown {
+  const code = formatted.extensions?.code;
+  if (code !== 'INTERNAL_SERVER_ERROR') return code;
+  const { extensions } = (error ?? {}) as { extensions?: { code?: unknown; http?: { status?: unknown } } };
+  const status = Number(extensions?.http?.status);
+  return extensions?.code === undefined && status >= 400 && status < 500 ? 'BAD_REQUEST' : code;
+}
+
+/**
  * Errors with a public code keep their message; anything else (a bug, a database or network
  * failure) becomes a generic INTERNAL_SERVER_ERROR outside development, so no SQL, host or
  * stack detail reaches a client. The original is logged by the observability plugin.
@@ -68,7 +81,7 @@ export function maskErrors(nodeEnv: NodeEnv) {
       };
     }
     if (nodeEnv === 'development') return formatted;
-    const code = formatted.extensions?.code;
+    const code = requestErrorCode(formatted, error);
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
       // Only the code travels: other extensions (a downstream response, its URL) stay inside.
       return {

@@ -388,6 +388,17 @@ export function analyzeOperation(
   return invalidPage ? { cost, invalidPage } : { cost };
 }
 
+/** No operation of the document answers to the request's operationName (or it names none of several). */
+function unresolvedOperation(document: DocumentNode, operationName: string | undefined): GraphQLError {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+  const message = operationName
+    ? `Unknown operation named "${operationName}".`
+    : operations === 0
+      ? 'Must provide an operation.'
+      : 'Must provide operation name if query contains multiple operations.';
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+}
+
 /**
  * Checks page sizes and cost once the operation and its variables are known, before it runs
  * (and before a persisted query is registered or a cached response is served). Both bounds of a
@@ -399,7 +410,8 @@ export function documentLimitsPlugin<Context extends BaseContext>(limits: Docume
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return; // no such operation: execution reports it
+          // Said here, for every server alike: the gateway's executor would throw it as an internal error (500).
+          if (!operation) throw unresolvedOperation(document, request.operationName);
           const { cost, invalidPage } = analyzeOperation(schema, document, operation, request.variables ?? {}, limits.maxPageSize);
           if (invalidPage) {
             throw new LimitError(
