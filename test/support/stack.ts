@@ -161,7 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(events ? { events } : {}),
     ...loggerFor('orders'),
   });
-  await seedOrdersIfEmpty(orders.prisma);
+  await seedOrdersIfEmpty(orders.prisma, orders.streams.orders);
   const ordersRunning = await orders.listen(0, '127.0.0.1');
 
   const route = options.gatewayUrlFor ?? ((_name: SubgraphName, url: string) => url);

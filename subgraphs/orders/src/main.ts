@@ -16,7 +16,7 @@ await runService(async () => {
   // Redis Streams with REDIS_URL; otherwise in this process (nothing else hears the events).
   const bus = createEventBus(config.REDIS_URL);
   const server = createOrdersServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });
-  if (config.NODE_ENV !== 'production') await seedOrdersIfEmpty(server.prisma);
+  if (config.NODE_ENV !== 'production') await seedOrdersIfEmpty(server.prisma, server.streams.orders);
   const running = await server.listen(config.ORDERS_PORT, config.HOST);
   server.logger.info(
     { url: running.url, catalog: config.CATALOG_URL, events: config.REDIS_URL ? 'redis' : 'in-process' },
