@@ -108,6 +108,15 @@ describe('subgraphs accept only the gateway', () => {
     expectRefused(await post(url, '{ not json'));
   });
 
+  it('refuses a signed request replayed within its time window (each signature is good once)', async () => {
+    const body = JSON.stringify({ query: ENTITIES, variables: { representations: [{ __typename: 'Product', id: productId }] } });
+    const captured = signSubgraphRequest(testSubgraphSecret, { method: 'POST', body });
+    expect((await post(urls().catalog, body, captured)).status).toBe(200);
+    expectRefused(await post(urls().catalog, body, captured));
+    // Signed anew, the same request goes through again.
+    expect((await post(urls().catalog, body, signSubgraphRequest(testSubgraphSecret, { method: 'POST', body }))).status).toBe(200);
+  });
+
   it('keeps health and metrics open', async () => {
     for (const url of Object.values(urls())) {
       const base = url.replace(/\/graphql$/, '');

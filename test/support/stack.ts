@@ -143,7 +143,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const loggerFor = (service: Parameters<NonNullable<StackOptions['logger']>>[0]) =>
     options.logger ? { logger: options.logger(service) } : {};
   // Rate-limit counters under this stack's prefix (deleted on stop); roomy unless a test says otherwise.
-  const limitEnv = { ...roomyLimits, RATE_LIMIT_KEY_PREFIX: `${redisPrefix}rl:`, SESSION_REVOCATION_KEY_PREFIX: `${redisPrefix}session:revoked:` };
+  const limitEnv = {
+    ...roomyLimits,
+    RATE_LIMIT_KEY_PREFIX: `${redisPrefix}rl:`,
+    SESSION_REVOCATION_KEY_PREFIX: `${redisPrefix}session:revoked:`,
+    SUBGRAPH_NONCE_KEY_PREFIX: `${redisPrefix}nonce:`,
+  };
 
   const users = createUsersServer({
     config: loadUsersConfig({ ...serviceEnv, ...limitEnv, SCRYPT_COST: '1024', REDIS_URL: testRedisUrl, ...options.usersEnv }),

@@ -136,4 +136,4 @@ export async function viewerFromAuthorization(header: string | undefined, secret
   const token = bearerToken(header);
   return token === undefined ? undefined : verifyAccessToken(token, secret, revoked);
 }
-export { CLIENT_IP_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from './signature.js';
+export { CLIENT_IP_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from './signature.js';

@@ -90,6 +90,8 @@ export function subgraphTrustShape() {
   return {
     SUBGRAPH_SECRET: secret(),
     SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+    /** Prefix of the Redis keys holding the nonces of signed requests already taken (subgraphs with REDIS_URL). */
+    SUBGRAPH_NONCE_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('nonce:'),
   };
 }
 

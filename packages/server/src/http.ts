@@ -47,7 +47,7 @@ export interface GraphQLHttpServerOptions<Context extends BaseContext> {
   /** Proxies allowed to name the client's address (`X-Forwarded-For`); none by default. */
   trustProxy?: TrustProxy;
   /** Checked on every GraphQL request once its body is read, before anything else (subgraphs: the gateway's signature). */
-  guard?: (request: IncomingGraphQLRequest) => RequestRefusal | undefined;
+  guard?: (request: IncomingGraphQLRequest) => RequestRefusal | undefined | Promise<RequestRefusal | undefined>;
   /**
    * Strong ETags (a hash of the body) on GET responses that Cache-Control lets a client keep,
    * and 304 Not Modified without a body when the request's If-None-Match names the current one.
@@ -201,7 +201,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     let body: unknown = undefined;
     const rawBody = request.method === 'POST' ? await readBody(request, maxBodyBytes) : '';
     // Before anything else looks at the request (even JSON parsing): subgraphs answer only the gateway.
-    const refusal = options.guard?.({
+    const refusal = await options.guard?.({
       method: request.method ?? 'GET',
       body: rawBody,
       search: url.search,

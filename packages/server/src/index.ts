@@ -91,6 +91,7 @@ export {
   normalizeAddress,
   runInRequestScope,
   CLIENT_IP_HEADER,
+  NONCE_HEADER,
   signSubgraphRequest,
   signedFetch,
   verifySubgraphSignature,
@@ -103,3 +104,4 @@ export {
 } from './trust.js';
 export { callerOperationName, injectTraceHeaders, startTracing, tracesEndpoint, withClientSpan, withServerSpan, type Tracing } from './tracing.js';
 export { SessionRevocations, type SessionRevocationOptions } from './session-revocations.js';
+export { NonceStore } from './nonce-store.js';

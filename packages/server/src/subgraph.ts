@@ -8,6 +8,7 @@ import { apolloDefaults, type NodeEnv, type RequestContext } from './apollo.js';
 import { createGraphQLHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
+import { NonceStore } from './nonce-store.js';
 import { CLIENT_IP_HEADER, gatewaySignatureGuard } from './trust.js';
 
 /** What every subgraph's per-request context starts from. */
@@ -52,6 +53,9 @@ export interface SubgraphSettings {
   SUBGRAPH_SECRET: string;
   /** How old a signature may be. */
   SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS?: number;
+  /** Where the nonces of signed requests are kept (Redis, shared by the subgraph's instances); in process without it. */
+  REDIS_URL?: string | undefined;
+  SUBGRAPH_NONCE_KEY_PREFIX?: string;
 }
 
 /** The database a subgraph owns: readiness checks it, stopping closes it last. */
@@ -112,6 +116,8 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
       ApolloServerPluginInlineTraceDisabled(),
     ],
   });
+  // Each signature works once: a captured request cannot be replayed while it is fresh.
+  const nonces = new NonceStore({ redisUrl: settings.REDIS_URL, keyPrefix: settings.SUBGRAPH_NONCE_KEY_PREFIX ?? 'nonce:', logger });
   let running: RunningServer | undefined;
   return {
     apollo: apollo as unknown as ApolloServer<SubgraphRequestContext>,
@@ -126,7 +132,7 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
         logger,
         metrics,
         readiness: [{ name: 'database', check: () => database.pool.query('SELECT 1').then(() => true, () => false) }],
-        guard: gatewaySignatureGuard(settings.SUBGRAPH_SECRET, settings.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS),
+        guard: gatewaySignatureGuard(settings.SUBGRAPH_SECRET, settings.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS, nonces),
       });
       running = await listen(httpServer, port, host);
       return running;
@@ -137,6 +143,7 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
       await options.onStop?.();
       await database.disconnect();
       await database.pool.end();
+      await nonces.close();
     },
   };
 }
