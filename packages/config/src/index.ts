@@ -126,6 +126,7 @@ export const databaseShape = {
 
 export { resilienceSettings, resilienceShape, type ResilienceEnvSettings, type ResilienceShape } from './resilience.js';
 export {
+  eventRetentionShape,
   loginLimitShape,
   rateLimitKeyPrefix,
   rateLimitShape,

@@ -83,6 +83,18 @@ export function loginLimitShape(defaults: { perAccount?: number; perIp?: number;
 }
 
 /**
+ * How long published outbox rows and processed-event ids are kept (EVENT_RETENTION_HOURS,
+ * default a week: the processed ids must outlive any redelivery of their event) and how often
+ * each instance sweeps (EVENT_RETENTION_INTERVAL_MS).
+ */
+export function eventRetentionShape() {
+  return {
+    EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 7),
+    EVENT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+  };
+}
+
+/**
  * The secret the gateway signs subgraph requests with (HMAC-SHA256) and every subgraph
  * verifies; signatures older than `SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS` are refused.
  */

@@ -1,5 +1,5 @@
 import { assertProductionSecrets, databaseShape, loadConfig, port, postgresUrl, secret, serviceShape, z } from '@storefront/config';
-import { subgraphTrustShape } from '@storefront/config';
+import { eventRetentionShape, subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -9,6 +9,8 @@ const shape = {
   JWT_SECRET: secret(),
   /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
   ...subgraphTrustShape(),
+  /** Age and sweep interval of published outbox rows and processed-event ids (EVENT_RETENTION_*). */
+  ...eventRetentionShape(),
   /** Redis for the event streams; unset → the in-process bus. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Prefix of the event stream names, keeping stacks that share one Redis apart. */
