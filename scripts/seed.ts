@@ -3,6 +3,7 @@
 // left as it is. Refuses to run with NODE_ENV=production, before connecting anywhere.
 // (`npm start` and a service started outside production seed an empty database themselves.)
 import { DOMAINS, domainDatabaseUrl, prepareDomainDatabase, redactUrl, type Domain } from '@storefront/db';
+import { streamNames } from '@storefront/events';
 import { assertSeedAllowed } from '@storefront/seed-data';
 import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
 import { seedOrdersIfEmpty } from '@storefront/orders/seed';
@@ -26,7 +27,7 @@ async function seedDomain(domain: Domain, url: string): Promise<boolean> {
     }
     case 'orders': {
       const { prisma, pool } = ordersPrisma(url, options);
-      return seedOrdersIfEmpty(prisma).finally(() => prisma.$disconnect().then(() => pool.end()));
+      return seedOrdersIfEmpty(prisma, streamNames(process.env.EVENT_STREAM_PREFIX).orders).finally(() => prisma.$disconnect().then(() => pool.end()));
     }
   }
 }

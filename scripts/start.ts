@@ -10,6 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import type { EmbeddedPostgres } from '@storefront/db/embedded';
 import { InProcessBus, serveBusToChild } from '@storefront/events';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
+import { isIP } from 'node:net';
+import { startBanner } from './start-banner.js';
 
 interface Service {
   name: string;
@@ -38,7 +40,13 @@ function portOf(service: Service): number {
   return value;
 }
 
-const urlOf = (service: Service) => `http://localhost:${portOf(service)}`;
+/** Where this machine reaches the services: HOST (every service reads it) unless that means every interface. */
+function reachableHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return 'localhost';
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+const host = reachableHost(process.env.HOST?.trim());
+const urlOf = (service: Service) => `http://${host}:${portOf(service)}`;
 const children: ChildProcess[] = [];
 // Without Redis the services share this process's event bus over their IPC channels.
 const redisConfigured = Boolean(process.env.REDIS_URL || process.env.REDIS_CLUSTER_NODES);
@@ -134,6 +142,8 @@ try {
   for (const service of subgraphs) run(service, { ...databaseEnv, CATALOG_URL: catalogUrl });
   await Promise.all(subgraphs.map((service) => waitUntilReady(service)));
   run(gateway, {
+    // The BFFs (on this machine) name their clients' addresses, which rate and sign-in limits go by.
+    TRUST_PROXY: process.env.TRUST_PROXY || 'loopback',
     USERS_URL: `${urlOf(subgraphs[0]!)}/graphql`,
     CATALOG_URL: catalogUrl,
     ORDERS_URL: `${urlOf(subgraphs[2]!)}/graphql`,
@@ -146,15 +156,17 @@ try {
   await stop(1);
 }
 
-console.log(`
-Storefront graph is up (open any /graphql URL in a browser for Apollo Sandbox):
-  web BFF               ${urlOf(bffs[0]!)}/graphql
-  mobile BFF            ${urlOf(bffs[1]!)}/graphql
-  gateway (supergraph)  ${urlOf(gateway)}/graphql
-  users subgraph        ${urlOf(subgraphs[0]!)}/graphql
-  catalog subgraph      ${urlOf(subgraphs[1]!)}/graphql
-  orders subgraph       ${urlOf(subgraphs[2]!)}/graphql
-Health: /health/live, /health/ready; metrics: /metrics on each. Caches and events: ${
-  redisConfigured ? 'Redis' : 'in process (set REDIS_URL or REDIS_CLUSTER_NODES to use Redis)'
-}. Ctrl-C stops everything.
-`);
+console.log(
+  startBanner({
+    nodeEnv: process.env.NODE_ENV,
+    urls: {
+      web: urlOf(bffs[0]!),
+      mobile: urlOf(bffs[1]!),
+      gateway: urlOf(gateway),
+      users: urlOf(subgraphs[0]!),
+      catalog: urlOf(subgraphs[1]!),
+      orders: urlOf(subgraphs[2]!),
+    },
+    redis: redisConfigured,
+  }),
+);

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cacheControlTypeDefs } from '@storefront/bff';
@@ -77,6 +78,29 @@ function expectRefused(response: Response, code: string, status = 400) {
   expect(response.status, response.text).toBe(status);
   expect(codes(response)).toEqual([code]);
   expect(response.body.data ?? null).toBeNull();
+}
+
+/**
+ * POSTs a body of `bytes` from a child process, as a real client does (a client sharing the
+ * server's event loop never races it), with a Content-Length or chunked; the status and code
+ * it got, or the error it ran into.
+ */
+function postFromAnotherProcess(url: string, bytes: number, chunked: boolean): Promise<string> {
+  const script = `
+    const [url, bytes, chunked] = process.argv.slice(1);
+    const body = Buffer.alloc(Number(bytes), 'x');
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chunked === 'true' ? new Blob([body]).stream() : body,
+      duplex: 'half',
+    })
+      .then(async (response) => console.log(response.status, (await response.json()).errors?.[0]?.extensions?.code))
+      .catch((error) => console.log('failed', error.cause?.code ?? error.message));
+  `;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script, url, String(bytes), String(chunked)], (error, stdout) => (error ? reject(error) : resolve(stdout.trim())));
+  });
 }
 
 function tokenCount(document: string): number {
@@ -239,6 +263,17 @@ describe('document limits over HTTP (each just under passes, just over is refuse
       expectRefused(await post(url(), { query: directed(max + 1) }), 'TOO_MANY_DIRECTIVES');
     });
 
+    it('MAX_DIRECTIVES: a directive repeated on one field is refused once with DIRECTIVE_REPEATED, before validation', async () => {
+      // Unknown or known, under the limit or far over it: one error, not one per repeat.
+      expectRefused(await post(url(), { query: `{ ${graph.list}(first: 1) { __typename @aa @aa } }` }), 'DIRECTIVE_REPEATED');
+      expectRefused(await post(url(), { query: `{ ${graph.list}(first: 1) { __typename @include(if: true) @include(if: true) } }` }), 'DIRECTIVE_REPEATED');
+      expectRefused(await post(url(), { query: `{ __typename ${'@aa '.repeat(10)}}` }), 'DIRECTIVE_REPEATED');
+      expectRefused(await get(url(), `{ __typename ${'@aa'.repeat(10)} }`), 'DIRECTIVE_REPEATED');
+      // The same directive on different fields is no repeat; an `@` in a string or comment is no directive.
+      expectPassed(await post(url(), { query: `{ ${graph.list}(first: 1) { a: __typename @include(if: true) b: __typename @include(if: true) } }` }));
+      expectPassed(await post(url(), { query: `# @aa @aa @aa @aa\n{ ${graph.list}(first: 1) { __typename } }` }));
+    });
+
     it('MAX_TOKENS: TOO_MANY_TOKENS', async () => {
       const max = limits().MAX_TOKENS;
       const document = (tokens: number) => {
@@ -284,10 +319,22 @@ describe('document limits over HTTP (each just under passes, just over is refuse
       expectPassed(await post(url(), { query: page(max) }));
       const refused = await post(url(), { query: page(max + 1) });
       expectRefused(refused, 'BAD_USER_INPUT');
-      expect(refused.body.errors![0]!.message).toContain(`at most ${max}`);
+      expect(refused.body.errors![0]!.message).toContain(`between 1 and ${max}`);
       const byVariable = `query ($first: Int) { ${graph.list}(first: $first) { __typename } }`;
       expectPassed(await post(url(), { query: byVariable, variables: { first: max } }));
       expectRefused(await post(url(), { query: byVariable, variables: { first: max + 1 } }), 'BAD_USER_INPUT');
+    });
+
+    it('page sizes below 1 are refused like those above the maximum: 400 BAD_USER_INPUT, before execution', async () => {
+      const max = limits().MAX_PAGE_SIZE;
+      for (const first of [0, -5]) {
+        const literal = await post(url(), { query: `{ ${graph.list}(first: ${first}) { __typename } }` });
+        expectRefused(literal, 'BAD_USER_INPUT');
+        expect(literal.body.errors![0]!.message).toContain(`between 1 and ${max}`);
+        const byVariable = `query ($first: Int) { ${graph.list}(first: $first) { __typename } }`;
+        expectRefused(await post(url(), { query: byVariable, variables: { first } }), 'BAD_USER_INPUT');
+      }
+      expect((await post(url(), { query: `{ ${graph.list}(first: ${max + 1}) { __typename } }` })).body.errors![0]!.message).toContain(`between 1 and ${max}`);
     });
 
     it('MAX_BODY_BYTES: a larger request body gets 413', async () => {
@@ -299,6 +346,15 @@ describe('document limits over HTTP (each just under passes, just over is refuse
       expect(body(max + 1).length).toBe(max + 1);
       expectPassed(await post(url(), body(max)));
       expectRefused(await post(url(), body(max + 1)), 'PAYLOAD_TOO_LARGE', 413);
+    });
+
+    it('MAX_BODY_BYTES: a 20 MB body gets a clean 413 before the connection closes', async () => {
+      // The client is still sending when the server has seen enough: the answer must arrive all the same.
+      for (const chunked of [false, true]) {
+        for (let attempt = 0; attempt < 3; attempt += 1) {
+          expect(await postFromAnotherProcess(url(), 20 * 1024 * 1024, chunked)).toBe('413 PAYLOAD_TOO_LARGE');
+        }
+      }
     });
 
     it('HTTP batching is off', async () => {
@@ -348,8 +404,8 @@ describe('the default limits fit every client operation', () => {
           .filter((variable) => /first$/i.test(variable.variable.name.value))
           .map((variable) => [variable.variable.name.value, limits.maxPageSize]),
       );
-      const { cost, oversizedPage } = analyzeOperation(schema, document, definition, variables, limits.maxPageSize);
-      expect(oversizedPage, operation.name).toBeUndefined();
+      const { cost, invalidPage } = analyzeOperation(schema, document, definition, variables, limits.maxPageSize);
+      expect(invalidPage, operation.name).toBeUndefined();
       expect(cost, operation.name).toBeLessThanOrEqual(limits.maxCost);
     }
   });

@@ -331,18 +331,22 @@ describe('bearer tokens', () => {
     // The legitimate app's current token is dead too: it must sign in again.
     const after = (await refresh(third.session.refreshToken)).body.data!.refreshSession;
     expect(after).toEqual({ session: null, error: { code: 'INVALID_REFRESH_TOKEN', message: expect.any(String) } });
-    // Access tokens already issued stay valid until they expire (15 minutes): they are not looked up.
-    expect((await send(url, 'MyOrders', {}, { token: third.session.accessToken })).status).toBe(200);
+    // So are the access tokens of that session, long before they expire (this one's session was never looked up yet).
+    const revoked = await send(url, 'MyOrders', {}, { token: third.session.accessToken });
+    expect(revoked.status).toBe(401);
+    expect(codes(revoked)).toEqual(['UNAUTHENTICATED']);
   });
 });
 
 describe('input and localization', () => {
-  it('page sizes are 1 to 50', async () => {
+  it('page sizes are 1 to 50: either bound is 400 BAD_USER_INPUT, refused before execution', async () => {
     for (const first of [0, -1, 51]) {
       const products = await send(url, 'Products', { first });
       expect(codes(products), `products first ${first}`).toEqual(['BAD_USER_INPUT']);
+      expect(products.status, `products first ${first}`).toBe(400);
       const orders = await send(url, 'MyOrders', { first }, as('ada'));
       expect(codes(orders), `myOrders first ${first}`).toEqual(['BAD_USER_INPUT']);
+      expect(orders.status, `myOrders first ${first}`).toBe(400);
     }
     expect((await send(url, 'Products', { first: 50 })).body.data!.products.nodes).toHaveLength(50);
     expect((await send(url, 'Products', { first: 1 })).body.data!.products.nodes).toHaveLength(1);

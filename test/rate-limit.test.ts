@@ -50,6 +50,8 @@ describe('rate limits', () => {
       webEnv: { TRUST_PROXY: 'loopback', RATE_LIMIT_PER_IP: String(WEB.perIp), RATE_LIMIT_PER_USER: String(WEB.perUser), ...login },
       mobileEnv: { TRUST_PROXY: 'loopback', RATE_LIMIT_PER_IP: String(MOBILE.perIp), RATE_LIMIT_PER_USER: String(MOBILE.perUser), ...login },
       gatewayEnv: { RATE_LIMIT_PER_IP: String(GATEWAY.perIp), REDIS_URL: testRedisUrl },
+      // The same sign-in limits behind the gateway, on the users service.
+      usersEnv: login,
     });
   });
   afterAll(() => stack?.stop());
@@ -240,6 +242,74 @@ describe('rate limits', () => {
       const refused = await attempt(address, ada.email, ada.password);
       expectRateLimited(refused);
       expect(refused.body.errors?.[0]?.message).toMatch(/sign-in attempts/);
+    });
+  });
+  describe('sign-in attempts through the gateway (counted by the users service)', () => {
+    const gatewayLogIn = (address: string, email: string, password: string) =>
+      graphql(
+        stack.gatewayUrl,
+        'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } userErrors { code } } }',
+        { email, password },
+        { headers: from(address) },
+      );
+    const failed = (response: Awaited<ReturnType<typeof gatewayLogIn>>) => {
+      expect(response.body.errors, JSON.stringify(response.body)).toBeUndefined();
+      expect(response.body.data?.logIn.userErrors).toEqual([{ code: 'INVALID_CREDENTIALS' }]);
+    };
+    const signedIn = (response: Awaited<ReturnType<typeof gatewayLogIn>>) => {
+      expect(response.body.errors, JSON.stringify(response.body)).toBeUndefined();
+      expect(response.body.data?.logIn.session.accessToken).toEqual(expect.any(String));
+    };
+    /** An account of its own per case, so no other case's failures count against it. */
+    const newAccount = async (name: string) => {
+      const account = { email: `${name}-${Date.now()}@example.com`, password: `${name}-password-1` };
+      const created = await graphql(
+        stack.gatewayUrl,
+        'mutation ($input: SignUpInput!) { signUp(input: $input) { userErrors { code } } }',
+        { input: { ...account, name } },
+        { headers: from(freshAddress()) },
+      );
+      expect(created.body.data?.signUp.userErrors).toEqual([]);
+      return account;
+    };
+
+    it('locks an account after too many failures, from any address, right password or not', async () => {
+      const account = await newAccount('gateway-lock');
+      for (let i = 0; i < LOGIN.perAccount; i += 1) failed(await gatewayLogIn(freshAddress(), account.email, 'not-the-password'));
+      const refused = await gatewayLogIn(freshAddress(), account.email, account.password);
+      expectRateLimited(refused);
+      expect(refused.body.errors?.[0]?.message).toMatch(/sign-in attempts/);
+      expect(refused.body.data?.logIn ?? null).toBeNull();
+    });
+
+    it('counts failures only: a success clears the account', async () => {
+      const account = await newAccount('gateway-clear');
+      const address = freshAddress();
+      for (let round = 0; round < 2; round += 1) {
+        for (let i = 0; i < LOGIN.perAccount - 1; i += 1) failed(await gatewayLogIn(address, account.email, 'not-the-password'));
+        signedIn(await gatewayLogIn(address, account.email, account.password));
+      }
+    });
+
+    it('limits failures per client address across accounts, by the address the BFF or proxy names', async () => {
+      const account = await newAccount('gateway-stuffing');
+      const address = freshAddress();
+      for (let i = 0; i < LOGIN.perIp; i += 1) failed(await gatewayLogIn(address, `gateway-stuffing-${i}@example.com`, 'password-123'));
+      expectRateLimited(await gatewayLogIn(address, account.email, account.password));
+      signedIn(await gatewayLogIn(freshAddress(), account.email, account.password));
+    });
+
+    it("does not lump a BFF's clients together: each is limited by its own address", async () => {
+      // More failures through one web BFF than one address may have, each from another client.
+      for (let i = 0; i <= LOGIN.perIp; i += 1) {
+        const response = await new WebClient(stack.webUrl, from(freshAddress())).send('LogIn', { email: `bff-client-${i}@example.com`, password: 'password-123' });
+        expect(response.body.errors).toBeUndefined();
+        expect(response.body.data?.logIn.userErrors.length).toBeGreaterThan(0);
+      }
+      const account = await newAccount('bff-client');
+      const response = await new WebClient(stack.webUrl, from(freshAddress())).send('LogIn', account);
+      expect(response.body.errors).toBeUndefined();
+      expect(response.body.data?.logIn.userErrors).toEqual([]);
     });
   });
 });

@@ -16,7 +16,10 @@ import { signedIn } from './support/web.js';
 import { loadClientOperations } from './support/contracts.js';
 
 /**
- * The classic GraphQL attacks against the gateway and both BFFs in production mode
+ * A security scan: the classic GraphQL attacks (graphql-cop's checks: alias, directive and
+ * field-duplication overloading, deep and circular queries, batching, introspection, field
+ * suggestions, GET mutations and GET-based CSRF, trace mode, debug errors; and more) against
+ * the gateway and both BFFs in production mode
  * (NODE_ENV=production, default limits, production-strength secrets shared with the stack
  * behind them), each of which must be refused. Every response of this file is also checked
  * for internals: no stack trace, no `exception` extension, no "Did you mean".
@@ -264,13 +267,18 @@ describe('the classic GraphQL attacks, in production mode', () => {
       expect(codes(refused)).toEqual([refused.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'DOCUMENT_TOO_LARGE']);
     });
 
-    it('directive overloading is refused with TOO_MANY_DIRECTIVES', async () => {
+    it('directive overloading is refused once: TOO_MANY_DIRECTIVES, DIRECTIVE_REPEATED', async () => {
       const { url, list, limits } = tier();
       const flood = limits.MAX_DIRECTIVES * 10;
-      expectRefused(await post(url, { query: `{ ${list}(first: 1) { ${repeat(flood, () => '__typename @include(if: true)')} } }` }), 400, ['TOO_MANY_DIRECTIVES']);
-      // One field, the same (unknown) directive over and over.
-      const repeated = await post(url, { query: `{ ${list}(first: 1) { __typename ${repeat(flood, () => '@aa')} } }` });
-      expectRefused(repeated, 400, ['TOO_MANY_DIRECTIVES'], 'including');
+      const many = await post(url, { query: `{ ${list}(first: 1) { ${repeat(flood, () => '__typename @include(if: true)')} } }` });
+      expectRefused(many, 400, ['TOO_MANY_DIRECTIVES']);
+      expect(many.body?.errors).toHaveLength(1);
+      // One field, the same (unknown) directive over and over, as graphql-cop sends it: one error, not one per repeat.
+      for (const times of [10, flood]) {
+        const repeated = await post(url, { query: `query cop { __typename ${'@aa'.repeat(times)} }` });
+        expectRefused(repeated, 400, ['DIRECTIVE_REPEATED']);
+        expect(repeated.body?.errors).toHaveLength(1);
+      }
     });
 
     it('deep and circular queries are refused with QUERY_TOO_DEEP', async () => {
@@ -362,6 +370,34 @@ describe('the classic GraphQL attacks, in production mode', () => {
       }
     });
 
+    it('text Postgres cannot store (NUL, lone surrogates) is BAD_USER_INPUT with 400, before anything runs', async () => {
+      const { url } = tier();
+      const requests =
+        name === 'gateway'
+          ? [
+              (text: string) => ({ query: 'query ($value: String) { products(filter: { search: $value }, first: 1) { totalCount } }', variables: { value: text } }),
+              (text: string) => ({ query: 'query ($value: String) { product(slug: $value) { id } }', variables: { value: text } }),
+              (text: string) => ({ query: 'query ($value: String) { category(slug: $value) { id } }', variables: { value: text } }),
+            ]
+          : name === 'bff-web'
+            ? [
+                (text: string) => ({ operationName: 'CatalogPage', query: webOperations.get('CatalogPage')!.document, variables: { search: text } }),
+                (text: string) => ({ operationName: 'CatalogPage', query: webOperations.get('CatalogPage')!.document, variables: { category: text } }),
+                (text: string) => ({ operationName: 'ProductPage', query: webOperations.get('ProductPage')!.document, variables: { slug: text } }),
+              ]
+            : [(text: string) => ({ operationName: 'Products', query: mobileOperation('Products').document, variables: { search: text } })];
+      for (const request of requests) {
+        for (const text of ['kett\u0000le', '\ud800', 'a\udc00b']) {
+          const attempt = await post(url, request(text));
+          expectRefused(attempt, 400, ['BAD_USER_INPUT']);
+        }
+      }
+      // In a literal too (a lone surrogate cannot be written in one: the parser refuses its escape).
+      if (name === 'gateway') {
+        expectRefused(await post(url, { query: '{ products(filter: { categorySlug: "toys\\u0000" }, first: 1) { totalCount } }' }), 400, ['BAD_USER_INPUT']);
+      }
+    });
+
     it('mutations over GET are refused (405), even with a CSRF-safe header', async () => {
       const { url, mutation } = tier();
       const attempt = await get(url, { query: mutation });
@@ -405,6 +441,60 @@ describe('the classic GraphQL attacks, in production mode', () => {
       expectRefused(await post(url, { query: `{ ${'a '.repeat(limits.MAX_TOKENS)}}` }), 400, ['TOO_MANY_TOKENS']);
       const body = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(limits.MAX_BODY_BYTES) } });
       expectRefused(await post(url, body), 413, ['PAYLOAD_TOO_LARGE']);
+    });
+
+    it('field duplication overloading (the same field hundreds of times) is refused', async () => {
+      const { url, list } = tier();
+      // graphql-cop's probe: one field 500 times at the root.
+      const root = await post(url, { query: `query cop { ${'__typename '.repeat(500)}}` });
+      expectRefused(root, 400, ['TOO_MANY_ROOT_FIELDS']);
+      // Deeper down, where no root-field limit applies: one refusal (by size, tokens, cost, or
+      // graphql-js's budget for comparing overlapping fields: "Validation aborted."), never a run.
+      const nested = await post(url, { query: `{ ${list}(first: 50) { ${'__typename '.repeat(3000)}} }` });
+      expect(nested.status, nested.text).toBe(400);
+      expect(nested.body?.data ?? null).toBeNull();
+      expect(nested.body?.errors).toHaveLength(1);
+      expect(['DOCUMENT_TOO_LARGE', 'TOO_MANY_TOKENS', 'QUERY_TOO_COSTLY', 'GRAPHQL_VALIDATION_FAILED']).toContain(codes(nested)[0]);
+    });
+
+    it('GET without a preflight header (GET-based CSRF) is refused, query or not', async () => {
+      const { url, mutation } = tier();
+      for (const query of ['{ __typename }', mutation]) {
+        const attempt = await request(`${url}?${new URLSearchParams({ query })}`);
+        expectRefused(attempt, 400, ['BAD_REQUEST']);
+        expect(attempt.text).toMatch(/Cross-Site Request Forgery|CSRF/);
+      }
+    });
+
+    it('trace mode is off: no tracing or ftv1 extension, whatever the request asks', async () => {
+      const { url } = tier();
+      const attempts = [
+        await post(url, { query: '{ __typename }', extensions: { tracing: true } }, { 'apollo-federation-include-trace': 'ftv1' }),
+        await post(url, { query: '{ __typename }' }, { 'apollo-federation-include-trace': 'ftv1', 'apollo-query-plan-experimental': '1' }),
+      ];
+      for (const attempt of attempts) {
+        expect(attempt.text).not.toMatch(/ftv1|tracing|queryPlan|"extensions"\s*:\s*\{\s*"(?!code)/);
+        expect(Object.keys(attempt.body ?? {})).not.toContain('extensions');
+      }
+    });
+
+    it('debug errors are off: broken requests get a code and a message, never a stack or internals', async () => {
+      const { url, list } = tier();
+      const broken = [
+        await post(url, '{"query": "{ __typename }"'),
+        await post(url, { query: `{ ${list}(first: "ten") { __typename } }` }),
+        await post(url, { query: `query ($n: Int) { ${list}(first: $n) { __typename } }`, variables: { n: 'ten' } }),
+        await post(url, { query: '{ __typename }', operationName: 'Missing' }),
+        await post(url, { query: '{ __typename', variables: '[not an object]' }),
+        await post(url, { query: 42 }),
+        await post(url, { query: '{ __typename }', extensions: { persistedQuery: { version: 99, sha256Hash: 'x' } } }),
+      ];
+      for (const [index, attempt] of broken.entries()) {
+        // expectNoInternals (every response of this suite) already refused stacks, exception extensions and suggestions.
+        expect(attempt.status, attempt.text).toBeGreaterThanOrEqual(400);
+        expect(attempt.body?.errors?.[0]?.extensions?.code, attempt.text).toEqual(expect.any(String));
+        expect(attempt.body?.errors?.[0]?.extensions?.code, `${name} ${index}: ${attempt.status} ${attempt.text}`).not.toBe('INTERNAL_SERVER_ERROR');
+      }
     });
 
     it('has no landing page', async () => {

@@ -98,8 +98,23 @@ describe('subgraphs accept only the gateway', () => {
     expectRefused(await post(url, body, { ...valid, 'x-gateway-signature': 'v1=not-a-signature' }));
     expectRefused(await post(url, body, { ...valid, 'x-gateway-timestamp': 'yesterday' }));
     expectRefused(await post(url, body, { 'x-gateway-signature': valid['x-gateway-signature']! }));
+    // The client address the gateway names is signed too: it cannot be added, changed or dropped.
+    expectRefused(await post(url, body, { ...valid, 'x-client-ip': '203.0.113.7' }));
+    const named = signSubgraphRequest(testSubgraphSecret, { method: 'POST', body, clientIp: '203.0.113.7' });
+    expect((await post(url, body, { ...named, 'x-client-ip': '203.0.113.7' })).status).toBe(200);
+    expectRefused(await post(url, body, { ...named, 'x-client-ip': '203.0.113.8' }));
+    expectRefused(await post(url, body, named));
     // Refused before anything reads the body: not even its JSON is judged.
     expectRefused(await post(url, '{ not json'));
+  });
+
+  it('refuses a signed request replayed within its time window (each signature is good once)', async () => {
+    const body = JSON.stringify({ query: ENTITIES, variables: { representations: [{ __typename: 'Product', id: productId }] } });
+    const captured = signSubgraphRequest(testSubgraphSecret, { method: 'POST', body });
+    expect((await post(urls().catalog, body, captured)).status).toBe(200);
+    expectRefused(await post(urls().catalog, body, captured));
+    // Signed anew, the same request goes through again.
+    expect((await post(urls().catalog, body, signSubgraphRequest(testSubgraphSecret, { method: 'POST', body }))).status).toBe(200);
   });
 
   it('keeps health and metrics open', async () => {

@@ -1,6 +1,6 @@
 import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { rateLimitShape, subgraphTrustShape } from '@storefront/config';
+import { rateLimitShape, sessionRevocationShape, subgraphTrustShape } from '@storefront/config';
 import { documentLimitsShape } from '@storefront/config';
 import { DEFAULT_SUPERGRAPH_PATH } from './compose.js';
 
@@ -47,7 +47,9 @@ const shape = {
   ...subgraphTrustShape(),
   /** Request budgets per user / per client address (RATE_LIMIT_PER_USER, RATE_LIMIT_PER_IP, ...). */
   ...rateLimitShape({ perUser: 3000, perIp: 6000 }),
-  /** Redis for the rate-limit counters, shared by every gateway instance: REDIS_URL or REDIS_CLUSTER_NODES; neither → in process. */
+  /** Ended sessions, recorded by the users service in Redis (SESSION_REVOCATION_*). */
+  ...sessionRevocationShape(),
+  /** Redis for the rate-limit counters and ended sessions, shared by every gateway instance: REDIS_URL or REDIS_CLUSTER_NODES; neither → in process. */
   ...redisShape,
 };
 

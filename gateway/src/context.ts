@@ -5,5 +5,7 @@ import type { Logger } from 'pino';
 export interface GatewayContext extends RequestContext {
   /** The caller's Authorization header, forwarded only after its token verified. */
   authorization: string | undefined;
+  /** The client's address (X-Forwarded-For from the proxies TRUST_PROXY names, i.e. the BFFs), signed to subgraphs. */
+  clientIp?: string;
   logger: Logger;
 }

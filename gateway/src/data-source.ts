@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/server';
+import { CLIENT_IP_HEADER, CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/server';
 import { injectTraceHeaders, withGatewaySignature } from '@storefront/server';
 import { GraphQLError } from 'graphql';
 import type { Counter, Histogram } from 'prom-client';
@@ -78,6 +78,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // Only a context built from an incoming request carries identity; health checks have none.
     if (context.requestId) headers.set('x-request-id', context.requestId);
     if (context.authorization) headers.set('authorization', context.authorization);
+    // users limits sign-in attempts per client address: the real client's, not the BFF's.
+    if (context.clientIp) headers.set(CLIENT_IP_HEADER, context.clientIp);
     // The request's trace continues in the subgraph (W3C traceparent; nothing when tracing is off).
     for (const [name, value] of Object.entries(injectTraceHeaders({}))) headers.set(name, value);
   }

@@ -1,3 +1,4 @@
+import { CLIENT_IP_HEADER } from '@storefront/server';
 import { Response } from 'undici';
 
 /** What every caller sharing one fetch gets a fresh Response of. */
@@ -10,9 +11,10 @@ interface SharedAnswer {
 
 /**
  * Per-request headers that never change a subgraph's answer: with them in the key, no two
- * requests would ever share. The gateway's signature is added after the key is taken.
+ * requests would ever share. The gateway's signature is added after the key is taken. The
+ * client's address only matters to mutations (sign-in limits), which are never shared.
  */
-const IGNORED_HEADERS = new Set(['x-request-id', 'traceparent', 'tracestate', 'baggage']);
+const IGNORED_HEADERS = new Set(['x-request-id', 'traceparent', 'tracestate', 'baggage', CLIENT_IP_HEADER]);
 
 /**
  * What identifies an answer: the URL, the exact body (query and variables), and every other

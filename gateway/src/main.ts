@@ -10,7 +10,7 @@ await runService(async () => {
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('gateway');
   const server = createGatewayServer({ config });
-  const running = await server.listen(config.GATEWAY_PORT);
+  const running = await server.listen(config.GATEWAY_PORT, config.HOST);
   server.logger.info({ url: running.url }, 'gateway ready');
   stopOnSignals(server.logger, async () => {
     await server.stop();

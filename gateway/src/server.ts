@@ -9,7 +9,7 @@ import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './data-source.js';
 import { createSubgraphResilience, subgraphTimeoutMs } from './resilience.js';
 import { supergraphFromFile } from './supergraph.js';
-import { RateLimitStore, RequestRateLimiter } from '@storefront/server';
+import { RateLimitStore, RequestRateLimiter, SessionRevocations, rateLimitedStatusPlugin } from '@storefront/server';
 
 /**
  * The federation gateway: @apollo/gateway on Apollo Server, serving a supergraph composed
@@ -44,9 +44,19 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
     windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
     rejections: metrics.rateLimited,
   });
+  // Sessions the users service ended (a reused refresh token, a sign-out): their tokens are refused before they expire.
+  const revokedSessions = new SessionRevocations({
+    redis: config.redis,
+    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
+    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
+    logger,
+  });
   let supergraphLoaded = false;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, logger),
+    // A caller's `Apollo-Query-Plan-Experimental` header gets the query plan (subgraphs and their
+    // operations) outside production only; @apollo/gateway would go by process.env.NODE_ENV.
+    __exposeQueryPlanExperimental: config.NODE_ENV !== 'production',
     buildService: ({ name, url }) =>
       new SubgraphDataSource({
         name,
@@ -63,9 +73,12 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
   gateway.onSchemaLoadOrUpdate(() => {
     supergraphLoaded = true;
   });
+  const defaults = apolloDefaults<GatewayContext>({ nodeEnv: config.NODE_ENV, logger, metrics, limits: documentLimits(config) });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    ...apolloDefaults<GatewayContext>({ nodeEnv: config.NODE_ENV, logger, metrics, limits: documentLimits(config) }),
+    ...defaults,
+    // A sign-in refused by users' attempt limits is a 429 here, as at the BFFs.
+    plugins: [...(defaults.plugins ?? []), rateLimitedStatusPlugin<GatewayContext>()],
   });
 
   let running: RunningServer | undefined;
@@ -84,18 +97,19 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
           let viewer: Awaited<ReturnType<typeof viewerFromAuthorization>>;
           try {
             // Identity is forwarded only when proven; a bad token never reaches a subgraph.
-            viewer = await viewerFromAuthorization(authorization, config.JWT_SECRET);
+            viewer = await viewerFromAuthorization(authorization, config.JWT_SECRET, revokedSessions);
           } catch (error) {
             if (!(error instanceof TokenError)) throw error;
             throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
           await rateLimiter.consume({ userId: viewer?.id, ip: request.ip });
-          return { requestId: request.requestId, authorization, logger };
+          return { requestId: request.requestId, authorization, clientIp: request.ip, logger };
         },
         readiness: [{ name: 'supergraph', check: async () => supergraphLoaded }],
         trustProxy: config.TRUST_PROXY,
         maxBodyBytes: config.MAX_BODY_BYTES,
         maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
+        maxDirectives: config.MAX_DIRECTIVES,
       });
       running = await listen(httpServer, port, host);
       return running;
@@ -105,6 +119,7 @@ export function createGatewayServer({ config, logger = createLogger('gateway', c
       await apollo.stop();
       await resilience.close();
       await rateLimitStore.close();
+      await revokedSessions.close();
     },
   };
 }

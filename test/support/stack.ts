@@ -103,6 +103,8 @@ export interface StackOptions {
    * test can sit in front of this stack.
    */
   env?: Record<string, string>;
+  /** More users subgraph environment (e.g. small sign-in limits: `LOGIN_ATTEMPTS_PER_ACCOUNT`). */
+  usersEnv?: Record<string, string>;
   /** More gateway environment (e.g. short breaker windows: `SUBGRAPH_BREAKER_RESET_MS`). */
   gatewayEnv?: Record<string, string>;
   /** More web BFF environment (e.g. small rate limits: `RATE_LIMIT_PER_IP`). */
@@ -154,9 +156,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const loggerFor = (service: Parameters<NonNullable<StackOptions['logger']>>[0]) =>
     options.logger ? { logger: options.logger(service) } : {};
   // Rate-limit counters under this stack's prefix (deleted on stop); roomy unless a test says otherwise.
-  const limitEnv = { ...roomyLimits, RATE_LIMIT_KEY_PREFIX: `${redisPrefix}rl:` };
+  const limitEnv = {
+    ...roomyLimits,
+    RATE_LIMIT_KEY_PREFIX: `${redisPrefix}rl:`,
+    SESSION_REVOCATION_KEY_PREFIX: `${redisPrefix}session:revoked:`,
+    SUBGRAPH_NONCE_KEY_PREFIX: `${redisPrefix}nonce:`,
+  };
 
-  const users = createUsersServer({ config: loadUsersConfig({ ...serviceEnv, SCRYPT_COST: '1024' }), databaseUrl: usersDb.url, ...loggerFor('users') });
+  const users = createUsersServer({
+    config: loadUsersConfig({ ...serviceEnv, ...limitEnv, SCRYPT_COST: '1024', ...redisEnv(redis), ...options.usersEnv }),
+    databaseUrl: usersDb.url,
+    ...loggerFor('users'),
+  });
   await seedUsersIfEmpty(users.prisma, 1024);
   const catalog = createCatalogServer({ config: loadCatalogConfig(serviceEnv), databaseUrl: catalogDb.url, ...(events ? { events } : {}), ...loggerFor('catalog') });
   await seedCatalogIfEmpty(catalog.prisma);
@@ -174,7 +185,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(events ? { events } : {}),
     ...loggerFor('orders'),
   });
-  await seedOrdersIfEmpty(orders.prisma);
+  await seedOrdersIfEmpty(orders.prisma, orders.streams.orders);
   const ordersRunning = await orders.listen(0, '127.0.0.1');
 
   const urls = {
@@ -188,6 +199,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...limitEnv,
       // The BFFs in front of it (this host) name their clients' addresses in X-Forwarded-For.
       TRUST_PROXY: 'loopback',
+      // Rate-limit counters and the users service's ended sessions.
+      ...redisEnv(redis),
       USERS_URL: urls.users,
       CATALOG_URL: urls.catalog,
       ORDERS_URL: urls.orders,

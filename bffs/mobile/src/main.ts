@@ -12,7 +12,7 @@ await runService(async () => {
   const tracing = await startTracing('bff-mobile');
   const bus = createEventBus(config.redis);
   const server = createMobileServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
-  const running = await server.listen(config.BFF_MOBILE_PORT);
+  const running = await server.listen(config.BFF_MOBILE_PORT, config.HOST);
   server.logger.info(
     { url: running.url, cache: config.redis?.kind ?? 'in-process', safelist: config.NODE_ENV === 'production' },
     'bff-mobile ready',

@@ -11,7 +11,7 @@ import {
   safelistPlugin,
   type BffEvents, type CacheStore,
 } from '@storefront/bff';
-import { createLogger, createMetrics, documentLimits, type Logger, type RequestInfo } from '@storefront/server';
+import { SessionRevocations, createLogger, createMetrics, documentLimits, type Logger, type RequestInfo } from '@storefront/server';
 import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
 import type { MobileContext } from './context.js';
 import { LANGUAGES } from './display.js';
@@ -48,6 +48,13 @@ export function createMobileServer({
   const manifest = readPersistedQueryManifest(MANIFEST_PATH);
 
   const metrics = createMetrics('bff-mobile');
+  // Sessions the users service ended: their bearer tokens are refused before they expire.
+  const revokedSessions = new SessionRevocations({
+    redis: config.redis,
+    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
+    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
+    logger,
+  });
   return createBffServer<MobileContext>({
     clientType: 'mobile',
     typeDefs,
@@ -67,6 +74,7 @@ export function createMobileServer({
     ...(events ? { events } : {}),
     // Subscriptions over WebSocket, persisted like queries: in production only the manifest's documents run.
     live: { transport: 'websocket', limits: liveLimits(config), persisted: { manifest, only: production } },
+    onStop: () => revokedSessions.close(),
     // Apps need no CORS; Sandbox does, outside production.
     cors: { origins: production ? [] : [SANDBOX_ORIGIN] },
     persistedQueries: {
@@ -79,11 +87,11 @@ export function createMobileServer({
     vary: 'Origin, Authorization, Accept-Language',
     etag: true,
     cacheIdentity: async (request) => {
-      const { viewer, authError } = await authenticateBearer(request, config.JWT_SECRET);
+      const { viewer, authError } = await authenticateBearer(request, config.JWT_SECRET, revokedSessions);
       return authError ? undefined : { viewer, variant: displayVariant(request).cacheVariant };
     },
     context: async (request, gateway) => {
-      const { viewer, accessToken, authError } = await authenticateBearer(request, config.JWT_SECRET);
+      const { viewer, accessToken, authError } = await authenticateBearer(request, config.JWT_SECRET, revokedSessions);
       const { locale, language, cacheVariant } = displayVariant(request);
       const context: MobileContext = {
         requestId: request.requestId,

@@ -1,4 +1,4 @@
-import { TokenError, bearerToken, verifyAccessToken, type Viewer } from '@storefront/auth';
+import { TokenError, bearerToken, verifyAccessToken, type RevokedSessions, type Viewer } from '@storefront/auth';
 import type { RequestInfo } from '@storefront/server';
 import { GraphQLError } from 'graphql';
 
@@ -32,11 +32,11 @@ export function invalidTokenError(error: TokenError): GraphQLError {
 }
 
 /** Verifies the bearer token with the users service's key; never throws for a bad token. */
-export async function authenticateBearer(request: RequestInfo, jwtSecret: string): Promise<BearerIdentity> {
+export async function authenticateBearer(request: RequestInfo, jwtSecret: string, revokedSessions?: RevokedSessions): Promise<BearerIdentity> {
   try {
     const token = bearerToken(request.header('authorization'));
     if (token === undefined) return { viewer: undefined, accessToken: undefined, authError: undefined };
-    return { viewer: await verifyAccessToken(token, jwtSecret), accessToken: token, authError: undefined };
+    return { viewer: await verifyAccessToken(token, jwtSecret, revokedSessions), accessToken: token, authError: undefined };
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
     return { viewer: undefined, accessToken: undefined, authError: invalidTokenError(error) };

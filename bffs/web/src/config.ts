@@ -1,6 +1,6 @@
 import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { heapGrowingPercent, loginLimitShape, rateLimitShape } from '@storefront/config';
+import { heapGrowingPercent, loginLimitShape, rateLimitShape, sessionRevocationShape } from '@storefront/config';
 import { documentLimitsShape, liveShape } from '@storefront/config';
 
 const origins = z
@@ -40,6 +40,8 @@ const shape = {
   ...loginLimitShape({ perAccount: 5, perIp: 20 }),
   /** Subscriptions: connections per user and address, subscriptions per connection, keep-alive, slow clients (LIVE_*). */
   ...liveShape(),
+  /** Ended sessions, recorded by the users service in REDIS_URL (SESSION_REVOCATION_*). */
+  ...sessionRevocationShape(),
   /** Keeps stacks that share one Redis apart (tests, side-by-side stacks). */
   EVENT_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/).optional(),
 };

@@ -12,7 +12,7 @@ await runService(async () => {
   const tracing = await startTracing('bff-web');
   const bus = createEventBus(config.redis);
   const server = createWebServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
-  const running = await server.listen(config.BFF_WEB_PORT);
+  const running = await server.listen(config.BFF_WEB_PORT, config.HOST);
   server.logger.info({ url: running.url, cache: config.redis?.kind ?? 'in-process' }, 'bff-web ready');
   stopOnSignals(server.logger, async () => {
     await server.stop();

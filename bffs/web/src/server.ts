@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SessionRefresher, createBffServer, liveLimits, createCacheStore, createGatewayBatch, negotiateLocale, type BffEvents, type CacheStore } from '@storefront/bff';
-import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/server';
+import { SessionRevocations, createLogger, createMetrics, documentLimits, type Logger } from '@storefront/server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
@@ -30,6 +30,13 @@ export function createWebServer({
   let refresher!: SessionRefresher;
 
   const metrics = createMetrics('bff-web');
+  // Sessions the users service ended: their access cookies are refused before they expire.
+  const revokedSessions = new SessionRevocations({
+    redis: config.redis,
+    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
+    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
+    logger,
+  });
   const server = createBffServer<WebContext>({
     clientType: 'web',
     typeDefs,
@@ -48,13 +55,14 @@ export function createWebServer({
     maxBodyBytes: config.MAX_BODY_BYTES,
     ...(events ? { events } : {}),
     live: { transport: 'sse', limits: liveLimits(config) },
+    onStop: () => revokedSessions.close(),
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
     cacheIdentity: async (request) => {
-      const caller = await cookieViewer(request, config.JWT_SECRET);
+      const caller = await cookieViewer(request, config.JWT_SECRET, revokedSessions);
       return caller && { viewer: caller.viewer, variant: negotiateLocale(request.header('accept-language')) };
     },
     context: async (request, gateway) => {
-      const session = await resolveWebSession(request, { jwtSecret: config.JWT_SECRET, cookies, refresher });
+      const session = await resolveWebSession(request, { jwtSecret: config.JWT_SECRET, revokedSessions, cookies, refresher });
       const locale = negotiateLocale(request.header('accept-language'));
       const context: WebContext = {
         requestId: request.requestId,

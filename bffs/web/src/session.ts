@@ -1,4 +1,4 @@
-import { TokenError, verifyAccessToken, type Viewer } from '@storefront/auth';
+import { TokenError, verifyAccessToken, type RevokedSessions, type Viewer } from '@storefront/auth';
 import {
   clearedSessionCookies,
   readSessionCookies,
@@ -43,7 +43,7 @@ export function exchangeRefreshToken(gateway: GatewayClient) {
  */
 export async function resolveWebSession(
   request: RequestInfo,
-  settings: { jwtSecret: string; cookies: CookieSettings; refresher: SessionRefresher },
+  settings: { jwtSecret: string; revokedSessions?: RevokedSessions; cookies: CookieSettings; refresher: SessionRefresher },
 ): Promise<WebSession> {
   const { accessToken, refreshToken } = readSessionCookies(request.header('cookie'));
   const session: WebSession = {
@@ -68,7 +68,7 @@ export async function resolveWebSession(
 
   if (accessToken) {
     try {
-      session.viewer = await verifyAccessToken(accessToken, settings.jwtSecret);
+      session.viewer = await verifyAccessToken(accessToken, settings.jwtSecret, settings.revokedSessions);
       session.accessToken = accessToken;
       return session;
     } catch (error) {
@@ -92,11 +92,15 @@ export async function resolveWebSession(
  * nobody without session cookies. Undefined when the session must be refreshed or cleared,
  * which only the full path (resolveWebSession) does.
  */
-export async function cookieViewer(request: RequestInfo, jwtSecret: string): Promise<{ viewer: Viewer | undefined } | undefined> {
+export async function cookieViewer(
+  request: RequestInfo,
+  jwtSecret: string,
+  revokedSessions?: RevokedSessions,
+): Promise<{ viewer: Viewer | undefined } | undefined> {
   const { accessToken, refreshToken } = readSessionCookies(request.header('cookie'));
   if (!accessToken) return refreshToken ? undefined : { viewer: undefined };
   try {
-    return { viewer: await verifyAccessToken(accessToken, jwtSecret) };
+    return { viewer: await verifyAccessToken(accessToken, jwtSecret, revokedSessions) };
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
     return undefined;

@@ -13,6 +13,14 @@ export interface Viewer {
   expiresAt?: number;
 }
 
+/**
+ * Tells whether a session has ended (a reused refresh token, a sign-out), so that its access
+ * tokens stop working before they expire. See SessionRevocations in @storefront/server.
+ */
+export interface RevokedSessions {
+  isRevoked(sessionId: string): Promise<boolean>;
+}
+
 export interface TokenSettings {
   secret: string;
   /** Lifetime of an access token, in seconds. */
@@ -28,7 +36,7 @@ export class TokenError extends Error {
   override name = 'TokenError';
   constructor(
     message: string,
-    readonly reason: 'malformed' | 'expired' | 'invalid',
+    readonly reason: 'malformed' | 'expired' | 'invalid' | 'revoked',
   ) {
     super(message);
   }
@@ -69,7 +77,19 @@ export async function signAccessToken(
 const verifiedTokens = new Map<string, { viewer: Viewer; expiresAt: number }>();
 const MAX_VERIFIED_TOKENS = 10_000;
 
-export async function verifyAccessToken(token: string, secret: string): Promise<Viewer> {
+/**
+ * The viewer an access token proves, or a TokenError: malformed, forged, expired, or (when
+ * `revoked` is given) issued for a session that has since ended.
+ */
+export async function verifyAccessToken(token: string, secret: string, revoked?: RevokedSessions): Promise<Viewer> {
+  const viewer = await verifiedViewer(token, secret);
+  if (revoked && viewer.sessionId && (await revoked.isRevoked(viewer.sessionId))) {
+    throw new TokenError('access token belongs to a session that has ended', 'revoked');
+  }
+  return viewer;
+}
+
+async function verifiedViewer(token: string, secret: string): Promise<Viewer> {
   const memoKey = `${token}\n${secret}`;
   const known = verifiedTokens.get(memoKey);
   if (known && known.expiresAt > Date.now()) return known.viewer;
@@ -119,8 +139,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** The viewer of a request's Authorization header: undefined when anonymous. */
-export async function viewerFromAuthorization(header: string | undefined, secret: string): Promise<Viewer | undefined> {
+export async function viewerFromAuthorization(header: string | undefined, secret: string, revoked?: RevokedSessions): Promise<Viewer | undefined> {
   const token = bearerToken(header);
-  return token === undefined ? undefined : verifyAccessToken(token, secret);
+  return token === undefined ? undefined : verifyAccessToken(token, secret, revoked);
 }
-export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from './signature.js';
+export { CLIENT_IP_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from './signature.js';

@@ -101,6 +101,8 @@ export interface BffServerOptions<Context extends BffContext> {
     /** Persisted subscription documents, as for queries (mobile). */
     persisted?: LiveOperationOptions['persisted'];
   };
+  /** Stops what the BFF built beside the server (e.g. its session revocation lookups) once it has stopped. */
+  onStop?: () => Promise<void>;
 }
 
 export interface BffEvents {
@@ -243,7 +245,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
         readiness: [{ name: 'cache', check: () => store.ping() }, ...(options.readiness ?? [])],
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
-        ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes } : {}),
+        ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes, maxDirectives: options.limits.maxDirectives } : {}),
         ...(options.etag ? { etag: true } : {}),
         earlyAnswer: early.answer,
         ...(live?.settings.transport === 'sse' ? { eventStream: liveSseHandler(live.transport) } : {}),
@@ -289,6 +291,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       await gateway.close();
       await limiters?.close();
       await store.close();
+      await options.onStop?.();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export { z };
@@ -81,10 +82,24 @@ export async function runService(main: () => Promise<unknown>): Promise<void> {
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
+/**
+ * `HOST`: the address a service listens on: an IPv4 or IPv6 address (`0.0.0.0`, all IPv4
+ * interfaces, by default; `::` for all interfaces of both families, `127.0.0.1` for this
+ * machine only) or a host name that resolves to one (`localhost`).
+ */
+export const listenHost = z
+  .string()
+  .trim()
+  .refine((value) => isIP(value) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value), {
+    message: 'must be an IP address or a host name',
+  })
+  .default('0.0.0.0');
+
 /** Settings every service reads. */
 export const serviceShape = {
   NODE_ENV: nodeEnv,
   LOG_LEVEL: logLevel,
+  HOST: listenHost,
   HEAP_GROWING_PERCENT: heapGrowingPercent(50),
 };
 
@@ -112,8 +127,11 @@ export const databaseShape = {
 export { resilienceSettings, resilienceShape, type ResilienceEnvSettings, type ResilienceShape } from './resilience.js';
 export {
   liveShape,
+  eventRetentionShape,
   loginLimitShape,
+  rateLimitKeyPrefix,
   rateLimitShape,
+  sessionRevocationShape,
   subgraphTrustShape,
   trustProxy,
   type RateLimitDefaults,

@@ -45,6 +45,9 @@ export const trustProxy = z
   });
 
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** `RATE_LIMIT_KEY_PREFIX`: Redis key prefix of the counters (keeps stacks sharing one Redis apart). */
+export const rateLimitKeyPrefix = z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('rl:');
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Budgets of one client type (web, mobile, the gateway); 0 turns a budget off. */
@@ -66,8 +69,7 @@ export function rateLimitShape(defaults: RateLimitDefaults) {
     RATE_LIMIT_PER_USER: count(defaults.perUser),
     RATE_LIMIT_PER_IP: count(defaults.perIp),
     RATE_LIMIT_WINDOW_SECONDS: seconds(defaults.windowSeconds ?? 60),
-    /** Redis key prefix of the counters (keeps stacks sharing one Redis apart). */
-    RATE_LIMIT_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('rl:'),
+    RATE_LIMIT_KEY_PREFIX: rateLimitKeyPrefix,
     TRUST_PROXY: trustProxy,
   };
 }
@@ -82,6 +84,18 @@ export function loginLimitShape(defaults: { perAccount?: number; perIp?: number;
 }
 
 /**
+ * How long published outbox rows and processed-event ids are kept (EVENT_RETENTION_HOURS,
+ * default a week: the processed ids must outlive any redelivery of their event) and how often
+ * each instance sweeps (EVENT_RETENTION_INTERVAL_MS).
+ */
+export function eventRetentionShape() {
+  return {
+    EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 7),
+    EVENT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+  };
+}
+
+/**
  * The secret the gateway signs subgraph requests with (HMAC-SHA256) and every subgraph
  * verifies; signatures older than `SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS` are refused.
  */
@@ -89,6 +103,21 @@ export function subgraphTrustShape() {
   return {
     SUBGRAPH_SECRET: secret(),
     SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+    /** Prefix of the Redis keys holding the nonces of signed requests already taken (subgraphs with REDIS_URL). */
+    SUBGRAPH_NONCE_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('nonce:'),
+  };
+}
+
+/**
+ * Where ended sessions are recorded (the users service) and looked up (gateway, BFFs):
+ * `SESSION_REVOCATION_KEY_PREFIX` in the services' shared Redis, and how long a verifier
+ * trusts a "not revoked" answer (`SESSION_REVOCATION_CACHE_MS`): the longest a revoked
+ * session's access token still works.
+ */
+export function sessionRevocationShape() {
+  return {
+    SESSION_REVOCATION_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('session:revoked:'),
+    SESSION_REVOCATION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   };
 }
 

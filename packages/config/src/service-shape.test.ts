@@ -11,3 +11,15 @@ describe('HEAP_GROWING_PERCENT', () => {
     }
   });
 });
+
+describe('HOST', () => {
+  it('is every IPv4 interface unless set, takes any address or host name, and anything else stops the service naming it', () => {
+    expect(loadConfig(serviceShape, {}).HOST).toBe('0.0.0.0');
+    for (const host of ['127.0.0.1', '::', '::1', 'localhost', 'api.internal']) {
+      expect(loadConfig(serviceShape, { HOST: host }).HOST).toBe(host);
+    }
+    for (const bad of ['not a host', 'http://localhost', '127.0.0.1:4000', '-leading.dash']) {
+      expect(() => loadConfig(serviceShape, { HOST: bad })).toThrow(/HOST: must be an IP address or a host name/);
+    }
+  });
+});

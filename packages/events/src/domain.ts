@@ -1,3 +1,4 @@
+import { retentionDeletedCounter, startEventRetention } from './retention.js';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -20,6 +21,8 @@ export interface DomainEventsOptions {
   maxAttempts?: number;
   /** How long a failed or abandoned event waits before it is delivered again (to any instance). */
   retryAfterMs?: number;
+  /** Deletes published outbox rows and processed-event ids past an age (EVENT_RETENTION_*); none when omitted. */
+  retention?: { maxAgeSeconds: number; intervalMs: number };
 }
 
 /** Applies one event type; resolves with an outcome label for metrics and logs (`applied`, `duplicate`, ...). */
@@ -28,6 +31,7 @@ export type EventHandlers = Partial<Record<EventType, (event: Envelope) => Promi
 export interface EventMetrics {
   processed: Counter<'type' | 'outcome'>;
   published: Counter;
+  retentionDeleted: Counter<'table'>;
 }
 
 /** Reads made while /metrics is scraped must not hang the scrape. */
@@ -102,6 +106,7 @@ export function registerEventMetrics(
       registers,
     }),
     published: new Counter({ name: 'events_published_total', help: 'Outbox events this instance published.', registers }),
+    retentionDeleted: retentionDeletedCounter(registry),
   };
 }
 
@@ -149,6 +154,15 @@ export function startDomainEvents(options: {
     if (apply) logger.info({ eventId: event.id, type: event.type, outcome, requestId: event.requestId }, 'event processed');
   };
 
+  const retention = events.retention
+    ? startEventRetention({
+        pool,
+        ...events.retention,
+        deleted: metrics.retentionDeleted,
+        onError: (error) => logger.warn({ err: error }, 'event retention sweep failed; retrying at the next'),
+      })
+    : undefined;
+
   const subscription: Subscription = events.bus.subscribe({
     stream: consumes.stream,
     group: consumes.group,
@@ -164,6 +178,7 @@ export function startDomainEvents(options: {
       // The consumer first: a handler finishing now may still write outbox rows to publish.
       await subscription.stop();
       await relay.stop();
+      await retention?.stop();
     },
   };
 }

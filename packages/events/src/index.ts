@@ -1,6 +1,7 @@
 export { deadLetterStream, type Broadcast, type BroadcastOptions, type DeadLetter, type EventBus, type Handler, type SubscribeOptions, type Subscription } from './bus.js';
 export { streamNames, envelope, envelopeSchema, parseEnvelope, type Envelope } from './envelope.js';
 export { InProcessBus } from './memory-bus.js';
+export { PROCESSED_TABLE, deleteExpiredEvents, retentionDeletedCounter, startEventRetention, type EventRetentionOptions } from './retention.js';
 export { OUTBOX_TABLE, outboxBacklog, startOutboxRelay, type Relay, type RelayOptions } from './outbox.js';
 export { RedisStreamsBus } from './redis-bus.js';
 

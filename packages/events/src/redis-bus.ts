@@ -16,6 +16,32 @@ const MAX_STREAM_LENGTH = 1_000_000;
 const BLOCK_MS = 500;
 
 /**
+ * Removes, in one step, the consumers of a group idle for longer than ARGV[2] ms with nothing
+ * pending, except ARGV[3] (the caller): instances that are gone. One script, so none of them
+ * can take an entry between the look and the removal (DELCONSUMER drops a consumer's pending
+ * entries, which would then never be delivered again).
+ */
+const REMOVE_IDLE_CONSUMERS = `
+local removed = {}
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for index = 1, #consumer, 2 do info[consumer[index]] = consumer[index + 1] end
+  if info['name'] ~= ARGV[3] and tonumber(info['pending']) == 0 and tonumber(info['idle']) > tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    removed[#removed + 1] = info['name']
+  end
+end
+return removed
+`;
+
+export interface RedisStreamsBusOptions {
+  /** A consumer idle this long with nothing pending is taken as gone and leaves its group (default 1 h). */
+  idleConsumerMs?: number;
+  /** How often each subscription looks for such consumers in its group (default 1 min). */
+  consumerSweepMs?: number;
+}
+
+/**
  * Redis Streams with consumer groups: instances of one group share a stream's events, each
  * group sees all of them. Events are acknowledged after their handler succeeds; a failed or
  * abandoned one (its consumer crashed) is claimed again after `retryAfterMs` by any consumer
@@ -28,7 +54,12 @@ export class RedisStreamsBus implements EventBus {
   /** Opens a connection to this bus's Redis (a server or a cluster). */
   private readonly connect: RedisClientFactory;
 
-  constructor(connection: RedisConnection) {
+  private readonly idleConsumerMs: number;
+  private readonly consumerSweepMs: number;
+
+  constructor(connection: RedisConnection, options: RedisStreamsBusOptions = {}) {
+    this.idleConsumerMs = options.idleConsumerMs ?? 3_600_000;
+    this.consumerSweepMs = options.consumerSweepMs ?? 60_000;
     this.connect = redisClientFactory(connection);
     this.redis = this.connect({ maxRetriesPerRequest: 3 });
     this.redis.on('error', () => undefined);
@@ -89,8 +120,14 @@ export class RedisStreamsBus implements EventBus {
         if (!error.message.includes('BUSYGROUP')) throw error;
       });
       let claimCursor = '0-0';
+      let nextSweep = Date.now() + this.consumerSweepMs;
       while (running) {
         try {
+          if (Date.now() >= nextSweep) {
+            // Every instance that ever ran stays listed in the group (with a restart, a new name) until removed.
+            nextSweep = Date.now() + this.consumerSweepMs;
+            await this.removeIdleConsumers(stream, group, consumer);
+          }
           const [next, claimed] = (await this.redis.xautoclaim(stream, group, consumer, retryAfterMs, claimCursor, 'COUNT', batchSize)) as [
             string,
             StreamEntry[],
@@ -180,6 +217,11 @@ export class RedisStreamsBus implements EventBus {
     };
     this.subscriptions.add(broadcast);
     return broadcast;
+  }
+
+  /** Removes the group's consumers idle past `idleConsumerMs` with nothing pending, but `keep`; their names. */
+  async removeIdleConsumers(stream: string, group: string, keep: string): Promise<string[]> {
+    return (await this.redis.eval(REMOVE_IDLE_CONSUMERS, 1, stream, group, String(this.idleConsumerMs), keep)) as string[];
   }
 
   async lag(stream: string, group: string): Promise<number> {

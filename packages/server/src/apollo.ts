@@ -10,6 +10,7 @@ import { DomainError } from './errors.js';
 import { LIMIT_CODES, apolloLimitOptions, limitViolation, type DocumentLimits } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
 import { hideSuggestions } from './production.js';
+import { storableTextPlugin } from './text.js';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -50,6 +51,19 @@ function publicExtensions(extensions: GraphQLFormattedError['extensions']): Reco
 }
 
 /**
+ * The code of an error, BAD_REQUEST for one Apollo Server raises about the request itself
+ * without a code (an unsupported persisted query version: HTTP 400, no code), which would
+ * otherwise read as an internal error.
+ */
+function requestErrorCode(formatted: GraphQLFormattedError, error: unknown): unknown {
+  const code = formatted.extensions?.code;
+  if (code !== 'INTERNAL_SERVER_ERROR') return code;
+  const { extensions } = (error ?? {}) as { extensions?: { code?: unknown; http?: { status?: unknown } } };
+  const status = Number(extensions?.http?.status);
+  return extensions?.code === undefined && status >= 400 && status < 500 ? 'BAD_REQUEST' : code;
+}
+
+/**
  * Errors with a public code keep their message; anything else (a bug, a database or network
  * failure) becomes a generic INTERNAL_SERVER_ERROR outside development, so no SQL, host or
  * stack detail reaches a client. The original is logged by the observability plugin.
@@ -69,7 +83,7 @@ export function maskErrors(nodeEnv: NodeEnv) {
       };
     }
     if (nodeEnv === 'development') return formatted;
-    const code = formatted.extensions?.code;
+    const code = requestErrorCode(formatted, error);
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
       // Only the code travels: other extensions (a downstream response, its URL) stay inside.
       return {
@@ -131,7 +145,8 @@ export function observabilityPlugin(logger: Logger, metrics: ServiceMetrics): Ap
 /**
  * Settings shared by every Apollo Server of the project: Sandbox as landing page and
  * introspection outside production, neither in production; CSRF prevention on; HTTP
- * batching off; masked errors and no stack traces outside development.
+ * batching off; masked errors and no stack traces outside development; text a database
+ * cannot store refused before anything runs.
  */
 export function apolloDefaults<Context extends RequestContext>(options: {
   nodeEnv: NodeEnv;
@@ -171,6 +186,7 @@ export function apolloDefaults<Context extends RequestContext>(options: {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
       observabilityPlugin(options.logger, options.metrics) as ApolloServerPlugin<Context>,
+      storableTextPlugin<Context>(),
       ...(limits ? [limits.plugin] : []),
     ],
   };

@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from 'pino';
-import { oversizedDocument } from './limits.js';
+import { refusedDocument } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
 import { callerOperationName, withServerSpan } from './tracing.js';
 import { clientAddressResolver, runInRequestScope, type IncomingGraphQLRequest, type RequestRefusal, type TrustProxy } from './trust.js';
@@ -47,12 +47,14 @@ export interface GraphQLHttpServerOptions<Context extends BaseContext> {
   maxBodyBytes?: number;
   /** Largest GraphQL document (`query`, in a body or the URL), in bytes; larger ones get 400 DOCUMENT_TOO_LARGE unparsed. */
   maxDocumentBytes?: number;
+  /** Most directives in a document; more, or one repeated on a location, get 400 unparsed (see refusedDocument). */
+  maxDirectives?: number;
   /** Browser origins allowed to call this server; without it no CORS headers are sent. */
   cors?: CorsOptions;
   /** Proxies allowed to name the client's address (`X-Forwarded-For`); none by default. */
   trustProxy?: TrustProxy;
   /** Checked on every GraphQL request once its body is read, before anything else (subgraphs: the gateway's signature). */
-  guard?: (request: IncomingGraphQLRequest) => RequestRefusal | undefined;
+  guard?: (request: IncomingGraphQLRequest) => RequestRefusal | undefined | Promise<RequestRefusal | undefined>;
   /**
    * Strong ETags (a hash of the body) on GET responses that Cache-Control lets a client keep,
    * and 304 Not Modified without a body when the request's If-None-Match names the current one.
@@ -102,7 +104,30 @@ function firstHeader(headers: IncomingMessage['headers'], name: string): string 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** How much of a refused body is read and dropped after its 413 before the connection is cut. */
+const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and drops the rest of a body refused as too large. Closing a connection whose
+ * incoming bytes are unread resets it, and a client still sending would see that reset (EPIPE,
+ * ECONNRESET) instead of the 413; so the connection stays open (and reusable) until the body
+ * has ended, unless it goes on past MAX_DRAINED_BYTES.
+ */
+function drain(request: IncomingMessage): void {
+  let drained = 0;
+  request.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAINED_BYTES) request.socket.destroy();
+  });
+  request.resume();
+}
+
 function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  // A declared length over the limit is refused before a byte is read.
+  if (Number(firstHeader(request.headers, 'content-length')) > limit) {
+    drain(request);
+    return Promise.reject(new BodyTooLargeError());
+  }
   // Events rather than an async iterator: this runs on every POST, and the iterator costs more than the read.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -111,7 +136,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
       size += chunk.length;
       if (size > limit) {
         request.off('data', onData);
-        request.resume();
+        drain(request);
         reject(new BodyTooLargeError());
         return;
       }
@@ -198,7 +223,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     let body: unknown = undefined;
     const rawBody = request.method === 'POST' ? await readBody(request, maxBodyBytes) : '';
     // Before anything else looks at the request (even JSON parsing): subgraphs answer only the gateway.
-    const refusal = options.guard?.({
+    const refusal = await options.guard?.({
       method: request.method ?? 'GET',
       body: rawBody,
       search: url.search,
@@ -230,11 +255,11 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
       }
     }
     seen.operationName = callerOperationName(body, url.searchParams);
-    const oversized = options.maxDocumentBytes === undefined ? undefined : oversizedDocument(body, url.searchParams, options.maxDocumentBytes);
-    if (oversized) {
-      logger.info({ requestId, code: oversized.extensions?.code }, oversized.message);
-      metrics.graphqlErrors.inc({ code: String(oversized.extensions?.code) });
-      sendJson(response, 400, { errors: [oversized] });
+    const refused = refusedDocument(body, url.searchParams, { maxBytes: options.maxDocumentBytes, maxDirectives: options.maxDirectives });
+    if (refused) {
+      logger.info({ requestId, code: refused.extensions?.code }, refused.message);
+      metrics.graphqlErrors.inc({ code: String(refused.extensions?.code) });
+      sendJson(response, 400, { errors: [refused] });
       return;
     }
     const cookies: string[] = [];
@@ -338,7 +363,6 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
       }
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        response.setHeader('connection', 'close');
         sendJson(response, 413, {
           errors: [{ message: `Request body is larger than ${maxBodyBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
         });

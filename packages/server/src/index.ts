@@ -8,7 +8,7 @@ export {
   documentLimits,
   documentLimitsPlugin,
   limitViolation,
-  oversizedDocument,
+  refusedDocument,
   type DocumentLimits,
   type DocumentLimitsConfig,
 } from './limits.js';
@@ -78,6 +78,7 @@ export {
   type RedisCounter,
   addressBucket,
   rateLimitedError,
+  rateLimitedStatusPlugin,
   type LoginAttemptLimitOptions,
   type RequestRateLimitOptions,
 } from './rate-limit.js';
@@ -90,6 +91,8 @@ export {
   gatewaySignatureGuard,
   normalizeAddress,
   runInRequestScope,
+  CLIENT_IP_HEADER,
+  NONCE_HEADER,
   signSubgraphRequest,
   signedFetch,
   verifySubgraphSignature,
@@ -101,3 +104,5 @@ export {
   type TrustProxy,
 } from './trust.js';
 export { callerOperationName, injectTraceHeaders, startTracing, tracesEndpoint, withClientSpan, withServerSpan, type Tracing } from './tracing.js';
+export { SessionRevocations, type SessionRevocationOptions } from './session-revocations.js';
+export { NonceStore } from './nonce-store.js';

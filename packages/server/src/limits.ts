@@ -5,6 +5,9 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
   GraphQLError,
   Kind,
+  Lexer,
+  Source,
+  TokenKind,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -24,8 +27,10 @@ import {
  * defaults (aliases of `__typename` count, fragments do not add depth); tokens are counted by
  * graphql-js's parser (`parseOptions.maxTokens`, what armor's max-tokens plugin does through an
  * Envelop parse hook Apollo Server does not have), which stops as soon as the limit is passed;
- * root fields are our own rule; the document size is checked by the HTTP front before anything
- * parses it (`oversizedDocument`); cost and page sizes need the operation's variables (armor's
+ * root fields are our own rule; the document's size and its directives (how many, and one
+ * repeated on a location) are checked by the HTTP front before anything parses or validates it
+ * (`refusedDocument`), so a flood of `@aa` is one error rather than one per repeat (validation
+ * reports each unknown or repeated directive); cost and page sizes need the operation's variables (armor's
  * cost-limit has no list sizes), so they are checked once the operation is resolved, before
  * anything executes. Every refusal is HTTP 400 with its own code (LIMIT_CODES).
  */
@@ -44,7 +49,7 @@ export interface DocumentLimits {
   maxDocumentBytes: number;
   /** Estimated cost of the operation: see `operationCost`. */
   maxCost: number;
-  /** Largest `first` / `last` / `limit` argument; above it is BAD_USER_INPUT, never a clamp. */
+  /** Largest `first` / `last` / `limit` argument; above it (or below 1) is BAD_USER_INPUT, never a clamp. */
   maxPageSize: number;
 }
 
@@ -78,6 +83,7 @@ export const LIMIT_CODES = {
   aliases: 'TOO_MANY_ALIASES',
   rootFields: 'TOO_MANY_ROOT_FIELDS',
   directives: 'TOO_MANY_DIRECTIVES',
+  repeatedDirective: 'DIRECTIVE_REPEATED',
   tokens: 'TOO_MANY_TOKENS',
   documentBytes: 'DOCUMENT_TOO_LARGE',
   cost: 'QUERY_TOO_COSTLY',
@@ -170,25 +176,100 @@ export function documentLimitRules(limits: DocumentLimits): ValidationRule[] {
   ];
 }
 
-/**
- * The `query` of a request body or URL when it is larger than `maxBytes`: the HTTP front
- * answers 400 DOCUMENT_TOO_LARGE with this error before anything parses it.
- */
-export function oversizedDocument(body: unknown, search: URLSearchParams, maxBytes: number): GraphQLFormattedError | undefined {
-  const query =
-    body && typeof body === 'object' && !Array.isArray(body) && typeof (body as { query?: unknown }).query === 'string'
-      ? (body as { query: string }).query
-      : search.get('query');
-  if (query === null || query === undefined || query.length * 3 <= maxBytes) return undefined; // a UTF-16 unit is 3 UTF-8 bytes at most
+/** The `query` of a request body, or of the URL when the body has none. */
+function documentText(body: unknown, search: URLSearchParams): string | null {
+  return body && typeof body === 'object' && !Array.isArray(body) && typeof (body as { query?: unknown }).query === 'string'
+    ? (body as { query: string }).query
+    : search.get('query');
+}
+
+function oversizedDocument(query: string, maxBytes: number): GraphQLFormattedError | undefined {
+  if (query.length * 3 <= maxBytes) return undefined; // a UTF-16 unit is 3 UTF-8 bytes at most
   const bytes = Buffer.byteLength(query, 'utf8');
   if (bytes <= maxBytes) return undefined;
   return { message: `The document is ${bytes} bytes, more than the limit of ${maxBytes}.`, extensions: { code: LIMIT_CODES.documentBytes } };
 }
 
+/** Counts `character` in `text`, stopping at `enough`. */
+function countUpTo(text: string, character: string, enough: number): number {
+  let count = 0;
+  for (let index = text.indexOf(character); index !== -1 && count < enough; index = text.indexOf(character, index + 1)) count += 1;
+  return count;
+}
+
+/**
+ * More directives in the document than `maxDirectives`, or one directive twice on the same
+ * location (`__typename @aa @aa`), found with graphql-js's lexer (an `@` in a string or a
+ * comment is no directive). Validation would report every repeat of an unknown or
+ * non-repeatable directive on its own; this answers once. A document that does not lex is
+ * left to the parser.
+ */
+function directiveOverload(query: string, maxDirectives: number): GraphQLFormattedError | undefined {
+  // Most documents have no `@` at all, or one: nothing to repeat, and within any limit but 0.
+  const ats = countUpTo(query, '@', 2);
+  if (ats === 0 || (ats === 1 && maxDirectives >= 1)) return undefined;
+  const lexer = new Lexer(new Source(query));
+  const onThisLocation = new Set<string>();
+  let total = 0;
+  try {
+    let token = lexer.advance();
+    while (token.kind !== TokenKind.EOF) {
+      if (token.kind !== TokenKind.AT) {
+        onThisLocation.clear();
+        token = lexer.advance();
+        continue;
+      }
+      total += 1;
+      if (total > maxDirectives) {
+        return { message: `Directives limit of ${maxDirectives} exceeded.`, extensions: { code: LIMIT_CODES.directives } };
+      }
+      const name = lexer.advance();
+      if (name.kind === TokenKind.NAME) {
+        if (onThisLocation.has(name.value)) {
+          return { message: `The directive "@${name.value}" is repeated on one location.`, extensions: { code: LIMIT_CODES.repeatedDirective } };
+        }
+        onThisLocation.add(name.value);
+      }
+      token = lexer.advance();
+      if (token.kind === TokenKind.PAREN_L) {
+        // The directive's arguments: the next token after them says whether another directive follows.
+        for (let depth = 1; depth > 0 && token.kind !== TokenKind.EOF; ) {
+          token = lexer.advance();
+          if (token.kind === TokenKind.PAREN_L) depth += 1;
+          else if (token.kind === TokenKind.PAREN_R) depth -= 1;
+        }
+        token = lexer.advance();
+      }
+    }
+  } catch {
+    return undefined; // a syntax error: the parser reports it
+  }
+  return undefined;
+}
+
+/**
+ * Why the HTTP front refuses a request's document (its `query`, in a body or the URL) with
+ * HTTP 400 before anything parses it: larger than `maxBytes` (DOCUMENT_TOO_LARGE), more
+ * directives than `maxDirectives` (TOO_MANY_DIRECTIVES) or a directive repeated on one
+ * location (DIRECTIVE_REPEATED); undefined when it may go on.
+ */
+export function refusedDocument(
+  body: unknown,
+  search: URLSearchParams,
+  limits: { maxBytes?: number | undefined; maxDirectives?: number | undefined },
+): GraphQLFormattedError | undefined {
+  const query = documentText(body, search);
+  if (query === null || query === undefined) return undefined;
+  return (
+    (limits.maxBytes === undefined ? undefined : oversizedDocument(query, limits.maxBytes)) ??
+    (limits.maxDirectives === undefined ? undefined : directiveOverload(query, limits.maxDirectives))
+  );
+}
+
 interface OperationAnalysis {
   cost: number;
-  /** The first page-size argument above the maximum. */
-  oversizedPage?: { field: string; argument: string; value: number };
+  /** The first page-size argument below 1 or above the maximum. */
+  invalidPage?: { field: string; argument: string; value: number };
 }
 
 /*
@@ -219,7 +300,7 @@ function fieldOf(schema: GraphQLSchema, parent: GraphQLNamedType | undefined, na
  * page (a `first`, `last` or `limit` argument, from a literal, a variable or the schema's
  * default; the maximum page size when none applies) multiplies the cost of its selection by
  * that size, so nested lists multiply (10 products × 4 related × their fields). Fragments are
- * costed once each, however often they are spread. Also finds the first page size above
+ * costed once each, however often they are spread. Also finds the first page size outside 1 to
  * `maxPageSize`. `variables` are the request's, as sent.
  */
 export function analyzeOperation(
@@ -238,7 +319,7 @@ export function analyzeOperation(
     if (definition.defaultValue) variableDefaults.set(definition.variable.name.value, definition.defaultValue);
   }
   const fragmentCosts = new Map<string, number>();
-  let oversizedPage: OperationAnalysis['oversizedPage'];
+  let invalidPage: OperationAnalysis['invalidPage'];
 
   /** A number, null, or undefined when the argument counts as absent. */
   const valueOf = (node: ValueNode): unknown => {
@@ -261,7 +342,7 @@ export function analyzeOperation(
       let value = given ? valueOf(given.value) : undefined;
       if (value === undefined) value = argument.defaultValue;
       if (typeof value !== 'number' || !Number.isFinite(value)) continue; // null or not a number: the resolver decides or refuses
-      if (value > maxPageSize && !oversizedPage) oversizedPage = { field: node.name.value, argument: argument.name, value };
+      if ((value < 1 || value > maxPageSize) && !invalidPage) invalidPage = { field: node.name.value, argument: argument.name, value };
       size = Math.max(size ?? 1, Math.min(Math.trunc(value), maxPageSize));
     }
     return sized ? (size ?? maxPageSize) : 1;
@@ -304,24 +385,38 @@ export function analyzeOperation(
         ? schema.getSubscriptionType()
         : schema.getQueryType();
   const cost = selectionCost(operation.selectionSet, root ?? undefined, 0);
-  return oversizedPage ? { cost, oversizedPage } : { cost };
+  return invalidPage ? { cost, invalidPage } : { cost };
+}
+
+/** No operation of the document answers to the request's operationName (or it names none of several). */
+function unresolvedOperation(document: DocumentNode, operationName: string | undefined): GraphQLError {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+  const message = operationName
+    ? `Unknown operation named "${operationName}".`
+    : operations === 0
+      ? 'Must provide an operation.'
+      : 'Must provide operation name if query contains multiple operations.';
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
 }
 
 /**
  * Checks page sizes and cost once the operation and its variables are known, before it runs
- * (and before a persisted query is registered or a cached response is served).
+ * (and before a persisted query is registered or a cached response is served). Both bounds of a
+ * page size are checked here, so `first: 0` and `first: 1000` are one kind of error with one
+ * status (400), on every server, rather than one refused here and the other by a resolver.
  */
 export function documentLimitsPlugin<Context extends BaseContext>(limits: DocumentLimits): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return; // no such operation: execution reports it
-          const { cost, oversizedPage } = analyzeOperation(schema, document, operation, request.variables ?? {}, limits.maxPageSize);
-          if (oversizedPage) {
+          // Said here, for every server alike: the gateway's executor would throw it as an internal error (500).
+          if (!operation) throw unresolvedOperation(document, request.operationName);
+          const { cost, invalidPage } = analyzeOperation(schema, document, operation, request.variables ?? {}, limits.maxPageSize);
+          if (invalidPage) {
             throw new LimitError(
               LIMIT_CODES.pageSize,
-              `${oversizedPage.argument} must be at most ${limits.maxPageSize} (${oversizedPage.field} asked for ${oversizedPage.value}).`,
+              `${invalidPage.argument} must be between 1 and ${limits.maxPageSize} (${invalidPage.field} asked for ${invalidPage.value}).`,
             );
           }
           if (cost > limits.maxCost) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { HeaderMap } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { createRedisClient, userHashTag, type RedisClient, type RedisConnection } from '@storefront/redis';
 import type { Counter } from 'prom-client';
@@ -38,16 +38,41 @@ export class RateLimitStore {
   }
 }
 
-/** `RATE_LIMITED` with `retryAfter` (seconds), answered with HTTP 429 and `Retry-After`. */
-export function rateLimitedError(retryAfterSeconds: number, message = 'Too many requests. Please slow down.'): GraphQLError {
+/**
+ * `RATE_LIMITED` with `retryAfter` (seconds), answered with HTTP 429 and `Retry-After`; without
+ * the HTTP part (`http: false`) in a subgraph, whose answer must stay a GraphQL response the
+ * gateway passes on (a 429 from a subgraph would read as the subgraph failing).
+ */
+export function rateLimitedError(retryAfterSeconds: number, message = 'Too many requests. Please slow down.', http = true): GraphQLError {
   const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
   return new GraphQLError(`${message} Try again in ${retryAfter} s.`, {
     extensions: {
       code: 'RATE_LIMITED',
       retryAfter,
-      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+      ...(http ? { http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } } : {}),
     },
   });
+}
+
+/**
+ * HTTP 429 with `Retry-After` for a response carrying a subgraph's RATE_LIMITED error (the
+ * gateway's: users refused a sign-in), as for the limits a server enforces itself.
+ */
+export function rateLimitedStatusPlugin<Context extends BaseContext>(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const limited = response.body.singleResult.errors?.find((error) => error.extensions?.code === 'RATE_LIMITED');
+          if (!limited) return;
+          response.http.status = 429;
+          const retryAfter = Number(limited.extensions?.retryAfter);
+          if (Number.isInteger(retryAfter) && retryAfter > 0) response.http.headers.set('retry-after', String(retryAfter));
+        },
+      };
+    },
+  };
 }
 
 /** An IPv6 client usually holds a whole /64: one bucket for it, not 2^64. */
@@ -145,6 +170,8 @@ export interface LoginAttemptLimitOptions {
   perIp: number;
   windowSeconds: number;
   rejections?: Counter<'limiter'>;
+  /** Refusals carry HTTP 429 (default); false in a subgraph (see rateLimitedError). */
+  httpStatus?: boolean;
 }
 
 /**
@@ -181,7 +208,7 @@ export class LoginAttemptLimiter {
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       this.options.rejections?.inc({ limiter: `${this.options.name}:login:${kind}` });
-      throw rateLimitedError(msToSeconds(error.msBeforeNext), 'Too many failed sign-in attempts.');
+      throw rateLimitedError(msToSeconds(error.msBeforeNext), 'Too many failed sign-in attempts.', this.options.httpStatus ?? true);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { RedisConnection } from '@storefront/redis';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -8,7 +9,8 @@ import { apolloDefaults, type NodeEnv, type RequestContext } from './apollo.js';
 import { createGraphQLHttpServer, listen, type ReadinessOutcome, type RequestInfo, type RunningServer } from './http.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
-import { gatewaySignatureGuard } from './trust.js';
+import { NonceStore } from './nonce-store.js';
+import { CLIENT_IP_HEADER, gatewaySignatureGuard } from './trust.js';
 
 /** What every subgraph's per-request context starts from. */
 export interface SubgraphRequestContext extends RequestContext {
@@ -16,6 +18,8 @@ export interface SubgraphRequestContext extends RequestContext {
   viewer: Viewer | undefined;
   /** The caller's Authorization header, for calls this subgraph makes to others on its behalf. */
   authorization: string | undefined;
+  /** The client's address as the gateway named it (signed), else the peer's. */
+  clientIp: string;
 }
 
 /**
@@ -27,7 +31,8 @@ export async function authenticate(request: RequestInfo, jwtSecret: string): Pro
   const authorization = request.header('authorization');
   try {
     const viewer = await viewerFromAuthorization(authorization, jwtSecret);
-    return { requestId: request.requestId, viewer, authorization };
+    // Only a request whose signature covers it gets this far with the header (gatewaySignatureGuard).
+    return { requestId: request.requestId, viewer, authorization, clientIp: request.header(CLIENT_IP_HEADER) ?? request.ip };
   } catch (error) {
     if (error instanceof TokenError) {
       throw new GraphQLError(error.message, {
@@ -49,6 +54,10 @@ export interface SubgraphSettings {
   SUBGRAPH_SECRET: string;
   /** How old a signature may be. */
   SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS?: number;
+  /** Where the nonces of signed requests are kept (Redis, shared by the subgraph's instances); in process without it. */
+  /** Where nonces of signed requests are kept, shared by every instance (REDIS_URL or REDIS_CLUSTER_NODES); unset → in process. */
+  redis?: RedisConnection | undefined;
+  SUBGRAPH_NONCE_KEY_PREFIX?: string;
 }
 
 /** The database a subgraph owns: readiness checks it, stopping closes it last. */
@@ -116,6 +125,8 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
       ApolloServerPluginInlineTraceDisabled(),
     ],
   });
+  // Each signature works once: a captured request cannot be replayed while it is fresh.
+  const nonces = new NonceStore({ redis: settings.redis, keyPrefix: settings.SUBGRAPH_NONCE_KEY_PREFIX ?? 'nonce:', logger });
   let running: RunningServer | undefined;
   return {
     apollo: apollo as unknown as ApolloServer<SubgraphRequestContext>,
@@ -133,7 +144,7 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
           { name: 'database', check: () => database.pool.query('SELECT 1').then(() => true, () => false) },
           ...(migrations ? [{ name: 'migrations', check: () => migrations.check() }] : []),
         ],
-        guard: gatewaySignatureGuard(settings.SUBGRAPH_SECRET, settings.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS),
+        guard: gatewaySignatureGuard(settings.SUBGRAPH_SECRET, settings.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS, nonces),
       });
       running = await listen(httpServer, port, host);
       await migrations?.check();
@@ -145,6 +156,7 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
       await options.onStop?.();
       await database.disconnect();
       await database.pool.end();
+      await nonces.close();
     },
   };
 }

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BlockList, isIP } from 'node:net';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature } from '@storefront/auth';
+import { CLIENT_IP_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature } from '@storefront/auth';
+import type { NonceStore } from './nonce-store.js';
 
-export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from '@storefront/auth';
+export { CLIENT_IP_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from '@storefront/auth';
 
 // ---------------------------------------------------------------------------------------
 // Subgraph requests signed by the gateway
@@ -11,15 +12,16 @@ export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraph
 type Fetcher = (url: string, init: RequestInit) => Promise<Response>;
 
 /**
- * `init` with the gateway's signature of its exact body added to its headers. The gateway's
- * data source serializes the body after `willSendRequest`, so its fetcher signs here, where
- * the bytes are final.
+ * `init` with the gateway's signature of its exact body (and of the client address it names,
+ * if any) added to its headers. The gateway's data source serializes the body after
+ * `willSendRequest`, so its fetcher signs here, where the bytes are final.
  */
 export function withGatewaySignature(secret: string, url: string, init: RequestInit): RequestInit {
   const method = (init.method ?? 'GET').toUpperCase();
   const body = method === 'GET' ? new URL(url).search : typeof init.body === 'string' ? init.body : '';
   const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
-  for (const [name, value] of Object.entries(signSubgraphRequest(secret, { method, body }))) headers.set(name, value);
+  const clientIp = headers.get(CLIENT_IP_HEADER) ?? undefined;
+  for (const [name, value] of Object.entries(signSubgraphRequest(secret, { method, body, clientIp }))) headers.set(name, value);
   return { ...init, headers: Object.fromEntries(headers) };
 }
 
@@ -49,10 +51,17 @@ export interface RequestRefusal {
 
 /**
  * The check every subgraph runs on every GraphQL request (`_entities` and `_service`
- * included): a valid, fresh gateway signature, or 403 FORBIDDEN.
+ * included): a valid, fresh gateway signature whose nonce has not been used before (with
+ * `nonces`), or 403 FORBIDDEN.
  */
-export function gatewaySignatureGuard(secret: string, maxAgeSeconds = 30) {
-  return (request: IncomingGraphQLRequest): RequestRefusal | undefined => {
+export function gatewaySignatureGuard(secret: string, maxAgeSeconds = 30, nonces?: NonceStore) {
+  const refusal = (reason: string): RequestRefusal => ({
+    status: 403,
+    code: 'FORBIDDEN',
+    message: 'Requests must come through the gateway.',
+    reason: `gateway signature ${reason}`,
+  });
+  return async (request: IncomingGraphQLRequest): Promise<RequestRefusal | undefined> => {
     const check = verifySubgraphSignature(
       secret,
       {
@@ -60,11 +69,15 @@ export function gatewaySignatureGuard(secret: string, maxAgeSeconds = 30) {
         content: request.method === 'GET' ? request.search : request.body,
         signature: request.header(SIGNATURE_HEADER),
         timestamp: request.header(TIMESTAMP_HEADER),
+        nonce: request.header(NONCE_HEADER),
+        clientIp: request.header(CLIENT_IP_HEADER),
       },
       maxAgeSeconds,
     );
-    if (check.ok) return undefined;
-    return { status: 403, code: 'FORBIDDEN', message: 'Requests must come through the gateway.', reason: `gateway signature ${check.reason}` };
+    if (!check.ok) return refusal(check.reason);
+    // Kept for twice the window: a signature is fresh from maxAge before now to maxAge after.
+    if (nonces && !(await nonces.firstUse(request.header(NONCE_HEADER)!, 2 * maxAgeSeconds))) return refusal('replayed');
+    return undefined;
   };
 }
 

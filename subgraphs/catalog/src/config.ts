@@ -1,6 +1,6 @@
 import { assertProductionSecrets, databaseShape, loadConfig, port, postgresUrl, secret, serviceShape, z } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { subgraphTrustShape } from '@storefront/config';
+import { eventRetentionShape, subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -10,6 +10,8 @@ const shape = {
   JWT_SECRET: secret(),
   /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
   ...subgraphTrustShape(),
+  /** Age and sweep interval of published outbox rows and processed-event ids (EVENT_RETENTION_*). */
+  ...eventRetentionShape(),
   /** Redis for the event streams (REDIS_URL or REDIS_CLUSTER_NODES); neither → the in-process bus. */
   ...redisShape,
   /** Prefix of the event stream names, keeping stacks that share one Redis apart. */

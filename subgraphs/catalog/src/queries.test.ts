@@ -148,6 +148,32 @@ describe('products', () => {
     expect(byDescription.totalCount).toBe(20);
   });
 
+  it('searches for %, _ and \\ as text, not as LIKE wildcards or escapes', async () => {
+    for (const search of ['%', '_', '\\', '%%', '_%_', 'k_ttle', 'kett%', 'kettle\\']) {
+      expect((await list({ filter: { search } })).totalCount, search).toBe(0);
+    }
+    expect((await list({ filter: { search: 'kettle' } })).totalCount).toBe(4);
+  });
+
+  it('refuses text Postgres cannot store (NUL, lone surrogates) as BAD_USER_INPUT, in variables and literals', async () => {
+    const nul = 'kett\u0000le';
+    for (const variables of [{ filter: { search: nul } }, { filter: { categorySlug: nul } }, { filter: { search: '\ud800' } }, { filter: { search: 'a\udc00b' } }]) {
+      const response = await catalog.query(LIST, variables);
+      expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      expect(response.status).toBe(400);
+    }
+    for (const [query, variables] of [
+      [PRODUCT, { slug: nul }],
+      ['query ($slug: String) { category(slug: $slug) { id } }', { slug: nul }],
+      ['{ products(filter: { search: "kett\\u0000le" }) { totalCount } }', {}],
+      ['{ category(slug: "toys\\u0000") { id } }', {}],
+    ] as const) {
+      const response = await catalog.query(query, variables);
+      expect(errorCodes(response), query).toEqual(['BAD_USER_INPUT']);
+      expect(response.status).toBe(400);
+    }
+  });
+
   it('combines filters', async () => {
     const page = await list({ filter: { categorySlug: 'kitchen', inStock: false } });
     expect(page.nodes.map((node: { id: string }) => node.id)).toEqual([seeded(18).id, seeded(9).id]);

@@ -104,6 +104,15 @@ function given<Value>(value: Value | null | undefined): value is Value {
 }
 
 /** Which unique column a Prisma P2002 error is about, from the driver adapter's constraint name. */
+/**
+ * `text` for Prisma's `contains`, which becomes `ILIKE '%' || text || '%'` without escaping:
+ * `%`, `_` and the escape character `\` itself are escaped, so a search for "%" finds a
+ * percent sign rather than every product.
+ */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
 function uniqueViolation(error: unknown): 'sku' | 'slug' | undefined {
   const { code, meta } = error as { code?: string; meta?: Record<string, unknown> };
   if (code !== 'P2002') return undefined;
@@ -173,18 +182,19 @@ export class CatalogService {
     if (search && search.length > MAX_SEARCH) {
       throw badUserInput(`search must be at most ${MAX_SEARCH} characters.`, 'search');
     }
+    const pattern = search ? likeLiteral(search) : undefined;
     if (given(filter?.categoryId) && !isUuid(filter.categoryId)) return emptyConnection();
 
     const where: Prisma.ProductWhereInput = {
       ...(given(filter?.categoryId) ? { categoryId: filter.categoryId } : {}),
       ...(given(filter?.categorySlug) ? { category: { slug: filter.categorySlug } } : {}),
       ...(given(filter?.inStock) ? { stockQuantity: filter.inStock ? { gt: 0 } : { equals: 0 } } : {}),
-      ...(search
+      ...(pattern
         ? {
             OR: [
-              { name: { contains: search, mode: 'insensitive' } },
-              { description: { contains: search, mode: 'insensitive' } },
-              { sku: { contains: search, mode: 'insensitive' } },
+              { name: { contains: pattern, mode: 'insensitive' } },
+              { description: { contains: pattern, mode: 'insensitive' } },
+              { sku: { contains: pattern, mode: 'insensitive' } },
             ],
           }
         : {}),

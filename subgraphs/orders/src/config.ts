@@ -11,7 +11,7 @@ import {
   z,
 } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { subgraphTrustShape } from '@storefront/config';
+import { eventRetentionShape, subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -21,6 +21,8 @@ const shape = {
   JWT_SECRET: secret(),
   /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
   ...subgraphTrustShape(),
+  /** Age and sweep interval of published outbox rows and processed-event ids (EVENT_RETENTION_*). */
+  ...eventRetentionShape(),
   /** The catalog subgraph, asked for prices and stock when an order is placed. */
   CATALOG_URL: httpUrl.default('http://localhost:4002/graphql'),
   /** How long placeOrder waits for the catalog before giving up (CATALOG_UNAVAILABLE). */

@@ -15,9 +15,14 @@ await runService(async () => {
   const database = await prepareDomainDatabase('orders', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
   // Redis Streams with REDIS_URL or REDIS_CLUSTER_NODES; otherwise in this process (nothing else hears the events).
   const bus = createEventBus(config.redis);
-  const server = createOrdersServer({ config, databaseUrl: database.url, poolMax: database.poolMax, events: { bus } });
-  if (config.NODE_ENV !== 'production') await seedOrdersIfEmpty(server.prisma);
-  const running = await server.listen(config.ORDERS_PORT);
+  const server = createOrdersServer({
+    config,
+    databaseUrl: database.url,
+    poolMax: database.poolMax,
+    events: { bus, retention: { maxAgeSeconds: config.EVENT_RETENTION_HOURS * 3600, intervalMs: config.EVENT_RETENTION_INTERVAL_MS } },
+  });
+  if (config.NODE_ENV !== 'production') await seedOrdersIfEmpty(server.prisma, server.streams.orders);
+  const running = await server.listen(config.ORDERS_PORT, config.HOST);
   server.logger.info(
     { url: running.url, catalog: config.CATALOG_URL, events: config.redis?.kind ?? 'in-process' },
     'orders subgraph ready',

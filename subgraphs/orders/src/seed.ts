@@ -1,12 +1,16 @@
 import { assertSeedAllowed, orders, stableId } from '@storefront/seed-data';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { requestHash } from './lines.js';
+import { outboxEvent } from './outbox.js';
 
 /**
  * Writes the seed orders with their lines in one transaction; a no-op when any order exists,
- * so restarts keep data. Numbers follow the seed's order (SF-000001 is ada's first).
+ * so restarts keep data. Numbers follow the seed's order (SF-000001 is ada's first). A PENDING
+ * order gets its OrderPlaced event on `eventStream` in the same transaction, as placeOrder
+ * writes it, so it is confirmed (stock reserved) or refused like any order instead of
+ * waiting for good.
  */
-export async function seedOrdersIfEmpty(prisma: PrismaClient): Promise<boolean> {
+export async function seedOrdersIfEmpty(prisma: PrismaClient, eventStream: string): Promise<boolean> {
   assertSeedAllowed();
   if ((await prisma.order.count()) > 0) return false;
   const rows = orders.map((order) => ({
@@ -30,9 +34,20 @@ export async function seedOrdersIfEmpty(prisma: PrismaClient): Promise<boolean> 
       position,
     })),
   );
+  const placed = orders
+    .filter((order) => order.status === 'PENDING')
+    .map((order) =>
+      outboxEvent(
+        eventStream,
+        'OrderPlaced',
+        { orderId: order.id, buyerId: order.buyerId, lines: order.lines.map(({ productId, quantity }) => ({ productId, quantity })) },
+        undefined,
+      ),
+    );
   await prisma.$transaction([
     prisma.order.createMany({ data: rows, skipDuplicates: true }),
     prisma.orderItem.createMany({ data: items, skipDuplicates: true }),
+    ...placed.map((event) => prisma.outboxEvent.create({ data: event, select: { id: true } })),
   ]);
   return true;
 }

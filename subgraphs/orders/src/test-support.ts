@@ -92,7 +92,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     return { server, url };
   }
   const { server, url } = await startOrders({}, options);
-  await seedOrdersIfEmpty(server.prisma);
+  await seedOrdersIfEmpty(server.prisma, server.streams.orders);
 
   const tokens: Record<Caller, string | undefined> = {
     anonymous: undefined,

@@ -8,7 +8,8 @@ import {
   serviceShape,
   z,
 } from '@storefront/config';
-import { subgraphTrustShape } from '@storefront/config';
+import { redisShape, withRedisConnection } from '@storefront/config';
+import { loginLimitShape, rateLimitKeyPrefix, sessionRevocationShape, subgraphTrustShape } from '@storefront/config';
 
 const shape = {
   ...serviceShape,
@@ -22,6 +23,17 @@ const shape = {
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** scrypt cost; lower it only in tests. */
   SCRYPT_COST: z.coerce.number().int().min(1024).default(16_384),
+  /**
+   * Failed sign-ins (logIn, signUp) per account and per client address (the one the gateway
+   * names), whoever calls: the BFFs count the same failures in front, so their limits apply
+   * first, and a client calling the gateway directly meets these (LOGIN_ATTEMPTS_*).
+   */
+  ...loginLimitShape(),
+  RATE_LIMIT_KEY_PREFIX: rateLimitKeyPrefix,
+  /** Where ended sessions are recorded for the gateway and BFFs (SESSION_REVOCATION_*). */
+  ...sessionRevocationShape(),
+  /** Redis for the attempt counters and ended sessions, shared with the other services; unset → in process. */
+  ...redisShape,
 };
 
 export type UsersConfig = ReturnType<typeof loadUsersConfig>;
@@ -29,5 +41,5 @@ export type UsersConfig = ReturnType<typeof loadUsersConfig>;
 export function loadUsersConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(shape, env);
   assertProductionSecrets(config, ['JWT_SECRET', 'SUBGRAPH_SECRET']);
-  return config;
+  return withRedisConnection(config);
 }

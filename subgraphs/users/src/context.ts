@@ -1,4 +1,4 @@
-import type { SubgraphRequestContext } from '@storefront/server';
+import type { LoginAttemptLimiter, SubgraphRequestContext } from '@storefront/server';
 import type { Loaders } from './loaders.js';
 import type { UsersService } from './service.js';
 
@@ -6,4 +6,6 @@ import type { UsersService } from './service.js';
 export interface Context extends SubgraphRequestContext {
   loaders: Loaders;
   users: UsersService;
+  /** Failed sign-ins per account and per client address. */
+  loginAttempts: LoginAttemptLimiter;
 }

@@ -14,7 +14,7 @@ await runService(async () => {
   const database = await prepareDomainDatabase('users', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
   const server = createUsersServer({ config, databaseUrl: database.url, poolMax: database.poolMax });
   if (config.NODE_ENV !== 'production') await seedUsersIfEmpty(server.prisma, config.SCRYPT_COST);
-  const running = await server.listen(config.USERS_PORT);
+  const running = await server.listen(config.USERS_PORT, config.HOST);
   server.logger.info({ url: running.url }, 'users subgraph ready');
   stopOnSignals(server.logger, async () => {
     await server.stop();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { migrationReadiness } from '@storefront/db';
-import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
+import { LoginAttemptLimiter, RateLimitStore, SessionRevocations, createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
 import { parse } from 'graphql';
 import type { UsersConfig } from './config.js';
 import type { Context } from './context.js';
@@ -22,11 +22,32 @@ export interface UsersServerOptions {
 export function createUsersServer({ config, databaseUrl, poolMax, logger = createLogger('users', config.LOG_LEVEL) }: UsersServerOptions) {
   const metrics = createMetrics('users');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
-  const users = new UsersService(prisma, {
-    jwtSecret: config.JWT_SECRET,
-    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
-    scryptCost: config.SCRYPT_COST,
+  const endedSessions = new SessionRevocations({
+    redis: config.redis,
+    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
+    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
+    logger,
+  });
+  const users = new UsersService(
+    prisma,
+    {
+      jwtSecret: config.JWT_SECRET,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+      scryptCost: config.SCRYPT_COST,
+    },
+    endedSessions,
+  );
+  const rateLimitStore = new RateLimitStore(config.redis);
+  const loginAttempts = new LoginAttemptLimiter({
+    store: rateLimitStore,
+    name: 'users',
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+    perAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
+    perIp: config.LOGIN_ATTEMPTS_PER_IP,
+    windowSeconds: config.LOGIN_ATTEMPTS_WINDOW_SECONDS,
+    rejections: metrics.rateLimited,
+    httpStatus: false,
   });
   const server = createSubgraphServer<Context>({
     typeDefs,
@@ -38,7 +59,12 @@ export function createUsersServer({ config, databaseUrl, poolMax, logger = creat
     context: () => ({
       loaders: createLoaders(prisma, metrics.dataloaderBatchSize),
       users,
+      loginAttempts,
     }),
+    onStop: async () => {
+      await rateLimitStore.close();
+      await endedSessions.close();
+    },
   });
   return { ...server, prisma, metrics, logger };
 }

@@ -22,6 +22,11 @@ export type AuthResult =
   | { ok: true; user: User; session: IssuedSession }
   | { ok: false; errors: UserErrorData[] };
 
+/** Where ended sessions are recorded, so their access tokens are refused everywhere. */
+export interface SessionEnding {
+  revoke(sessionId: string, forSeconds: number): Promise<void>;
+}
+
 export interface UsersSettings {
   jwtSecret: string;
   accessTokenTtlSeconds: number;
@@ -57,6 +62,7 @@ export class UsersService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly settings: UsersSettings,
+    private readonly endedSessions?: SessionEnding,
   ) {
     this.decoyHash = hashPassword(randomUUID(), settings.scryptCost);
   }
@@ -142,7 +148,7 @@ export class UsersService {
       await this.revokeFamily(session.familyId);
       return failure('REFRESH_TOKEN_REUSED', 'This session was used elsewhere and has been ended. Please sign in again.', 'refreshToken');
     }
-    return { ok: true, user: session.user, session: await this.sessionFor(session.user, next, session.familyId) };
+    return { ok: true, user: session.user, session: await this.sessionFor(session.user, session.familyId, next) };
   }
 
   /** Ends the login this refresh token belongs to. */
@@ -153,11 +159,13 @@ export class UsersService {
     return true;
   }
 
+  /** Ends a login: its refresh tokens here, its access tokens (whose `sid` is the family) wherever they are verified. */
   private async revokeFamily(familyId: string): Promise<void> {
     await this.prisma.refreshSession.updateMany({
       where: { familyId, revokedAt: null },
       data: { revokedAt: new Date() },
     });
+    await this.endedSessions?.revoke(familyId, this.settings.accessTokenTtlSeconds);
   }
 
   private newRefreshToken() {
@@ -173,11 +181,11 @@ export class UsersService {
     await this.prisma.refreshSession.create({
       data: { familyId, userId: user.id, tokenHash: tokenHash(next.token), expiresAt: next.expiresAt },
     });
-    return this.sessionFor(user, next, familyId);
+    return this.sessionFor(user, familyId, next);
   }
 
-  /** Access tokens name their refresh family (`sid`), so what follows a session (live streams) can end with it. */
-  private async sessionFor(user: User, refresh: { token: string; expiresAt: Date }, familyId: string): Promise<IssuedSession> {
+  /** Access tokens name their refresh family (`sid`): revoking it, or signing out, ends what follows the session (live streams too). */
+  private async sessionFor(user: User, familyId: string, refresh: { token: string; expiresAt: Date }): Promise<IssuedSession> {
     const { accessToken, expiresIn } = await signAccessToken(
       { id: user.id, role: user.role, sessionId: familyId },
       { secret: this.settings.jwtSecret, ttlSeconds: this.settings.accessTokenTtlSeconds },

@@ -99,8 +99,8 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
     }
     const variables = request.variables ?? {};
     if (limits) {
-      const { cost, oversizedPage } = analyzeOperation(options.schema, document, operation, variables, limits.maxPageSize);
-      if (oversizedPage) return [new LimitError(LIMIT_CODES.pageSize, `${oversizedPage.argument} must be at most ${limits.maxPageSize}.`)];
+      const { cost, invalidPage } = analyzeOperation(options.schema, document, operation, variables, limits.maxPageSize);
+      if (invalidPage) return [new LimitError(LIMIT_CODES.pageSize, `${invalidPage.argument} must be between 1 and ${limits.maxPageSize}.`)];
       if (cost > limits.maxCost) return [new LimitError(LIMIT_CODES.cost, `Query cost limit of ${limits.maxCost} exceeded, found ${cost}.`)];
     }
     return { schema: options.schema, document, operationName: request.operationName ?? null, variableValues: variables, contextValue };

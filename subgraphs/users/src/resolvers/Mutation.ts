@@ -12,9 +12,15 @@ function payload(result: AuthResult, context: Context): ResolversTypes['AuthPayl
   return { user: result.user, session: result.session, userErrors: [] };
 }
 
+/** A sign-in under the attempt limits of its account and of the client's address: only failures count. */
+async function limited(context: Context, email: string, run: () => Promise<AuthResult>) {
+  const result = await context.loginAttempts.attempt(email, context.clientIp, run, (outcome) => outcome.ok);
+  return payload(result, context);
+}
+
 export const Mutation: MutationResolvers = {
-  signUp: async (_parent, { input }, context) => payload(await context.users.signUp(input), context),
-  logIn: async (_parent, { email, password }, context) => payload(await context.users.logIn(email, password), context),
+  signUp: (_parent, { input }, context) => limited(context, input.email, () => context.users.signUp(input)),
+  logIn: (_parent, { email, password }, context) => limited(context, email, () => context.users.logIn(email, password)),
   refreshSession: async (_parent, { refreshToken }, context) => payload(await context.users.refresh(refreshToken), context),
   logOut: (_parent, { refreshToken }, { users }) => users.logOut(refreshToken),
 };
