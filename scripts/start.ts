@@ -1,6 +1,7 @@
-// `npm start`: the whole stack on one machine. Without DATABASE_URL, an embedded Postgres
-// (PGlite, its files under data/pglite) holds the three domain databases; each service
-// runs as its own process, exactly as it would when deployed alone.
+// `npm start`: the whole stack on one machine, and the shop's web app in front of it. Without
+// DATABASE_URL, an embedded Postgres (PGlite, its files under data/pglite) holds the three
+// domain databases; each service runs as its own process, exactly as it would when deployed
+// alone. The web app (built by `npm run build`) is static files, served from this process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -10,6 +11,8 @@ import { writeFile } from 'node:fs/promises';
 import type { EmbeddedPostgres } from '@storefront/db/embedded';
 import { InProcessBus, serveBusToChild } from '@storefront/events';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
+import { loadWebAppConfig } from '@storefront/web/config';
+import { serveWebApp, type RunningWebApp } from '@storefront/web/serve';
 
 interface Service {
   name: string;
@@ -43,6 +46,7 @@ const children: ChildProcess[] = [];
 // Without Redis the services share this process's event bus over their IPC channels.
 const sharedBus = process.env.REDIS_URL ? undefined : new InProcessBus();
 const embedded: EmbeddedPostgres[] = [];
+let webApp: RunningWebApp | undefined;
 let stopping = false;
 
 // One SUBGRAPH_SECRET for the whole stack: the gateway (and orders, calling catalog) sign
@@ -99,11 +103,24 @@ async function stop(code: number): Promise<void> {
     ),
   );
   await Promise.all(embedded.map((database) => database.stop()));
+  await webApp?.close();
   process.exit(code);
 }
 
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+
+// The shop first: its port is the one a newcomer opens, so a clash is reported before anything starts.
+try {
+  const webAppConfig = loadWebAppConfig();
+  webApp = await serveWebApp({ port: webAppConfig.port, runtime: webAppConfig.runtime });
+  // The BFF lets the shop's origin call it with cookies, wherever the shop is served.
+  process.env.WEB_ORIGINS ||= webApp.url;
+} catch (error) {
+  const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  console.error(taken ? `The web app's port is taken (${(error as Error).message}); set WEB_APP_PORT to a free one.` : (error as Error).message);
+  process.exit(1);
+}
 
 const { supergraphSdl } = await composeSupergraph();
 await writeFile(DEFAULT_SUPERGRAPH_PATH, supergraphSdl);
@@ -146,14 +163,16 @@ try {
 }
 
 console.log(`
-Storefront graph is up (open any /graphql URL in a browser for Apollo Sandbox):
+Storefront graph is up:
+  shop (web app)        ${webApp?.url}
   web BFF               ${urlOf(bffs[0]!)}/graphql
   mobile BFF            ${urlOf(bffs[1]!)}/graphql
   gateway (supergraph)  ${urlOf(gateway)}/graphql
   users subgraph        ${urlOf(subgraphs[0]!)}/graphql
   catalog subgraph      ${urlOf(subgraphs[1]!)}/graphql
   orders subgraph       ${urlOf(subgraphs[2]!)}/graphql
-Health: /health/live, /health/ready; metrics: /metrics on each. Caches and events: ${
+Open any /graphql URL in a browser for Apollo Sandbox. Health: /health/live, /health/ready;
+metrics: /metrics on each. Caches and events: ${
   process.env.REDIS_URL ? 'Redis' : 'in process (set REDIS_URL to use Redis)'
 }. Ctrl-C stops everything.
 `);
