@@ -2,9 +2,9 @@ import { signAccessToken } from '@storefront/auth';
 import { ada, admin, grace, products } from '@storefront/seed-data';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { documentationScreenshot, launchChromium, screenshotOnFailure } from './support/browser.js';
-import { addToCart, orderCount, signIn, startShop, type Shop } from './support/shop.js';
+import { addToCart, checkOutTwiceQuickly, markDocument, orderCount, orderStatus, sameDocument, signIn, startShop, type Shop } from './support/shop.js';
 import { categoryEntry, inCategory, menu, money, newestFirst } from './support/web.js';
 
 /**
@@ -28,6 +28,10 @@ async function newPage(): Promise<Page> {
 }
 
 screenshotOnFailure(() => contexts.flatMap((context) => context.pages()));
+// The previous test's shoppers leave (not in afterEach: a failure's screenshot is taken after it).
+beforeEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
 
 beforeAll(async () => {
   [shop, browser] = await Promise.all([startShop(), launchChromium()]);
@@ -37,6 +41,12 @@ afterAll(async () => {
   await browser?.close();
   await shop?.stop();
 });
+
+// Products of their own per test: the scarcest in stock for the order that cannot be filled.
+const inStock = [...products].filter((product) => product.stockQuantity > 0).sort((a, b) => a.stockQuantity - b.stockQuantity);
+const scarce = inStock[0]!;
+const retried = inStock[1]!;
+const edited = inStock.at(-1)!;
 
 const cardNames = (page: Page) => page.getByRole('list', { name: 'Products' }).getByRole('heading', { level: 3 }).allTextContents();
 
@@ -95,9 +105,21 @@ describe('the web storefront in Chromium', () => {
     expect(renewed!.value).not.toBe(session!.value);
   }, 60_000);
 
-  it('signs out: the cookies are gone and the account asks to sign in', async () => {
+  it('signs up a new shopper, then signs out: the cookies are gone and the account asks to sign in', async () => {
     const page = await newPage();
-    await signIn(page, shop.app.url, grace);
+    await page.goto(`${shop.app.url}/signup`);
+    await page.getByLabel('Name').fill('Mary Somerville');
+    await page.getByLabel('Email').fill('mary@example.com');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    // The BFF's userError shows at its field, which gets the keyboard.
+    await expect.poll(() => page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate('document.activeElement.id')).toBe('field-password');
+    await page.getByLabel('Password').fill('mary-password-1');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${shop.app.url}/account`);
+    await page.getByText('You have not ordered anything yet.').waitFor();
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).waitFor();
     const names = (await page.context().cookies(shop.stack.webUrl)).map((cookie) => cookie.name);
@@ -125,5 +147,105 @@ describe('the web storefront in Chromium', () => {
       }
     }, shop.stack.webUrl);
     expect(outcome).toBe('refused: TypeError');
+  }, 60_000);
+
+  it('places an order that turns CONFIRMED without a reload; one the stock cannot fill turns CANCELLED with the reason', async () => {
+    const first = await newPage();
+    await signIn(first, shop.app.url, grace);
+    const before = await orderCount(first, shop.app.url);
+
+    // A long transaction holds the product's row, so both orders pass the stock check at
+    // checkout and wait, PENDING, for the catalog to reserve their stock; then it lets go.
+    const catalog = new pg.Client({ connectionString: shop.stack.subgraphs.catalog.database.url });
+    await catalog.connect();
+    let second: Page;
+    try {
+      await catalog.query('BEGIN');
+      await catalog.query('SELECT id FROM products WHERE id = $1 FOR UPDATE', [scarce.id]);
+      await addToCart(first, shop.app.url, scarce, scarce.stockQuantity);
+      await checkOutTwiceQuickly(first, shop.app.url);
+      await expect.poll(() => orderStatus(first)).toContain('Pending');
+      await markDocument(first);
+
+      second = await first.context().newPage();
+      await addToCart(second, shop.app.url, scarce, scarce.stockQuantity);
+      await checkOutTwiceQuickly(second, shop.app.url);
+      await expect.poll(() => orderStatus(second)).toContain('Pending');
+      await markDocument(second);
+    } finally {
+      await catalog.query('COMMIT').catch(() => undefined);
+      await catalog.end();
+    }
+
+    // Whichever the catalog reserved first is confirmed; the other finds no stock left.
+    const settled = async () => (await Promise.all([orderStatus(first), orderStatus(second!)])).filter((text) => !text.includes('Pending')).length;
+    await expect.poll(settled, { timeout: 20_000 }).toBe(2);
+    const pages = [first, second!];
+    const texts = await Promise.all(pages.map(orderStatus));
+    const confirmed = pages[texts.findIndex((text) => text.includes('Confirmed'))];
+    const cancelled = texts.find((text) => text.includes('Cancelled'));
+    expect(confirmed, texts.join(' | ')).toBeDefined();
+    expect(cancelled).toContain(`Only 0 of "${scarce.name}" (${scarce.id}) in stock; ${scarce.stockQuantity} ordered.`);
+    for (const page of pages) expect(await sameDocument(page)).toBe(true);
+    await documentationScreenshot(confirmed!, 'order');
+
+    // Each double click placed one order.
+    expect(await orderCount(first, shop.app.url)).toBe(before + 2);
+  }, 90_000);
+
+  it('a checkout whose answer is lost places one order when the shopper tries again', async () => {
+    const page = await newPage();
+    await signIn(page, shop.app.url, ada);
+    const before = await orderCount(page, shop.app.url);
+    await addToCart(page, shop.app.url, retried, 1);
+    await page.goto(`${shop.app.url}/cart`);
+
+    // The order reaches the BFF and is placed; its answer never reaches the page.
+    let lost = 0;
+    await page.route(shop.stack.webUrl, async (route) => {
+      if (lost === 0 && route.request().postData()?.includes('mutation PlaceOrder')) {
+        lost += 1;
+        await route.fetch();
+        await route.abort('connectionreset');
+        return;
+      }
+      await route.fallback();
+    });
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByRole('alert').getByText('The shop cannot be reached right now').waitFor();
+    expect(lost).toBe(1);
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.waitForURL(new RegExp(`^${shop.app.url}/orders/[^/]+$`));
+    await page.unrouteAll();
+
+    expect(await orderCount(page, shop.app.url)).toBe(before + 1);
+  }, 60_000);
+
+  it("shows an admin's edit on the product page at once, and stock and price change live on a shopper's open page", async () => {
+    const shopper = await newPage();
+    await shopper.goto(`${shop.app.url}/products/${edited.slug}`);
+    await expect.poll(() => shopper.getByTestId('product-stock').innerText()).toBe(`In stock: ${edited.stockQuantity}`);
+    await markDocument(shopper);
+
+    const page = await newPage();
+    await signIn(page, shop.app.url, admin);
+    await page.goto(`${shop.app.url}/products/${edited.slug}`);
+    await page.getByRole('link', { name: 'Edit this product' }).click();
+    const name = `${edited.name} (edited)`;
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Price (USD)').fill('12.34');
+    await page.getByLabel('Units in stock').fill('7');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('link', { name: 'View the product page' }).click();
+    await page.getByRole('heading', { level: 1, name }).waitFor();
+    expect(await page.getByTestId('product-price').innerText()).toBe('$12.34');
+    expect(await page.getByTestId('product-stock').innerText()).toBe('In stock: 7');
+
+    await expect.poll(() => shopper.getByTestId('product-stock').innerText(), { timeout: 20_000 }).toBe('In stock: 7');
+    await expect.poll(() => shopper.getByTestId('product-price').innerText()).toBe('$12.34');
+    expect(await sameDocument(shopper)).toBe(true);
+    // A fresh load is not served the page the BFF cached before the edit.
+    await shopper.reload();
+    await shopper.getByRole('heading', { level: 1, name }).waitFor();
   }, 60_000);
 });

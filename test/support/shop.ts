@@ -68,3 +68,18 @@ export async function orderCount(page: Page, appUrl: string): Promise<number> {
   await summary.waitFor();
   return Number((await summary.textContent())!.split(' ')[0]);
 }
+
+/** Checks the cart out with a double click (one order, one key) and waits for the order page. */
+export async function checkOutTwiceQuickly(page: Page, appUrl: string): Promise<string> {
+  await page.goto(`${appUrl}/cart`);
+  await page.getByRole('button', { name: 'Place order' }).dblclick();
+  await page.waitForURL(new RegExp(`^${appUrl}/orders/[^/]+$`));
+  return new URL(page.url()).pathname.split('/').at(-1)!;
+}
+
+/** The order page's status text ("Status: Pending …"). */
+export const orderStatus = (page: Page) => page.getByTestId('order-status').innerText();
+
+/** Marks the page's document, so a test can tell later that it was never reloaded. */
+export const markDocument = (page: Page) => page.evaluate('window.__storefrontTestMark = true');
+export const sameDocument = async (page: Page) => (await page.evaluate('window.__storefrontTestMark')) === true;

@@ -84,19 +84,23 @@ function SiteNav() {
 function SignOutButton() {
   const client = useApolloClient();
   const navigate = useNavigate();
-  const [logOut, { loading }] = useMutation(LogOutDocument);
+  const [logOut, { loading, error }] = useMutation(LogOutDocument);
   const signOut = async () => {
-    try {
-      await logOut();
-    } finally {
-      // Whatever the answer, nothing of this shopper stays on screen.
-      await client.resetStore().catch(() => undefined);
-      navigate('/');
-    }
+    if (!(await logOut().then(() => true, () => false))) return;
+    // Nothing fetched as this shopper stays in memory.
+    await client.resetStore().catch(() => undefined);
+    navigate('/');
   };
   return (
-    <button type="button" className="link-button" onClick={() => void signOut()} disabled={loading}>
-      Sign out
-    </button>
+    <>
+      <button type="button" className="link-button" onClick={() => void signOut()} disabled={loading}>
+        Sign out
+      </button>
+      {error && (
+        <span role="alert" className="nav-error">
+          Could not sign out; try again.
+        </span>
+      )}
+    </>
   );
 }
