@@ -185,7 +185,7 @@ describe('the web storefront in Chromium', () => {
     const confirmed = pages[texts.findIndex((text) => text.includes('Confirmed'))];
     const cancelled = texts.find((text) => text.includes('Cancelled'));
     expect(confirmed, texts.join(' | ')).toBeDefined();
-    expect(cancelled).toContain(`Only 0 of "${scarce.name}" (${scarce.id}) in stock; ${scarce.stockQuantity} ordered.`);
+    expect(cancelled).toContain(`Only 0 of "${scarce.name}" in stock; ${scarce.stockQuantity} ordered.`);
     for (const page of pages) expect(await sameDocument(page)).toBe(true);
     await documentationScreenshot(confirmed!, 'order');
 

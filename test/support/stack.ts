@@ -58,6 +58,10 @@ export interface Stack {
   mobileUrl: string;
   /** Mobile BFF metrics: gateway calls and cache lookups. */
   mobileMetrics(): Promise<string>;
+  /** Another web BFF instance on this stack's gateway, Redis and bus (a replica), with more environment; stopped with the stack. */
+  startWeb(env?: Record<string, string>): Promise<BffInstance>;
+  /** Another mobile BFF instance, likewise. */
+  startMobile(env?: Record<string, string>): Promise<BffInstance>;
   /** The Redis key prefix of this stack's BFFs (both share it, as deployed BFFs share Redis). */
   redisPrefix: string;
   /** Dead-lettered events of both streams (with `{ events: true }`). */
@@ -68,12 +72,21 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export interface BffInstance {
+  url: string;
+  metrics(): Promise<string>;
+  /** Stops it as SIGTERM does: live connections closed first, then the listener. */
+  stop(): Promise<void>;
+}
+
 export interface StackOptions {
   /**
    * Run the order-event flow on the real Redis (streams under this stack's own prefix):
    * outbox relays, the catalog and orders consumers, and the BFFs' cache invalidation.
    */
   events?: boolean;
+  /** How often the outbox relays publish (default 50 ms): longer lets a test see an order while it is still PENDING. */
+  relayIntervalMs?: number;
   /** Also start the web BFF in front of the gateway, caching in the real Redis. */
   web?: boolean;
   /** Also start the mobile BFF in front of the gateway, caching in the real Redis (same prefix as web). */
@@ -134,7 +147,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redisPrefix = `sf:test:${randomBytes(4).toString('hex')}:`;
   const bus = options.events ? new RedisStreamsBus(testRedisUrl) : undefined;
   // Short retry delays: a test waits for redelivery instead of a production-sized pause.
-  const events = bus ? { bus, streamPrefix: redisPrefix, relayIntervalMs: 50, retryAfterMs: 500 } : undefined;
+  const events = bus ? { bus, streamPrefix: redisPrefix, relayIntervalMs: options.relayIntervalMs ?? 50, retryAfterMs: 500 } : undefined;
 
   // The test defaults, then what the test asks every service to read (e.g. shared production-strength secrets).
   const serviceEnv = { ...baseEnv, ...options.env };
@@ -181,24 +194,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const gatewayRunning = await gateway.listen(0, '127.0.0.1');
 
-  const web = options.web
-    ? createWebServer({
-        config: loadWebConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.webEnv }),
-        store: new RedisCacheStore(testRedisUrl, redisPrefix),
-        ...loggerFor('bff-web'),
-        ...(events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {}),
-      })
-    : undefined;
+  // Every instance of a BFF on the same Redis prefix and bus, as replicas behind a load balancer are.
+  const bffEvents = events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {};
+  const newWeb = (env: Record<string, string> = {}) =>
+    createWebServer({
+      config: loadWebConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.webEnv, ...env }),
+      store: new RedisCacheStore(testRedisUrl, redisPrefix),
+      ...loggerFor('bff-web'),
+      ...bffEvents,
+    });
+  const newMobile = (env: Record<string, string> = {}) =>
+    createMobileServer({
+      config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.mobileEnv, ...env }),
+      store: new RedisCacheStore(testRedisUrl, redisPrefix),
+      ...loggerFor('bff-mobile'),
+      ...bffEvents,
+    });
+  const web = options.web ? newWeb() : undefined;
   const webRunning = web ? await web.listen(0, '127.0.0.1') : undefined;
-  const mobile = options.mobile
-    ? createMobileServer({
-        config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, REDIS_URL: testRedisUrl, ...options.mobileEnv }),
-        store: new RedisCacheStore(testRedisUrl, redisPrefix),
-        ...loggerFor('bff-mobile'),
-        ...(events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {}),
-      })
-    : undefined;
+  const mobile = options.mobile ? newMobile() : undefined;
   const mobileRunning = mobile ? await mobile.listen(0, '127.0.0.1') : undefined;
+  const extraInstances = new Set<{ stop(): Promise<void> }>();
+  const startInstance = async (server: ReturnType<typeof newWeb> | ReturnType<typeof newMobile>) => {
+    const running = await server.listen(0, '127.0.0.1');
+    const instance = { url: running.url, metrics: () => server.metrics.registry.metrics(), stop: () => (extraInstances.delete(instance), server.stop()) };
+    extraInstances.add(instance);
+    return instance;
+  };
 
   const stopped = new Set<SubgraphName>();
   const subgraph = (
@@ -228,6 +250,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     webMetrics: async () => (web ? web.metrics.registry.metrics() : ''),
     mobileUrl: mobileRunning?.url ?? '',
     mobileMetrics: async () => (mobile ? mobile.metrics.registry.metrics() : ''),
+    startWeb: (env) => startInstance(newWeb(env)),
+    startMobile: (env) => startInstance(newMobile(env)),
     redisPrefix,
     deadLetters: async () => {
       if (!bus) return [];
@@ -237,6 +261,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     subgraphs,
     stopSubgraph: (name) => subgraphs[name].stop(),
     async stop() {
+      await Promise.all([...extraInstances].map((instance) => instance.stop()));
       await web?.stop();
       await mobile?.stop();
       await gateway.stop();

@@ -26,13 +26,19 @@ export class WebClient {
     return this.post<Data>({ query, variables }, headers);
   }
 
-  private async post<Data>(body: object, headers: Record<string, string>): Promise<GraphQLResponse<Data> & { bytes: number }> {
+  /** fetch as this browser: its cookies sent, the answer's Set-Cookie kept (for clients that make their own requests, such as graphql-sse's). */
+  readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}), ...this.headers, ...headers },
-      body: JSON.stringify(body),
-    });
+    const headers = new Headers(init.headers);
+    // The call's own headers win, then this client's, then its cookie jar.
+    for (const [name, value] of Object.entries(this.headers)) if (!headers.has(name)) headers.set(name, value);
+    if (cookie && !headers.has('cookie')) headers.set('cookie', cookie);
+    const response = await fetch(input, { ...init, headers });
+    this.remember(response);
+    return response;
+  };
+
+  private remember(response: Response): void {
     this.lastSetCookies = response.headers.getSetCookie();
     for (const setCookie of this.lastSetCookies) {
       const [pair = ''] = setCookie.split(';');
@@ -42,6 +48,14 @@ export class WebClient {
       if (value === '' || /max-age=0/i.test(setCookie)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
+  }
+
+  private async post<Data>(body: object, headers: Record<string, string>): Promise<GraphQLResponse<Data> & { bytes: number }> {
+    const response = await this.fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: JSON.parse(text), bytes: Buffer.byteLength(text) };
   }

@@ -24,7 +24,7 @@ async function inputsHash() {
     ...(await filesUnder(path.join(appDir, 'public'))),
     ...(await filesUnder(path.join(appDir, 'scripts'))),
     ...(await filesUnder(codegenInputs.documents)),
-    ...['index.html', 'vite.config.ts', 'package.json', 'pending-subscription.graphql'].map((name) => path.join(appDir, name)),
+    ...['index.html', 'vite.config.ts', 'package.json'].map((name) => path.join(appDir, name)),
     codegenInputs.schema,
   ].sort();
   const hash = createHash('sha256');

@@ -25,7 +25,7 @@ export async function generateDocuments() {
   const { generate } = await import('@graphql-codegen/cli');
   await generate(
     {
-      schema: [codegenInputs.schema, serverDirectives, path.join(appDir, 'pending-subscription.graphql')],
+      schema: [codegenInputs.schema, serverDirectives],
       documents: [path.join(codegenInputs.documents, '*.graphql')],
       generates: {
         [path.join(appDir, 'src/generated/')]: {

@@ -7,7 +7,7 @@
 export const MONEY = 'amount currency';
 export const PRODUCT_TILE = `id name price { ${MONEY} } images { url } inStock`;
 export const PRODUCT = `id name description price { ${MONEY} } images { url } stockQuantity inStock`;
-export const ORDER_SUMMARY = `id number status placedAt itemCount total { ${MONEY} } buyer { id }`;
+export const ORDER_SUMMARY = `id number status cancelReason placedAt itemCount total { ${MONEY} } buyer { id }`;
 export const CATEGORY = 'id name';
 export const USER = 'id name';
 export const PAGE_INFO = 'hasNextPage endCursor';
@@ -49,6 +49,7 @@ export interface GatewayOrderSummary {
   id: string;
   number: string;
   status: 'PENDING' | 'CONFIRMED' | 'CANCELLED' | 'SHIPPED';
+  cancelReason: string | null;
   placedAt: string;
   itemCount: number;
   total: GatewayMoney;

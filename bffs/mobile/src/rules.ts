@@ -26,6 +26,11 @@ export const rules: IRules = {
     refreshSession: allow,
     placeOrder: isSignedIn,
   },
+  // The subscriptions check the order's buyer themselves, when subscribing and for every event.
+  Subscription: {
+    orderUpdated: isSignedIn,
+    myOrderUpdated: isSignedIn,
+  },
   // The public catalog.
   PageInfo: allow,
   Category: allow,

@@ -3,6 +3,7 @@ import {
   createBffServer,
   createCacheStore,
   createGatewayBatch,
+  liveLimits,
   negotiateLocale,
   persistedQueryCache,
   preferredLanguage,
@@ -64,6 +65,8 @@ export function createMobileServer({
     trustProxy: config.TRUST_PROXY,
     maxBodyBytes: config.MAX_BODY_BYTES,
     ...(events ? { events } : {}),
+    // Subscriptions over WebSocket, persisted like queries: in production only the manifest's documents run.
+    live: { transport: 'websocket', limits: liveLimits(config), persisted: { manifest, only: production } },
     // Apps need no CORS; Sandbox does, outside production.
     cors: { origins: production ? [] : [SANDBOX_ORIGIN] },
     persistedQueries: {

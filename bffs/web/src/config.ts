@@ -1,6 +1,6 @@
 import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
 import { heapGrowingPercent, loginLimitShape, rateLimitShape } from '@storefront/config';
-import { documentLimitsShape } from '@storefront/config';
+import { documentLimitsShape, liveShape } from '@storefront/config';
 
 const origins = z
   .string()
@@ -37,6 +37,8 @@ const shape = {
   ...rateLimitShape({ perUser: 600, perIp: 300 }),
   /** Failed logIn/signUp attempts per account and per address (LOGIN_ATTEMPTS_PER_ACCOUNT, ...). */
   ...loginLimitShape({ perAccount: 5, perIp: 20 }),
+  /** Subscriptions: connections per user and address, subscriptions per connection, keep-alive, slow clients (LIVE_*). */
+  ...liveShape(),
   /** Keeps stacks that share one Redis apart (tests, side-by-side stacks). */
   EVENT_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/).optional(),
 };

@@ -29,6 +29,11 @@ export const rules: IRules = {
     cancelOrder: isSignedIn,
     updateProduct: isAdmin,
   },
+  // The subscription checks the order's buyer itself, when subscribing and for every event.
+  Subscription: {
+    orderUpdated: isSignedIn,
+    productUpdated: allow,
+  },
   // The public catalog.
   Money: allow,
   Image: allow,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SessionRefresher, createBffServer, createCacheStore, createGatewayBatch, negotiateLocale, type BffEvents, type CacheStore } from '@storefront/bff';
+import { SessionRefresher, createBffServer, liveLimits, createCacheStore, createGatewayBatch, negotiateLocale, type BffEvents, type CacheStore } from '@storefront/bff';
 import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
@@ -47,6 +47,7 @@ export function createWebServer({
     trustProxy: config.TRUST_PROXY,
     maxBodyBytes: config.MAX_BODY_BYTES,
     ...(events ? { events } : {}),
+    live: { transport: 'sse', limits: liveLimits(config) },
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
     cacheIdentity: async (request) => {
       const caller = await cookieViewer(request, config.JWT_SECRET);

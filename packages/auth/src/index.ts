@@ -7,6 +7,10 @@ export type Role = 'CUSTOMER' | 'ADMIN';
 export interface Viewer {
   id: string;
   role: Role;
+  /** The sign-in session (refresh token family) the token was issued to; absent in older tokens. */
+  sessionId?: string;
+  /** When the token stops being valid (epoch ms): long-lived streams end then. */
+  expiresAt?: number;
 }
 
 export interface TokenSettings {
@@ -46,7 +50,7 @@ export async function signAccessToken(
   settings: TokenSettings,
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const expiresIn = settings.ttlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
-  const accessToken = await new SignJWT({ role: viewer.role })
+  const accessToken = await new SignJWT({ role: viewer.role, ...(viewer.sessionId ? { sid: viewer.sessionId } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(viewer.id)
     .setIssuer(ISSUER)
@@ -84,7 +88,12 @@ async function verifyToken(token: string, secret: string): Promise<Viewer> {
     if (typeof payload.sub !== 'string' || (role !== 'CUSTOMER' && role !== 'ADMIN')) {
       throw new TokenError('access token has no valid subject or role', 'invalid');
     }
-    const viewer: Viewer = { id: payload.sub, role };
+    const viewer: Viewer = {
+      id: payload.sub,
+      role,
+      ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+    };
     if (typeof payload.exp === 'number') {
       // Map keeps insertion order: the oldest verification goes first.
       if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);

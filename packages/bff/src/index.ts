@@ -31,3 +31,6 @@ export {
 } from './persisted-queries.js';
 export { createGatewayResilience, GatewayCircuitOpenError, postToGateway, type GatewayResilience } from './gateway-resilience.js';
 export { bffRateLimits, createBffLimiters, limitSignIn, type BffRateLimits, type RateLimitContext } from './rate-limits.js';
+export { liveFeed, livePayload, SharedReads, type LiveContext } from './live/feed.js';
+export { liveLimits, type LiveLimits } from './live/connections.js';
+export type { LiveEvents } from './live/hub.js';

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventBus, Subscription } from '@storefront/events';
 import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import {
   apolloDefaults,
+  clientAddressResolver,
   createGraphQLHttpServer,
   listen,
   type CorsOptions,
@@ -16,7 +18,7 @@ import {
   type RunningServer,
   type ServiceMetrics,
 } from '@storefront/server';
-import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
 import { Counter } from 'prom-client';
@@ -30,6 +32,12 @@ import { earlyCacheAnswers, type CacheIdentity } from './early-answer.js';
 import { authorization, type AuthorizationContext } from './shield.js';
 import { createBffLimiters, type BffRateLimits, type RateLimitContext } from './rate-limits.js';
 import type { TrustProxy } from '@storefront/server';
+import { LiveConnections, type LiveLimits } from './live/connections.js';
+import type { LiveContext } from './live/feed.js';
+import { LiveEvents, liveMetrics } from './live/hub.js';
+import { maskLiveResult, prepareLiveOperation, type LiveOperationOptions } from './live/operation.js';
+import { liveSseHandler, type LiveTransportOptions } from './live/sse.js';
+import { attachLiveWebSockets } from './live/ws.js';
 
 /** The `@cacheControl` directive Apollo Server's cache-control plugin reads hints from. */
 export const cacheControlTypeDefs = /* GraphQL */ `
@@ -40,7 +48,7 @@ export const cacheControlTypeDefs = /* GraphQL */ `
   directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
 `;
 
-export type BffContext = RequestContext & CacheableContext & AuthorizationContext & RateLimitContext;
+export type BffContext = RequestContext & CacheableContext & AuthorizationContext & RateLimitContext & LiveContext;
 
 export interface BffServerOptions<Context extends BffContext> {
   /** `web` or `mobile`: names metrics and keeps cache entries apart. */
@@ -84,8 +92,15 @@ export interface BffServerOptions<Context extends BffContext> {
   persistedQueries?: PersistedQueryOptions | false;
   /** Strong ETags on cacheable GET responses, and 304 for a matching If-None-Match. */
   etag?: boolean;
-  /** Domain events that invalidate cached responses (product and order changes). */
+  /** Domain events that invalidate cached responses (product and order changes), and feed live updates. */
   events?: BffEvents;
+  /** Subscriptions: over SSE (web) or WebSocket (mobile) on /graphql; they need `events`. */
+  live?: {
+    transport: 'sse' | 'websocket';
+    limits: LiveLimits;
+    /** Persisted subscription documents, as for queries (mobile). */
+    persisted?: LiveOperationOptions['persisted'];
+  };
 }
 
 export interface BffEvents {
@@ -160,6 +175,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       ...(defaults.plugins ?? []),
       ...(options.plugins ?? []),
       ...(options.vary ? [varyPlugin<Context>(options.vary)] : []),
+      plainHttpSubscriptionRefusal<Context>(options.live?.transport),
       responseCachePlugin<Context>({
         store,
         clientType,
@@ -172,6 +188,30 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
 
   let running: RunningServer | undefined;
   let invalidation: Subscription | undefined;
+  const live = options.live && options.events ? startLive(options.live, options.events) : undefined;
+
+  /** The live side: one broadcast of the domain events per instance, the connection registry, the transport's shared options. */
+  function startLive(settings: NonNullable<BffServerOptions<Context>['live']>, events: BffEvents) {
+    const metricsOfLive = liveMetrics(metrics.registry, clientType);
+    const hub = new LiveEvents({ bus: events.bus, streamPrefix: events.streamPrefix, logger, metrics: metricsOfLive });
+    const connections = new LiveConnections(settings.limits, metricsOfLive, clientType);
+    const transport: LiveTransportOptions<Context> = {
+      clientType,
+      events: hub,
+      connections,
+      metrics: metricsOfLive,
+      maxBufferedBytes: settings.limits.maxBufferedBytes,
+      context: async (request) => {
+        const context = await options.context(request, gateway);
+        context.clientIp = request.ip;
+        return context;
+      },
+      prepare: prepareLiveOperation({ schema, nodeEnv: options.nodeEnv, limits: options.limits, persisted: settings.persisted }),
+      mask: maskLiveResult(options.nodeEnv),
+      ...(limiters ? { charge: (caller) => limiters.requests.consume(caller) } : {}),
+    };
+    return { settings, hub, connections, transport, webSockets: undefined as { close(): Promise<void> } | undefined };
+  }
   return {
     apollo,
     gateway,
@@ -180,6 +220,8 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
     store,
     async listen(port: number, host?: string): Promise<RunningServer> {
       await apollo.start();
+      // Attached before the first subscriber arrives: every subscription then reads its current state after it listens.
+      await live?.hub.start();
       const httpServer = createGraphQLHttpServer<Context>({
         apollo,
         logger,
@@ -188,6 +230,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         context: async (request) => {
           const context = await options.context(request, gateway);
           context.clientIp = request.ip;
+          context.liveEvents = live?.hub;
           const look = early.lookOf(request);
           context.cacheMissed = look?.missedKey;
           if (limiters) {
@@ -203,7 +246,24 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes } : {}),
         ...(options.etag ? { etag: true } : {}),
         earlyAnswer: early.answer,
+        ...(live?.settings.transport === 'sse' ? { eventStream: liveSseHandler(live.transport) } : {}),
       });
+      if (live?.settings.transport === 'websocket') {
+        const clientAddress = clientAddressResolver(options.trustProxy);
+        live.webSockets = attachLiveWebSockets(httpServer, {
+          ...live.transport,
+          keepAliveMs: live.settings.limits.keepAliveMs,
+          subscriptionsPerConnection: live.settings.limits.subscriptionsPerConnection,
+          maxMessageBytes: options.maxBodyBytes ?? 1_000_000,
+          describe: (request, authorization) => ({
+            requestId: randomUUID(),
+            headers: { ...request.headers, authorization },
+            header: (name) => (name === 'authorization' ? authorization : [request.headers[name]].flat()[0]),
+            ip: clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for']),
+            setCookie: () => undefined,
+          }),
+        });
+      }
       running = await listen(httpServer, port, host);
       if (options.events) {
         invalidation = startCacheInvalidation({
@@ -219,12 +279,38 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       return running;
     },
     async stop(): Promise<void> {
+      // Live connections first: they never end by themselves, so the listener could not close. Clients reconnect elsewhere.
+      await live?.webSockets?.close();
+      live?.connections.closeAll();
+      await live?.hub.stop();
       if (running) await running.close();
       await invalidation?.stop();
       await apollo.stop();
       await gateway.close();
       await limiters?.close();
       await store.close();
+    },
+  };
+}
+
+/** A subscription sent as an ordinary request would otherwise run as a query and answer null; it gets a clear 400. */
+function plainHttpSubscriptionRefusal<Context extends BffContext>(transport: 'sse' | 'websocket' | undefined): ApolloServerPlugin<Context> {
+  const how =
+    transport === 'sse'
+      ? 'Subscribe over Server-Sent Events: POST with Accept: text/event-stream (the graphql-sse protocol).'
+      : transport === 'websocket'
+        ? 'Subscribe over a WebSocket on this URL (the graphql-transport-ws protocol).'
+        : 'This server does not serve subscriptions.';
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw new GraphQLError(`A subscription cannot be sent as a plain HTTP request. ${how}`, {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        },
+      };
     },
   };
 }

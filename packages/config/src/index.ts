@@ -111,6 +111,7 @@ export const databaseShape = {
 
 export { resilienceSettings, resilienceShape, type ResilienceEnvSettings, type ResilienceShape } from './resilience.js';
 export {
+  liveShape,
   loginLimitShape,
   rateLimitShape,
   subgraphTrustShape,

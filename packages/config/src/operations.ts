@@ -90,3 +90,19 @@ export function subgraphTrustShape() {
     SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   };
 }
+
+/** Live updates (subscriptions): how many streams a client may hold open, and how they are kept alive. */
+export function liveShape() {
+  return {
+    /** Open subscription connections per signed-in user, per instance (0: unlimited). */
+    LIVE_MAX_CONNECTIONS_PER_USER: count(10),
+    /** Open subscription connections per client address, per instance (0: unlimited); many users may share one address. */
+    LIVE_MAX_CONNECTIONS_PER_IP: count(100),
+    /** Subscriptions at once on one WebSocket (0: unlimited). */
+    LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: count(20),
+    /** WebSocket ping interval: shorter than any load balancer's idle timeout (60 s is common). */
+    LIVE_KEEPALIVE_MS: z.coerce.number().int().min(1_000).max(55_000).default(15_000),
+    /** Bytes waiting to be written to a client before it counts as too slow and is dropped. */
+    LIVE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  };
+}

@@ -18,12 +18,13 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10
   }
 }
 
-const implementations: Array<[string, () => EventBus]> = [
-  ['RedisStreamsBus (real Redis)', () => new RedisStreamsBus(redisUrl)],
-  ['InProcessBus', () => new InProcessBus()],
+/** Name, factory, and whether two instances of it share events (Redis does; in-process buses are one per process). */
+const implementations: Array<[string, () => EventBus, boolean]> = [
+  ['RedisStreamsBus (real Redis)', () => new RedisStreamsBus(redisUrl), true],
+  ['InProcessBus', () => new InProcessBus(), false],
 ];
 
-describe.each(implementations)('%s', (_name, createBus) => {
+describe.each(implementations)('%s', (_name, createBus, instancesShare) => {
   const stream = `test:${randomBytes(4).toString('hex')}:events`;
   const buses: EventBus[] = [];
   const subscriptions: Subscription[] = [];
@@ -39,7 +40,7 @@ describe.each(implementations)('%s', (_name, createBus) => {
   afterAll(async () => {
     await Promise.all(buses.map((created) => created.close()));
     const redis = new Redis(redisUrl);
-    await redis.del(stream, deadLetterStream(stream), `${stream}:2`, `${stream}:3`, `${stream}:4`);
+    await redis.del(stream, deadLetterStream(stream), `${stream}:2`, `${stream}:3`, `${stream}:4`, `${stream}:5`, `${stream}:6`);
     redis.disconnect();
   });
 
@@ -128,5 +129,43 @@ describe.each(implementations)('%s', (_name, createBus) => {
     await shared.publish(name, fine);
     await until(async () => (await shared.deadLetters(name)).length === 1 && handled.length === 1);
     expect(handled).toEqual([fine.id]);
+  });
+
+  it('broadcasts every event published after ready to every subscriber, on every instance, once', async () => {
+    const publisher = bus();
+    const other = instancesShare ? bus() : publisher;
+    const [first, second] = [`${stream}:5`, `${stream}:6`];
+    await publisher.publish(first, envelope('Before', {}));
+    const seenHere: string[] = [];
+    const seenThere: Array<[string, string]> = [];
+    const here = publisher.broadcast({ streams: [first], handler: (event) => void seenHere.push(event.id) });
+    const there = other.broadcast({ streams: [first, second], handler: (event, from) => void seenThere.push([from, event.id]) });
+    subscriptions.push(here, there);
+    await Promise.all([here.ready, there.ready]);
+    const events = Array.from({ length: 20 }, (_, index) => envelope('Test', { index }));
+    for (const [index, event] of events.entries()) await publisher.publish(index % 2 ? second : first, event);
+    await until(() => seenHere.length === 10 && seenThere.length === 20);
+    expect(seenHere).toEqual(events.filter((_, index) => index % 2 === 0).map((event) => event.id));
+    expect(seenThere).toEqual(events.map((event, index) => [index % 2 ? second : first, event.id]));
+    // A consumer group on the same stream still gets its share: broadcasting takes nothing from it.
+    const grouped: string[] = [];
+    subscriptions.push(publisher.subscribe({ stream: second, group: 'g', consumer: 'c', handler: async (event) => void grouped.push(event.id) }));
+    await until(() => grouped.length === 10);
+  });
+
+  it('skips a malformed message in a broadcast and goes on with the next one', async () => {
+    const shared = bus();
+    const name = `${stream}:5`;
+    const seen: string[] = [];
+    const malformed: string[] = [];
+    const broadcast = shared.broadcast({ streams: [name], handler: (event) => void seen.push(event.id), onMalformed: (from) => void malformed.push(from) });
+    subscriptions.push(broadcast);
+    await broadcast.ready;
+    await shared.publish(name, { ...envelope('Bad', {}), id: 'not-a-uuid' } as Envelope);
+    const fine = envelope('Fine', {});
+    await shared.publish(name, fine);
+    await until(() => seen.length === 1);
+    expect(seen).toEqual([fine.id]);
+    expect(malformed).toEqual([name]);
   });
 });

@@ -32,6 +32,19 @@ export interface DeadLetter {
   failedAt: string;
 }
 
+export interface BroadcastOptions {
+  streams: readonly string[];
+  /** Called for every event published on `streams` after `ready`; never retried, never acknowledged. */
+  handler: (event: Envelope, stream: string) => void;
+  /** A message that is not a valid envelope (it is skipped; consumer groups dead-letter it). */
+  onMalformed?: (stream: string, error: unknown) => void;
+}
+
+export interface Broadcast extends Subscription {
+  /** Resolves once the starting point is fixed: every event published after it reaches `handler`. */
+  ready: Promise<void>;
+}
+
 /**
  * At-least-once delivery: an event is acknowledged only after its handler succeeded, so a
  * crash redelivers it and handlers must be idempotent (deduplicate on the event id).
@@ -39,6 +52,12 @@ export interface DeadLetter {
 export interface EventBus {
   publish(stream: string, event: Envelope): Promise<void>;
   subscribe(options: SubscribeOptions): Subscription;
+  /**
+   * Every event published from now on, to this subscriber and to every other one, in every
+   * process: unlike a consumer group, nothing is shared out. For live notifications, where a
+   * missed event is re-read from the source of truth, so there is no retry or acknowledgement.
+   */
+  broadcast(options: BroadcastOptions): Broadcast;
   /** Events of `stream` not yet acknowledged by `group` (stream lag). */
   lag(stream: string, group: string): Promise<number>;
   deadLetters(stream: string): Promise<DeadLetter[]>;

@@ -27,6 +27,8 @@ export const eventPayloads = {
     changes: z.array(z.enum(['stock', 'price', 'content'])).min(1),
     stockQuantity: z.number().int().min(0).optional(),
   }),
+  /** BFFs → BFFs: a sign-in session ended (logOut); every instance ends the live streams it opened. */
+  SessionEnded: z.object({ sessionId: z.uuid(), userId: z.uuid() }),
 } as const;
 
 export type EventType = keyof typeof eventPayloads;

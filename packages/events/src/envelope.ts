@@ -35,5 +35,5 @@ export function parseEnvelope(raw: string): Envelope {
  * that share one Redis apart, e.g. test runs.
  */
 export function streamNames(prefix = '') {
-  return { orders: `${prefix}orders.events`, catalog: `${prefix}catalog.events` } as const;
+  return { orders: `${prefix}orders.events`, catalog: `${prefix}catalog.events`, sessions: `${prefix}sessions.events` } as const;
 }

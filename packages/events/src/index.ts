@@ -1,4 +1,4 @@
-export { deadLetterStream, type DeadLetter, type EventBus, type Handler, type SubscribeOptions, type Subscription } from './bus.js';
+export { deadLetterStream, type Broadcast, type BroadcastOptions, type DeadLetter, type EventBus, type Handler, type SubscribeOptions, type Subscription } from './bus.js';
 export { streamNames, envelope, envelopeSchema, parseEnvelope, type Envelope } from './envelope.js';
 export { InProcessBus } from './memory-bus.js';
 export { OUTBOX_TABLE, outboxBacklog, startOutboxRelay, type Relay, type RelayOptions } from './outbox.js';

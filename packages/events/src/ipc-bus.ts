@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import type { DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
+import type { Broadcast, BroadcastOptions, DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 
 /**
@@ -12,6 +12,7 @@ import { parseEnvelope, type Envelope } from './envelope.js';
 type Request =
   | { kind: 'publish'; stream: string; event: Envelope }
   | { kind: 'subscribe'; subscription: string; options: Omit<SubscribeOptions, 'handler'> }
+  | { kind: 'broadcast'; subscription: string; streams: string[] }
   | { kind: 'unsubscribe'; subscription: string }
   | { kind: 'lag'; stream: string; group: string }
   | { kind: 'deadLetters'; stream: string }
@@ -21,6 +22,7 @@ type Message =
   | { bus: 'request'; id: string; request: Request }
   | { bus: 'response'; id: string; result?: unknown; error?: string }
   | { bus: 'deliver'; id: string; subscription: string; event: string }
+  | { bus: 'broadcast'; subscription: string; stream: string; event: string }
   | { bus: 'handled'; id: string; error?: string };
 
 function isBusMessage(message: unknown): message is Message {
@@ -54,6 +56,15 @@ export function serveBusToChild(bus: EventBus, child: ChildProcess): () => Promi
           }),
         );
         return undefined;
+      case 'broadcast': {
+        const broadcast = bus.broadcast({
+          streams: request.streams,
+          handler: (event, stream) => send({ bus: 'broadcast', subscription: request.subscription, stream, event: JSON.stringify(event) }),
+        });
+        subscriptions.set(request.subscription, broadcast);
+        // Answered once the starting point is fixed, so the child's `ready` means the same.
+        return broadcast.ready;
+      }
       case 'unsubscribe':
         await subscriptions.get(request.subscription)?.stop();
         subscriptions.delete(request.subscription);
@@ -96,6 +107,7 @@ export function serveBusToChild(bus: EventBus, child: ChildProcess): () => Promi
 export class ParentProcessBus implements EventBus {
   private readonly pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private readonly handlers = new Map<string, SubscribeOptions['handler']>();
+  private readonly broadcasts = new Map<string, BroadcastOptions>();
   private readonly onMessage = (message: unknown) => {
     if (!isBusMessage(message)) return;
     if (message.bus === 'response') {
@@ -103,6 +115,17 @@ export class ParentProcessBus implements EventBus {
       this.pending.delete(message.id);
       if (message.error) pending?.reject(new Error(message.error));
       else pending?.resolve(message.result);
+    } else if (message.bus === 'broadcast') {
+      const options = this.broadcasts.get(message.subscription);
+      if (!options) return;
+      let event: Envelope;
+      try {
+        event = parseEnvelope(message.event);
+      } catch (error) {
+        options.onMalformed?.(message.stream, error);
+        return;
+      }
+      options.handler(event, message.stream);
     } else if (message.bus === 'deliver') {
       const handler = this.handlers.get(message.subscription);
       const reply = (error?: string) => process.send?.({ bus: 'handled', id: message.id, ...(error ? { error } : {}) } satisfies Message);
@@ -148,6 +171,20 @@ export class ParentProcessBus implements EventBus {
         await subscribed;
         await this.request({ kind: 'unsubscribe', subscription });
         this.handlers.delete(subscription);
+      },
+    };
+  }
+
+  broadcast(options: BroadcastOptions): Broadcast {
+    const subscription = randomUUID();
+    this.broadcasts.set(subscription, options);
+    const ready = this.request<void>({ kind: 'broadcast', subscription, streams: [...options.streams] });
+    return {
+      ready,
+      stop: async () => {
+        this.broadcasts.delete(subscription);
+        await ready.catch(() => undefined);
+        await this.request({ kind: 'unsubscribe', subscription }).catch(() => undefined);
       },
     };
   }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
+import type { Broadcast, BroadcastOptions, DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 
 interface Group {
@@ -109,6 +109,38 @@ export class InProcessBus implements EventBus {
     };
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  broadcast(options: BroadcastOptions): Broadcast {
+    const listeners = options.streams.map((stream) => {
+      const log = this.log(stream);
+      let next = log.entries.length;
+      const listener = () => {
+        while (next < log.entries.length) {
+          const raw = log.entries[next++];
+          if (raw === undefined) continue;
+          let event: Envelope;
+          try {
+            event = parseEnvelope(raw);
+          } catch (error) {
+            options.onMalformed?.(stream, error);
+            continue;
+          }
+          options.handler(event, stream);
+        }
+      };
+      this.published.on(stream, listener);
+      return [stream, listener] as const;
+    });
+    const broadcast: Broadcast = {
+      ready: Promise.resolve(),
+      stop: async () => {
+        for (const [stream, listener] of listeners) this.published.off(stream, listener);
+        this.subscriptions.delete(broadcast);
+      },
+    };
+    this.subscriptions.add(broadcast);
+    return broadcast;
   }
 
   async lag(stream: string, group: string): Promise<number> {

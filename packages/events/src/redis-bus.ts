@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
+import type { Broadcast, BroadcastOptions, DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
 import { deadLetterStream } from './bus.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 
@@ -115,6 +115,72 @@ export class RedisStreamsBus implements EventBus {
     };
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  broadcast(options: BroadcastOptions): Broadcast {
+    const { streams, handler } = options;
+    // XREAD BLOCK holds its connection, as XREADGROUP does.
+    const reader = new Redis(this.url, { maxRetriesPerRequest: null });
+    reader.on('error', () => undefined);
+    let running = true;
+    const positions = new Map<string, string>();
+
+    // The newest entry now, not `$`: `$` re-read on every round would skip what arrived in between.
+    const ready = (async () => {
+      for (;;) {
+        try {
+          for (const stream of streams) {
+            const [newest] = (await this.redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as StreamEntry[];
+            positions.set(stream, newest?.[0] ?? '0-0');
+          }
+          return;
+        } catch (error) {
+          if (!running) return;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          if (!running) throw error;
+        }
+      }
+    })();
+
+    const loop = (async () => {
+      await ready;
+      while (running) {
+        try {
+          const read = (await reader.xread('COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', ...streams, ...streams.map((stream) => positions.get(stream)!))) as
+            | Array<[string, StreamEntry[]]>
+            | null;
+          for (const [stream, entries] of read ?? []) {
+            for (const [id, fields] of entries) {
+              positions.set(stream, id);
+              const raw = field(fields, 'event');
+              if (raw === undefined) continue;
+              let event: Envelope;
+              try {
+                event = parseEnvelope(raw);
+              } catch (error) {
+                options.onMalformed?.(stream, error);
+                continue;
+              }
+              handler(event, stream);
+            }
+          }
+        } catch {
+          if (running) await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    })();
+
+    const broadcast: Broadcast = {
+      ready,
+      stop: async () => {
+        running = false;
+        reader.disconnect();
+        await loop.catch(() => undefined);
+        this.subscriptions.delete(broadcast);
+      },
+    };
+    this.subscriptions.add(broadcast);
+    return broadcast;
   }
 
   async lag(stream: string, group: string): Promise<number> {

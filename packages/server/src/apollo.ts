@@ -36,6 +36,8 @@ const PUBLIC_CODES = new Set([
   'SERVICE_UNAVAILABLE',
   'CIRCUIT_OPEN',
   'RATE_LIMITED',
+  'TOO_MANY_CONNECTIONS',
+  'TOO_MANY_SUBSCRIPTIONS',
 ]);
 
 /** Extensions a public error keeps besides its code (the rest stays inside). */

@@ -57,6 +57,11 @@ export interface GraphQLHttpServerOptions<Context extends BaseContext> {
    * reaches the context function, so both can share what the early look learned.
    */
   earlyAnswer?: (request: RequestInfo, graphql: GraphQLHttpRequest) => Promise<EarlyAnswer | undefined>;
+  /**
+   * Serves a request that asks for `text/event-stream` (GraphQL over SSE subscriptions) once its
+   * body is read under the size limit; without it such a request is an ordinary one.
+   */
+  eventStream?: (request: IncomingMessage, response: ServerResponse, info: RequestInfo, body: string) => Promise<void>;
 }
 
 /** A GraphQL request as it came over HTTP: the parsed JSON body (POST) or the URL's parameters (GET). */
@@ -166,6 +171,16 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     return true;
   }
 
+  function describeRequest(request: IncomingMessage, requestId: string, setCookie: (cookie: string) => void): RequestInfo {
+    return {
+      requestId,
+      headers: request.headers,
+      header: (name) => firstHeader(request.headers, name),
+      ip: clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for']),
+      setCookie,
+    };
+  }
+
   async function handleGraphQL(
     request: IncomingMessage,
     response: ServerResponse,
@@ -186,6 +201,11 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
       logger.warn({ requestId, reason: refusal.reason ?? refusal.code, ip: request.socket.remoteAddress }, 'request refused');
       metrics.graphqlErrors.inc({ code: refusal.code });
       sendJson(response, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+      return;
+    }
+    if (options.eventStream && (firstHeader(request.headers, 'accept') ?? '').includes('text/event-stream')) {
+      // Cookies (a renewed session) go on the stream's headers, which the handler sends before the first event.
+      await options.eventStream(request, response, describeRequest(request, requestId, (cookie) => response.appendHeader('set-cookie', cookie)), rawBody);
       return;
     }
     if (request.method === 'POST') {
@@ -211,13 +231,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
       return;
     }
     const cookies: string[] = [];
-    const info: RequestInfo = {
-      requestId,
-      headers: request.headers,
-      header: (name) => firstHeader(request.headers, name),
-      ip: clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for']),
-      setCookie: (cookie) => cookies.push(cookie),
-    };
+    const info = describeRequest(request, requestId, (cookie) => cookies.push(cookie));
     const early = await options.earlyAnswer?.(info, { method: request.method ?? 'GET', body, searchParams: url.searchParams });
     if (early) {
       for (const [name, value] of Object.entries(early.headers)) response.setHeader(name, value);

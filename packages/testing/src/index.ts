@@ -80,3 +80,17 @@ export async function accessTokenFor(
 ): Promise<string> {
   return (await signAccessToken(user, { secret })).accessToken;
 }
+
+/**
+ * Checks `read` until `done` holds for its value, then returns the value; fails with `what`
+ * after `timeoutMs`. Tests wait for conditions this way, never for a fixed time.
+ */
+export async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)?.slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -141,11 +141,12 @@ async function lockProducts(tx: Prisma.TransactionClient, ids: readonly string[]
 function findShortfall(lines: readonly ReservationLine[], products: Map<string, LockedProduct>): { productId: string; reason: string } | undefined {
   for (const { productId, quantity } of lines) {
     const product = products.get(productId);
-    if (!product) return { productId, reason: `Product ${productId} is not in the catalog.` };
+    // The reason is shown to the buyer as it is: names, never ids (the event's productId carries the id).
+    if (!product) return { productId, reason: 'A product in this order is no longer sold.' };
     if (product.stockQuantity < quantity) {
       return {
         productId,
-        reason: `Only ${product.stockQuantity} of "${product.name}" (${productId}) in stock; ${quantity} ordered.`,
+        reason: `Only ${product.stockQuantity} of "${product.name}" in stock; ${quantity} ordered.`,
       };
     }
   }

@@ -142,7 +142,7 @@ export class UsersService {
       await this.revokeFamily(session.familyId);
       return failure('REFRESH_TOKEN_REUSED', 'This session was used elsewhere and has been ended. Please sign in again.', 'refreshToken');
     }
-    return { ok: true, user: session.user, session: await this.sessionFor(session.user, next) };
+    return { ok: true, user: session.user, session: await this.sessionFor(session.user, next, session.familyId) };
   }
 
   /** Ends the login this refresh token belongs to. */
@@ -169,15 +169,17 @@ export class UsersService {
 
   private async startSession(user: User): Promise<IssuedSession> {
     const next = this.newRefreshToken();
+    const familyId = randomUUID();
     await this.prisma.refreshSession.create({
-      data: { familyId: randomUUID(), userId: user.id, tokenHash: tokenHash(next.token), expiresAt: next.expiresAt },
+      data: { familyId, userId: user.id, tokenHash: tokenHash(next.token), expiresAt: next.expiresAt },
     });
-    return this.sessionFor(user, next);
+    return this.sessionFor(user, next, familyId);
   }
 
-  private async sessionFor(user: User, refresh: { token: string; expiresAt: Date }): Promise<IssuedSession> {
+  /** Access tokens name their refresh family (`sid`), so what follows a session (live streams) can end with it. */
+  private async sessionFor(user: User, refresh: { token: string; expiresAt: Date }, familyId: string): Promise<IssuedSession> {
     const { accessToken, expiresIn } = await signAccessToken(
-      { id: user.id, role: user.role },
+      { id: user.id, role: user.role, sessionId: familyId },
       { secret: this.settings.jwtSecret, ttlSeconds: this.settings.accessTokenTtlSeconds },
     );
     return { accessToken, expiresIn, refreshToken: refresh.token, refreshExpiresAt: refresh.expiresAt };

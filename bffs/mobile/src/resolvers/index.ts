@@ -6,5 +6,6 @@ import { OrderSummary } from './OrderSummary.js';
 import { Product } from './Product.js';
 import { ProductTile } from './ProductTile.js';
 import { Query } from './Query.js';
+import { Subscription } from './Subscription.js';
 
-export const resolvers: Resolvers = { DateTime, Query, Mutation, Home, Product, ProductTile, OrderSummary };
+export const resolvers: Resolvers = { DateTime, Query, Mutation, Subscription, Home, Product, ProductTile, OrderSummary };

@@ -62,6 +62,7 @@ export const Mutation: MutationResolvers = {
 
   logOut: async (_parent, _args, context) => {
     const { refreshToken } = context.session;
+    const { viewer } = context;
     // Cookies go whatever happens next: signing out must work even while users is down.
     context.session.end();
     if (refreshToken) {
@@ -69,6 +70,10 @@ export const Mutation: MutationResolvers = {
       await context.gateway
         .data('LogOut', LOG_OUT, { refreshToken }, { requestId: context.requestId })
         .catch((error: unknown) => context.logger?.warn({ err: error }, 'could not revoke the refresh token'));
+    }
+    // Streams opened with this session end on every instance, not only this one.
+    if (viewer) {
+      await context.liveEvents?.sessionEnded(viewer).catch((error: unknown) => context.logger?.warn({ err: error }, 'could not end the live streams of the session'));
     }
     return true;
   },

@@ -4,6 +4,7 @@ import { Money } from './Money.js';
 import { Mutation } from './Mutation.js';
 import { Product } from './Product.js';
 import { Query } from './Query.js';
+import { Subscription } from './Subscription.js';
 import { Viewer } from './Viewer.js';
 
-export const resolvers: Resolvers = { DateTime, Query, Mutation, Money, Product, Viewer };
+export const resolvers: Resolvers = { DateTime, Query, Mutation, Subscription, Money, Product, Viewer };

@@ -1,0 +1,60 @@
+import { forbiddenError, liveFeed, livePayload, SharedReads, unauthenticatedError } from '@storefront/bff';
+import type { Envelope } from '@storefront/events';
+import { GraphQLError } from 'graphql';
+import type { SubscriptionOrderUpdatedArgs, SubscriptionProductUpdatedArgs, SubscriptionResolvers } from '../generated/graphql.js';
+import { ORDER, PRODUCT, type GatewayOrder, type GatewayProduct } from '../gateway.js';
+import type { WebContext } from '../context.js';
+
+const LIVE_ORDER = `query LiveOrder($id: ID!) { order(id: $id) { ${ORDER} } }`;
+const LIVE_PRODUCT = `query LiveProduct($id: ID!) { product(id: $id) { ${PRODUCT} } }`;
+
+const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderConfirmed', 'OrderRejected', 'OrderCancelled']);
+
+/** Product reads are public: one per product and event for every follower on this instance. */
+const productReads = new SharedReads();
+
+const notFound = (what: string) => new GraphQLError(`${what} was not found.`, { extensions: { code: 'NOT_FOUND' } });
+const payloadField = (event: Envelope, name: string): unknown => (event.payload as Record<string, unknown> | null)?.[name];
+
+export const Subscription: SubscriptionResolvers = {
+  orderUpdated: {
+    subscribe: async (_parent: unknown, { id }: SubscriptionOrderUpdatedArgs, context: WebContext) => {
+      if (!context.viewer) throw unauthenticatedError();
+      return liveFeed<GatewayOrder>({
+        context,
+        concerns: (event) => ORDER_EVENTS.has(event.type) && payloadField(event, 'orderId') === id,
+        // Read with the subscriber's own token: the orders subgraph checks who may see the order too.
+        read: async () => {
+          const { order } = await context.gateway.data<{ order: GatewayOrder | null }>('LiveOrder', LIVE_ORDER, { id }, {
+            requestId: context.requestId,
+            accessToken: context.accessToken,
+          });
+          if (!order) throw notFound('This order');
+          return [order];
+        },
+        key: (order) => order.id,
+        authorize: (order) =>
+          context.viewer?.role === 'ADMIN' || order.buyer.id === context.viewer?.id ? undefined : forbiddenError('This order is not yours.'),
+      });
+    },
+    resolve: (payload: unknown) => livePayload<GatewayOrder>(payload),
+  },
+
+  productUpdated: {
+    subscribe: (_parent: unknown, { id }: SubscriptionProductUpdatedArgs, context: WebContext) =>
+      liveFeed<GatewayProduct>({
+        context,
+        concerns: (event) => event.type === 'ProductChanged' && payloadField(event, 'productId') === id,
+        // Every change is read again: an event carries the stock, not the price or the rest of the page.
+        read: async (event) => {
+          const { product } = await productReads.read(`${id}:${event?.id ?? 'now'}`, () =>
+            context.gateway.data<{ product: GatewayProduct | null }>('LiveProduct', LIVE_PRODUCT, { id }, { requestId: context.requestId }),
+          );
+          if (!product) throw notFound('This product');
+          return [product];
+        },
+        key: (product) => product.id,
+      }),
+    resolve: (payload: unknown) => livePayload<GatewayProduct>(payload),
+  },
+};
