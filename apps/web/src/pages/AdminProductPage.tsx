@@ -47,15 +47,23 @@ function EditProductForm({ product }: { product: Product }) {
     setSaved(null);
     const values = new FormData(event.currentTarget);
     const priceAmount = toMinorUnits(String(values.get('priceAmount')), currency);
-    if (priceAmount === undefined) {
-      setUserErrors([{ field: 'priceAmount', message: 'Enter a price of zero or more.', code: 'INVALID_PRICE' }]);
+    const stockText = String(values.get('stockQuantity')).trim();
+    const stockQuantity = Number(stockText);
+    // What the inputs cannot even send; the BFF judges the rest (userErrors).
+    const unreadable: UserError[] = [
+      ...(priceAmount === undefined ? [{ field: 'priceAmount', message: 'Enter a price of zero or more.', code: 'INVALID_PRICE' }] : []),
+      ...(stockText === '' || !Number.isInteger(stockQuantity)
+        ? [{ field: 'stockQuantity', message: 'Enter a whole number of units.', code: 'INVALID_QUANTITY' }]
+        : []),
+    ];
+    if (unreadable.length > 0 || priceAmount === undefined) {
+      setUserErrors(unreadable);
       return;
     }
     // Only what changed, so an edit never overwrites a concurrent change to another field.
     const input: UpdateProductInput = {};
     const name = String(values.get('name'));
     const description = String(values.get('description'));
-    const stockQuantity = Number(values.get('stockQuantity'));
     if (name !== product.name) input.name = name;
     if (description !== product.description) input.description = description;
     if (priceAmount !== product.price.amount) input.priceAmount = priceAmount;

@@ -53,7 +53,7 @@ function OrderDetails({ order }: { order: Order }) {
         <h2 id="status-heading" className="visually-hidden">
           Status
         </h2>
-        <div role="status" aria-live="polite" data-testid="order-status">
+        <div role="status" data-testid="order-status">
           <p>
             Status: <OrderStatusBadge status={order.status} />
           </p>
