@@ -43,6 +43,9 @@ function portOf(service: Service): number {
 
 const urlOf = (service: Service) => `http://localhost:${portOf(service)}`;
 const children: ChildProcess[] = [];
+// Resolved once a child has exited and its output has been read to the end, so its last log
+// lines ("stopped") are printed before this process exits.
+const closed = new WeakMap<ChildProcess, Promise<void>>();
 // Without Redis the services share this process's event bus over their IPC channels.
 const sharedBus = process.env.REDIS_URL ? undefined : new InProcessBus();
 const embedded: EmbeddedPostgres[] = [];
@@ -71,6 +74,7 @@ function run(service: Service, env: NodeJS.ProcessEnv): ChildProcess {
     void stop(1);
   });
   children.push(child);
+  closed.set(child, new Promise((resolve) => child.once('close', () => resolve())));
   return child;
 }
 
@@ -93,14 +97,10 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
+    children.map((child) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return closed.get(child);
+    }),
   );
   await Promise.all(embedded.map((database) => database.stop()));
   await webApp?.close();
