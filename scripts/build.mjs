@@ -3,11 +3,13 @@
 // then run on plain Node (`node --conditions=storefront-dist <workspace>/dist/main.js`, see
 // packages/config/src/runtime.ts): no TypeScript loader in the process, which costs each one
 // about 45 MB of memory (a second V8 isolate for the loader hooks). Types are checked by
-// `npm run typecheck`, not here. Takes a second or two.
+// `npm run typecheck`, not here. Takes a second or two. The browser app (apps/web) is built by
+// Vite instead, when its inputs changed since its last build.
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildWebApp } from '../apps/web/scripts/build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -62,6 +64,8 @@ const started = Date.now();
 let count = 0;
 let written = 0;
 for (const workspace of await workspaces()) {
+  // Browser apps are bundled by Vite below, not compiled for Node.
+  if (path.relative(root, workspace).startsWith(`apps${path.sep}`)) continue;
   const src = path.join(workspace, 'src');
   const entryPoints = await sources(src).catch(() => []);
   if (entryPoints.length === 0) continue;
@@ -83,3 +87,5 @@ for (const workspace of await workspaces()) {
   count += entryPoints.length;
 }
 console.log(`built ${count} files (${written} changed) in ${Date.now() - started} ms`);
+const appStarted = Date.now();
+if (await buildWebApp()) console.log(`built the web app (apps/web/dist) in ${Date.now() - appStarted} ms`);

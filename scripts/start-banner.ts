@@ -2,7 +2,7 @@
 export interface StartBannerOptions {
   /** NODE_ENV of the stack: production has no Sandbox (nor introspection) to offer. */
   nodeEnv: string | undefined;
-  urls: { web: string; mobile: string; gateway: string; users: string; catalog: string; orders: string };
+  urls: { shop?: string; web: string; mobile: string; gateway: string; users: string; catalog: string; orders: string };
   redis: boolean;
 }
 
@@ -13,7 +13,7 @@ export function startBanner({ nodeEnv, urls, redis }: StartBannerOptions): strin
       : 'Storefront graph is up (open any /graphql URL in a browser for Apollo Sandbox):';
   return `
 ${heading}
-  web BFF               ${urls.web}/graphql
+${urls.shop ? `  shop (web app)        ${urls.shop}\n` : ''}  web BFF               ${urls.web}/graphql
   mobile BFF            ${urls.mobile}/graphql
   gateway (supergraph)  ${urls.gateway}/graphql
   users subgraph        ${urls.users}/graphql

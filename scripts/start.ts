@@ -1,6 +1,7 @@
-// `npm start`: the whole stack on one machine. Without DATABASE_URL, an embedded Postgres
-// (PGlite, its files under data/pglite) holds the three domain databases; each service
-// runs as its own process, exactly as it would when deployed alone.
+// `npm start`: the whole stack on one machine, and the shop's web app in front of it. Without
+// DATABASE_URL, an embedded Postgres (PGlite, its files under data/pglite) holds the three
+// domain databases; each service runs as its own process, exactly as it would when deployed
+// alone. The web app (built by `npm run build`) is static files, served from this process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -12,6 +13,8 @@ import { InProcessBus, serveBusToChild } from '@storefront/events';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
 import { isIP } from 'node:net';
 import { startBanner } from './start-banner.js';
+import { loadWebAppConfig } from '@storefront/web/config';
+import { serveWebApp, type RunningWebApp } from '@storefront/web/serve';
 
 interface Service {
   name: string;
@@ -48,10 +51,14 @@ function reachableHost(host: string | undefined): string {
 const host = reachableHost(process.env.HOST?.trim());
 const urlOf = (service: Service) => `http://${host}:${portOf(service)}`;
 const children: ChildProcess[] = [];
+// Resolved once a child has exited and its output has been read to the end, so its last log
+// lines ("stopped") are printed before this process exits.
+const closed = new WeakMap<ChildProcess, Promise<void>>();
 // Without Redis the services share this process's event bus over their IPC channels.
 const redisConfigured = Boolean(process.env.REDIS_URL || process.env.REDIS_CLUSTER_NODES);
 const sharedBus = redisConfigured ? undefined : new InProcessBus();
 const embedded: EmbeddedPostgres[] = [];
+let webApp: RunningWebApp | undefined;
 let stopping = false;
 
 // One SUBGRAPH_SECRET for the whole stack: the gateway (and orders, calling catalog) sign
@@ -76,6 +83,7 @@ function run(service: Service, env: NodeJS.ProcessEnv): ChildProcess {
     void stop(1);
   });
   children.push(child);
+  closed.set(child, new Promise((resolve) => child.once('close', () => resolve())));
   return child;
 }
 
@@ -98,21 +106,30 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
+    children.map((child) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return closed.get(child);
+    }),
   );
   await Promise.all(embedded.map((database) => database.stop()));
+  await webApp?.close();
   process.exit(code);
 }
 
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+
+// The shop first: its port is the one a newcomer opens, so a clash is reported before anything starts.
+try {
+  const webAppConfig = loadWebAppConfig();
+  webApp = await serveWebApp({ port: webAppConfig.port, runtime: webAppConfig.runtime });
+  // The BFF lets the shop's origin call it with cookies, wherever the shop is served.
+  process.env.WEB_ORIGINS ||= webApp.url;
+} catch (error) {
+  const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  console.error(taken ? `The web app's port is taken (${(error as Error).message}); set WEB_APP_PORT to a free one.` : (error as Error).message);
+  process.exit(1);
+}
 
 const { supergraphSdl } = await composeSupergraph();
 await writeFile(DEFAULT_SUPERGRAPH_PATH, supergraphSdl);
@@ -160,6 +177,7 @@ console.log(
   startBanner({
     nodeEnv: process.env.NODE_ENV,
     urls: {
+      ...(webApp ? { shop: webApp.url } : {}),
       web: urlOf(bffs[0]!),
       mobile: urlOf(bffs[1]!),
       gateway: urlOf(gateway),

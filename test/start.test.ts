@@ -26,8 +26,10 @@ describe('npm start on the embedded Postgres', () => {
       BFF_WEB_PORT: await freePort(),
       BFF_MOBILE_PORT: await freePort(),
     };
+    const shopPort = await freePort();
     const env = {
       ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+      WEB_APP_PORT: String(shopPort),
       EMBEDDED_PG_DIR: dataDir,
       EMBEDDED_PG_PORT: String(await freePort()),
       DATABASE_URL: '',
@@ -43,6 +45,7 @@ describe('npm start on the embedded Postgres', () => {
     try {
       await first.waitFor('Storefront graph is up');
       for (const port of Object.values(ports)) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
+      await expectShopServed(first.output(), shopPort, ports.BFF_WEB_PORT);
       const token = await logIn(gateway, ada.email, ada.password);
       const joined = await graphql(gateway, JOIN, {}, { token });
       expect(joined.body.errors).toBeUndefined();
@@ -96,3 +99,20 @@ describe('a subgraph started alone', () => {
     }
   }, 60_000);
 });
+
+/** The banner names the shop first; it serves the built app, told where the web BFF is, which allows its origin. */
+async function expectShopServed(output: string, shopPort: number, bffPort: number) {
+  const shop = `http://localhost:${shopPort}`;
+  const banner = output.slice(output.indexOf('Storefront graph is up')).split('\n');
+  expect(banner[1]).toContain(shop);
+  const page = await fetch(`${shop}/account`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<div id="root">');
+  expect(await (await fetch(`${shop}/config.json`)).json()).toEqual({ bffUrl: `http://localhost:${bffPort}/graphql` });
+  const preflight = await fetch(`http://localhost:${bffPort}/graphql`, {
+    method: 'OPTIONS',
+    headers: { origin: shop, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+  });
+  expect(preflight.headers.get('access-control-allow-origin')).toBe(shop);
+  expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+}
