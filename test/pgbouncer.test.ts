@@ -1,21 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createCatalogServer } from '@storefront/catalog/server';
-import { loadCatalogConfig } from '@storefront/catalog/config';
-import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir, withDatabase, type Domain } from '@storefront/db';
-import { createOrdersServer } from '@storefront/orders/server';
-import { loadOrdersConfig } from '@storefront/orders/config';
-import { seedOrdersIfEmpty } from '@storefront/orders/seed';
 import { ada, admin, grace, products } from '@storefront/seed-data';
 import { graphql, testRedisUrl, testServerUrl } from '@storefront/testing';
-import { createUsersServer } from '@storefront/users/server';
-import { loadUsersConfig } from '@storefront/users/config';
-import { seedUsersIfEmpty } from '@storefront/users/seed';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
 import { freePort } from './support/processes.js';
+import { seedDatabases } from './support/seed.js';
 import { buildServices, ServiceProcess } from './support/service-process.js';
 import { logIn } from './support/session.js';
 
@@ -36,24 +28,6 @@ async function rows<Row extends pg.QueryResultRow>(url: string, sql: string, val
   }
 }
 
-/** Seeds the three databases as a first deploy's seed job would. */
-async function seed(urls: Record<Domain, string>): Promise<void> {
-  const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent' };
-  const users = createUsersServer({ config: loadUsersConfig(env), databaseUrl: urls.users });
-  const catalog = createCatalogServer({ config: loadCatalogConfig(env), databaseUrl: urls.catalog });
-  const orders = createOrdersServer({ config: loadOrdersConfig(env), databaseUrl: urls.orders });
-  try {
-    // Listening (on a free port, unused) is what makes them stoppable: stop() ends Apollo, Prisma and the pool.
-    await Promise.all([users, catalog, orders].map((server) => server.listen(0, '127.0.0.1')));
-    // One at a time, as the services seed themselves: three at once keep this process too busy for Prisma's 2 s wait for a transaction.
-    await seedUsersIfEmpty(users.prisma, 1024);
-    await seedCatalogIfEmpty(catalog.prisma);
-    await seedOrdersIfEmpty(orders.prisma);
-  } finally {
-    await Promise.all([users.stop(), catalog.stop(), orders.stop()]);
-  }
-}
-
 describe('the subgraphs on Postgres through PgBouncer in transaction mode', () => {
   const prefix = `sf_test_pgb_${randomBytes(4).toString('hex')}_`;
   const redisPrefix = `sf:test:pgbouncer:${randomBytes(4).toString('hex')}:`;
@@ -69,7 +43,7 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
       await ensureDatabase(direct[domain]);
       await migrate(direct[domain], migrationsDir(domain));
     }
-    await seed(direct);
+    await seedDatabases(direct);
     // `postgres` too: a service checks at boot that its database exists, through the maintenance database.
     bouncer = await startPgBouncer({
       serverUrl: testServerUrl,

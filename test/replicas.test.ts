@@ -62,12 +62,12 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     sendEverythingFrom(CLIENT_ADDRESS);
     stack = await startReplicatedStack({
       replicas: 2,
-      drainMs: 1_500,
+      drainMs: 3_000,
       redisDatabase: 13,
       serviceEnv: { 'bff-mobile': { RATE_LIMIT_PER_IP: String(MOBILE_PER_IP) } },
     });
     adminToken = await logIn(stack.balanced.gateway, admin.email, admin.password);
-  }, 300_000);
+  }, 600_000);
   afterAll(() => stack?.stop(), 60_000);
 
   it('routes each tier round-robin over both of its instances', async () => {
@@ -84,17 +84,19 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
       }
       expect([...seen].sort()).toEqual([`${service}-0`, `${service}-1`]);
     }
-  });
+  }, 120_000);
 
   it('a web session made on one instance works on the other, and a refresh rotated on one is taken up by the other', async () => {
     const [web0, web1] = stack.instances['bff-web'] as [ServiceProcess, ServiceProcess];
     const tab = webTab(web0.graphqlUrl);
     const login = await tab.send('LogIn', { email: ada.email, password: ada.password });
-    expect(login.body.data!.logIn.userErrors).toEqual([]);
+    expect(login.body.data!.logIn).toMatchObject({ viewer: { email: ada.email }, userErrors: [] });
+    expect([...tab.cookies.keys()].sort(), tab.lastSetCookies.join('\n')).toEqual(['sf_refresh', 'sf_session']);
     const viewerOn = async (url: string, cookies: Map<string, string>) => {
       const other = webTab(url, cookies);
       const response = await other.send('Viewer', { ordersFirst: 1 });
       expect(response.body.errors).toBeUndefined();
+      expect(response.body.data!.viewer, `${url}: ${JSON.stringify(response.body)} ${other.lastSetCookies.join('; ')}`).not.toBeNull();
       return { email: response.body.data!.viewer?.email as string | undefined, cookies: other.cookies };
     };
     expect((await viewerOn(web1.graphqlUrl, tab.cookies)).email).toBe(ada.email);
@@ -119,7 +121,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const again = await viewerOn(web1.graphqlUrl, rotated);
     expect(again.email).toBe(ada.email);
     expect(again.cookies.get('sf_refresh')).not.toBe(renewed.cookies.get('sf_refresh'));
-  });
+  }, 120_000);
 
   it('mobile tokens from one instance work on the other, and a rotation on one is enforced by the other', async () => {
     const [mobile0, mobile1] = stack.instances['bff-mobile'] as [ServiceProcess, ServiceProcess];
@@ -142,7 +144,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     expect((await refresh(mobile0.graphqlUrl, first.session!.refreshToken)).error).toEqual({ code: 'REFRESH_TOKEN_REUSED', message: expect.any(String) });
     // ...so the newest refresh token is dead on either instance.
     expect((await refresh(mobile1.graphqlUrl, second.session!.refreshToken)).error?.code).toBe('INVALID_REFRESH_TOKEN');
-  });
+  }, 120_000);
 
   it('a product change drops the cached pages of every instance of both BFFs', async () => {
     const product = products.filter((candidate) => candidate.stockQuantity > 0)[40]!;
@@ -177,7 +179,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     expect(update.body.data!.updateProduct.userErrors).toEqual([]);
     // The entries live 60 s; the change shows on every instance long before.
     for (const page of pages) await eventually(page, (seen) => seen.name === renamed, 15_000);
-  });
+  }, 120_000);
 
   it('rate limits are shared by the instances and keyed on the client address HAProxy adds, never on its own or a forged one', async () => {
     const product = products[3]!;
@@ -223,7 +225,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     } finally {
       redis.disconnect();
     }
-  });
+  }, 120_000);
 
   /** Both buyers' bearer tokens, signed in through the balancer. */
   async function buyers() {
@@ -321,7 +323,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     for (const instance of stack.instances.catalog) {
       expect(metricValue(await instance.metrics(), 'events_processed_total', { type: 'OrderPlaced' }), instance.name).toBeGreaterThan(0);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('a rolling restart under load loses no request and no order: each instance is drained, stopped with SIGTERM and started again', async () => {
     const [product] = products.filter((candidate) => candidate.stockQuantity > 0).slice(60, 61) as [(typeof products)[number]];
@@ -416,5 +418,5 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const statuses = await settled(rows.map((row) => row.id));
     expect([...statuses.values()].filter((status) => status !== 'CONFIRMED')).toEqual([]);
     expect(await stack.deadLetters()).toEqual([]);
-  }, 240_000);
+  }, 600_000);
 });

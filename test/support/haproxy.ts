@@ -35,6 +35,8 @@ export interface Haproxy {
   urls: Record<string, string>;
   /** The servers' states as HAProxy sees them (`UP`, `DOWN`, `UP 1/2` while going down, ...), by `<service>/<server>`. */
   states(): Promise<Map<string, string>>;
+  /** The last lines HAProxy logged (one per request, and every server state change). */
+  log(): string;
   /** Resolves once HAProxy reports `server` of `service` fully UP or DOWN. */
   waitFor(service: string, server: string, state: 'UP' | 'DOWN', timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -46,20 +48,24 @@ export interface Haproxy {
  * client's address to X-Forwarded-For (a header the client sent stays, before it: the
  * services take the right-most address the balancer added, never the client's own claim).
  * `retries` with `redispatch` move a request whose connection was refused to another server
- * (only when no byte of it was sent, so never a mutation that may have run).
+ * (only when no byte of it was sent, so never a mutation that may have run). Each request is
+ * logged (to its output, for failure messages).
  */
 function configuration(options: HaproxyOptions, ports: Record<string, number>, statsPort: number): string {
   const { check } = options;
   const sections = [
     `global
   maxconn 4096
+  log stderr format raw local0 info
 
 defaults
   mode http
+  log global
+  option httplog
   timeout connect 2s
   timeout client 30s
-  timeout server 30s
-  timeout check 2s
+  timeout server 60s
+  timeout check 5s
   timeout http-keep-alive 10s
   option forwardfor
   option redispatch 1
@@ -83,6 +89,9 @@ listen stats
 backend ${service.name}
   source ${options.sourceAddress}
   http-response set-header X-Served-By %s
+  # Node advertises its own 65 s keep-alive; passed on, clients would keep idle connections
+  # longer than HAProxy does (timeout http-keep-alive) and reuse ones it already closed.
+  http-response del-header keep-alive
 ${service.servers.map((server) => `  server ${server.name} 127.0.0.1:${server.port}`).join('\n')}`);
   }
   return `${sections.join('\n\n')}\n`;
@@ -113,7 +122,11 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
 
   let output = '';
   const child: ChildProcess = spawn(HAPROXY, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-200_000);
+    });
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const states = async () => {
@@ -140,6 +153,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   return {
     urls: Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`])),
     states,
+    log: () => output.split('\n').slice(-300).join('\n'),
     async waitFor(service, server, state, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       let seen: string | undefined;

@@ -70,7 +70,7 @@ export class ServiceProcess {
   }
 
   /** Resolves once `/health/ready` answers 200; fails if the process exits first. */
-  async ready(timeoutMs = 120_000): Promise<void> {
+  async ready(timeoutMs = 300_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`${this.name} exited before it was ready:\n${this.tail()}`);
