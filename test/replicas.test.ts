@@ -280,7 +280,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
           const lines = [{ productId: pool[n % 5]!.id, quantity: 1 + (n % 3) }];
           if (n % 2 === 0) lines.push({ productId: pool[(n + 2) % 5]!.id, quantity: 1 });
           const response = await sendMobile(stack.balanced['bff-mobile'], 'PlaceOrder', { items: lines, idempotencyKey: `replicas-bulk-${n}` }, { token: tokens[n % 2]! });
-          expect(response.body.errors, JSON.stringify(response.body)).toBeUndefined();
+          if (response.body.errors) expect.fail(`${JSON.stringify(response.body)}\n${stack.logs('orders', 'catalog', 'gateway')}`);
           expect(response.body.data!.placeOrder.error).toBeNull();
           placed.push({ id: response.body.data!.placeOrder.order.id as string, lines });
         }),
@@ -404,7 +404,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
         .flat()
         .map((instance) => ({ instance: instance.name, exit: { code: 0, signal: null }, servingWhenTakenOut: true })),
     );
-    expect(outcomes.failures).toEqual([]);
+    expect(outcomes.failures, stack.logs('bff-mobile', 'bff-web', 'gateway')).toEqual([]);
     expect(outcomes.ok).toBeGreaterThan(50);
     console.info(`rolling restart: ${sent} requests, ${outcomes.ok} answered, ${outcomes.retried} retryable errors (retried)`);
 

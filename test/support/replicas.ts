@@ -46,6 +46,8 @@ export interface ReplicatedStack {
   restart(instance: ServiceProcess): Promise<{ exit: Exit; servingWhenTakenOut: boolean }>;
   /** Dead-lettered events of both streams. */
   deadLetters(): Promise<DeadLetter[]>;
+  /** The last lines of these services' instances and of HAProxy, for failure messages. */
+  logs(...services: ServiceName[]): string;
   stop(): Promise<void>;
 }
 
@@ -183,6 +185,10 @@ export async function startReplicatedStack(options: ReplicatedStackOptions): Pro
       async deadLetters() {
         const streams = streamNames(prefix);
         return [...(await bus.deadLetters(streams.orders)), ...(await bus.deadLetters(streams.catalog))];
+      },
+      logs(...services) {
+        const lines = services.flatMap((service) => instances[service].map((instance) => instance.tail()));
+        return [...lines, haproxy!.log().split('\n').slice(-40).join('\n')].join('\n');
       },
       async stop() {
         await bus.close();
