@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
-import { freePort } from './support/processes.js';
+import { listenPort } from './support/listen-port.js';
 import { seedDatabases } from './support/seed.js';
 import { buildServices, ServiceProcess } from './support/service-process.js';
 import { logIn } from './support/session.js';
@@ -74,7 +74,7 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
       NODE_OPTIONS: '',
     };
     const names = ['users', 'catalog', 'orders', 'gateway'] as const;
-    const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const))) as Record<(typeof names)[number], number>;
+    const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await listenPort()] as const))) as Record<(typeof names)[number], number>;
     const url = (name: (typeof names)[number]) => `http://127.0.0.1:${ports[name]}/graphql`;
     const own = {
       users: {},

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './processes.js';
+import { listenPort } from './listen-port.js';
 
 export const HAPROXY = '/usr/sbin/haproxy';
 
@@ -115,8 +115,8 @@ function parseStates(csv: string): Map<string, string> {
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   requireInstalled(HAPROXY);
   const dir = await mkdtemp(path.join(tmpdir(), 'storefront-haproxy-'));
-  const ports = Object.fromEntries(await Promise.all(options.services.map(async (service) => [service.name, await freePort()] as const)));
-  const statsPort = await freePort();
+  const ports = Object.fromEntries(await Promise.all(options.services.map(async (service) => [service.name, await listenPort()] as const)));
+  const statsPort = await listenPort();
   const file = path.join(dir, 'haproxy.cfg');
   await writeFile(file, configuration(options, ports, statsPort));
 

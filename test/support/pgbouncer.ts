@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { withDatabase } from '@storefront/db';
 import { requireInstalled } from './haproxy.js';
-import { freePort } from './processes.js';
+import { listenPort } from './listen-port.js';
 
 export const PGBOUNCER = '/usr/sbin/pgbouncer';
 
@@ -65,7 +65,7 @@ pidfile =
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
   requireInstalled(PGBOUNCER);
   const dir = await mkdtemp(path.join(tmpdir(), 'storefront-pgbouncer-'));
-  const port = await freePort();
+  const port = await listenPort();
   const user = decodeURIComponent(new URL(options.serverUrl).username) || 'postgres';
   const authFile = path.join(dir, 'userlist.txt');
   const configFile = path.join(dir, 'pgbouncer.ini');

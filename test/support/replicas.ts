@@ -4,7 +4,7 @@ import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/event
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
 import { SERVICE_NAMES, type ServiceName } from '../../bench/stack.js';
 import { startHaproxy, type Haproxy } from './haproxy.js';
-import { freePort } from './processes.js';
+import { listenPort } from './listen-port.js';
 import { seedDatabases } from './seed.js';
 import { buildServices, ServiceProcess, type Exit } from './service-process.js';
 
@@ -111,7 +111,7 @@ export async function startReplicatedStack(options: ReplicatedStackOptions): Pro
     await Promise.all(DOMAINS.map(async (domain) => [domain, await createTestDatabase(domain)] as const)),
   ) as Record<Domain, TestDatabase>;
   const ports = Object.fromEntries(
-    await Promise.all(SERVICE_NAMES.map(async (service) => [service, await Promise.all(Array.from({ length: options.replicas }, () => freePort()))] as const)),
+    await Promise.all(SERVICE_NAMES.map(async (service) => [service, await Promise.all(Array.from({ length: options.replicas }, () => listenPort()))] as const)),
   ) as Record<ServiceName, number[]>;
 
   let haproxy: Haproxy | undefined;

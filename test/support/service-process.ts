@@ -17,12 +17,15 @@ export interface Exit {
 /**
  * One instance of a service, run as it is deployed: its own Node process on the compiled
  * entry point (`node --conditions=storefront-dist <workspace>/dist/main.js`), on a port of its
- * own that stays the same across restarts (the load balancer's configuration names it).
+ * own that stays the same across restarts (the load balancer's configuration names it). Its
+ * environment must log at `info` or more: `ready()` waits for its "ready" line.
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<Exit> | undefined;
   private lines: string[] = [];
+  /** Whether the current run has logged that it listens (`<service> ready`). */
+  private announced = false;
 
   constructor(
     readonly service: ServiceName,
@@ -58,10 +61,13 @@ export class ServiceProcess {
       env: serviceProcessEnv({ ...process.env, ...this.env, [portVariable]: String(this.port) }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    this.announced = false;
     for (const stream of [child.stdout!, child.stderr!]) {
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
-        this.lines.push(...chunk.split('\n').filter(Boolean).map((line) => `[${this.name}] ${line}`));
+        const lines = chunk.split('\n').filter(Boolean);
+        if (lines.some((line) => /"msg":"[^"]* ready"/.test(line))) this.announced = true;
+        this.lines.push(...lines.map((line) => `[${this.name}] ${line}`));
         if (this.lines.length > 200) this.lines.splice(0, this.lines.length - 200);
       });
     }
@@ -69,7 +75,10 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Resolves once `/health/ready` answers 200; fails if the process exits first. */
+  /**
+   * Resolves once this process has logged that it listens and `/health/ready` answers 200
+   * (the log line proves the port is its own, not a stranger's); fails if it exits first.
+   */
   async ready(timeoutMs = 300_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -78,7 +87,7 @@ export class ServiceProcess {
         (response) => response.status,
         () => 0,
       );
-      if (status === 200) return;
+      if (status === 200 && this.announced) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`${this.name} was not ready within ${timeoutMs} ms:\n${this.tail()}`);
