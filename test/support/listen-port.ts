@@ -28,13 +28,18 @@ function canListen(port: number): Promise<boolean> {
  * machine, or another test's server, and a service restarted on it would fail to bind while a
  * stranger answers its health checks.
  */
+const handedOut = new Set<number>();
+
 export async function listenPort(): Promise<number> {
   const [ephemeralLow] = ephemeralRange();
   const low = 20_000;
   const high = Math.max(low + 1_000, Math.min(ephemeralLow, 32_768));
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const port = randomInt(low, high);
-    if (await canListen(port)) return port;
+    // Free now, but maybe already promised to a process of this test that is not listening yet.
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
   }
   throw new Error(`no free port between ${low} and ${high}`);
 }
