@@ -17,7 +17,7 @@ export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.met
 export type ServiceName = 'users' | 'catalog' | 'orders' | 'gateway' | 'bff-web' | 'bff-mobile';
 export const SERVICE_NAMES: readonly ServiceName[] = ['users', 'catalog', 'orders', 'gateway', 'bff-web', 'bff-mobile'];
 
-const workspaces: Record<ServiceName, { workspace: string; portVariable: string }> = {
+export const workspaces: Record<ServiceName, { workspace: string; portVariable: string }> = {
   users: { workspace: 'subgraphs/users', portVariable: 'USERS_PORT' },
   catalog: { workspace: 'subgraphs/catalog', portVariable: 'CATALOG_PORT' },
   orders: { workspace: 'subgraphs/orders', portVariable: 'ORDERS_PORT' },

@@ -1,5 +1,5 @@
 import { runService } from '@storefront/config';
-import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadGatewayConfig } from './config.js';
 import { createGatewayServer } from './server.js';
 
@@ -15,5 +15,5 @@ await runService(async () => {
   stopOnSignals(server.logger, async () => {
     await server.stop();
     await tracing.shutdown();
-  });
+  }, { drainMs: drainMsFor(config) });
 });

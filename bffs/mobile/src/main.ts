@@ -1,6 +1,6 @@
 import { runService } from '@storefront/config';
 import { createEventBus } from '@storefront/events';
-import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadMobileConfig } from './config.js';
 import { createMobileServer } from './server.js';
 
@@ -21,5 +21,5 @@ await runService(async () => {
     await server.stop();
     await bus.close();
     await tracing.shutdown();
-  });
+  }, { drainMs: drainMsFor(config) });
 });

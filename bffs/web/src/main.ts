@@ -1,6 +1,6 @@
 import { runService } from '@storefront/config';
 import { createEventBus } from '@storefront/events';
-import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadWebConfig } from './config.js';
 import { createWebServer } from './server.js';
 
@@ -18,5 +18,5 @@ await runService(async () => {
     await server.stop();
     await bus.close();
     await tracing.shutdown();
-  });
+  }, { drainMs: drainMsFor(config) });
 });

@@ -101,6 +101,12 @@ export const serviceShape = {
   LOG_LEVEL: logLevel,
   HOST: listenHost,
   HEAP_GROWING_PERCENT: heapGrowingPercent(50),
+  /**
+   * After SIGTERM, how long the service keeps serving with readiness at 503 before it closes
+   * its listener, so a load balancer stops routing to it first (stopOnSignals in
+   * @storefront/server). Unset: 5000 in production, 0 elsewhere.
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(300_000).optional(),
 };
 
 /**

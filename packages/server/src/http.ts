@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from 'pino';
 import { refusedDocument } from './limits.js';
+import { gracefulCloser, isDraining } from './lifecycle.js';
 import type { ServiceMetrics } from './metrics.js';
 import { callerOperationName, withServerSpan } from './tracing.js';
 import { clientAddressResolver, runInRequestScope, type IncomingGraphQLRequest, type RequestRefusal, type TrustProxy } from './trust.js';
@@ -308,6 +309,8 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
   }
 
   async function handleReady(response: ServerResponse) {
+    // Stopping: out of the balancer's rotation first, while requests are still served.
+    if (isDraining()) return sendJson(response, 503, { status: 'draining', checks: {} });
     const results = await Promise.all(
       readiness.map(async ({ name, check }) => {
         const outcome = await check().catch(() => false);
@@ -393,6 +396,7 @@ export async function listen(server: http.Server, port: number, host = '0.0.0.0'
   // Keep-alive longer than typical load balancers' idle timeouts, so they close first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const close = gracefulCloser(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -405,10 +409,6 @@ export async function listen(server: http.Server, port: number, host = '0.0.0.0'
     server,
     port: address.port,
     url: `http://localhost:${address.port}/graphql`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
+    close,
   };
 }

@@ -25,7 +25,7 @@ export {
   type RunningServer,
 } from './http.js';
 export { limitHeapGrowth } from './heap.js';
-export { stopOnSignals } from './lifecycle.js';
+export { drainMsFor, gracefulCloser, isDraining, stopOnSignals, type StopOptions } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, measuredBatch, type ServiceMetrics } from './metrics.js';
 export {

@@ -1,7 +1,7 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
 import { createEventBus } from '@storefront/events';
-import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadCatalogConfig } from './config.js';
 import { seedCatalogIfEmpty } from './seed.js';
 import { createCatalogServer } from './server.js';
@@ -28,5 +28,5 @@ await runService(async () => {
     await bus.close();
     await database.stop();
     await tracing.shutdown();
-  });
+  }, { drainMs: drainMsFor(config) });
 });

@@ -1,7 +1,7 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
 import { createEventBus } from '@storefront/events';
-import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadOrdersConfig } from './config.js';
 import { seedOrdersIfEmpty } from './seed.js';
 import { createOrdersServer } from './server.js';
@@ -32,5 +32,5 @@ await runService(async () => {
     await bus.close();
     await database.stop();
     await tracing.shutdown();
-  });
+  }, { drainMs: drainMsFor(config) });
 });

@@ -1,6 +1,6 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
-import { limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
 import { loadUsersConfig } from './config.js';
 import { seedUsersIfEmpty } from './seed.js';
 import { createUsersServer } from './server.js';
@@ -20,5 +20,5 @@ await runService(async () => {
     await server.stop();
     await database.stop();
     await tracing.shutdown();
-  });
+  }, { drainMs: drainMsFor(config) });
 });
