@@ -17,6 +17,7 @@ COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
 COPY packages/events/package.json packages/events/
 COPY packages/seed-data/package.json packages/seed-data/
+COPY packages/redis/package.json packages/redis/
 COPY packages/server/package.json packages/server/
 COPY packages/testing/package.json packages/testing/
 COPY subgraphs/users/package.json subgraphs/users/
@@ -25,6 +26,7 @@ COPY subgraphs/orders/package.json subgraphs/orders/
 COPY gateway/package.json gateway/
 COPY bffs/web/package.json bffs/web/
 COPY bffs/mobile/package.json bffs/mobile/
+COPY apps/web/package.json apps/web/
 # Dependencies' install scripts are not needed: the Prisma client runs on the pg driver
 # adapter (no engine download), and esbuild's binary comes as an optional dependency.
 RUN npm ci --ignore-scripts --no-audit --no-fund
