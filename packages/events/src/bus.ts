@@ -1,5 +1,5 @@
 import { keyInSlotOf } from '@storefront/redis';
-import type { Envelope } from './envelope.js';
+import { parseEnvelope, type Envelope } from './envelope.js';
 
 export type Handler = (event: Envelope) => Promise<void>;
 
@@ -72,3 +72,15 @@ export interface EventBus {
  * moves an event between them only then.
  */
 export const deadLetterStream = (stream: string) => keyInSlotOf(stream, '.dead');
+
+/** Hands one raw message of a broadcast to its subscriber, or reports it as malformed (every implementation alike). */
+export function deliverBroadcast(options: BroadcastOptions, stream: string, raw: string): void {
+  let event: Envelope;
+  try {
+    event = parseEnvelope(raw);
+  } catch (error) {
+    options.onMalformed?.(stream, error);
+    return;
+  }
+  options.handler(event, stream);
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import type { Broadcast, BroadcastOptions, DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
+import { deliverBroadcast } from './bus.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 
 /**
@@ -118,14 +119,7 @@ export class ParentProcessBus implements EventBus {
     } else if (message.bus === 'broadcast') {
       const options = this.broadcasts.get(message.subscription);
       if (!options) return;
-      let event: Envelope;
-      try {
-        event = parseEnvelope(message.event);
-      } catch (error) {
-        options.onMalformed?.(message.stream, error);
-        return;
-      }
-      options.handler(event, message.stream);
+      deliverBroadcast(options, message.stream, message.event);
     } else if (message.bus === 'deliver') {
       const handler = this.handlers.get(message.subscription);
       const reply = (error?: string) => process.send?.({ bus: 'handled', id: message.id, ...(error ? { error } : {}) } satisfies Message);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Broadcast, BroadcastOptions, DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
+import { deliverBroadcast } from './bus.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 
 interface Group {
@@ -119,14 +120,7 @@ export class InProcessBus implements EventBus {
         while (next < log.entries.length) {
           const raw = log.entries[next++];
           if (raw === undefined) continue;
-          let event: Envelope;
-          try {
-            event = parseEnvelope(raw);
-          } catch (error) {
-            options.onMalformed?.(stream, error);
-            continue;
-          }
-          options.handler(event, stream);
+          deliverBroadcast(options, stream, raw);
         }
       };
       this.published.on(stream, listener);

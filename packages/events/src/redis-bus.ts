@@ -1,6 +1,6 @@
 import { redisClientFactory, type RedisClient, type RedisClientFactory, type RedisConnection } from '@storefront/redis';
 import type { Broadcast, BroadcastOptions, DeadLetter, EventBus, SubscribeOptions, Subscription } from './bus.js';
-import { deadLetterStream } from './bus.js';
+import { deadLetterStream, deliverBroadcast } from './bus.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 
 type StreamEntry = [id: string, fields: string[] | null];
@@ -158,7 +158,6 @@ export class RedisStreamsBus implements EventBus {
   }
 
   broadcast(options: BroadcastOptions): Broadcast {
-    const { handler } = options;
     let running = true;
     // One reader per stream: XREAD BLOCK holds its connection, and on a Redis Cluster one XREAD
     // may only name keys of one slot.
@@ -189,14 +188,7 @@ export class RedisStreamsBus implements EventBus {
               position = id;
               const raw = field(fields, 'event');
               if (raw === undefined) continue;
-              let event: Envelope;
-              try {
-                event = parseEnvelope(raw);
-              } catch (error) {
-                options.onMalformed?.(stream, error);
-                continue;
-              }
-              handler(event, stream);
+              deliverBroadcast(options, stream, raw);
             }
           } catch {
             if (running) await new Promise((resolve) => setTimeout(resolve, 250));
