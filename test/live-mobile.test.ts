@@ -5,7 +5,7 @@ import { orders as seedOrders, products, users } from '@storefront/seed-data';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClientOperations } from './support/contracts.js';
-import { mobileSocket, UUID } from './support/live.js';
+import { holdProduct, mobileSocket, UUID } from './support/live.js';
 import { send } from './support/mobile.js';
 import { startStack, type BffInstance, type Stack } from './support/stack.js';
 
@@ -56,16 +56,21 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
   });
 
   it('sends a new order PENDING, then CONFIRMED, labelled in the language of the upgrade request', async () => {
+    // The catalog cannot reserve until released, so the order is surely PENDING when the subscription reads it.
+    const hold = await holdProduct(stack.subgraphs.catalog.database.url, inStock[0]!.id);
     const order = await placeOrder(adaToken, inStock[0]!.id, 1);
     const socket = mobileSocket(stack.mobileUrl, `Bearer ${adaToken}`, { 'accept-language': 'de-DE' });
     try {
       const followed = socket.follow<OrderUpdates>('OrderUpdates', { id: order.id });
+      await followed.until((data) => data.length === 1, 'the current state');
+      await hold.release();
       const seen = await followed.until((data) => data.some((payload) => payload.orderUpdated.status === 'CONFIRMED'), 'CONFIRMED');
       expect(seen.map((payload) => payload.orderUpdated.status)).toEqual(['PENDING', 'CONFIRMED']);
       expect(seen[1]!.orderUpdated.totalLabel).toMatch(/€|\$/);
       expect(seen[1]!.orderUpdated.totalLabel).toContain(','); // German decimal comma
       expect(seen[1]!.orderUpdated.cancelReason).toBeNull();
     } finally {
+      await hold.release().catch(() => undefined);
       await socket.close();
     }
   });
@@ -81,8 +86,10 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
       const followed = socket.follow<MyOrderUpdates>('MyOrderUpdates');
       const first = await followed.until((data) => data.length >= open.length, 'the open orders');
       expect(first.slice(0, open.length).map((payload) => payload.myOrderUpdated)).toEqual(open.map((order) => ({ ...order, cancelReason: null })));
-      // Placed from "another device" (plain HTTP): the subscription hears of it.
+      // Placed from "another device" (plain HTTP): the subscription hears of it, PENDING first (the catalog is held).
+      const hold = await holdProduct(stack.subgraphs.catalog.database.url, inStock[1]!.id);
       const order = await placeOrder(adaToken, inStock[1]!.id, 1);
+      await followed.until((data) => data.some((payload) => payload.myOrderUpdated.id === order.id), 'the new order, PENDING').finally(() => hold.release());
       const seen = await followed.until(
         (data) => data.some((payload) => payload.myOrderUpdated.id === order.id && payload.myOrderUpdated.status === 'CONFIRMED'),
         'the new order confirmed',

@@ -4,7 +4,7 @@ import { cacheControlTypeDefs } from '@storefront/bff';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClientOperations } from './support/contracts.js';
-import { followWeb, UUID } from './support/live.js';
+import { followWeb, holdProduct, UUID } from './support/live.js';
 import { startStack, type Stack } from './support/stack.js';
 import { freshKey, money, signedIn } from './support/web.js';
 import { WebClient } from './support/web-client.js';
@@ -50,15 +50,20 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
   });
 
   it('sends a new order PENDING, then CONFIRMED, to its buyer', async () => {
+    // The catalog cannot reserve until released, so the order is surely PENDING when the subscription reads it.
+    const hold = await holdProduct(stack.subgraphs.catalog.database.url, orderedProduct!.id);
     const order = await placeOrder(adaBrowser, orderedProduct!.id, 1);
     const followed = followWeb<OrderStatus>(stack.webUrl, adaBrowser, 'OrderStatus', { id: order.id });
     try {
+      await followed.until((data) => data.length === 1, 'the current state');
+      await hold.release();
       const seen = await followed.until((data) => data.some((payload) => payload.orderUpdated.status === 'CONFIRMED'), 'CONFIRMED');
       expect(seen.map((payload) => payload.orderUpdated.status)).toEqual(['PENDING', 'CONFIRMED']);
       expect(seen[1]!.orderUpdated).toEqual({ id: order.id, number: order.number, status: 'CONFIRMED', cancelReason: null });
       expect(followed.errorCodes()).toEqual([]);
     } finally {
       followed.dispose();
+      await hold.release().catch(() => undefined);
     }
   });
 

@@ -2,6 +2,7 @@ import { eventually } from '@storefront/testing';
 import type { ExecutionResult } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { loadClientOperations } from './contracts.js';
 import type { WebClient } from './web-client.js';
@@ -111,3 +112,21 @@ export function mobileSocket(url: string, authorization: string | undefined, hea
 
 /** The UUIDs in a text: a reason shown to buyers must have none. */
 export const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/**
+ * Holds a product's row in the catalog database, as a slow reservation would: the catalog
+ * cannot reserve stock for it, so an order for it stays PENDING until `release()`. Reading
+ * the product (prices, placeOrder's checks) is not blocked.
+ */
+export async function holdProduct(catalogDatabaseUrl: string, productId: string): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: catalogDatabaseUrl });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('SELECT id FROM products WHERE id = $1 FOR UPDATE', [productId]);
+  return {
+    release: async () => {
+      await client.query('ROLLBACK');
+      await client.end();
+    },
+  };
+}
