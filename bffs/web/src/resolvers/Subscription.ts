@@ -33,6 +33,8 @@ export const Subscription: SubscriptionResolvers = {
           return [order];
         },
         key: (order) => order.id,
+        // The order's own changes: its lines' products change on their own (productUpdated follows those).
+        fingerprint: ({ items, ...order }) => JSON.stringify({ ...order, items: items.map(({ product, ...line }) => ({ ...line, productId: product?.id })) }),
         authorize: (order) =>
           context.viewer?.role === 'ADMIN' || order.buyer.id === context.viewer?.id ? undefined : forbiddenError('This order is not yours.'),
       });

@@ -32,6 +32,8 @@ export interface LiveFeedOptions<State> {
   read(event: Envelope | undefined): Promise<State[]>;
   /** Identifies a state, so an unchanged one is not sent twice. */
   key(state: State): string;
+  /** What counts as a change of a state (all of it by default). */
+  fingerprint?(state: State): string;
   /** Refusal for one state (a FORBIDDEN order), checked on subscribe and for every event. */
   authorize?(state: State): GraphQLError | undefined;
 }
@@ -97,7 +99,7 @@ export async function liveFeed<State>(options: LiveFeedOptions<State>): Promise<
 
   const sent = new Map<string, string>();
   const changed = (state: State): boolean => {
-    const json = JSON.stringify(state);
+    const json = options.fingerprint ? options.fingerprint(state) : JSON.stringify(state);
     const key = options.key(state);
     if (sent.get(key) === json) return false;
     sent.set(key, json);
