@@ -1,6 +1,6 @@
 import { ada, admin, grace, products } from '@storefront/seed-data';
 import { streamNames } from '@storefront/events';
-import { graphql } from '@storefront/testing';
+import { eventually, graphql } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,21 +19,16 @@ const MOBILE_PER_IP = 20;
 /** Codes a client may retry: the request did not run, or (for a keyed order) running it again is safe. */
 const RETRYABLE = new Set(['SERVICE_UNAVAILABLE', 'CIRCUIT_OPEN', 'GATEWAY_TIMEOUT', 'SUBGRAPH_UNAVAILABLE']);
 
+/** True when every error of `answer` is one a client may retry (and there is at least one). */
+function isRetryable(answer: Answer): boolean {
+  const codes = (answer.body.errors ?? []).map((error) => String(error.extensions?.code));
+  return codes.length > 0 && codes.every((code) => RETRYABLE.has(code));
+}
+
 /** What the load loop reads of any answer. */
 interface Answer {
   status: number;
   body: { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
-}
-
-/** Repeats `read` until `done(value)`; events and health checks complete on their own schedule. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached in time; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function query<Row extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<Row[]> {
@@ -178,7 +173,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     );
     expect(update.body.data!.updateProduct.userErrors).toEqual([]);
     // The entries live 60 s; the change shows on every instance long before.
-    for (const page of pages) await eventually(page, (seen) => seen.name === renamed, 15_000);
+    for (const page of pages) await eventually(page, (seen) => seen.name === renamed, 'the renamed product on every instance', 15_000);
   }, 120_000);
 
   it('rate limits are shared by the instances and keyed on the client address HAProxy adds, never on its own or a forged one', async () => {
@@ -247,6 +242,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const rows = await eventually(
       () => query<{ id: string; status: string }>(stack.databases.orders.url, 'SELECT id, status FROM orders WHERE id = ANY($1::uuid[])', [orderIds]),
       (found) => found.length === orderIds.length && found.every((row) => row.status !== 'PENDING'),
+      'every order answered by the catalog',
       60_000,
     );
     return new Map(rows.map((row) => [row.id, row.status]));
@@ -272,6 +268,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     for (const product of pool) await setStock(product.id, initial);
     const tokens = await buyers();
     const placed: Array<{ id: string; lines: Array<{ productId: string; quantity: number }> }> = [];
+    let retried = 0;
     // 20 clients at a time, 10 rounds, through the balancer; demand exceeds supply.
     for (let round = 0; round < 10; round += 1) {
       await Promise.all(
@@ -279,7 +276,13 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
           const n = round * 20 + index;
           const lines = [{ productId: pool[n % 5]!.id, quantity: 1 + (n % 3) }];
           if (n % 2 === 0) lines.push({ productId: pool[(n + 2) % 5]!.id, quantity: 1 });
-          const response = await sendMobile(stack.balanced['bff-mobile'], 'PlaceOrder', { items: lines, idempotencyKey: `replicas-bulk-${n}` }, { token: tokens[n % 2]! });
+          const send = () => sendMobile(stack.balanced['bff-mobile'], 'PlaceOrder', { items: lines, idempotencyKey: `replicas-bulk-${n}` }, { token: tokens[n % 2]! });
+          let response = await send();
+          // A burst may find every connection busy: a retryable code, and the app's retry with the same key.
+          for (let tries = 1; tries < 5 && isRetryable(response); tries += 1) {
+            retried += 1;
+            response = await send();
+          }
           if (response.body.errors) expect.fail(`${JSON.stringify(response.body)}\n${stack.logs('orders', 'catalog', 'gateway')}`);
           expect(response.body.data!.placeOrder.error).toBeNull();
           placed.push({ id: response.body.data!.placeOrder.order.id as string, lines });
@@ -288,6 +291,8 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     }
     const ids = placed.map((order) => order.id);
     expect(new Set(ids).size).toBe(200);
+    // Most of the burst is taken at once; retries are the exception, not the way through.
+    expect(retried).toBeLessThan(40);
     const statuses = await settled(ids);
 
     const confirmed = placed.filter((order) => statuses.get(order.id) === 'CONFIRMED');
@@ -339,12 +344,11 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const attempt = async <Response extends Answer>(send: () => Promise<Response>, done: (response: Response) => boolean) => {
       sent += 1;
       const response = await send().catch((error: Error) => ({ status: 0, body: { errors: [{ message: error.message }] } }) as Response);
-      const codes = (response.body.errors ?? []).map((error) => String(error.extensions?.code));
-      if (codes.length === 0 && done(response)) {
+      if (!response.body.errors?.length && done(response)) {
         outcomes.ok += 1;
         return true;
       }
-      if (codes.length > 0 && codes.every((code) => RETRYABLE.has(code))) {
+      if (isRetryable(response)) {
         outcomes.retried += 1;
         return false;
       }

@@ -6,7 +6,7 @@ import {
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { DomainError } from './errors.js';
+import { DomainError, isTransientDatabaseError } from './errors.js';
 import { LIMIT_CODES, apolloLimitOptions, limitViolation, type DocumentLimits } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
 import { hideSuggestions } from './production.js';
@@ -82,6 +82,14 @@ export function maskErrors(nodeEnv: NodeEnv) {
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       };
     }
+    if (isTransientDatabaseError(original)) {
+      return {
+        message: 'The service is temporarily unavailable. Please try again.',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      };
+    }
     if (nodeEnv === 'development') return formatted;
     const code = requestErrorCode(formatted, error);
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
@@ -117,13 +125,17 @@ export function observabilityPlugin(logger: Logger, metrics: ServiceMetrics): Ap
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {
             const original = unwrapResolverError(error);
+            const transient = isTransientDatabaseError(original);
             const code =
               original instanceof DomainError
                 ? original.code
-                : String(limitViolation(error)?.extensions?.code ?? error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+                : transient
+                  ? 'SERVICE_UNAVAILABLE'
+                  : String(limitViolation(error)?.extensions?.code ?? error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
             metrics.graphqlErrors.inc({ code });
             // A refused document is the caller's doing, like any public code: info, not error.
-            const level = PUBLIC_CODES.has(code) || (Object.values(LIMIT_CODES) as string[]).includes(code) ? 'info' : 'error';
+            // A database too busy to take the request is the operator's concern, not a bug: warn.
+            const level = transient ? 'warn' : PUBLIC_CODES.has(code) || (Object.values(LIMIT_CODES) as string[]).includes(code) ? 'info' : 'error';
             logger[level](
               { requestId: contextValue.requestId, operationName, code, path: error.path, err: original ?? error },
               error.message,

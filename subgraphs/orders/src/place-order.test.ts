@@ -221,6 +221,31 @@ describe('placeOrder idempotency', () => {
   });
 });
 
+describe('placeOrder on a database with no free connection', () => {
+  it('answers SERVICE_UNAVAILABLE (retryable), writes nothing, and the retry with the same key places the order', async () => {
+    const { server: busy, url } = await stack.startOrders({ DATABASE_POOL_MAX: '1' });
+    const token = await accessTokenFor(ada);
+    const key = freshKey();
+    const send = () => graphql(url, PLACE, { input: { items: [line(4, 1)] }, key }, { token });
+    const before = await orderCount();
+    // The pool's only connection is taken (a long report, a stuck migration) while the order comes in.
+    const held = await busy.pool.connect();
+    let refused: Awaited<ReturnType<typeof send>>;
+    try {
+      refused = await send();
+    } finally {
+      held.release();
+    }
+    expect(errorCodes(refused)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(refused.body.errors?.[0]?.message).toBe('The service is temporarily unavailable. Please try again.');
+    expect(await orderCount()).toBe(before);
+    const retried = await send();
+    expect(retried.body.errors).toBeUndefined();
+    expect(retried.body.data?.placeOrder.order.status).toBe('PENDING');
+    expect(await orderCount()).toBe(before + 1);
+  }, 30_000);
+});
+
 describe('placeOrder without the catalog', () => {
   it('fails with CATALOG_UNAVAILABLE when the catalog does not answer in time', async () => {
     // A server that accepts connections and never replies.
