@@ -10,8 +10,6 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    // The replica test (two of every service behind HAProxy, minutes long) runs with `npm run test:scale`.
-    exclude: ['**/node_modules/**', ...(process.env.STOREFRONT_SCALE_TESTS ? [] : ['test/replicas.test.ts'])],
     include: ['packages/**/src/**/*.test.ts', 'subgraphs/**/src/**/*.test.ts', 'gateway/src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     // Every file starts real servers on fresh databases; two cores, two files at a time.
     pool: 'forks',
