@@ -22,8 +22,8 @@ export const workspaces: Record<ServiceName, { workspace: string; portVariable: 
   catalog: { workspace: 'subgraphs/catalog', portVariable: 'CATALOG_PORT' },
   orders: { workspace: 'subgraphs/orders', portVariable: 'ORDERS_PORT' },
   gateway: { workspace: 'gateway', portVariable: 'GATEWAY_PORT' },
-  'bff-web': { workspace: 'bffs/web', portVariable: 'BFF_WEB_PORT' },
-  'bff-mobile': { workspace: 'bffs/mobile', portVariable: 'BFF_MOBILE_PORT' },
+  'bff-web': { workspace: 'bff-web', portVariable: 'BFF_WEB_PORT' },
+  'bff-mobile': { workspace: 'bff-mobile', portVariable: 'BFF_MOBILE_PORT' },
 };
 
 /** A port that was free a moment ago. */

@@ -30,8 +30,8 @@ const subgraphs: Service[] = [
 ];
 const gateway: Service = { name: 'gateway', workspace: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 4000 };
 const bffs: Service[] = [
-  { name: 'bff-web', workspace: 'bffs/web', portVariable: 'BFF_WEB_PORT', defaultPort: 4100 },
-  { name: 'bff-mobile', workspace: 'bffs/mobile', portVariable: 'BFF_MOBILE_PORT', defaultPort: 4200 },
+  { name: 'bff-web', workspace: 'bff-web', portVariable: 'BFF_WEB_PORT', defaultPort: 4100 },
+  { name: 'bff-mobile', workspace: 'bff-mobile', portVariable: 'BFF_MOBILE_PORT', defaultPort: 4200 },
 ];
 
 function portOf(service: Service): number {

@@ -383,8 +383,8 @@ describe('document limits over HTTP (each just under passes, just over is refuse
 
 describe('the default limits fit every client operation', () => {
   const cases = [
-    ['web', () => loadWebConfig({}), 'bffs/web/schema.graphql'],
-    ['mobile', () => loadMobileConfig({}), 'bffs/mobile/schema.graphql'],
+    ['web', () => loadWebConfig({}), 'bff-web/schema.graphql'],
+    ['mobile', () => loadMobileConfig({}), 'bff-mobile/schema.graphql'],
   ] as const;
 
   it.each(cases)('%s: each contract operation, even at the largest page size', (client, config, schemaFile) => {

@@ -48,7 +48,7 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
   });
 
   it('has a Subscription root that the contract validates against', () => {
-    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bffs/mobile/schema.graphql', import.meta.url), 'utf8'));
+    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bff-mobile/schema.graphql', import.meta.url), 'utf8'));
     expect(schema.getSubscriptionType()?.name).toBe('Subscription');
     const live = [...loadClientOperations('mobile').values()].filter((operation) => operation.type === 'subscription');
     expect(live.map((operation) => operation.name).sort()).toEqual(['MyOrderUpdates', 'OrderUpdates']);

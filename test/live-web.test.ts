@@ -42,7 +42,7 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
   }
 
   it('has a Subscription root that the contract validates against (graphql-js would otherwise accept any subscription)', () => {
-    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bffs/web/schema.graphql', import.meta.url), 'utf8'));
+    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bff-web/schema.graphql', import.meta.url), 'utf8'));
     expect(schema.getSubscriptionType()?.name).toBe('Subscription');
     const live = [...loadClientOperations('web').values()].filter((operation) => operation.type === 'subscription');
     expect(live.map((operation) => operation.name).sort()).toEqual(['OrderStatus', 'ProductStock']);

@@ -98,7 +98,7 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
 
   describe('the contract (contracts/web)', () => {
     it('every operation validates against the BFF schema', () => {
-      const sdl = readFileSync(path.join(repositoryRoot, 'bffs/web/schema.graphql'), 'utf8');
+      const sdl = readFileSync(path.join(repositoryRoot, 'bff-web/schema.graphql'), 'utf8');
       const schema = buildSchema(`${cacheControlTypeDefs}\n${sdl}`);
       expect(operations.size).toBeGreaterThan(0);
       for (const operation of operations.values()) {

@@ -21,7 +21,7 @@ export function mobileOperation(name: string) {
 
 /** The mobile BFF's schema, with the directive definitions the server adds. */
 export const mobileSchema = buildSchema(
-  `${cacheControlTypeDefs}\n${readFileSync(path.join(repositoryRoot, 'bffs', 'mobile', 'schema.graphql'), 'utf8')}`,
+  `${cacheControlTypeDefs}\n${readFileSync(path.join(repositoryRoot, 'bff-mobile', 'schema.graphql'), 'utf8')}`,
 );
 
 export interface MobileResponse<Data = Record<string, any>> {
