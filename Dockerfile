@@ -20,6 +20,7 @@ COPY packages/seed-data/package.json packages/seed-data/
 COPY packages/redis/package.json packages/redis/
 COPY packages/server/package.json packages/server/
 COPY packages/testing/package.json packages/testing/
+COPY packages/user-errors/package.json packages/user-errors/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/orders/package.json subgraphs/orders/
