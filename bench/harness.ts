@@ -343,7 +343,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const totalOrders = (await post(s.graphql.gateway, { query: '{ orders(first: 1) { totalCount } }' }, adminHeaders)).body.data.orders.totalCount as number;
 
     // ---- documents, as the apps send them -------------------------------------------------
-    const { loadClientOperations } = await import('../test/support/contracts.js');
+    const { loadClientOperations } = await import('../scripts/lib/client-operations.js');
     const catalogPage = loadClientOperations('web', path.join(repositoryRoot, 'contracts')).get('CatalogPage');
     if (!catalogPage) throw new Error('contracts/web has no CatalogPage operation');
     const manifest = JSON.parse(readFileSync(path.join(repositoryRoot, 'bff-mobile', 'persisted-queries.json'), 'utf8')) as {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { persistedQueryId, type PersistedQueryManifest } from '@storefront/bff';
 import { repositoryRoot } from '@storefront/db';
-import { VENDORED_CLIENTS_DIR, loadClientOperations } from '../test/support/contracts.js';
+import { VENDORED_CLIENTS_DIR, loadClientOperations } from './lib/client-operations.js';
 
 export const MOBILE_MANIFEST_PATH = path.join(repositoryRoot, 'bff-mobile', 'persisted-queries.json');
 

@@ -13,7 +13,7 @@ import { analyzeOperation, documentLimitRules, documentLimits, type DocumentLimi
 import { testSubgraphSecret } from '@storefront/testing';
 import { Lexer, Source, TokenKind, buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { startStack, type Stack } from './support/stack.js';
 
 /**

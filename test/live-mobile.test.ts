@@ -4,7 +4,7 @@ import { cacheControlTypeDefs, persistedQueryId } from '@storefront/bff';
 import { orders as seedOrders, products, users } from '@storefront/seed-data';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { holdProduct, mobileSocket, UUID } from './support/live.js';
 import { send } from './support/mobile.js';
 import { startStack, type BffInstance, type Stack } from './support/stack.js';

@@ -3,7 +3,7 @@ import { products, users } from '@storefront/seed-data';
 import { cacheControlTypeDefs } from '@storefront/bff';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { followWeb, holdProduct, UUID } from './support/live.js';
 import { startStack, type Stack } from './support/stack.js';
 import { freshKey, money, signedIn } from './support/web.js';

@@ -4,7 +4,7 @@ import { cacheControlTypeDefs, persistedQueryId } from '@storefront/bff';
 import { repositoryRoot } from '@storefront/db';
 import { categories, orders as seedOrders, products, type SeedOrder, type SeedProduct } from '@storefront/seed-data';
 import { buildSchema } from 'graphql';
-import { loadClientOperations } from './contracts.js';
+import { loadClientOperations } from '../../scripts/lib/client-operations.js';
 
 /**
  * The mobile app's view of the mobile BFF (its operations, sent as Apollo iOS/Kotlin send
