@@ -20,12 +20,13 @@ COPY packages/seed-data/package.json packages/seed-data/
 COPY packages/redis/package.json packages/redis/
 COPY packages/server/package.json packages/server/
 COPY packages/testing/package.json packages/testing/
+COPY packages/user-errors/package.json packages/user-errors/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/orders/package.json subgraphs/orders/
 COPY gateway/package.json gateway/
-COPY bffs/web/package.json bffs/web/
-COPY bffs/mobile/package.json bffs/mobile/
+COPY bff-web/package.json bff-web/
+COPY bff-mobile/package.json bff-mobile/
 COPY apps/web/package.json apps/web/
 # Dependencies' install scripts are not needed: the Prisma client runs on the pg driver
 # adapter (no engine download), and esbuild's binary comes as an optional dependency.

@@ -343,14 +343,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const totalOrders = (await post(s.graphql.gateway, { query: '{ orders(first: 1) { totalCount } }' }, adminHeaders)).body.data.orders.totalCount as number;
 
     // ---- documents, as the apps send them -------------------------------------------------
-    const { loadClientOperations } = await import('../test/support/contracts.js');
+    const { loadClientOperations } = await import('../scripts/lib/client-operations.js');
     const catalogPage = loadClientOperations('web', path.join(repositoryRoot, 'contracts')).get('CatalogPage');
     if (!catalogPage) throw new Error('contracts/web has no CatalogPage operation');
-    const manifest = JSON.parse(readFileSync(path.join(repositoryRoot, 'bffs', 'mobile', 'persisted-queries.json'), 'utf8')) as {
+    const manifest = JSON.parse(readFileSync(path.join(repositoryRoot, 'bff-mobile', 'persisted-queries.json'), 'utf8')) as {
       operations: Array<{ id: string; name: string }>;
     };
     const home = manifest.operations.find((operation) => operation.name === 'Home');
-    if (!home) throw new Error('bffs/mobile/persisted-queries.json has no Home operation');
+    if (!home) throw new Error('bff-mobile/persisted-queries.json has no Home operation');
     const mobileToken = await (async () => {
       const response = await post(s.graphql['bff-mobile'], {
         query: 'mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } error { code message } } }',

@@ -4,7 +4,7 @@
 // so every change reaches a tenth of them, as a popular product's page would.
 import { streamNames, RedisStreamsBus, type Envelope } from '@storefront/events';
 import { products } from '@storefront/seed-data';
-import { loadClientOperations } from '../test/support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import type { Stack } from './stack.js';
 
 export interface LiveResult {

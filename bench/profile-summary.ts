@@ -30,7 +30,7 @@ function packageOf(url: string): string {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
   if (url.startsWith('node:')) return 'node:core';
-  const workspace = /\/work\/[^/]+\/(packages\/[^/]+|subgraphs\/[^/]+|bffs\/[^/]+|gateway|bench)\//.exec(url) ?? /\/(packages\/[^/]+|subgraphs\/[^/]+|bffs\/[^/]+|gateway|bench)\//.exec(url);
+  const workspace = /\/work\/[^/]+\/(packages\/[^/]+|subgraphs\/[^/]+|bff-web|bff-mobile|gateway|bench)\//.exec(url) ?? /\/(packages\/[^/]+|subgraphs\/[^/]+|bff-web|bff-mobile|gateway|bench)\//.exec(url);
   return workspace ? `project:${workspace[1]}` : url;
 }
 

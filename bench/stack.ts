@@ -11,20 +11,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
+import { SERVICE_NAMES, SERVICES, serviceNamed, SUBGRAPHS, type ServiceName } from '@storefront/config/services';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export type ServiceName = 'users' | 'catalog' | 'orders' | 'gateway' | 'bff-web' | 'bff-mobile';
-export const SERVICE_NAMES: readonly ServiceName[] = ['users', 'catalog', 'orders', 'gateway', 'bff-web', 'bff-mobile'];
-
-export const workspaces: Record<ServiceName, { workspace: string; portVariable: string }> = {
-  users: { workspace: 'subgraphs/users', portVariable: 'USERS_PORT' },
-  catalog: { workspace: 'subgraphs/catalog', portVariable: 'CATALOG_PORT' },
-  orders: { workspace: 'subgraphs/orders', portVariable: 'ORDERS_PORT' },
-  gateway: { workspace: 'gateway', portVariable: 'GATEWAY_PORT' },
-  'bff-web': { workspace: 'bffs/web', portVariable: 'BFF_WEB_PORT' },
-  'bff-mobile': { workspace: 'bffs/mobile', portVariable: 'BFF_MOBILE_PORT' },
-};
+export { SERVICE_NAMES, type ServiceName };
 
 /** A port that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -149,9 +140,7 @@ function loadEnv(options: StackOptions): NodeJS.ProcessEnv {
     DATABASE_URL: '',
     REDIS_URL: '',
     REDIS_CLUSTER_NODES: '',
-    USERS_DATABASE_URL: '',
-    CATALOG_DATABASE_URL: '',
-    ORDERS_DATABASE_URL: '',
+    ...Object.fromEntries(SUBGRAPHS.map(({ name }) => [`${name.toUpperCase()}_DATABASE_URL`, ''])),
     NODE_OPTIONS: '',
   };
 }
@@ -177,7 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...loadEnv(options),
     SUBGRAPH_SECRET: subgraphSecret,
     JWT_SECRET: jwtSecret,
-    ...Object.fromEntries(SERVICE_NAMES.map((name) => [workspaces[name].portVariable, String(ports[name])])),
+    ...Object.fromEntries(SERVICES.map(({ name, portVariable }) => [portVariable, String(ports[name])])),
     ...options.env,
   };
 
@@ -189,7 +178,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     databaseEnv.DATABASE_NAME_PREFIX = prefix;
     cleanups.push(async () => {
       const { dropDatabase, withDatabase } = await import('@storefront/db');
-      for (const domain of ['users', 'catalog', 'orders']) {
+      for (const { name: domain } of SUBGRAPHS) {
         await dropDatabase(withDatabase(options.databaseUrl!, `${prefix}${domain}`)).catch((error: Error) =>
           process.stderr.write(`could not drop ${prefix}${domain}: ${error.message}\n`),
         );
@@ -197,7 +186,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
   } else {
     const { startEmbeddedPostgres } = await import('@storefront/db/embedded');
-    for (const domain of ['users', 'catalog', 'orders'] as const) {
+    for (const { name: domain } of SUBGRAPHS) {
       const database = await startEmbeddedPostgres({ dataDir: 'memory://', port: await freePort() });
       cleanups.push(() => database.stop());
       databaseEnv[`${domain.toUpperCase()}_DATABASE_URL`] = database.url;
@@ -226,7 +215,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const run = (name: ServiceName, env: NodeJS.ProcessEnv) => {
     const child = spawnChild(
       name,
-      [...(options.nodeArgs?.[name] ?? []), ...serviceCommand(workspaces[name].workspace)],
+      [...(options.nodeArgs?.[name] ?? []), ...serviceCommand(serviceNamed(name).workspace)],
       serviceProcessEnv({ ...base, ...redisEnv, ...env, ...options.serviceEnv?.[name] }),
       {
         ipc: true,
@@ -243,22 +232,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (stopped) return;
     stopped = true;
     // BFFs first, then the gateway, then the subgraphs: nothing calls a stopped service.
-    const order: ServiceName[][] = [['bff-web', 'bff-mobile'], ['gateway'], ['users', 'catalog', 'orders']];
-    for (const group of order) {
-      await Promise.all(children.filter((child) => group.includes(child.name as ServiceName)).map((child) => child.stop()));
+    for (const role of ['bff', 'gateway', 'subgraph']) {
+      const group = SERVICES.filter((service) => service.role === role).map((service): string => service.name);
+      await Promise.all(children.filter((child) => group.includes(child.name)).map((child) => child.stop()));
     }
     await sharedBus?.close();
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
 
   try {
-    const catalogUrl = graphqlUrls.catalog;
-    const subgraphs = (['users', 'catalog', 'orders'] as const).map((name) => run(name, { ...databaseEnv, CATALOG_URL: catalogUrl }));
-    await Promise.all(subgraphs.map((child) => waitForUrl(`${urls[child.name as ServiceName]}/health/ready`, child.name, child)));
-    const gateway = run('gateway', { USERS_URL: graphqlUrls.users, CATALOG_URL: catalogUrl, ORDERS_URL: graphqlUrls.orders });
-    await waitForUrl(`${urls.gateway}/health/ready`, 'gateway', gateway);
-    const bffs = (['bff-web', 'bff-mobile'] as const).map((name) => run(name, { GATEWAY_URL: graphqlUrls.gateway }));
-    await Promise.all(bffs.map((child) => waitForUrl(`${urls[child.name as ServiceName]}/health/ready`, child.name, child)));
+    // Each role waits for the one before it; every service is told where the ones it calls answer (USERS_URL ..., GATEWAY_URL).
+    const peerUrls = Object.fromEntries(SERVICES.flatMap((service) => ('urlVariable' in service ? [[service.urlVariable, graphqlUrls[service.name]]] : [])));
+    for (const role of ['subgraph', 'gateway', 'bff']) {
+      const started = SERVICES.filter((service) => service.role === role).map(({ name }) =>
+        run(name, { ...(role === 'subgraph' ? databaseEnv : {}), ...peerUrls }),
+      );
+      await Promise.all(started.map((child) => waitForUrl(`${urls[child.name as ServiceName]}/health/ready`, child.name, child)));
+    }
   } catch (error) {
     await stop();
     throw error;

@@ -1,4 +1,4 @@
-// `npm run manifest:mobile`: writes bffs/mobile/persisted-queries.json, the mobile app's
+// `npm run manifest:mobile`: writes bff-mobile/persisted-queries.json, the mobile app's
 // operations (contracts/mobile, each with its fragments, exactly as the app sends them) in
 // Apollo's persisted query manifest format. In production the mobile BFF runs only these;
 // test/mobile-persisted-queries.test.ts fails when the committed file is stale.
@@ -7,9 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { persistedQueryId, type PersistedQueryManifest } from '@storefront/bff';
 import { repositoryRoot } from '@storefront/db';
-import { VENDORED_CLIENTS_DIR, loadClientOperations } from '../test/support/contracts.js';
+import { VENDORED_CLIENTS_DIR, loadClientOperations } from './lib/client-operations.js';
 
-export const MOBILE_MANIFEST_PATH = path.join(repositoryRoot, 'bffs', 'mobile', 'persisted-queries.json');
+export const MOBILE_MANIFEST_PATH = path.join(repositoryRoot, 'bff-mobile', 'persisted-queries.json');
 
 /** The manifest of `contracts/mobile`, operations sorted by name. */
 export function buildMobileManifest(dir = VENDORED_CLIENTS_DIR): PersistedQueryManifest {

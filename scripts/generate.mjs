@@ -25,7 +25,7 @@ for (const domain of domains) {
 const { generateResolverTypes } = await import('./codegen.mjs');
 const graphs = [
   ...domains.map((domain) => ({ dir: path.join(root, 'subgraphs', domain), federation: true })),
-  ...['web', 'mobile'].map((client) => ({ dir: path.join(root, 'bffs', client), federation: false })),
+  ...['web', 'mobile'].map((client) => ({ dir: path.join(root, `bff-${client}`), federation: false })),
 ];
 for (const { dir, federation } of graphs) {
   if (!existsSync(path.join(dir, 'schema.graphql'))) continue;

@@ -11,28 +11,14 @@ import { writeFile } from 'node:fs/promises';
 import type { EmbeddedPostgres } from '@storefront/db/embedded';
 import { InProcessBus, serveBusToChild } from '@storefront/events';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
+import { SERVICES, serviceNamed, SUBGRAPHS, type Service } from '@storefront/config/services';
 import { isIP } from 'node:net';
 import { startBanner } from './start-banner.js';
 import { loadWebAppConfig } from '@storefront/web/config';
 import { serveWebApp, type RunningWebApp } from '@storefront/web/serve';
 
-interface Service {
-  name: string;
-  workspace: string;
-  portVariable: string;
-  defaultPort: number;
-}
-
-const subgraphs: Service[] = [
-  { name: 'users', workspace: 'subgraphs/users', portVariable: 'USERS_PORT', defaultPort: 4001 },
-  { name: 'catalog', workspace: 'subgraphs/catalog', portVariable: 'CATALOG_PORT', defaultPort: 4002 },
-  { name: 'orders', workspace: 'subgraphs/orders', portVariable: 'ORDERS_PORT', defaultPort: 4003 },
-];
-const gateway: Service = { name: 'gateway', workspace: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 4000 };
-const bffs: Service[] = [
-  { name: 'bff-web', workspace: 'bffs/web', portVariable: 'BFF_WEB_PORT', defaultPort: 4100 },
-  { name: 'bff-mobile', workspace: 'bffs/mobile', portVariable: 'BFF_MOBILE_PORT', defaultPort: 4200 },
-];
+const gateway = serviceNamed('gateway');
+const bffs = SERVICES.filter((service) => service.role === 'bff');
 
 function portOf(service: Service): number {
   const value = Number(process.env[service.portVariable] ?? service.defaultPort);
@@ -136,15 +122,14 @@ await writeFile(DEFAULT_SUPERGRAPH_PATH, supergraphSdl);
 
 const databaseEnv: NodeJS.ProcessEnv = {};
 if (!process.env.DATABASE_URL) {
-  const { EMBEDDED_DATA_DIR, EMBEDDED_PORTS, startEmbeddedPostgres } = await import('@storefront/db/embedded');
+  const { EMBEDDED_DATA_DIR, startEmbeddedPostgres } = await import('@storefront/db/embedded');
   // Overridable so a second stack (or a test) can run beside the first.
   const dataDir = process.env.EMBEDDED_PG_DIR ?? EMBEDDED_DATA_DIR;
   const basePort = process.env.EMBEDDED_PG_PORT ? Number(process.env.EMBEDDED_PG_PORT) : undefined;
-  for (const [index, { name }] of subgraphs.entries()) {
-    const domain = name as 'users' | 'catalog' | 'orders';
+  for (const [index, { name, embeddedDatabasePort }] of SUBGRAPHS.entries()) {
     const database = await startEmbeddedPostgres({
-      dataDir: path.join(dataDir, domain),
-      port: basePort === undefined ? EMBEDDED_PORTS[domain] : basePort + index,
+      dataDir: path.join(dataDir, name),
+      port: basePort === undefined ? embeddedDatabasePort : basePort + index,
     });
     embedded.push(database);
     databaseEnv[`${name.toUpperCase()}_DATABASE_URL`] = database.url;
@@ -154,19 +139,18 @@ if (!process.env.DATABASE_URL) {
   console.log(`Using the embedded Postgres in ${path.relative(repositoryRoot, dataDir) || dataDir} (set DATABASE_URL to use a server).`);
 }
 
-const catalogUrl = `${urlOf(subgraphs[1]!)}/graphql`;
+// Where each subgraph answers (USERS_URL ...), for the gateway and for subgraphs that call another (orders calls catalog).
+const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((service) => [service.urlVariable, `${urlOf(service)}/graphql`]));
 try {
-  for (const service of subgraphs) run(service, { ...databaseEnv, CATALOG_URL: catalogUrl });
-  await Promise.all(subgraphs.map((service) => waitUntilReady(service)));
+  for (const service of SUBGRAPHS) run(service, { ...databaseEnv, ...subgraphUrls });
+  await Promise.all(SUBGRAPHS.map((service) => waitUntilReady(service)));
   run(gateway, {
     // The BFFs (on this machine) name their clients' addresses, which rate and sign-in limits go by.
     TRUST_PROXY: process.env.TRUST_PROXY || 'loopback',
-    USERS_URL: `${urlOf(subgraphs[0]!)}/graphql`,
-    CATALOG_URL: catalogUrl,
-    ORDERS_URL: `${urlOf(subgraphs[2]!)}/graphql`,
+    ...subgraphUrls,
   });
   await waitUntilReady(gateway);
-  for (const service of bffs) run(service, { GATEWAY_URL: `${urlOf(gateway)}/graphql` });
+  for (const service of bffs) run(service, { [gateway.urlVariable]: `${urlOf(gateway)}/graphql` });
   await Promise.all(bffs.map((service) => waitUntilReady(service)));
 } catch (error) {
   console.error((error as Error).message);
@@ -178,12 +162,12 @@ console.log(
     nodeEnv: process.env.NODE_ENV,
     urls: {
       ...(webApp ? { shop: webApp.url } : {}),
-      web: urlOf(bffs[0]!),
-      mobile: urlOf(bffs[1]!),
+      web: urlOf(serviceNamed('bff-web')),
+      mobile: urlOf(serviceNamed('bff-mobile')),
       gateway: urlOf(gateway),
-      users: urlOf(subgraphs[0]!),
-      catalog: urlOf(subgraphs[1]!),
-      orders: urlOf(subgraphs[2]!),
+      users: urlOf(serviceNamed('users')),
+      catalog: urlOf(serviceNamed('catalog')),
+      orders: urlOf(serviceNamed('orders')),
     },
     redis: redisConfigured,
   }),

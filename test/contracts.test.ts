@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_CLIENTS_DIR, VENDORED_CLIENTS_DIR, loadClientOperations } from './support/contracts.js';
+import { SHARED_CLIENTS_DIR, VENDORED_CLIENTS_DIR, loadClientOperations } from '../scripts/lib/client-operations.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })

@@ -3,7 +3,7 @@ import { ada, admin, grace, orders as seedOrders, products, stableId } from '@st
 import { accessTokenFor, graphql, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { mobileLogIn, postGraphQL } from './support/mobile.js';
 import { startStallingProxy, type StallingProxy } from './support/proxy.js';
 import { startStack, type Stack } from './support/stack.js';

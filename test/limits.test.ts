@@ -13,7 +13,7 @@ import { analyzeOperation, documentLimitRules, documentLimits, type DocumentLimi
 import { testSubgraphSecret } from '@storefront/testing';
 import { Lexer, Source, TokenKind, buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { startStack, type Stack } from './support/stack.js';
 
 /**
@@ -383,8 +383,8 @@ describe('document limits over HTTP (each just under passes, just over is refuse
 
 describe('the default limits fit every client operation', () => {
   const cases = [
-    ['web', () => loadWebConfig({}), 'bffs/web/schema.graphql'],
-    ['mobile', () => loadMobileConfig({}), 'bffs/mobile/schema.graphql'],
+    ['web', () => loadWebConfig({}), 'bff-web/schema.graphql'],
+    ['mobile', () => loadMobileConfig({}), 'bff-mobile/schema.graphql'],
   ] as const;
 
   it.each(cases)('%s: each contract operation, even at the largest page size', (client, config, schemaFile) => {

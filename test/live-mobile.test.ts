@@ -4,7 +4,7 @@ import { cacheControlTypeDefs, persistedQueryId } from '@storefront/bff';
 import { orders as seedOrders, products, users } from '@storefront/seed-data';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { holdProduct, mobileSocket, UUID } from './support/live.js';
 import { send } from './support/mobile.js';
 import { startStack, type BffInstance, type Stack } from './support/stack.js';
@@ -48,7 +48,7 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
   });
 
   it('has a Subscription root that the contract validates against', () => {
-    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bffs/mobile/schema.graphql', import.meta.url), 'utf8'));
+    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bff-mobile/schema.graphql', import.meta.url), 'utf8'));
     expect(schema.getSubscriptionType()?.name).toBe('Subscription');
     const live = [...loadClientOperations('mobile').values()].filter((operation) => operation.type === 'subscription');
     expect(live.map((operation) => operation.name).sort()).toEqual(['MyOrderUpdates', 'OrderUpdates']);

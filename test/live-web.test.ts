@@ -3,7 +3,7 @@ import { products, users } from '@storefront/seed-data';
 import { cacheControlTypeDefs } from '@storefront/bff';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { followWeb, holdProduct, UUID } from './support/live.js';
 import { startStack, type Stack } from './support/stack.js';
 import { freshKey, money, signedIn } from './support/web.js';
@@ -42,7 +42,7 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
   }
 
   it('has a Subscription root that the contract validates against (graphql-js would otherwise accept any subscription)', () => {
-    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bffs/web/schema.graphql', import.meta.url), 'utf8'));
+    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bff-web/schema.graphql', import.meta.url), 'utf8'));
     expect(schema.getSubscriptionType()?.name).toBe('Subscription');
     const live = [...loadClientOperations('web').values()].filter((operation) => operation.type === 'subscription');
     expect(live.map((operation) => operation.name).sort()).toEqual(['OrderStatus', 'ProductStock']);

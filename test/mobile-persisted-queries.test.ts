@@ -49,7 +49,7 @@ function adHocQuery() {
   return { name, query, hash: persistedQueryId(query) };
 }
 
-describe('the operation manifest (bffs/mobile/persisted-queries.json)', () => {
+describe('the operation manifest (bff-mobile/persisted-queries.json)', () => {
   it('is up to date with contracts/mobile (run `npm run manifest:mobile` after the app changes)', () => {
     expect(readFileSync(MOBILE_MANIFEST_PATH, 'utf8')).toBe(manifestText(buildMobileManifest()));
   });

@@ -13,7 +13,7 @@ import { mobileOperation, persistedQuery } from './support/mobile.js';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
 import { signedIn } from './support/web.js';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 
 /**
  * A security scan: the classic GraphQL attacks (graphql-cop's checks: alias, directive and

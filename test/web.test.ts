@@ -13,7 +13,7 @@ import type { RunningServer } from '@storefront/server';
 import { errorCodes } from '@storefront/testing';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClientOperations } from './support/contracts.js';
+import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';
 import {
@@ -98,7 +98,7 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
 
   describe('the contract (contracts/web)', () => {
     it('every operation validates against the BFF schema', () => {
-      const sdl = readFileSync(path.join(repositoryRoot, 'bffs/web/schema.graphql'), 'utf8');
+      const sdl = readFileSync(path.join(repositoryRoot, 'bff-web/schema.graphql'), 'utf8');
       const schema = buildSchema(`${cacheControlTypeDefs}\n${sdl}`);
       expect(operations.size).toBeGreaterThan(0);
       for (const operation of operations.values()) {

@@ -9,8 +9,8 @@ case "${SERVICE:-}" in
   catalog) entry=subgraphs/catalog/dist/main.js ;;
   orders) entry=subgraphs/orders/dist/main.js ;;
   gateway) entry=gateway/dist/main.js ;;
-  bff-web) entry=bffs/web/dist/main.js ;;
-  bff-mobile) entry=bffs/mobile/dist/main.js ;;
+  bff-web) entry=bff-web/dist/main.js ;;
+  bff-mobile) entry=bff-mobile/dist/main.js ;;
   migrate) entry=packages/db/dist/migrate-main.js ;;
   *)
     echo "SERVICE must be one of users, catalog, orders, gateway, bff-web, bff-mobile, migrate; got \"${SERVICE:-}\"" >&2

@@ -4,7 +4,7 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { loadClientOperations } from './contracts.js';
+import { loadClientOperations } from '../../scripts/lib/client-operations.js';
 import type { WebClient } from './web-client.js';
 
 const webOperations = loadClientOperations('web');

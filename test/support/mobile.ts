@@ -4,7 +4,7 @@ import { cacheControlTypeDefs, persistedQueryId } from '@storefront/bff';
 import { repositoryRoot } from '@storefront/db';
 import { categories, orders as seedOrders, products, type SeedOrder, type SeedProduct } from '@storefront/seed-data';
 import { buildSchema } from 'graphql';
-import { loadClientOperations } from './contracts.js';
+import { loadClientOperations } from '../../scripts/lib/client-operations.js';
 
 /**
  * The mobile app's view of the mobile BFF (its operations, sent as Apollo iOS/Kotlin send
@@ -21,7 +21,7 @@ export function mobileOperation(name: string) {
 
 /** The mobile BFF's schema, with the directive definitions the server adds. */
 export const mobileSchema = buildSchema(
-  `${cacheControlTypeDefs}\n${readFileSync(path.join(repositoryRoot, 'bffs', 'mobile', 'schema.graphql'), 'utf8')}`,
+  `${cacheControlTypeDefs}\n${readFileSync(path.join(repositoryRoot, 'bff-mobile', 'schema.graphql'), 'utf8')}`,
 );
 
 export interface MobileResponse<Data = Record<string, any>> {

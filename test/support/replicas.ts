@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/events';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
-import { SERVICE_NAMES, type ServiceName } from '../../bench/stack.js';
+import { SERVICE_NAMES, type ServiceName } from '@storefront/config/services';
 import { startHaproxy, type Haproxy } from './haproxy.js';
 import { listenPort } from './listen-port.js';
 import { seedDatabases } from './seed.js';

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
 import { repositoryRoot } from '@storefront/db';
-import { workspaces, type ServiceName } from '../../bench/stack.js';
+import { serviceNamed, type ServiceName } from '@storefront/config/services';
 
 /** Compiles every workspace to `dist/` (a second or two), as `npm start` does before starting services. */
 export function buildServices(): void {
@@ -55,7 +55,7 @@ export class ServiceProcess {
   /** Starts the process; `ready()` says when it serves. */
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
-    const { workspace, portVariable } = workspaces[this.service];
+    const { workspace, portVariable } = serviceNamed(this.service);
     const child = spawn(process.execPath, serviceCommand(workspace), {
       cwd: repositoryRoot,
       env: serviceProcessEnv({ ...process.env, ...this.env, [portVariable]: String(this.port) }),

@@ -1,5 +1,5 @@
 import type { GraphQLResponse } from '@storefront/testing';
-import { loadClientOperations } from './contracts.js';
+import { loadClientOperations } from '../../scripts/lib/client-operations.js';
 
 const operations = loadClientOperations('web');
 

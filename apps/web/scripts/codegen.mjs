@@ -10,7 +10,7 @@ export const repositoryRoot = path.resolve(appDir, '../..');
 
 /** What the generated documents are made from (the build's up-to-date check reads them too). */
 export const codegenInputs = {
-  schema: path.join(repositoryRoot, 'bffs/web/schema.graphql'),
+  schema: path.join(repositoryRoot, 'bff-web/schema.graphql'),
   documents: path.join(repositoryRoot, 'contracts/web'),
 };
 

@@ -1,12 +1,10 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
 
 export { z };
-
-/** Raised at boot when the environment does not describe a valid configuration. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './config-error.js';
+export { DEVELOPMENT_SECRET, assertProductionSecrets, secret } from './secrets.js';
 
 /**
  * Parses `env` against `shape` into one typed, frozen config object. Every problem is
@@ -42,29 +40,6 @@ export const httpUrl = z.url({ protocol: /^https?$/ });
 export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
 
 export const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-
-/** A secret that has a development default but must be set (and not the default) in production. */
-export const DEVELOPMENT_SECRET = 'development-only-secret-change-me-000000';
-
-export function secret() {
-  return z.string().min(32, 'must be at least 32 characters').default(DEVELOPMENT_SECRET);
-}
-
-/** Throws when a production config still carries a development default secret. */
-export function assertProductionSecrets(
-  config: { NODE_ENV: string } & Record<string, unknown>,
-  names: readonly string[],
-): void {
-  if (config.NODE_ENV !== 'production') return;
-  const defaults = names.filter((name) => config[name] === DEVELOPMENT_SECRET);
-  if (defaults.length > 0) {
-    throw new ConfigError(
-      `Invalid configuration:\n${defaults
-        .map((name) => `  ${name}: must be set to a real secret in production`)
-        .join('\n')}`,
-    );
-  }
-}
 
 /** Runs `main`, printing a ConfigError as a one-paragraph message instead of a stack trace. */
 export async function runService(main: () => Promise<unknown>): Promise<void> {

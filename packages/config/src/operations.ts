@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { secret } from './index.js';
+import { secret } from './secrets.js';
 
 /**
  * Which proxies in front of a service may tell it the client's address (X-Forwarded-For):

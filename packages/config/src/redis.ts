@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from './index.js';
+import { ConfigError } from './config-error.js';
 
 /** One node of a Redis Cluster, as ioredis' cluster client takes it. */
 export interface RedisClusterNode {

@@ -1,6 +1,6 @@
 import { categories, products } from '@storefront/seed-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCatalog, type TestCatalog } from './test-support.js';
+import { startTestCatalog, type TestCatalog } from '../test/support.js';
 
 let catalog: TestCatalog;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { payloadOf, type Envelope } from '@storefront/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG_GROUP } from './events.js';
-import { createTestStreams, newId, waitFor, type TestStreams } from './events-test-support.js';
+import { createTestStreams, newId, waitFor, type TestStreams } from '../test/events-support.js';
 import type { Product } from './generated/prisma/client.js';
 import { StockReservations } from './reservations.js';
-import { startTestCatalog, type TestCatalog } from './test-support.js';
+import { startTestCatalog, type TestCatalog } from '../test/support.js';
 
 let streams: TestStreams;
 let catalog: TestCatalog;

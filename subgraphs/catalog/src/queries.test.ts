@@ -1,7 +1,7 @@
 import { categories, products } from '@storefront/seed-data';
 import { errorCodes } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCatalog, type TestCatalog } from './test-support.js';
+import { startTestCatalog, type TestCatalog } from '../test/support.js';
 
 let catalog: TestCatalog;
 beforeAll(async () => {

@@ -12,15 +12,10 @@ import {
   type Connection,
 } from '@storefront/server';
 import { streamNames } from '@storefront/events';
+import type { UserErrorData } from '@storefront/user-errors';
 import type { Category, Prisma, PrismaClient, Product } from './generated/prisma/client.js';
 import type { Loaders } from './loaders.js';
 import { productChanged, writeOutbox, type ProductChange } from './outbox.js';
-
-export interface UserErrorData {
-  field: string | null;
-  message: string;
-  code: string;
-}
 
 export type ProductResult = { product: Product; userErrors: [] } | { product: null; userErrors: UserErrorData[] };
 
@@ -86,7 +81,8 @@ function emptyConnection(): Connection<Product> {
   return toConnection([], 1, 0, cursorOf);
 }
 
-function failure(userErrors: UserErrorData[]): ProductResult {
+/** The payload of a product mutation that failed with `userErrors` (no product). */
+function productFailure(userErrors: UserErrorData[]): ProductResult {
   return { product: null, userErrors };
 }
 
@@ -241,7 +237,7 @@ export class CatalogService {
     if (!isUuid(input.categoryId) || (await loaders.categoryById.load(input.categoryId)) === null) {
       errors.push(categoryNotFound());
     }
-    if (errors.length > 0) return failure(errors);
+    if (errors.length > 0) return productFailure(errors);
     try {
       const product = await this.prisma.$transaction(async (tx) => {
         const created = await tx.product.create({
@@ -263,7 +259,7 @@ export class CatalogService {
       loaders.productById.prime(product.id, product);
       return { product, userErrors: [] };
     } catch (error) {
-      return failure([writeFailure(error)]);
+      return productFailure([writeFailure(error)]);
     }
   }
 
@@ -282,13 +278,13 @@ export class CatalogService {
     if (!isUuid(id) || (await loaders.productById.load(id)) === null) throw notFound('Product');
     const changes = Object.entries(input).filter(([, value]) => given(value));
     if (changes.length === 0) {
-      return failure([{ field: null, message: 'Give at least one field to change.', code: 'NOTHING_TO_UPDATE' }]);
+      return productFailure([{ field: null, message: 'Give at least one field to change.', code: 'NOTHING_TO_UPDATE' }]);
     }
     const errors = validateFields(input);
     if (given(input.categoryId) && (!isUuid(input.categoryId) || (await loaders.categoryById.load(input.categoryId)) === null)) {
       errors.push(categoryNotFound());
     }
-    if (errors.length > 0) return failure(errors);
+    if (errors.length > 0) return productFailure(errors);
     try {
       const product = await this.prisma.$transaction(async (tx) => {
         // The row as it was, locked until commit, so the event names exactly what this update changed.
@@ -322,7 +318,7 @@ export class CatalogService {
       return { product, userErrors: [] };
     } catch (error) {
       if (errorCode(error) === 'P2025') throw notFound('Product');
-      return failure([writeFailure(error)]);
+      return productFailure([writeFailure(error)]);
     }
   }
 
@@ -335,7 +331,7 @@ export class CatalogService {
     assertAdmin(viewer);
     if (!isUuid(id)) throw notFound('Product');
     if (!Number.isInteger(delta) || Math.abs(delta) > MAX_STOCK) {
-      return failure([{ field: 'delta', message: `delta must be between -${MAX_STOCK} and ${MAX_STOCK}.`, code: 'INVALID_DELTA' }]);
+      return productFailure([{ field: 'delta', message: `delta must be between -${MAX_STOCK} and ${MAX_STOCK}.`, code: 'INVALID_DELTA' }]);
     }
     const product = await this.prisma.$transaction(async (tx) => {
       const [adjusted] = await tx.product.updateManyAndReturn({
@@ -352,7 +348,7 @@ export class CatalogService {
     const current = await this.prisma.product.findUnique({ where: { id }, select: { stockQuantity: true } });
     if (!current) throw notFound('Product');
     if (delta < 0) {
-      return failure([
+      return productFailure([
         {
           field: 'delta',
           message: `Only ${current.stockQuantity} in stock; cannot remove ${-delta}.`,
@@ -360,7 +356,7 @@ export class CatalogService {
         },
       ]);
     }
-    return failure([{ field: 'delta', message: `Stock cannot exceed ${MAX_STOCK}.`, code: 'INVALID_STOCK' }]);
+    return productFailure([{ field: 'delta', message: `Stock cannot exceed ${MAX_STOCK}.`, code: 'INVALID_STOCK' }]);
   }
 }
 

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDERS_GROUP } from './events.js';
 import type { Prisma } from './generated/prisma/client.js';
-import { eventually, startTestStack, type TestStack } from './test-support.js';
+import { eventually, startTestStack, type TestStack } from '../test/support.js';
 
 /**
  * The outbox relay under failure and competition, on real Postgres and Redis: a crash between

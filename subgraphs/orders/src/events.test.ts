@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDERS_GROUP } from './events.js';
 import { CANCEL_REASON } from './service.js';
-import { eventually, startTestStack, type TestStack } from './test-support.js';
+import { eventually, startTestStack, type TestStack } from '../test/support.js';
 
 /**
  * Orders' side of the order events, on real Postgres and Redis: the outbox rows placeOrder and

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isUuid } from '@storefront/server';
-
-/** An expected business failure, returned in a payload's `userErrors`. */
-export interface UserErrorData {
-  field: string | null;
-  message: string;
-  code: string;
-}
+import type { UserErrorData } from '@storefront/user-errors';
 
 export interface OrderLine {
   productId: string;

@@ -3,7 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import { ada, categories, grace, products } from '@storefront/seed-data';
 import { errorCodes, graphql, accessTokenFor } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from './test-support.js';
+import { startTestStack, type TestStack } from '../test/support.js';
 
 let stack: TestStack;
 beforeAll(async () => {

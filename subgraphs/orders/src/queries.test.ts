@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ada, admin, grace, orders as seedOrders, products } from '@storefront/seed-data';
 import { errorCodes } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from './test-support.js';
+import { startTestStack, type TestStack } from '../test/support.js';
 
 let stack: TestStack;
 beforeAll(async () => {

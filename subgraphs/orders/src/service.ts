@@ -13,11 +13,12 @@ import {
 } from '@storefront/server';
 import type { CallerHeaders, CatalogClient } from './catalog-client.js';
 import type { Order, OrderStatus, Prisma, PrismaClient } from './generated/prisma/client.js';
-import { normalizeLines, requestHash, validatePlaceOrder, type OrderLine, type UserErrorData } from './lines.js';
+import { failure, type Failure, type UserErrorData } from '@storefront/user-errors';
+import { normalizeLines, requestHash, validatePlaceOrder, type OrderLine } from './lines.js';
 import type { Loaders } from './loaders.js';
 import { outboxEvent } from './outbox.js';
 
-export type OrderResult = { ok: true; order: Order } | { ok: false; errors: UserErrorData[] };
+export type OrderResult = { ok: true; order: Order } | Failure;
 
 export interface PageArgs {
   first: number | null | undefined;
@@ -39,10 +40,6 @@ const CANCELLABLE: OrderStatus[] = ['PENDING', 'CONFIRMED'];
 const MAX_INT = 2_147_483_647;
 const USER_ORDERS_PAGE = 10;
 const ALL_ORDERS_PAGE = 20;
-
-function failure(code: string, message: string, field: string | null = null): OrderResult {
-  return { ok: false, errors: [{ field, message, code }] };
-}
 
 function isAdmin(viewer: Viewer): boolean {
   return viewer.role === 'ADMIN';

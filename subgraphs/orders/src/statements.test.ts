@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ada, admin, grace, products } from '@storefront/seed-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestHash } from './lines.js';
-import { startTestStack, type TestStack } from './test-support.js';
+import { startTestStack, type TestStack } from '../test/support.js';
 
 /**
  * One GraphQL operation costs a fixed number of SQL statements, whatever the list sizes: the

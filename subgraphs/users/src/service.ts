@@ -1,15 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { signAccessToken, type Viewer } from '@storefront/auth';
 import { forbidden, isUuid, notFound, unauthenticated } from '@storefront/server';
+import { failure, type Failure, type UserErrorData } from '@storefront/user-errors';
 import type { PrismaClient, User } from './generated/prisma/client.js';
 import type { Loaders } from './loaders.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-
-export interface UserErrorData {
-  field: string | null;
-  message: string;
-  code: string;
-}
 
 export interface IssuedSession {
   accessToken: string;
@@ -20,7 +15,7 @@ export interface IssuedSession {
 
 export type AuthResult =
   | { ok: true; user: User; session: IssuedSession }
-  | { ok: false; errors: UserErrorData[] };
+  | Failure;
 
 /** Where ended sessions are recorded, so their access tokens are refused everywhere. */
 export interface SessionEnding {
@@ -44,10 +39,6 @@ export function normalizeEmail(email: string): string {
 
 function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
-}
-
-function failure(code: string, message: string, field: string | null = null): AuthResult {
-  return { ok: false, errors: [{ field, message, code }] };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { ada, admin } from '@storefront/seed-data';
 import { accessTokenFor, createTestDatabase, graphql, testSubgraphSecret, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
-import { loadCatalogConfig } from './config.js';
-import { seedCatalogIfEmpty } from './seed.js';
+import { loadCatalogConfig } from '../src/config.js';
+import { seedCatalogIfEmpty } from '../src/seed.js';
 import type { DomainEventsOptions } from '@storefront/events';
-import { createCatalogServer } from './server.js';
+import { createCatalogServer } from '../src/server.js';
 
 export type Caller = 'anonymous' | 'customer' | 'admin';
 

@@ -3,10 +3,10 @@ import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
 import { createCatalogServer } from '@storefront/catalog/server';
 import { ada, admin, grace } from '@storefront/seed-data';
 import { accessTokenFor, createTestDatabase, graphql, testSubgraphSecret, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
-import { loadOrdersConfig } from './config.js';
-import { seedOrdersIfEmpty } from './seed.js';
+import { loadOrdersConfig } from '../src/config.js';
+import { seedOrdersIfEmpty } from '../src/seed.js';
 import type { DomainEventsOptions } from '@storefront/events';
-import { createOrdersServer } from './server.js';
+import { createOrdersServer } from '../src/server.js';
 
 export type Caller = 'anonymous' | 'ada' | 'grace' | 'admin';
 
