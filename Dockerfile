@@ -16,6 +16,7 @@ COPY packages/bff/package.json packages/bff/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
 COPY packages/events/package.json packages/events/
+COPY packages/outbound/package.json packages/outbound/
 COPY packages/seed-data/package.json packages/seed-data/
 COPY packages/redis/package.json packages/redis/
 COPY packages/server/package.json packages/server/

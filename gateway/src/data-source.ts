@@ -1,7 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CLIENT_IP_HEADER, CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/server';
+import { CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/outbound';
+import { CLIENT_IP_HEADER } from '@storefront/server';
 import { injectTraceHeaders, withGatewaySignature } from '@storefront/server';
 import { GraphQLError } from 'graphql';
 import type { Counter, Histogram } from 'prom-client';

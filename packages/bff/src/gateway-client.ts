@@ -2,7 +2,8 @@ import { GraphQLError } from 'graphql';
 import type { Counter } from 'prom-client';
 import type { Logger } from 'pino';
 import { forwardedForHeaders, injectTraceHeaders, rateLimitedError } from '@storefront/server';
-import { CircuitOpenError, GatewayCircuitOpenError, postToGateway, type GatewayResilience } from './gateway-resilience.js';
+import { CircuitOpenError } from '@storefront/outbound';
+import { GatewayCircuitOpenError, postToGateway, type GatewayResilience } from './gateway-resilience.js';
 
 export interface GatewayError {
   message: string;

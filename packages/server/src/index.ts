@@ -50,28 +50,6 @@ export {
   type Cursor,
 } from './pagination.js';
 export {
-  CircuitOpenError,
-  DEFAULT_BREAKER,
-  DEFAULT_POOL,
-  DEFAULT_RETRY,
-  HttpStatusError,
-  ResilientTarget,
-  RetryBudget,
-  backoffDelay,
-  classifyFailure,
-  createConnectionPool,
-  operationType,
-  resilienceMetrics,
-  type BreakerSettings,
-  type CircuitState,
-  type Dispatcher,
-  type FailureKind,
-  type PoolSettings,
-  type ResilienceMetrics,
-  type ResilienceSettings,
-  type RetrySettings,
-} from './resilience.js';
-export {
   LoginAttemptLimiter,
   RateLimitStore,
   RequestRateLimiter,

@@ -1,17 +1,12 @@
 import { GraphQLError } from 'graphql';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import {
-  CircuitOpenError,
-  HttpStatusError,
-  ResilientTarget,
-  RetryBudget,
-  backoffDelay,
-  classifyFailure,
-  operationType,
-  resilienceMetrics,
-  type ResilienceSettings,
-} from './resilience.js';
+import { CircuitOpenError, HttpStatusError, classifyFailure } from './failures.js';
+import { resilienceMetrics } from './metrics.js';
+import { operationType } from './operation-type.js';
+import { RetryBudget, backoffDelay } from './retry.js';
+import type { ResilienceSettings } from './settings.js';
+import { ResilientTarget } from './target.js';
 
 const settings = (overrides: { retry?: Partial<ResilienceSettings['retry']>; breaker?: Partial<ResilienceSettings['breaker']>; timeoutMs?: number } = {}): ResilienceSettings => ({
   timeoutMs: overrides.timeoutMs ?? 2_000,
