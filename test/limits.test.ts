@@ -9,7 +9,7 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { repositoryRoot } from '@storefront/db';
 import { loadGatewayConfig } from '@storefront/gateway/config';
 import { createGatewayServer } from '@storefront/gateway/server';
-import { analyzeOperation, documentLimitRules, documentLimits, type DocumentLimitsConfig } from '@storefront/server';
+import { analyzeOperation, documentLimitRules, documentLimits, type DocumentLimitsConfig } from '@storefront/http-server';
 import { testSubgraphSecret } from '@storefront/testing';
 import { Lexer, Source, TokenKind, buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,8 +2,9 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/outbound';
-import { CLIENT_IP_HEADER } from '@storefront/server';
-import { injectTraceHeaders, withGatewaySignature } from '@storefront/server';
+import { CLIENT_IP_HEADER } from '@storefront/auth';
+import { injectTraceHeaders } from '@storefront/http-server';
+import { withGatewaySignature } from '@storefront/request-identity';
 import { GraphQLError } from 'graphql';
 import type { Counter, Histogram } from 'prom-client';
 import { fetch as undiciFetch } from 'undici';

@@ -1,5 +1,5 @@
 import type { ResilienceEnvSettings } from '@storefront/config';
-import type { Logger } from '@storefront/server';
+import type { Logger } from '@storefront/http-server';
 import { createOutboundClient, operationType, postThrough, type CircuitOpenError, type OutboundClient } from '@storefront/outbound';
 import { GraphQLError } from 'graphql';
 import type { Registry } from 'prom-client';

@@ -1,4 +1,5 @@
-import { injectTraceHeaders, signSubgraphRequest } from '@storefront/server';
+import { injectTraceHeaders } from '@storefront/http-server';
+import { signSubgraphRequest } from '@storefront/auth';
 
 /** What placing an order needs to know about a product: its current price and stock. */
 export interface CatalogProduct {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isUuid } from '@storefront/server';
+import { isUuid } from '@storefront/resolver-kit';
 
 /** An expected business failure, returned in a payload's `userErrors`. */
 export interface UserErrorData {

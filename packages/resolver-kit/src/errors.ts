@@ -1,5 +1,5 @@
 /** Codes for failures the caller can act on, carried in GraphQL `extensions.code`. */
-export type PublicErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND';
+type PublicErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND';
 
 /**
  * A failure of the rules, raised by domain services without knowing about GraphQL. Its

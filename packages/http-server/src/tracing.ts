@@ -21,7 +21,7 @@ let exporting = false;
 const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Where OTLP/HTTP traces go, from the standard OpenTelemetry variables; undefined when unset. */
-export function tracesEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+function tracesEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   if (traces) return traces;
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
@@ -98,22 +98,6 @@ export function withServerSpan<T>(
     },
     parent,
     (span) => endingSpan(span, () => run(span)),
-  );
-}
-
-/**
- * Runs an outgoing call in a CLIENT span and gives it the headers that carry the trace on
- * (`traceparent`), so the next tier's spans are its children.
- */
-export function withClientSpan<T>(
-  service: string,
-  name: string,
-  attributes: Record<string, string>,
-  run: (traceHeaders: Record<string, string>) => Promise<T>,
-): Promise<T> {
-  if (!exporting) return run({});
-  return trace.getTracer(service).startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, (span) =>
-    endingSpan(span, () => run(injectTraceHeaders({}))),
   );
 }
 

@@ -1,7 +1,7 @@
-import { badUserInput } from './errors.js';
+import { badUserInput } from '@storefront/resolver-kit';
 
 /** Page-size bounds of every list; above the maximum is an error, never a silent clamp. */
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 
 export function pageSize(first: number | null | undefined, fallback: number, max = MAX_PAGE_SIZE): number {
   const size = first ?? fallback;
@@ -17,7 +17,7 @@ export interface Cursor {
   id: string;
 }
 
-export function encodeCursor(cursor: Cursor): string {
+function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.at.toISOString()}|${cursor.id}`, 'utf8').toString('base64url');
 }
 

@@ -1,16 +1,23 @@
-import type { RedisConnection } from '@storefront/redis';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { TokenError, viewerFromAuthorization, type Viewer } from '@storefront/auth';
+import { CLIENT_IP_HEADER, TokenError, viewerFromAuthorization, type Viewer } from '@storefront/auth';
+import {
+  apolloDefaults,
+  createGraphQLHttpServer,
+  listen,
+  type Logger,
+  type NodeEnv,
+  type ReadinessOutcome,
+  type RequestContext,
+  type RequestInfo,
+  type RunningServer,
+  type ServiceMetrics,
+} from '@storefront/http-server';
+import type { RedisConnection } from '@storefront/redis';
+import { NonceStore, gatewaySignatureGuard } from '@storefront/request-identity';
 import { GraphQLError, type DocumentNode } from 'graphql';
-import { apolloDefaults, type NodeEnv, type RequestContext } from './apollo.js';
-import { createGraphQLHttpServer, listen, type ReadinessOutcome, type RequestInfo, type RunningServer } from './http.js';
-import type { Logger } from './logger.js';
-import type { ServiceMetrics } from './metrics.js';
-import { NonceStore } from './nonce-store.js';
-import { CLIENT_IP_HEADER, gatewaySignatureGuard } from './trust.js';
 
 /** What every subgraph's per-request context starts from. */
 export interface SubgraphRequestContext extends RequestContext {
@@ -27,7 +34,7 @@ export interface SubgraphRequestContext extends RequestContext {
  * refused outright (UNAUTHENTICATED, HTTP 401) instead of being treated as anonymous, so a
  * client learns it must refresh rather than silently seeing less.
  */
-export async function authenticate(request: RequestInfo, jwtSecret: string): Promise<SubgraphRequestContext> {
+async function authenticate(request: RequestInfo, jwtSecret: string): Promise<SubgraphRequestContext> {
   const authorization = request.header('authorization');
   try {
     const viewer = await viewerFromAuthorization(authorization, jwtSecret);

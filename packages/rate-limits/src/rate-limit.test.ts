@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { keySlot, userHashTag, type RedisConnection } from '@storefront/redis';
 import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginAttemptLimiter, RateLimitStore, RequestRateLimiter } from './rate-limit.js';
+import { LoginAttemptLimiter } from './login-attempt-limiter.js';
+import { RequestRateLimiter } from './request-rate-limiter.js';
+import { RateLimitStore } from './store.js';
 
 const codeOf = (error: unknown) => (error as { extensions?: { code?: unknown } }).extensions?.code;
 

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listen, type RunningServer } from './http.js';
+import { listen, type RunningServer } from './listen.js';
 import { drainMsFor } from './lifecycle.js';
 
 /** One GET over `agent`, resolving with the status, the Connection header and the body. */

@@ -1,13 +1,15 @@
-import { hash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { clientAddressResolver, runInRequestScope, type IncomingGraphQLRequest, type RequestRefusal, type TrustProxy } from '@storefront/request-identity';
 import type { Logger } from 'pino';
-import { refusedDocument } from './limits.js';
-import { gracefulCloser, isDraining } from './lifecycle.js';
+import { applyCors, type CorsOptions } from './cors.js';
+import { sendComplete } from './etag.js';
+import { answerReadiness, type ReadinessCheck } from './health.js';
+import { refusedDocument } from './limits/refused-document.js';
 import type { ServiceMetrics } from './metrics.js';
+import { BodyTooLargeError, firstHeader, readBody, sendJson } from './request-body.js';
 import { callerOperationName, withServerSpan } from './tracing.js';
-import { clientAddressResolver, runInRequestScope, type IncomingGraphQLRequest, type RequestRefusal, type TrustProxy } from './trust.js';
 
 /** What a server's context function learns about the HTTP request. */
 export interface RequestInfo {
@@ -19,23 +21,6 @@ export interface RequestInfo {
   ip: string;
   /** Adds a Set-Cookie header (already serialized) to the response. */
   setCookie(cookie: string): void;
-}
-
-export interface CorsOptions {
-  /** Exact origins allowed to call with credentials (cookies). */
-  origins: readonly string[];
-}
-
-/** A readiness check's answer when it has more to say than up or down. */
-export interface ReadinessOutcome {
-  up: boolean;
-  /** Why it is down, shown under `reasons` in /health/ready (operators read it, so no secrets). */
-  reason?: string;
-}
-
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<boolean | ReadinessOutcome>;
 }
 
 export interface GraphQLHttpServerOptions<Context extends BaseContext> {
@@ -89,84 +74,7 @@ export interface EarlyAnswer {
   etag?: string;
 }
 
-export interface RunningServer {
-  server: http.Server;
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
-
-class BodyTooLargeError extends Error {}
-
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function firstHeader(headers: IncomingMessage['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** How much of a refused body is read and dropped after its 413 before the connection is cut. */
-const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
-
-/**
- * Reads and drops the rest of a body refused as too large. Closing a connection whose
- * incoming bytes are unread resets it, and a client still sending would see that reset (EPIPE,
- * ECONNRESET) instead of the 413; so the connection stays open (and reusable) until the body
- * has ended, unless it goes on past MAX_DRAINED_BYTES.
- */
-function drain(request: IncomingMessage): void {
-  let drained = 0;
-  request.on('data', (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > MAX_DRAINED_BYTES) request.socket.destroy();
-  });
-  request.resume();
-}
-
-function readBody(request: IncomingMessage, limit: number): Promise<string> {
-  // A declared length over the limit is refused before a byte is read.
-  if (Number(firstHeader(request.headers, 'content-length')) > limit) {
-    drain(request);
-    return Promise.reject(new BodyTooLargeError());
-  }
-  // Events rather than an async iterator: this runs on every POST, and the iterator costs more than the read.
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.off('data', onData);
-        drain(request);
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    request.on('data', onData);
-    request.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    request.once('error', reject);
-  });
-}
-
-/** True when a Cache-Control value lets the client keep the response for a while. */
-function keepable(cacheControl: string | undefined): boolean {
-  if (!cacheControl || /\b(no-store|no-cache)\b/i.test(cacheControl)) return false;
-  return Number(/\bmax-age=(\d+)/i.exec(cacheControl)?.[1] ?? 0) > 0;
-}
-
-/** If-None-Match against a strong ETag, with the weak comparison RFC 9110 prescribes for it. */
-function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
-  response.end(payload);
-}
 
 /**
  * The HTTP front of every server: GraphQL at /graphql (Apollo Server), liveness and
@@ -184,25 +92,6 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
   const clientAddress = clientAddressResolver(options.trustProxy);
   // Spans are named after the service (the logger's `service`), one tracer per tier.
   const service = String((logger.bindings() as { service?: unknown }).service ?? 'graphql');
-
-  /** CORS for allowed origins only; true when this was a preflight, already answered. */
-  function applyCors(request: IncomingMessage, response: ServerResponse): boolean {
-    const origin = firstHeader(request.headers, 'origin');
-    if (!origin || !allowedOrigins.has(origin)) return false;
-    response.setHeader('access-control-allow-origin', origin);
-    response.setHeader('access-control-allow-credentials', 'true');
-    response.setHeader('vary', 'Origin');
-    if (request.method !== 'OPTIONS') return false;
-    response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-    response.setHeader(
-      'access-control-allow-headers',
-      firstHeader(request.headers, 'access-control-request-headers') ?? 'content-type',
-    );
-    response.setHeader('access-control-max-age', '600');
-    response.writeHead(204);
-    response.end();
-    return true;
-  }
 
   function describeRequest(request: IncomingMessage, requestId: string, setCookie: (cookie: string) => void): RequestInfo {
     return {
@@ -269,7 +158,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     if (early) {
       for (const [name, value] of Object.entries(early.headers)) response.setHeader(name, value);
       response.statusCode = 200;
-      sendComplete(request, response, early.body, early.etag);
+      sendComplete(request, response, early.body, { etag: options.etag, knownEtag: early.etag });
       return;
     }
     const headers = new HeaderMap();
@@ -286,44 +175,11 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     if (cookies.length > 0) response.setHeader('set-cookie', cookies);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
-      sendComplete(request, response, result.body.string);
+      sendComplete(request, response, result.body.string, { etag: options.etag });
       return;
     }
     for await (const chunk of result.body.asyncIterator) response.write(chunk);
     response.end();
-  }
-
-  /** Ends a response whose status and headers are set, with an ETag (and 304) where enabled. */
-  function sendComplete(request: IncomingMessage, response: ServerResponse, body: string | Uint8Array, knownEtag?: string): void {
-    if (options.etag && request.method === 'GET' && response.statusCode === 200 && keepable(response.getHeader('cache-control') as string | undefined)) {
-      const etag = knownEtag ?? `"${hash('sha256', body, 'base64url')}"`;
-      response.setHeader('etag', etag);
-      if (etagMatches(firstHeader(request.headers, 'if-none-match'), etag)) {
-        response.statusCode = 304;
-        response.removeHeader('content-type');
-        response.end();
-        return;
-      }
-    }
-    response.end(body);
-  }
-
-  async function handleReady(response: ServerResponse) {
-    // Stopping: out of the balancer's rotation first, while requests are still served.
-    if (isDraining()) return sendJson(response, 503, { status: 'draining', checks: {} });
-    const results = await Promise.all(
-      readiness.map(async ({ name, check }) => {
-        const outcome = await check().catch(() => false);
-        return { name, ...(typeof outcome === 'boolean' ? { up: outcome } : outcome) };
-      }),
-    );
-    const ok = results.every(({ up }) => up);
-    const reasons = results.filter(({ up, reason }) => !up && reason);
-    sendJson(response, ok ? 200 : 503, {
-      status: ok ? 'ok' : 'unavailable',
-      checks: Object.fromEntries(results.map(({ name, up }) => [name, up ? 'up' : 'down'])),
-      ...(reasons.length > 0 ? { reasons: Object.fromEntries(reasons.map(({ name, reason }) => [name, reason])) } : {}),
-    });
   }
 
   return http.createServer(async (request, response) => {
@@ -337,7 +193,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     try {
       if (url.pathname === '/graphql' || url.pathname === '/') {
         route = 'graphql';
-        if (applyCors(request, response)) return;
+        if (applyCors(request, response, allowedOrigins)) return;
         await withServerSpan(service, { method: request.method ?? 'GET', path: url.pathname, headers: request.headers }, async (span) => {
           span.setAttribute('request.id', requestId);
           try {
@@ -355,7 +211,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
         sendJson(response, 200, { status: 'ok' });
       } else if (url.pathname === '/health/ready') {
         route = 'ready';
-        await handleReady(response);
+        await answerReadiness(response, readiness);
       } else if (url.pathname === '/metrics') {
         route = 'metrics';
         const text = await metrics.registry.metrics();
@@ -389,26 +245,4 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
       }
     }
   });
-}
-
-/** Listens on `port` (0 picks a free one) and resolves once it accepts connections. */
-export async function listen(server: http.Server, port: number, host = '0.0.0.0'): Promise<RunningServer> {
-  // Keep-alive longer than typical load balancers' idle timeouts, so they close first.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  const close = gracefulCloser(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    server,
-    port: address.port,
-    url: `http://localhost:${address.port}/graphql`,
-    close,
-  };
 }

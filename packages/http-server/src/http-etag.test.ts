@@ -1,7 +1,9 @@
 import { ApolloServer } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apolloDefaults, type RequestContext } from './apollo.js';
-import { createGraphQLHttpServer, listen, type RunningServer } from './http.js';
+import { apolloDefaults } from './apollo.js';
+import type { RequestContext } from './request-context.js';
+import { listen, type RunningServer } from './listen.js';
+import { createGraphQLHttpServer } from './server.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 
