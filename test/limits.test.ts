@@ -155,7 +155,7 @@ const mobileGraph: Graph = {
   items: (n) => repeat(n, () => '__typename'),
 };
 
-/** Exactly `cost` with the model of limits.ts: each `list(first: a) { __typename }` costs 1 + a. */
+/** Exactly `cost` with the model of analyzeOperation (packages/http-server/src/limits/operation-cost.ts): each `list(first: a) { __typename }` costs 1 + a. */
 function costDocument(graph: Graph, cost: number, maxPage: number): string {
   const parts: number[] = [];
   let left = cost;

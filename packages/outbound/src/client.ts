@@ -48,15 +48,18 @@ export function createOutboundClient(options: {
  * POSTs `init.body` to `url` through the client's breaker, on its pool, within its deadline;
  * retried on transient failures only when `idempotent`. A 5xx answer counts against the
  * breaker (its body is dropped and HttpStatusError thrown); any other answer is returned.
+ * `headers` may be a function, called for each attempt, when they must not be sent twice (a
+ * signature whose nonce the target takes once).
  */
 export async function postThrough(
   client: OutboundClient,
   url: string,
-  init: { headers: Record<string, string>; body: string },
+  init: { headers: Record<string, string> | (() => Record<string, string>); body: string },
   options: { idempotent: boolean },
 ): Promise<Response> {
   return client.target.call(async (deadline) => {
-    const response = await undiciFetch(url, { method: 'POST', ...init, signal: deadline, dispatcher: client.dispatcher });
+    const headers = typeof init.headers === 'function' ? init.headers() : init.headers;
+    const response = await undiciFetch(url, { method: 'POST', headers, body: init.body, signal: deadline, dispatcher: client.dispatcher });
     if (response.status >= 500) {
       // Release the connection before giving up on this attempt.
       await response.arrayBuffer().catch(() => undefined);

@@ -61,7 +61,6 @@ export interface SubgraphSettings {
   SUBGRAPH_SECRET: string;
   /** How old a signature may be. */
   SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS?: number;
-  /** Where the nonces of signed requests are kept (Redis, shared by the subgraph's instances); in process without it. */
   /** Where nonces of signed requests are kept, shared by every instance (REDIS_URL or REDIS_CLUSTER_NODES); unset → in process. */
   redis?: RedisConnection | undefined;
   SUBGRAPH_NONCE_KEY_PREFIX?: string;
