@@ -16,9 +16,14 @@ COPY packages/bff/package.json packages/bff/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
 COPY packages/events/package.json packages/events/
+COPY packages/outbound/package.json packages/outbound/
 COPY packages/seed-data/package.json packages/seed-data/
 COPY packages/redis/package.json packages/redis/
-COPY packages/server/package.json packages/server/
+COPY packages/http-server/package.json packages/http-server/
+COPY packages/rate-limits/package.json packages/rate-limits/
+COPY packages/request-identity/package.json packages/request-identity/
+COPY packages/resolver-kit/package.json packages/resolver-kit/
+COPY packages/subgraph-server/package.json packages/subgraph-server/
 COPY packages/testing/package.json packages/testing/
 COPY packages/user-errors/package.json packages/user-errors/
 COPY subgraphs/users/package.json subgraphs/users/

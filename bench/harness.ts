@@ -473,8 +473,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const subgraphNames = ['users', 'catalog', 'orders'] as const;
     const counts = () => Promise.all(subgraphNames.map(async (name) => metricValue(await s.metrics(name), 'db_statements_total') ?? NaN));
     const signed = async (body: string): Promise<Record<string, string>> => {
-      const trust = (await import('../packages/server/src/trust.js')) as { signSubgraphRequest?: (secret: string, request: { method: string; body: string }) => Record<string, string> };
-      return trust.signSubgraphRequest ? trust.signSubgraphRequest(s.subgraphSecret, { method: 'POST', body }) : {};
+      const { signSubgraphRequest } = await import('@storefront/auth');
+      return signSubgraphRequest(s.subgraphSecret, { method: 'POST', body });
     };
     const { products: seedProducts } = await import('@storefront/seed-data');
     const orderIds = async (n: number): Promise<string[]> => {

@@ -10,7 +10,7 @@ import { loadCatalogConfig } from '@storefront/catalog/config';
 import { loadMigrationConfig, repositoryRoot } from '@storefront/db';
 import { loadGatewayConfig } from '@storefront/gateway/config';
 import { loadOrdersConfig } from '@storefront/orders/config';
-import { createGraphQLHttpServer, createLogger, createMetrics, listen } from '@storefront/server';
+import { createGraphQLHttpServer, createLogger, createMetrics, listen } from '@storefront/http-server';
 import { loadUsersConfig } from '@storefront/users/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kustomizationFile, parseYamlStream, readYamlDocuments, renderKustomization, withoutHash, type K8sObject } from './support/kustomize.js';
@@ -214,7 +214,7 @@ describe('deploy/ manifests', () => {
     let base = '';
     let close: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      // The HTTP front every server uses (packages/server/src/http.ts), answering for real.
+      // The HTTP front every server uses (packages/http-server/src/server.ts), answering for real.
       const apollo = new ApolloServer({ typeDefs: 'type Query { ok: Boolean }' });
       const server = createGraphQLHttpServer({ apollo, context: async () => ({}), logger: createLogger('probe', 'silent'), metrics: createMetrics('probe') });
       const running = await listen(server, 0, '127.0.0.1');

@@ -9,7 +9,7 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { repositoryRoot } from '@storefront/db';
 import { loadGatewayConfig } from '@storefront/gateway/config';
 import { createGatewayServer } from '@storefront/gateway/server';
-import { analyzeOperation, documentLimitRules, documentLimits, type DocumentLimitsConfig } from '@storefront/server';
+import { analyzeOperation, documentLimitRules, documentLimits, type DocumentLimitsConfig } from '@storefront/http-server';
 import { testSubgraphSecret } from '@storefront/testing';
 import { Lexer, Source, TokenKind, buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,7 +155,7 @@ const mobileGraph: Graph = {
   items: (n) => repeat(n, () => '__typename'),
 };
 
-/** Exactly `cost` with the model of limits.ts: each `list(first: a) { __typename }` costs 1 + a. */
+/** Exactly `cost` with the model of analyzeOperation (packages/http-server/src/limits/operation-cost.ts): each `list(first: a) { __typename }` costs 1 + a. */
 function costDocument(graph: Graph, cost: number, maxPage: number): string {
   const parts: number[] = [];
   let left = cost;

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { ada, products } from '@storefront/seed-data';
-import { startTracing, type Tracing } from '@storefront/server';
+import { startTracing, type Tracing } from '@storefront/http-server';
 import { accessTokenFor, graphql } from '@storefront/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -9,7 +9,7 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { ConfigError, DEVELOPMENT_SECRET } from '@storefront/config';
 import { repositoryRoot } from '@storefront/db';
 import { ada, admin, categories, grace, orders as seedOrders, products, type SeedUser } from '@storefront/seed-data';
-import type { RunningServer } from '@storefront/server';
+import type { RunningServer } from '@storefront/http-server';
 import { errorCodes } from '@storefront/testing';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
 // Authorization is forwarded and each subgraph request is signed with SUBGRAPH_SECRET.
 import http from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
-import { signSubgraphRequest } from '../../packages/server/src/trust.js';
+import { signSubgraphRequest } from '@storefront/auth';
 import { benchSupergraph } from '../servers/supergraph.js';
 
 const secret = process.env.SUBGRAPH_SECRET!;

@@ -6,7 +6,7 @@
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { signSubgraphRequest } from '../../packages/server/src/trust.js';
+import { signSubgraphRequest } from '@storefront/auth';
 import { benchSupergraph } from './supergraph.js';
 
 interface Context {

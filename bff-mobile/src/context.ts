@@ -1,4 +1,4 @@
-import type { Logger } from '@storefront/server';
+import type { Logger } from '@storefront/http-server';
 import type { BffContext, CacheStore, GatewayBatch, GatewayClient } from '@storefront/bff';
 import type { Viewer } from '@storefront/auth';
 import type { GraphQLError } from 'graphql';

@@ -11,7 +11,8 @@ import {
   safelistPlugin,
   type BffEvents, type CacheStore,
 } from '@storefront/bff';
-import { SessionRevocations, createLogger, createMetrics, documentLimits, type Logger, type RequestInfo } from '@storefront/server';
+import { SessionRevocations } from '@storefront/request-identity';
+import { createLogger, createMetrics, documentLimits, type Logger, type RequestInfo } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
 import type { MobileContext } from './context.js';
 import { LANGUAGES } from './display.js';

@@ -1,5 +1,5 @@
 import { TokenError, bearerToken, verifyAccessToken, type RevokedSessions, type Viewer } from '@storefront/auth';
-import type { RequestInfo } from '@storefront/server';
+import type { RequestInfo } from '@storefront/http-server';
 import { GraphQLError } from 'graphql';
 
 /** Who a request comes from, by its `Authorization: Bearer` header. */

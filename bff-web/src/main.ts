@@ -1,6 +1,6 @@
 import { runService } from '@storefront/config';
 import { createEventBus } from '@storefront/events';
-import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/http-server';
 import { loadWebConfig } from './config.js';
 import { createWebServer } from './server.js';
 

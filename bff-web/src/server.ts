@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SessionRefresher, createBffServer, liveLimits, createCacheStore, createGatewayBatch, negotiateLocale, type BffEvents, type CacheStore } from '@storefront/bff';
-import { SessionRevocations, createLogger, createMetrics, documentLimits, type Logger } from '@storefront/server';
+import { SessionRevocations } from '@storefront/request-identity';
+import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';

@@ -9,7 +9,7 @@ import {
   type SessionRefresher,
   type SessionTokens,
 } from '@storefront/bff';
-import type { RequestInfo } from '@storefront/server';
+import type { RequestInfo } from '@storefront/http-server';
 import { SESSION, USER_ERRORS, type GatewaySession } from './gateway.js';
 
 /** The signed-in state of one request, and how to change it (cookies on the response). */

@@ -1,4 +1,4 @@
-import type { RequestContext } from '@storefront/server';
+import type { RequestContext } from '@storefront/http-server';
 import type { Logger } from 'pino';
 
 /** Per-request context of the gateway: who is calling, to forward to subgraphs. */

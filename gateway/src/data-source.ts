@@ -1,8 +1,10 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CLIENT_IP_HEADER, CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/server';
-import { injectTraceHeaders, withGatewaySignature } from '@storefront/server';
+import { CircuitOpenError, operationType, type Dispatcher, type ResilientTarget } from '@storefront/outbound';
+import { CLIENT_IP_HEADER } from '@storefront/auth';
+import { injectTraceHeaders } from '@storefront/http-server';
+import { withGatewaySignature } from '@storefront/request-identity';
 import { GraphQLError } from 'graphql';
 import type { Counter, Histogram } from 'prom-client';
 import { fetch as undiciFetch } from 'undici';

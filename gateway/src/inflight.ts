@@ -1,4 +1,4 @@
-import { CLIENT_IP_HEADER } from '@storefront/server';
+import { CLIENT_IP_HEADER } from '@storefront/auth';
 import { Response } from 'undici';
 
 /** What every caller sharing one fetch gets a fresh Response of. */

@@ -1,5 +1,5 @@
 import { runService } from '@storefront/config';
-import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/http-server';
 import { loadGatewayConfig } from './config.js';
 import { createGatewayServer } from './server.js';
 

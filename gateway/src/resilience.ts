@@ -1,5 +1,6 @@
 import { resilienceSettings } from '@storefront/config';
-import { createConnectionPool, resilienceMetrics, ResilientTarget, type Dispatcher, type Logger } from '@storefront/server';
+import { createConnectionPool, resilienceMetrics, ResilientTarget, type Dispatcher } from '@storefront/outbound';
+import type { Logger } from '@storefront/http-server';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
 

@@ -1,7 +1,7 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { TokenError, viewerFromAuthorization } from '@storefront/auth';
-import { apolloDefaults, createGraphQLHttpServer, createLogger, createMetrics, documentLimits, listen, type Logger, type RunningServer } from '@storefront/server';
+import { apolloDefaults, createGraphQLHttpServer, createLogger, createMetrics, documentLimits, listen, type Logger, type RunningServer } from '@storefront/http-server';
 import { GraphQLError } from 'graphql';
 import { Counter, Histogram } from 'prom-client';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
@@ -9,7 +9,8 @@ import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './data-source.js';
 import { createSubgraphResilience, subgraphTimeoutMs } from './resilience.js';
 import { supergraphFromFile } from './supergraph.js';
-import { RateLimitStore, RequestRateLimiter, SessionRevocations, rateLimitedStatusPlugin } from '@storefront/server';
+import { RateLimitStore, RequestRateLimiter, rateLimitedStatusPlugin } from '@storefront/rate-limits';
+import { SessionRevocations } from '@storefront/request-identity';
 
 /**
  * The federation gateway: @apollo/gateway on Apollo Server, serving a supergraph composed

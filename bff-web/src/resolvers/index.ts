@@ -1,4 +1,4 @@
-import { DateTime } from '@storefront/server';
+import { DateTime } from '@storefront/resolver-kit';
 import type { Resolvers } from '../generated/graphql.js';
 import { Money } from './Money.js';
 import { Mutation } from './Mutation.js';

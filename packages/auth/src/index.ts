@@ -15,7 +15,7 @@ export interface Viewer {
 
 /**
  * Tells whether a session has ended (a reused refresh token, a sign-out), so that its access
- * tokens stop working before they expire. See SessionRevocations in @storefront/server.
+ * tokens stop working before they expire. See SessionRevocations in @storefront/request-identity.
  */
 export interface RevokedSessions {
   isRevoked(sessionId: string): Promise<boolean>;

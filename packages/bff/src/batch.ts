@@ -4,7 +4,7 @@ import { clientErrorFor, isPassedThrough } from './gateway-client.js';
 import { splitBatchResult } from './split-batch-result.js';
 import { unauthenticatedError } from './shield.js';
 import type { Logger } from 'pino';
-import { measuredBatch, type ServiceMetrics } from '@storefront/server';
+import { measuredBatch, type ServiceMetrics } from '@storefront/http-server';
 
 /** One root field of the supergraph, with its arguments typed for the operation's variables. */
 export interface RootField {

@@ -1,4 +1,4 @@
-import type { RedisCounter } from '@storefront/server';
+import type { RedisCounter } from '@storefront/rate-limits';
 import {
   createRedisClient,
   deleteKeys,

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import type { EarlyAnswer, GraphQLHttpRequest, RedisCounter, RequestInfo } from '@storefront/server';
+import type { EarlyAnswer, GraphQLHttpRequest, RequestInfo } from '@storefront/http-server';
+import type { RedisCounter } from '@storefront/rate-limits';
 import type { Counter } from 'prom-client';
 import type { CacheStore } from './cache-store.js';
 import { decodeCachedResponse, freshness, responseCacheKeys, type OperationProfiles } from './response-cache.js';

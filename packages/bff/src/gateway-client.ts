@@ -1,8 +1,11 @@
 import { GraphQLError } from 'graphql';
 import type { Counter } from 'prom-client';
 import type { Logger } from 'pino';
-import { forwardedForHeaders, injectTraceHeaders, rateLimitedError } from '@storefront/server';
-import { CircuitOpenError, GatewayCircuitOpenError, postToGateway, type GatewayResilience } from './gateway-resilience.js';
+import { forwardedForHeaders } from '@storefront/request-identity';
+import { injectTraceHeaders } from '@storefront/http-server';
+import { rateLimitedError } from '@storefront/rate-limits';
+import { CircuitOpenError } from '@storefront/outbound';
+import { GatewayCircuitOpenError, postToGateway, type GatewayResilience } from './gateway-resilience.js';
 
 export interface GatewayError {
   message: string;

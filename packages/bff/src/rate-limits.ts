@@ -1,10 +1,6 @@
 import type { RedisConnection } from '@storefront/config';
-import {
-  LoginAttemptLimiter,
-  RateLimitStore,
-  RequestRateLimiter,
-  type ServiceMetrics,
-} from '@storefront/server';
+import { LoginAttemptLimiter, RateLimitStore, RequestRateLimiter } from '@storefront/rate-limits';
+import type { ServiceMetrics } from '@storefront/http-server';
 
 /** Budgets of one client type, from its config (RATE_LIMIT_*, LOGIN_ATTEMPTS_*). */
 export interface BffRateLimits {

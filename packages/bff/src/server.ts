@@ -3,21 +3,8 @@ import { hostname } from 'node:os';
 import type { EventBus, Subscription } from '@storefront/events';
 import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import {
-  apolloDefaults,
-  clientAddressResolver,
-  createGraphQLHttpServer,
-  listen,
-  type CorsOptions,
-  type DocumentLimits,
-  type Logger,
-  type NodeEnv,
-  type ReadinessCheck,
-  type RequestContext,
-  type RequestInfo,
-  type RunningServer,
-  type ServiceMetrics,
-} from '@storefront/server';
+import { apolloDefaults, createGraphQLHttpServer, listen, type CorsOptions, type DocumentLimits, type Logger, type NodeEnv, type ReadinessCheck, type RequestContext, type RequestInfo, type RunningServer, type ServiceMetrics } from '@storefront/http-server';
+import { clientAddressResolver } from '@storefront/request-identity';
 import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
@@ -31,7 +18,7 @@ import { OperationProfiles, responseCachePlugin, type CacheableContext } from '.
 import { earlyCacheAnswers, type CacheIdentity } from './early-answer.js';
 import { authorization, type AuthorizationContext } from './shield.js';
 import { createBffLimiters, type BffRateLimits, type RateLimitContext } from './rate-limits.js';
-import type { TrustProxy } from '@storefront/server';
+import type { TrustProxy } from '@storefront/request-identity';
 import { LiveConnections, type LiveLimits } from './live/connections.js';
 import type { LiveContext } from './live/feed.js';
 import { LiveEvents, liveMetrics } from './live/hub.js';

@@ -79,7 +79,7 @@ export const serviceShape = {
   /**
    * After SIGTERM, how long the service keeps serving with readiness at 503 before it closes
    * its listener, so a load balancer stops routing to it first (stopOnSignals in
-   * @storefront/server). Unset: 5000 in production, 0 elsewhere.
+   * @storefront/http-server). Unset: 5000 in production, 0 elsewhere.
    */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(300_000).optional(),
 };
@@ -87,7 +87,7 @@ export const serviceShape = {
 /**
  * `HEAP_GROWING_PERCENT`: the old generation is collected once it grows this many percent past
  * what the last full collection kept (V8's --heap-growing-percent; 0: V8's own sizing, up to
- * 4x). See limitHeapGrowth in @storefront/server. Lower keeps RSS nearer the live set, at the
+ * 4x). See limitHeapGrowth in @storefront/http-server. Lower keeps RSS nearer the live set, at the
  * cost of more full collections: the BFFs, whose live set is small, default higher.
  */
 export function heapGrowingPercent(defaultPercent: number) {

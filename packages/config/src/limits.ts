@@ -17,7 +17,7 @@ const atLeast = (minimum: number, fallback: number) => z.coerce.number().int().m
 
 /**
  * The abuse limits of a GraphQL server (gateway, bff-web, bff-mobile), each server with its own
- * defaults: see `DocumentLimits` in @storefront/server for what each one counts.
+ * defaults: see `DocumentLimits` in @storefront/http-server for what each one counts.
  */
 export function documentLimitsShape(defaults: DocumentLimitDefaults) {
   return {

@@ -60,7 +60,7 @@ export interface ResilienceEnvSettings {
   breaker: { errorPercent: number; volumeThreshold: number; windowMs: number; resetMs: number };
 }
 
-/** The parsed settings of `prefix`, in the shape `@storefront/server`'s resilience takes. */
+/** The parsed settings of `prefix`, in the shape @storefront/outbound's clients take. */
 export function resilienceSettings<Prefix extends string>(
   config: { readonly [K in keyof ResilienceShape<Prefix>]: number },
   prefix: Prefix,

@@ -1,4 +1,4 @@
-import type { SubgraphRequestContext } from '@storefront/server';
+import type { SubgraphRequestContext } from '@storefront/subgraph-server';
 import type { Loaders } from './loaders.js';
 import type { CatalogService } from './service.js';
 

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import { measuredBatch, type ServiceMetrics } from '@storefront/server';
-import type { Cursor } from '@storefront/server';
+import { measuredBatch, type ServiceMetrics } from '@storefront/http-server';
+import type { Cursor } from '@storefront/subgraph-server';
 import { Prisma, type Category, type PrismaClient, type Product, type ProductImage } from './generated/prisma/client.js';
 
 /** One page of one category's products: the rows (up to `limit`) and how many match in all. */

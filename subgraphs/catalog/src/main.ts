@@ -1,7 +1,7 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
 import { createEventBus } from '@storefront/events';
-import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/http-server';
 import { loadCatalogConfig } from './config.js';
 import { seedCatalogIfEmpty } from './seed.js';
 import { createCatalogServer } from './server.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { migrationReadiness, whenMigrated } from '@storefront/db';
 import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions, type Relay } from '@storefront/events';
-import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
+import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
+import { createSubgraphServer, subgraphPoolOptions } from '@storefront/subgraph-server';
 import { parse } from 'graphql';
 import type { CatalogConfig } from './config.js';
 import type { Context } from './context.js';

@@ -1,16 +1,6 @@
 import type { Viewer } from '@storefront/auth';
-import {
-  after,
-  badUserInput,
-  decodeCursor,
-  forbidden,
-  isUuid,
-  notFound,
-  pageSize,
-  toConnection,
-  unauthenticated,
-  type Connection,
-} from '@storefront/server';
+import { after, decodeCursor, pageSize, toConnection, type Connection } from '@storefront/subgraph-server';
+import { badUserInput, forbidden, isUuid, notFound, unauthenticated } from '@storefront/resolver-kit';
 import { streamNames } from '@storefront/events';
 import type { UserErrorData } from '@storefront/user-errors';
 import type { Category, Prisma, PrismaClient, Product } from './generated/prisma/client.js';

@@ -1,4 +1,8 @@
-import { injectTraceHeaders, signSubgraphRequest } from '@storefront/server';
+import { signSubgraphRequest } from '@storefront/auth';
+import type { ResilienceEnvSettings } from '@storefront/config';
+import { injectTraceHeaders, type Logger } from '@storefront/http-server';
+import { createOutboundClient, postThrough, type OutboundClient } from '@storefront/outbound';
+import type { Registry } from 'prom-client';
 
 /** What placing an order needs to know about a product: its current price and stock. */
 export interface CatalogProduct {
@@ -29,14 +33,36 @@ interface EntitiesResponse {
   errors?: Array<{ message?: string; extensions?: { code?: string } }>;
 }
 
-/** Reads products from the catalog subgraph over HTTP, all in one `_entities` request. */
+export interface CatalogClientOptions {
+  url: string;
+  /** Deadline of one call, retries included (CATALOG_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** `SUBGRAPH_SECRET`: the catalog accepts only requests signed with it, as the gateway's are. */
+  subgraphSecret: string;
+  /** Pool, retries and breaker of calls to the catalog (CATALOG_RETRIES, ...); the defaults without it. */
+  resilience?: ResilienceEnvSettings | undefined;
+  /** Where the catalog target's breaker and retry series go (orders' /metrics). */
+  registry?: Registry | undefined;
+  logger?: Logger | undefined;
+}
+
+/**
+ * Reads products from the catalog subgraph over HTTP, all in one `_entities` request, as every
+ * call between tiers goes: on a keep-alive pool, within one deadline, retried (it is a query)
+ * on transient failures within a budget, through a circuit breaker (target `catalog`).
+ */
 export class CatalogClient {
-  constructor(
-    private readonly url: string,
-    private readonly timeoutMs: number,
-    /** `SUBGRAPH_SECRET`: the catalog accepts only requests signed with it, as the gateway's are. */
-    private readonly subgraphSecret: string,
-  ) {}
+  private readonly client: OutboundClient;
+
+  constructor(private readonly options: CatalogClientOptions) {
+    this.client = createOutboundClient({
+      name: 'catalog',
+      timeoutMs: options.timeoutMs,
+      settings: options.resilience,
+      registry: options.registry,
+      logger: options.logger,
+    });
+  }
 
   /** The products of `ids`, by id; unknown ids are missing from the map. */
   async products(ids: readonly string[], caller: CallerHeaders): Promise<Map<string, CatalogProduct>> {
@@ -49,22 +75,27 @@ export class CatalogClient {
         query: PRODUCTS_QUERY,
         variables: { representations: ids.map((id) => ({ __typename: 'Product', id })) },
       });
-      const response = await fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-request-id': caller.requestId,
-          ...(caller.authorization ? { authorization: caller.authorization } : {}),
-          // The request's trace continues in the catalog; the signature proves who is asking.
-          ...injectTraceHeaders({}),
-          ...signSubgraphRequest(this.subgraphSecret, { method: 'POST', body: requestBody }),
+      const response = await postThrough(
+        this.client,
+        this.options.url,
+        {
+          // Per attempt: the catalog takes each signature's nonce once, so a retry is signed afresh.
+          headers: () => ({
+            'content-type': 'application/json',
+            'x-request-id': caller.requestId,
+            ...(caller.authorization ? { authorization: caller.authorization } : {}),
+            // The request's trace continues in the catalog; the signature proves who is asking.
+            ...injectTraceHeaders({}),
+            ...signSubgraphRequest(this.options.subgraphSecret, { method: 'POST', body: requestBody }),
+          }),
+          body: requestBody,
         },
-        body: requestBody,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+        { idempotent: true },
+      );
       if (!response.ok) throw new CatalogUnavailableError(`catalog answered HTTP ${response.status}`);
       body = (await response.json()) as EntitiesResponse;
     } catch (error) {
+      // A timeout, a refused connection, a 5xx or an open circuit: all mean nothing was decided.
       if (error instanceof CatalogUnavailableError) throw error;
       throw new CatalogUnavailableError(`catalog request failed: ${(error as Error).message}`, { cause: error });
     }
@@ -80,5 +111,10 @@ export class CatalogClient {
       if (entity) found.set(entity.id.toLowerCase(), entity);
     }
     return found;
+  }
+
+  /** Stops the breaker's timers and closes the pool. */
+  close(): Promise<void> {
+    return this.client.close();
   }
 }

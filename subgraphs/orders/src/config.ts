@@ -6,6 +6,7 @@ import {
   milliseconds,
   port,
   postgresUrl,
+  resilienceShape,
   secret,
   serviceShape,
   z,
@@ -25,8 +26,10 @@ const shape = {
   ...eventRetentionShape(),
   /** The catalog subgraph, asked for prices and stock when an order is placed. */
   CATALOG_URL: httpUrl.default('http://localhost:4002/graphql'),
-  /** How long placeOrder waits for the catalog before giving up (CATALOG_UNAVAILABLE). */
+  /** How long placeOrder waits for the catalog, retries included, before giving up (CATALOG_UNAVAILABLE). */
   CATALOG_TIMEOUT_MS: milliseconds(5000),
+  /** Keep-alive pool, retries, retry budget and circuit breaker of catalog calls (CATALOG_RETRIES, ...). */
+  ...resilienceShape('CATALOG'),
   /** Redis for the event streams (REDIS_URL or REDIS_CLUSTER_NODES); without it events stay in this process. */
   ...redisShape,
   /** Prefix of the stream names, so stacks sharing one Redis stay apart. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isUuid } from '@storefront/server';
+import { isUuid } from '@storefront/resolver-kit';
 import type { UserErrorData } from '@storefront/user-errors';
 
 export interface OrderLine {

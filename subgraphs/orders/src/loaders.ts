@@ -1,6 +1,6 @@
-import type { Cursor } from '@storefront/server';
+import type { Cursor } from '@storefront/subgraph-server';
 import DataLoader from 'dataloader';
-import { measuredBatch, type ServiceMetrics } from '@storefront/server';
+import { measuredBatch, type ServiceMetrics } from '@storefront/http-server';
 import type { Order, OrderItem, PrismaClient } from './generated/prisma/client.js';
 
 /** One page of a buyer's orders, newest first: `take` rows after `after`. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ada, categories, grace, products } from '@storefront/seed-data';
 import { errorCodes, graphql, accessTokenFor } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -267,6 +268,40 @@ describe('placeOrder without the catalog', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => blackHole.close(resolve));
+    }
+  });
+
+  it('retries a catalog answering 503, then stops calling it once its breaker opens: CATALOG_UNAVAILABLE either way', async () => {
+    let calls = 0;
+    const failing = createHttpServer((_request, response) => {
+      calls += 1;
+      response.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const { port } = failing.address() as AddressInfo;
+    try {
+      const { url } = await stack.startOrders({
+        CATALOG_URL: `http://127.0.0.1:${port}/graphql`,
+        CATALOG_RETRIES: '1',
+        CATALOG_RETRY_BACKOFF_MS: '1',
+        CATALOG_BREAKER_VOLUME: '2',
+      });
+      const token = await accessTokenFor(ada);
+      const before = await orderCount();
+      const placeOne = async () => {
+        const response = await graphql(url, PLACE, { input: { items: [line(1, 1)] }, key: freshKey() }, { token });
+        expect(errorCodes(response)).toEqual(['CATALOG_UNAVAILABLE']);
+      };
+      await placeOne();
+      // Sent twice: a 503 is worth a retry. Both failed: the breaker opens.
+      expect(calls).toBe(2);
+      await placeOne();
+      await placeOne();
+      // The circuit is open: later orders fail fast without calling the catalog.
+      expect(calls).toBe(2);
+      expect(await orderCount()).toBe(before);
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
     }
   });
 

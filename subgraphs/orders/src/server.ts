@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { resilienceSettings } from '@storefront/config';
 import { migrationReadiness, whenMigrated } from '@storefront/db';
 import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions } from '@storefront/events';
-import { createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
+import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
+import { createSubgraphServer, subgraphPoolOptions } from '@storefront/subgraph-server';
 import { parse } from 'graphql';
 import { CatalogClient } from './catalog-client.js';
 import type { OrdersConfig } from './config.js';
@@ -37,7 +39,15 @@ export function createOrdersServer({
   const metrics = createMetrics('orders');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
   const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
-  const orders = new OrdersService(prisma, new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS, config.SUBGRAPH_SECRET), streams.orders);
+  const catalog = new CatalogClient({
+    url: config.CATALOG_URL,
+    timeoutMs: config.CATALOG_TIMEOUT_MS,
+    subgraphSecret: config.SUBGRAPH_SECRET,
+    resilience: resilienceSettings(config, 'CATALOG'),
+    registry: metrics.registry,
+    logger,
+  });
+  const orders = new OrdersService(prisma, catalog, streams.orders);
   const consumes = { stream: streams.catalog, group: ORDERS_GROUP };
   const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, ...consumes } } : {}), logger });
   const migrations = migrationReadiness('orders', pool, { logger });
@@ -60,6 +70,7 @@ export function createOrdersServer({
       stopWaiting = undefined;
       await running?.stop();
       running = undefined;
+      await catalog.close();
     },
   });
   return {

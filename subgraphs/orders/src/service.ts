@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Viewer } from '@storefront/auth';
-import {
-  after as afterCursor,
-  decodeCursor,
-  forbidden,
-  isUuid,
-  notFound,
-  pageSize,
-  toConnection,
-  unauthenticated,
-  type Connection,
-} from '@storefront/server';
+import { after as afterCursor, decodeCursor, pageSize, toConnection, type Connection } from '@storefront/subgraph-server';
+import { forbidden, isUuid, notFound, unauthenticated } from '@storefront/resolver-kit';
 import type { CallerHeaders, CatalogClient } from './catalog-client.js';
 import type { Order, OrderStatus, Prisma, PrismaClient } from './generated/prisma/client.js';
 import { failure, type Failure, type UserErrorData } from '@storefront/user-errors';

@@ -1,4 +1,5 @@
-import type { LoginAttemptLimiter, SubgraphRequestContext } from '@storefront/server';
+import type { LoginAttemptLimiter } from '@storefront/rate-limits';
+import type { SubgraphRequestContext } from '@storefront/subgraph-server';
 import type { Loaders } from './loaders.js';
 import type { UsersService } from './service.js';
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { measuredBatch, type ServiceMetrics } from '@storefront/server';
+import { measuredBatch, type ServiceMetrics } from '@storefront/http-server';
 import type { PrismaClient, User } from './generated/prisma/client.js';
 
 export interface Loaders {

@@ -1,6 +1,6 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
-import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/server';
+import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/http-server';
 import { loadUsersConfig } from './config.js';
 import { seedUsersIfEmpty } from './seed.js';
 import { createUsersServer } from './server.js';

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { migrationReadiness } from '@storefront/db';
-import { LoginAttemptLimiter, RateLimitStore, SessionRevocations, createLogger, createMetrics, createSubgraphServer, subgraphPoolOptions, type Logger } from '@storefront/server';
+import { LoginAttemptLimiter, RateLimitStore } from '@storefront/rate-limits';
+import { SessionRevocations } from '@storefront/request-identity';
+import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
+import { createSubgraphServer, subgraphPoolOptions } from '@storefront/subgraph-server';
 import { parse } from 'graphql';
 import type { UsersConfig } from './config.js';
 import type { Context } from './context.js';

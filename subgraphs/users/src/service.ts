@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { signAccessToken, type Viewer } from '@storefront/auth';
-import { forbidden, isUuid, notFound, unauthenticated } from '@storefront/server';
+import { forbidden, isUuid, notFound, unauthenticated } from '@storefront/resolver-kit';
 import { failure, type Failure, type UserErrorData } from '@storefront/user-errors';
 import type { PrismaClient, User } from './generated/prisma/client.js';
 import type { Loaders } from './loaders.js';

@@ -1,5 +1,5 @@
 import { envelope, streamNames, type Broadcast, type Envelope, type EventBus } from '@storefront/events';
-import type { Logger } from '@storefront/server';
+import type { Logger } from '@storefront/http-server';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export type LiveListener = (event: Envelope) => void;

@@ -1,12 +1,4 @@
-import {
-  analyzeOperation,
-  documentLimitRules,
-  LimitError,
-  LIMIT_CODES,
-  maskErrors,
-  type DocumentLimits,
-  type NodeEnv,
-} from '@storefront/server';
+import { analyzeOperation, documentLimitRules, LimitError, LIMIT_CODES, maskErrors, type DocumentLimits, type NodeEnv } from '@storefront/http-server';
 import {
   getOperationAST,
   GraphQLError,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestInfo } from '@storefront/server';
+import type { RequestInfo } from '@storefront/http-server';
 import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { createHandler, type OperationArgs, type OperationResult, type Response } from 'graphql-sse';

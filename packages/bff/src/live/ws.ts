@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { RequestInfo } from '@storefront/server';
+import type { RequestInfo } from '@storefront/http-server';
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';

@@ -1,4 +1,4 @@
-import { isUuid } from '@storefront/server';
+import { isUuid } from '@storefront/resolver-kit';
 import type { CategoryResolvers } from '../generated/graphql.js';
 
 export const Category: CategoryResolvers = {

@@ -1,4 +1,4 @@
-import { isUuid } from '@storefront/server';
+import { isUuid } from '@storefront/resolver-kit';
 import type { ProductResolvers } from '../generated/graphql.js';
 
 export const Product: ProductResolvers = {

@@ -1,4 +1,4 @@
-import { forbidden, isUuid } from '@storefront/server';
+import { forbidden, isUuid } from '@storefront/resolver-kit';
 import type { UserResolvers } from '../generated/graphql.js';
 
 export const User: UserResolvers = {

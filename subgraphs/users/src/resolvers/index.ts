@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
-import { DateTime } from '@storefront/server';
+import { DateTime } from '@storefront/resolver-kit';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { User } from './User.js';
