@@ -2,7 +2,7 @@ import type { RevokedSessions } from '@storefront/auth';
 import { createRedisClient, type RedisClient, type RedisConnection } from '@storefront/redis';
 import type { Logger } from 'pino';
 
-export interface SessionRevocationOptions {
+interface SessionRevocationOptions {
   /** Redis shared by the users service (which revokes) and every tier that verifies tokens; in process without it. */
   redis?: RedisConnection | undefined;
   /** Prefix of the keys (`<prefix><sessionId>`). */
