@@ -17,7 +17,7 @@ export function drainMsFor(config: { NODE_ENV: string; SHUTDOWN_DRAIN_MS?: numbe
   return config.SHUTDOWN_DRAIN_MS ?? (config.NODE_ENV === 'production' ? 5_000 : 0);
 }
 
-export interface StopOptions {
+interface StopOptions {
   /** How long to keep serving, unready, before closing the listener (see `drainMsFor`). */
   drainMs?: number;
   /** Longest `stop` may take once the drain is over. */

@@ -23,7 +23,7 @@ export interface RequestInfo {
   setCookie(cookie: string): void;
 }
 
-export interface GraphQLHttpServerOptions<Context extends BaseContext> {
+interface GraphQLHttpServerOptions<Context extends BaseContext> {
   apollo: ApolloServer<Context>;
   context: (request: RequestInfo) => Promise<Context>;
   logger: Logger;

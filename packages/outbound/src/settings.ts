@@ -22,7 +22,7 @@ export interface RetrySettings {
   budgetWindowMs: number;
 }
 
-export interface BreakerSettings {
+interface BreakerSettings {
   /** Opens when more than this percentage of the window's calls failed... */
   errorPercent: number;
   /** ...and the window holds at least this many calls. */

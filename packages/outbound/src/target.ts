@@ -5,9 +5,9 @@ import type { ResilienceMetrics } from './metrics.js';
 import { RetryBudget, backoffDelay, sleep } from './retry.js';
 import type { ResilienceSettings } from './settings.js';
 
-export type CircuitState = 'closed' | 'open' | 'half-open';
+type CircuitState = 'closed' | 'open' | 'half-open';
 
-export interface ResilientTargetOptions {
+interface ResilientTargetOptions {
   /** The service's name, for errors, logs and metrics: never its URL. */
   name: string;
   settings: ResilienceSettings;

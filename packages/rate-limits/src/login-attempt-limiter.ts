@@ -5,7 +5,7 @@ import { addressBucket, msToSeconds } from './buckets.js';
 import { rateLimitedError } from './rate-limited-error.js';
 import type { RateLimitStore } from './store.js';
 
-export interface LoginAttemptLimitOptions {
+interface LoginAttemptLimitOptions {
   store: RateLimitStore;
   name: string;
   keyPrefix: string;

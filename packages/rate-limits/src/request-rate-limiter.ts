@@ -5,7 +5,7 @@ import { addressBucket, msToSeconds } from './buckets.js';
 import { rateLimitedError } from './rate-limited-error.js';
 import type { RateLimitStore } from './store.js';
 
-export interface RequestRateLimitOptions {
+interface RequestRateLimitOptions {
   store: RateLimitStore;
   /** The client type (`web`, `mobile`, `gateway`): each has its own counters and budgets. */
   name: string;

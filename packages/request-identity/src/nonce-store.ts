@@ -1,5 +1,6 @@
-import { createRedisClient, type RedisClient, type RedisConnection } from '@storefront/redis';
+import type { RedisClient, RedisConnection } from '@storefront/redis';
 import type { Logger } from 'pino';
+import { failFastRedis } from './fail-fast-redis.js';
 
 /** Nonces kept in process at most; past that the oldest go first (they are the nearest to expiring). */
 const MAX_LOCAL_NONCES = 200_000;
@@ -15,11 +16,7 @@ export class NonceStore {
   private readonly local = new Map<string, number>();
 
   constructor(private readonly options: { redis?: RedisConnection | undefined; keyPrefix: string; logger?: Logger }) {
-    if (options.redis) {
-      // Fails at once while Redis is away (a cluster client would queue without limit): this process's own record decides then.
-      this.redis = createRedisClient(options.redis, { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 }, { failWhileDown: true });
-      this.redis.on('error', () => undefined);
-    }
+    if (options.redis) this.redis = failFastRedis(options.redis);
   }
 
   /** True the first time `nonce` is seen within `ttlSeconds`, false for a replay. */

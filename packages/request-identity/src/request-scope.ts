@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What downstream calls of one request need to know about it. */
-export interface RequestScope {
+interface RequestScope {
   requestId: string;
   /** The client's address, as resolved by this server. */
   clientIp: string;

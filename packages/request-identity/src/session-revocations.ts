@@ -1,8 +1,9 @@
 import type { RevokedSessions } from '@storefront/auth';
-import { createRedisClient, type RedisClient, type RedisConnection } from '@storefront/redis';
+import type { RedisClient, RedisConnection } from '@storefront/redis';
 import type { Logger } from 'pino';
+import { failFastRedis } from './fail-fast-redis.js';
 
-export interface SessionRevocationOptions {
+interface SessionRevocationOptions {
   /** Redis shared by the users service (which revokes) and every tier that verifies tokens; in process without it. */
   redis?: RedisConnection | undefined;
   /** Prefix of the keys (`<prefix><sessionId>`). */
@@ -30,11 +31,7 @@ export class SessionRevocations implements RevokedSessions {
   private readonly cache = new Map<string, { revoked: boolean; until: number }>();
 
   constructor(private readonly options: SessionRevocationOptions) {
-    if (options.redis) {
-      // Fails at once while Redis is away (a cluster client would queue without limit): this process's own record decides then.
-      this.redis = createRedisClient(options.redis, { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 }, { failWhileDown: true });
-      this.redis.on('error', () => undefined);
-    }
+    if (options.redis) this.redis = failFastRedis(options.redis);
   }
 
   /** Records that `sessionId` has ended, for `forSeconds` (the access tokens' lifetime). */

@@ -51,7 +51,7 @@ async function authenticate(request: RequestInfo, jwtSecret: string): Promise<Su
 }
 
 /** The settings every subgraph's config carries (its zod config object satisfies this). */
-export interface SubgraphSettings {
+interface SubgraphSettings {
   NODE_ENV: NodeEnv;
   JWT_SECRET: string;
   /**
@@ -67,7 +67,7 @@ export interface SubgraphSettings {
 }
 
 /** The database a subgraph owns: readiness checks it, stopping closes it last. */
-export interface SubgraphDatabase {
+interface SubgraphDatabase {
   pool: { query(sql: string): Promise<unknown>; end(): Promise<void> };
   /** Closes the ORM's side (e.g. `prisma.$disconnect`) before the pool ends. */
   disconnect(): Promise<void>;
@@ -79,7 +79,7 @@ export interface SubgraphDatabase {
   migrations?: { check(): Promise<ReadinessOutcome> };
 }
 
-export interface SubgraphServerOptions<Context extends SubgraphRequestContext> {
+interface SubgraphServerOptions<Context extends SubgraphRequestContext> {
   typeDefs: DocumentNode;
   // Generated resolver maps are stricter than Apollo's loose map type; both describe the same object.
   resolvers: object;
@@ -105,7 +105,7 @@ export function subgraphPoolOptions(metrics: ServiceMetrics, logger: Logger, max
   };
 }
 
-export interface SubgraphServer {
+interface SubgraphServer {
   apollo: ApolloServer<SubgraphRequestContext>;
   /** Starts Apollo and listens on `port` (0 picks a free one). */
   listen(port: number, host?: string): Promise<RunningServer>;
