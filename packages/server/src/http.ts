@@ -38,9 +38,10 @@ export interface ReadinessCheck {
   check(): Promise<boolean | ReadinessOutcome>;
 }
 
-export interface GraphQLHttpServerOptions<Context extends BaseContext> {
+export interface GraphQLHttpServerOptions<Context extends BaseContext, Admitted = never> {
   apollo: ApolloServer<Context>;
-  context: (request: RequestInfo) => Promise<Context>;
+  /** Builds the context; `admitted` is what `earlyAnswer` learnt about this request when it let Apollo answer. */
+  context: (request: RequestInfo, admitted: Admitted | undefined) => Promise<Context>;
   logger: Logger;
   metrics: ServiceMetrics;
   readiness?: ReadinessCheck[];
@@ -63,10 +64,10 @@ export interface GraphQLHttpServerOptions<Context extends BaseContext> {
   etag?: boolean;
   /**
    * Answers a GraphQL request before Apollo Server sees it (a BFF's response cache hit), once
-   * the body is read and checked; undefined lets Apollo answer. The same RequestInfo then
-   * reaches the context function, so both can share what the early look learned.
+   * the body is read and checked; `{ admitted }` lets Apollo answer and hands what the early
+   * look learnt (e.g. who the caller is) to the context function.
    */
-  earlyAnswer?: (request: RequestInfo, graphql: GraphQLHttpRequest) => Promise<EarlyAnswer | undefined>;
+  earlyAnswer?: (request: RequestInfo, graphql: GraphQLHttpRequest) => Promise<EarlyOutcome<Admitted>>;
   /**
    * Serves a request that asks for `text/event-stream` (GraphQL over SSE subscriptions) once its
    * body is read under the size limit; without it such a request is an ordinary one.
@@ -80,6 +81,9 @@ export interface GraphQLHttpRequest {
   body: unknown;
   searchParams: URLSearchParams;
 }
+
+/** What an early look decided: the answer to send, or what the context should know (Apollo answers). */
+export type EarlyOutcome<Admitted> = { answer: EarlyAnswer } | { admitted: Admitted };
 
 /** A complete 200 answer: its headers and the exact body (UTF-8 bytes, or text). */
 export interface EarlyAnswer {
@@ -174,8 +178,8 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
  * short; each request gets an id (the caller's `x-request-id` when well-formed) that is
  * echoed back and passed to the context for logs and downstream calls.
  */
-export function createGraphQLHttpServer<Context extends BaseContext>(
-  options: GraphQLHttpServerOptions<Context>,
+export function createGraphQLHttpServer<Context extends BaseContext, Admitted = never>(
+  options: GraphQLHttpServerOptions<Context, Admitted>,
 ): http.Server {
   const { apollo, logger, metrics } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
@@ -266,12 +270,13 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     const cookies: string[] = [];
     const info = describeRequest(request, requestId, (cookie) => cookies.push(cookie));
     const early = await options.earlyAnswer?.(info, { method: request.method ?? 'GET', body, searchParams: url.searchParams });
-    if (early) {
-      for (const [name, value] of Object.entries(early.headers)) response.setHeader(name, value);
+    if (early && 'answer' in early) {
+      for (const [name, value] of Object.entries(early.answer.headers)) response.setHeader(name, value);
       response.statusCode = 200;
-      sendComplete(request, response, early.body, early.etag);
+      sendComplete(request, response, early.answer.body, early.answer.etag);
       return;
     }
+    const admitted = early?.admitted;
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -279,7 +284,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     const result = await runInRequestScope({ requestId, clientIp: info.ip }, () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-        context: () => options.context(info),
+        context: () => options.context(info, admitted),
       }),
     );
     for (const [name, value] of result.headers) response.setHeader(name, value);

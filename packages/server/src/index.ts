@@ -18,6 +18,7 @@ export {
   listen,
   type CorsOptions,
   type EarlyAnswer,
+  type EarlyOutcome,
   type GraphQLHttpRequest,
   type ReadinessCheck,
   type ReadinessOutcome,
