@@ -11,7 +11,7 @@ import { Supergraph } from '@apollo/federation-internals';
 import { codegen } from '@graphql-codegen/core';
 import * as typedDocumentNodePlugin from '@graphql-codegen/typed-document-node';
 import * as operationsPlugin from '@graphql-codegen/typescript-operations';
-import { GraphQLError, parse, printSchema, validate } from 'graphql';
+import { parse, printSchema, validate } from 'graphql';
 import { disableFragmentWarnings } from 'graphql-tag';
 
 // The plugins parse documents with graphql-tag, whose registry is global: each BFF's fragments
@@ -56,20 +56,27 @@ export async function generateGatewayTypes(bffDir, schema) {
 /** Writes every BFF's src/generated/gateway.ts (only when it changed). */
 export async function writeGatewayTypes() {
   const schema = gatewayApiSchema();
+  const failures = [];
   for (const dir of BFF_DIRS) {
     if (!existsSync(path.join(dir, 'src', 'gateway.graphql'))) continue;
-    const output = await generateGatewayTypes(dir, schema);
-    const target = path.join(dir, 'src', 'generated', 'gateway.ts');
-    mkdirSync(path.dirname(target), { recursive: true });
-    if (!existsSync(target) || readFileSync(target, 'utf8') !== output) writeFileSync(target, output);
+    try {
+      const output = await generateGatewayTypes(dir, schema);
+      const target = path.join(dir, 'src', 'generated', 'gateway.ts');
+      mkdirSync(path.dirname(target), { recursive: true });
+      if (!existsSync(target) || readFileSync(target, 'utf8') !== output) writeFileSync(target, output);
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+    }
   }
+  // Every BFF's mismatches at once, not only the first BFF's.
+  if (failures.length > 0) throw new Error(failures.join('\n'));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     await writeGatewayTypes();
   } catch (error) {
-    console.error(error instanceof GraphQLError || error instanceof Error ? error.message : error);
+    console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   }
 }
