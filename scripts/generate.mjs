@@ -1,5 +1,5 @@
-// Generates what the code imports but git does not keep: each domain's Prisma client and
-// each subgraph's resolver types. Runs after `npm install` and from `npm run generate`.
+// Generates what the code imports but git does not keep: each domain's Prisma client, each
+// subgraph's and BFF's resolver types, and the types of the BFFs' gateway operations. Runs after `npm install` and from `npm run generate`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,4 +34,6 @@ for (const { dir, federation } of graphs) {
   mkdirSync(path.dirname(target), { recursive: true });
   if (!existsSync(target) || readFileSync(target, 'utf8') !== output) writeFileSync(target, output);
 }
-console.log('generated Prisma clients and resolver types');
+const { writeGatewayTypes } = await import('./gateway-types.mjs');
+await writeGatewayTypes();
+console.log('generated Prisma clients, resolver types and the BFFs\' gateway operation types');

@@ -1,8 +1,8 @@
-import type { BffServerOptions } from '@storefront/bff';
+import type { BffCaller, BffServerOptions } from '@storefront/bff';
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { MobileContext } from './context.js';
 
-type Plugin = NonNullable<BffServerOptions<MobileContext>['plugins']>[number];
+type Plugin = NonNullable<BffServerOptions<MobileContext, BffCaller>['plugins']>[number];
 
 /** The root fields an operation selects, through fragments too. */
 export function rootFields(operation: OperationDefinitionNode, document: DocumentNode): Set<string> {

@@ -9,7 +9,9 @@ import {
   preferredLanguage,
   readPersistedQueryManifest,
   safelistPlugin,
-  type BffEvents, type CacheStore,
+  type BffCaller,
+  type BffEvents,
+  type CacheStore,
 } from '@storefront/bff';
 import { SessionRevocations } from '@storefront/request-identity';
 import { createLogger, createMetrics, documentLimits, type Logger, type RequestInfo } from '@storefront/http-server';
@@ -19,7 +21,7 @@ import { LANGUAGES } from './display.js';
 import { bearerPlugin, variesBySignIn } from './plugins.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
-import { authenticateBearer } from './session.js';
+import { authenticateBearer, type BearerIdentity } from './session.js';
 import { resilienceSettings } from '@storefront/config';
 import { bffRateLimits } from '@storefront/bff';
 
@@ -56,7 +58,7 @@ export function createMobileServer({
     cacheMs: config.SESSION_REVOCATION_CACHE_MS,
     logger,
   });
-  return createBffServer<MobileContext>({
+  return createBffServer<MobileContext, MobileCaller>({
     clientType: 'mobile',
     typeDefs,
     resolvers,
@@ -87,13 +89,13 @@ export function createMobileServer({
     // Origin that CORS answers): shared HTTP caches must key on them.
     vary: 'Origin, Authorization, Accept-Language',
     etag: true,
-    cacheIdentity: async (request) => {
-      const { viewer, authError } = await authenticateBearer(request, config.JWT_SECRET, revokedSessions);
-      return authError ? undefined : { viewer, variant: displayVariant(request).cacheVariant };
+    identify: async (request) => {
+      const identity = await authenticateBearer(request, config.JWT_SECRET, revokedSessions);
+      const display = displayVariant(request);
+      // A refused token is answered by the context's bearerPlugin (401), never from the cache.
+      return { ...identity, ...display, variant: display.cacheVariant, settled: !identity.authError };
     },
-    context: async (request, gateway) => {
-      const { viewer, accessToken, authError } = await authenticateBearer(request, config.JWT_SECRET, revokedSessions);
-      const { locale, language, cacheVariant } = displayVariant(request);
+    context: async (request, { viewer, accessToken, authError, locale, language, cacheVariant }, gateway) => {
       const context: MobileContext = {
         requestId: request.requestId,
         viewer,
@@ -113,6 +115,9 @@ export function createMobileServer({
     },
   });
 }
+
+/** The bearer token's verdict and the display variant, worked out once per request. */
+type MobileCaller = BearerIdentity & ReturnType<typeof displayVariant> & BffCaller;
 
 /** The locale of prices and the language of labels, which every cached answer is kept apart by. */
 function displayVariant(request: RequestInfo) {

@@ -2,7 +2,7 @@ import { TokenError, bearerToken, verifyAccessToken, type RevokedSessions, type 
 import type { RequestInfo } from '@storefront/http-server';
 import { GraphQLError } from 'graphql';
 
-/** Who a request comes from, by its `Authorization: Bearer` header. */
+/** Who a request comes from, by its `Authorization: Bearer` header (verified once per request). */
 export interface BearerIdentity {
   viewer: Viewer | undefined;
   accessToken: string | undefined;

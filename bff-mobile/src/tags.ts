@@ -1,3 +1,4 @@
+import { tags, type CacheTag } from '@storefront/bff';
 import type { MobileContext } from './context.js';
 import type { GatewayOrderSummary, GatewayProductTile } from './gateway.js';
 
@@ -7,20 +8,20 @@ import type { GatewayOrderSummary, GatewayProductTile } from './gateway.js';
  * web BFF's, on the same store, so a product changed through web also clears mobile's entries.
  */
 export function tagProducts(context: MobileContext, products: ReadonlyArray<GatewayProductTile | null | undefined>): void {
-  for (const product of products) if (product) context.cacheTags.add(`product:${product.id}`);
+  for (const product of products) if (product) context.cacheTags.add(tags.product(product.id));
 }
 
 export function tagOrders(context: MobileContext, orders: readonly GatewayOrderSummary[]): void {
   for (const order of orders) {
-    context.cacheTags.add(`order:${order.id}`);
-    context.cacheTags.add(`user:${order.buyer.id}`);
+    context.cacheTags.add(tags.order(order.id));
+    context.cacheTags.add(tags.user(order.buyer.id));
   }
 }
 
 /** Drops cached responses after a change made through this BFF. */
-export async function invalidate(context: MobileContext, tags: string[]): Promise<void> {
-  await context.store.invalidate(tags).catch((error: unknown) => {
+export async function invalidate(context: MobileContext, stale: CacheTag[]): Promise<void> {
+  await context.store.invalidate(stale).catch((error: unknown) => {
     // Stale entries then expire with their TTL; the mutation itself succeeded.
-    context.logger?.warn({ err: error, tags }, 'cache invalidation failed');
+    context.logger?.warn({ err: error, tags: stale }, 'cache invalidation failed');
   });
 }

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { SessionRefresher, createBffServer, liveLimits, createCacheStore, createGatewayBatch, negotiateLocale, type BffEvents, type CacheStore } from '@storefront/bff';
+import { SessionRefresher, createBffServer, liveLimits, createCacheStore, createGatewayBatch, type BffEvents, type CacheStore } from '@storefront/bff';
 import { SessionRevocations } from '@storefront/request-identity';
 import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
-import { cookieViewer, exchangeRefreshToken, resolveWebSession } from './session.js';
+import { exchangeRefreshToken, identifyByCookies, resolveWebSession, type CookieCaller } from './session.js';
 import { resilienceSettings } from '@storefront/config';
 import { bffRateLimits } from '@storefront/bff';
 
@@ -38,7 +38,7 @@ export function createWebServer({
     cacheMs: config.SESSION_REVOCATION_CACHE_MS,
     logger,
   });
-  const server = createBffServer<WebContext>({
+  const server = createBffServer<WebContext, CookieCaller>({
     clientType: 'web',
     typeDefs,
     resolvers,
@@ -58,13 +58,10 @@ export function createWebServer({
     live: { transport: 'sse', limits: liveLimits(config) },
     onStop: () => revokedSessions.close(),
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
-    cacheIdentity: async (request) => {
-      const caller = await cookieViewer(request, config.JWT_SECRET, revokedSessions);
-      return caller && { viewer: caller.viewer, variant: negotiateLocale(request.header('accept-language')) };
-    },
-    context: async (request, gateway) => {
-      const session = await resolveWebSession(request, { jwtSecret: config.JWT_SECRET, revokedSessions, cookies, refresher });
-      const locale = negotiateLocale(request.header('accept-language'));
+    identify: (request) => identifyByCookies(request, config.JWT_SECRET, revokedSessions),
+    context: async (request, caller, gateway) => {
+      const session = await resolveWebSession(request, caller, { jwtSecret: config.JWT_SECRET, cookies, refresher });
+      const locale = caller.variant;
       const context: WebContext = {
         requestId: request.requestId,
         viewer: session.viewer,

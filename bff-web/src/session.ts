@@ -1,16 +1,18 @@
 import { TokenError, verifyAccessToken, type RevokedSessions, type Viewer } from '@storefront/auth';
 import {
   clearedSessionCookies,
+  negotiateLocale,
   readSessionCookies,
   sessionCookies,
   unauthenticatedError,
+  type BffCaller,
   type CookieSettings,
   type GatewayClient,
   type SessionRefresher,
   type SessionTokens,
 } from '@storefront/bff';
 import type { RequestInfo } from '@storefront/http-server';
-import { SESSION, USER_ERRORS, type GatewaySession } from './gateway.js';
+import { RefreshSessionDocument } from './gateway.js';
 
 /** The signed-in state of one request, and how to change it (cookies on the response). */
 export interface WebSession {
@@ -21,35 +23,58 @@ export interface WebSession {
   end(): void;
 }
 
-export const REFRESH_SESSION = `mutation RefreshSession($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { ${SESSION} ${USER_ERRORS} } }`;
-
 /** Exchanges a refresh token through the gateway; null when the users service refuses it. */
 export function exchangeRefreshToken(gateway: GatewayClient) {
   return async (refreshToken: string, requestId: string): Promise<SessionTokens | null> => {
-    const data = await gateway.data<{ refreshSession: { session: GatewaySession | null } }>(
-      'RefreshSession',
-      REFRESH_SESSION,
-      { refreshToken },
-      { requestId },
-    );
+    const data = await gateway.request(RefreshSessionDocument, { refreshToken }, { requestId });
     return data.refreshSession.session;
   };
 }
 
+/** What the session cookies say, their access token verified once for the whole request. */
+export interface CookieCaller extends BffCaller {
+  viewer: Viewer | undefined;
+  /** The verified access token; undefined when signed out or when it did not verify. */
+  accessToken: string | undefined;
+  refreshToken: string | undefined;
+  /** Why the access cookie was refused, when it was. */
+  refused: 'expired' | 'invalid' | undefined;
+}
+
 /**
- * Reads the session cookies. A valid access token signs the request in; an expired or missing
- * one is renewed with the refresh cookie, transparently (new cookies ride on this response);
- * a tampered one clears the cookies and is refused with UNAUTHENTICATED.
+ * Verifies the access cookie (never throws for a bad one). The caller is `settled` when the
+ * cookies need no change: a valid access cookie, or no session cookies at all; otherwise the
+ * session is refreshed or cleared by resolveWebSession.
+ */
+export async function identifyByCookies(request: RequestInfo, jwtSecret: string, revokedSessions?: RevokedSessions): Promise<CookieCaller> {
+  const { accessToken, refreshToken } = readSessionCookies(request.header('cookie'));
+  const variant = negotiateLocale(request.header('accept-language'));
+  const signedOut = { viewer: undefined, accessToken: undefined, refreshToken, variant };
+  if (!accessToken) return { ...signedOut, refused: undefined, settled: refreshToken === undefined };
+  try {
+    const viewer = await verifyAccessToken(accessToken, jwtSecret, revokedSessions);
+    return { viewer, accessToken, refreshToken, variant, refused: undefined, settled: true };
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    return { ...signedOut, refused: error.reason === 'expired' ? 'expired' : 'invalid', settled: false };
+  }
+}
+
+/**
+ * The session of a request whose cookies `identifyByCookies` read. A valid access token signs
+ * the request in; an expired or missing one is renewed with the refresh cookie, transparently
+ * (new cookies ride on this response); a tampered one clears the cookies and is refused with
+ * UNAUTHENTICATED.
  */
 export async function resolveWebSession(
   request: RequestInfo,
-  settings: { jwtSecret: string; revokedSessions?: RevokedSessions; cookies: CookieSettings; refresher: SessionRefresher },
+  caller: CookieCaller,
+  settings: { jwtSecret: string; cookies: CookieSettings; refresher: SessionRefresher },
 ): Promise<WebSession> {
-  const { accessToken, refreshToken } = readSessionCookies(request.header('cookie'));
   const session: WebSession = {
-    viewer: undefined,
-    accessToken: undefined,
-    refreshToken,
+    viewer: caller.viewer,
+    accessToken: caller.accessToken,
+    refreshToken: caller.refreshToken,
     async start(tokens) {
       const viewer = await verifyAccessToken(tokens.accessToken, settings.jwtSecret);
       for (const cookie of sessionCookies(tokens, settings.cookies)) request.setCookie(cookie);
@@ -65,44 +90,15 @@ export async function resolveWebSession(
       session.refreshToken = undefined;
     },
   };
-
-  if (accessToken) {
-    try {
-      session.viewer = await verifyAccessToken(accessToken, settings.jwtSecret, settings.revokedSessions);
-      session.accessToken = accessToken;
-      return session;
-    } catch (error) {
-      if (!(error instanceof TokenError)) throw error;
-      if (error.reason !== 'expired') {
-        session.end();
-        throw unauthenticatedError('Your session is not valid. Please sign in again.', 401);
-      }
-    }
+  if (caller.viewer) return session;
+  if (caller.refused === 'invalid') {
+    session.end();
+    throw unauthenticatedError('Your session is not valid. Please sign in again.', 401);
   }
-  if (refreshToken) {
-    const tokens = await settings.refresher.refresh(refreshToken, request.requestId);
+  if (caller.refreshToken) {
+    const tokens = await settings.refresher.refresh(caller.refreshToken, request.requestId);
     if (tokens) await session.start(tokens);
     else session.end();
   }
   return session;
-}
-
-/**
- * Who the cookies name when that needs no change to them: a valid access cookie's viewer, or
- * nobody without session cookies. Undefined when the session must be refreshed or cleared,
- * which only the full path (resolveWebSession) does.
- */
-export async function cookieViewer(
-  request: RequestInfo,
-  jwtSecret: string,
-  revokedSessions?: RevokedSessions,
-): Promise<{ viewer: Viewer | undefined } | undefined> {
-  const { accessToken, refreshToken } = readSessionCookies(request.header('cookie'));
-  if (!accessToken) return refreshToken ? undefined : { viewer: undefined };
-  try {
-    return { viewer: await verifyAccessToken(accessToken, jwtSecret, revokedSessions) };
-  } catch (error) {
-    if (!(error instanceof TokenError)) throw error;
-    return undefined;
-  }
 }

@@ -1,3 +1,4 @@
+import { tags, type CacheTag } from '@storefront/bff';
 import type { WebContext } from './context.js';
 import type { GatewayOrder, GatewayProduct } from './gateway.js';
 
@@ -7,20 +8,20 @@ import type { GatewayOrder, GatewayProduct } from './gateway.js';
  */
 export function tagProducts(context: WebContext, products: ReadonlyArray<GatewayProduct | null | undefined>): void {
   // A product the gateway could not fill is the error reported in its place (see splitBatchResult).
-  for (const product of products) if (product && !(product instanceof Error)) context.cacheTags.add(`product:${product.id}`);
+  for (const product of products) if (product && !(product instanceof Error)) context.cacheTags.add(tags.product(product.id));
 }
 
 export function tagOrder(context: WebContext, order: GatewayOrder | null): void {
   if (!order) return;
-  context.cacheTags.add(`order:${order.id}`);
-  context.cacheTags.add(`user:${order.buyer.id}`);
+  context.cacheTags.add(tags.order(order.id));
+  context.cacheTags.add(tags.user(order.buyer.id));
   tagProducts(context, order.items.map((item) => item.product));
 }
 
 /** Drops cached responses after a change made through this BFF. */
-export async function invalidate(context: WebContext, tags: string[]): Promise<void> {
-  await context.store.invalidate(tags).catch((error: unknown) => {
+export async function invalidate(context: WebContext, stale: CacheTag[]): Promise<void> {
+  await context.store.invalidate(stale).catch((error: unknown) => {
     // Stale entries then expire with their TTL; the mutation itself succeeded.
-    context.logger?.warn({ err: error, tags }, 'cache invalidation failed');
+    context.logger?.warn({ err: error, tags: stale }, 'cache invalidation failed');
   });
 }

@@ -1,21 +1,9 @@
 import type { MutationResolvers } from '../generated/graphql.js';
 import type { MobileContext } from '../context.js';
-import {
-  ORDER_SUMMARY,
-  SESSION,
-  USER,
-  USER_ERRORS,
-  type GatewayOrderSummary,
-  type GatewaySession,
-  type GatewayUser,
-  type GatewayUserError,
-} from '../gateway.js';
+import { LogInDocument, PlaceOrderDocument, RefreshSessionDocument, type GatewayUserError, type PlaceOrderMutation } from '../gateway.js';
 import { invalidate } from '../tags.js';
-import { limitSignIn } from '@storefront/bff';
+import { limitSignIn, tags } from '@storefront/bff';
 
-const LOG_IN = `mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { ${SESSION} user { ${USER} } ${USER_ERRORS} } }`;
-const REFRESH_SESSION = `mutation RefreshSession($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { ${SESSION} ${USER_ERRORS} } }`;
-const PLACE_ORDER = `mutation PlaceOrder($input: PlaceOrderInput!, $idempotencyKey: String!) { placeOrder(input: $input, idempotencyKey: $idempotencyKey) { order { ${ORDER_SUMMARY} } ${USER_ERRORS} } }`;
 
 const caller = (context: MobileContext) => ({ requestId: context.requestId, accessToken: context.accessToken });
 
@@ -33,10 +21,7 @@ export const Mutation: MutationResolvers = {
     const data = await limitSignIn(
       context,
       email,
-      () =>
-        context.gateway.data<{
-          logIn: { session: GatewaySession | null; user: GatewayUser | null; userErrors: GatewayUserError[] };
-        }>('LogIn', LOG_IN, { email, password }, { requestId: context.requestId }),
+      () => context.gateway.request(LogInDocument, { email, password }, { requestId: context.requestId }),
       (result) => Boolean(result.logIn.session),
     );
     const { session, user, userErrors } = data.logIn;
@@ -47,31 +32,26 @@ export const Mutation: MutationResolvers = {
   refreshSession: async (_parent, { refreshToken }, context) => {
     // Straight through, one exchange per call: presenting a spent token must reach the users
     // service, which then ends the whole session (REFRESH_TOKEN_REUSED).
-    const data = await context.gateway.data<{ refreshSession: { session: GatewaySession | null; userErrors: GatewayUserError[] } }>(
-      'RefreshSession',
-      REFRESH_SESSION,
-      { refreshToken },
-      { requestId: context.requestId },
-    );
+    const data = await context.gateway.request(RefreshSessionDocument, { refreshToken }, { requestId: context.requestId });
     const { session, userErrors } = data.refreshSession;
     if (!session) return { session: null, error: firstError(userErrors) ?? unexpected() };
     return { session, error: null };
   },
 
   placeOrder: async (_parent, { items, idempotencyKey }, context) => {
-    let data: { placeOrder: { order: GatewayOrderSummary | null; userErrors: GatewayUserError[] } };
+    let data: PlaceOrderMutation;
     try {
-      data = await context.gateway.data('PlaceOrder', PLACE_ORDER, { input: { items }, idempotencyKey }, caller(context));
+      data = await context.gateway.request(PlaceOrderDocument, { input: { items }, idempotencyKey }, caller(context));
     } catch (error) {
       // A timeout leaves the outcome unknown: the order may exist, so the user's cached
       // screens go. The app retries with the same key and gets that order, never a second.
-      if (context.viewer) await invalidate(context, [`user:${context.viewer.id}`]);
+      if (context.viewer) await invalidate(context, [tags.user(context.viewer.id)]);
       throw error;
     }
     const { order, userErrors } = data.placeOrder;
     if (!order) return { order: null, error: firstError(userErrors) ?? unexpected() };
     // The user's home and order list now show it.
-    await invalidate(context, [`user:${order.buyer.id}`]);
+    await invalidate(context, [tags.user(order.buyer.id)]);
     return { order, error: null };
   },
 };

@@ -1,16 +1,7 @@
-import { readRoot, signedInAccount } from '@storefront/bff';
+import { readRoot, signedInAccount, tags } from '@storefront/bff';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { QueryResolvers } from '../generated/graphql.js';
-import {
-  ORDER_SUMMARY,
-  PRODUCT,
-  PRODUCT_TILE,
-  pageOf,
-  type GatewayOrderSummary,
-  type GatewayPage,
-  type GatewayProduct,
-  type GatewayProductTile,
-} from '../gateway.js';
+import { ReadMyOrdersDocument, ReadProductDocument, ReadProductsDocument } from '../gateway.js';
 import { tagOrders, tagProducts } from '../tags.js';
 
 /** Largest page the app may ask for. */
@@ -32,24 +23,20 @@ export function cachePerUser(info: GraphQLResolveInfo): void {
 export const Query: QueryResolvers = {
   products: async (_parent, { categoryId, search, first, after }, context) => {
     checkPageSize(first);
-    context.cacheTags.add('catalog');
-    const page = await readRoot<GatewayPage<GatewayProductTile>>(context.batch, {
-      field: 'products',
-      args: {
-        filter: ['ProductFilter', { ...(categoryId != null ? { categoryId } : {}), ...(search != null ? { search } : {}) }],
-        first: ['Int', first],
-        after: ['String', after ?? null],
-      },
-      selection: pageOf(PRODUCT_TILE),
+    context.cacheTags.add(tags.catalog);
+    const page = await readRoot(context.batch, ReadProductsDocument, {
+      filter: { ...(categoryId != null ? { categoryId } : {}), ...(search != null ? { search } : {}) },
+      first,
+      after: after ?? null,
     });
     tagProducts(context, page.nodes);
     return page;
   },
 
   product: async (_parent, { id }, context) => {
-    const product = await readRoot<GatewayProduct | null>(context.batch, { field: 'product', args: { id: ['ID', id] }, selection: PRODUCT });
+    const product = await readRoot(context.batch, ReadProductDocument, { id });
     // Tagged even when missing, so creating it later is seen at once.
-    context.cacheTags.add(`product:${id}`);
+    context.cacheTags.add(tags.product(id));
     tagProducts(context, [product]);
     return product;
   },
@@ -63,11 +50,7 @@ export const Query: QueryResolvers = {
   myOrders: async (_parent, { first, after }, context) => {
     checkPageSize(first);
     const { orders } = signedInAccount(
-      await readRoot<{ orders: GatewayPage<GatewayOrderSummary> } | null>(context.batch, {
-        field: 'me',
-        selection: `orders(first: $first, after: $after) { ${pageOf(ORDER_SUMMARY)} }`,
-        variables: { first: ['Int', first], after: ['String', after ?? null] },
-      }),
+      await readRoot(context.batch, ReadMyOrdersDocument, { first, after: after ?? null }),
     );
     tagOrders(context, orders.nodes);
     return orders;

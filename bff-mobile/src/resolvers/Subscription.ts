@@ -3,11 +3,8 @@ import type { Envelope } from '@storefront/events';
 import { GraphQLError } from 'graphql';
 import type { MobileContext } from '../context.js';
 import type { SubscriptionOrderUpdatedArgs, SubscriptionResolvers } from '../generated/graphql.js';
-import { ORDER_SUMMARY, type GatewayOrderSummary } from '../gateway.js';
+import { LiveOpenOrdersDocument, LiveOrderDocument, type GatewayOrderSummary } from '../gateway.js';
 
-const LIVE_ORDER = `query LiveOrder($id: ID!) { order(id: $id) { ${ORDER_SUMMARY} } }`;
-/** The newest orders among which the open ones are found (the orders subgraph's largest page). */
-const LIVE_OPEN_ORDERS = `query LiveOpenOrders { me { orders(first: 50) { nodes { ${ORDER_SUMMARY} } } } }`;
 const OPEN_ORDERS_SENT_FIRST = 20;
 
 const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderConfirmed', 'OrderRejected', 'OrderCancelled']);
@@ -20,7 +17,7 @@ function signedIn(context: MobileContext) {
 
 /** One order through the gateway with the subscriber's own token (the orders subgraph checks it too). */
 async function readOrder(context: MobileContext, id: string): Promise<GatewayOrderSummary> {
-  const { order } = await context.gateway.data<{ order: GatewayOrderSummary | null }>('LiveOrder', LIVE_ORDER, { id }, {
+  const { order } = await context.gateway.request(LiveOrderDocument, { id }, {
     requestId: context.requestId,
     accessToken: context.accessToken,
   });
@@ -55,7 +52,7 @@ export const Subscription: SubscriptionResolvers = {
         concerns: (event) => ORDER_EVENTS.has(event.type) && payloadField(event, 'buyerId') === viewer.id,
         read: async (event) => {
           if (event) return [await readOrder(context, String(payloadField(event, 'orderId')))];
-          const { me } = await context.gateway.data<{ me: { orders: { nodes: GatewayOrderSummary[] } } | null }>('LiveOpenOrders', LIVE_OPEN_ORDERS, {}, {
+          const { me } = await context.gateway.request(LiveOpenOrdersDocument, {}, {
             requestId: context.requestId,
             accessToken: context.accessToken,
           });

@@ -1,32 +1,19 @@
 import type { MutationResolvers, ResolversTypes } from '../generated/graphql.js';
 import type { WebContext } from '../context.js';
 import {
-  ORDER,
-  PRODUCT,
-  SESSION,
-  USER_ERRORS,
-  VIEWER,
-  type GatewayOrder,
-  type GatewayProduct,
-  type GatewaySession,
-  type GatewayUserError,
-  type GatewayViewer,
+  CancelOrderDocument,
+  LogInDocument,
+  LogOutDocument,
+  PlaceOrderDocument,
+  SignUpDocument,
+  UpdateProductDocument,
+  type SignUpMutation,
 } from '../gateway.js';
 import { invalidate, tagOrder } from '../tags.js';
-import { limitSignIn } from '@storefront/bff';
+import { limitSignIn, tags } from '@storefront/bff';
 
-const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${SESSION} user { ${VIEWER} } ${USER_ERRORS} } }`;
-const LOG_IN = `mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { ${SESSION} user { ${VIEWER} } ${USER_ERRORS} } }`;
-const LOG_OUT = 'mutation LogOut($refreshToken: String!) { logOut(refreshToken: $refreshToken) }';
-const PLACE_ORDER = `mutation PlaceOrder($input: PlaceOrderInput!, $idempotencyKey: String!) { placeOrder(input: $input, idempotencyKey: $idempotencyKey) { order { ${ORDER} } ${USER_ERRORS} } }`;
-const CANCEL_ORDER = `mutation CancelOrder($id: ID!) { cancelOrder(id: $id) { order { ${ORDER} } ${USER_ERRORS} } }`;
-const UPDATE_PRODUCT = `mutation UpdateProduct($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { product { ${PRODUCT} } ${USER_ERRORS} } }`;
-
-interface AuthResult {
-  session: GatewaySession | null;
-  user: GatewayViewer | null;
-  userErrors: GatewayUserError[];
-}
+/** What signUp and logIn answer (the same selection). */
+type AuthResult = SignUpMutation['signUp'];
 
 const caller = (context: WebContext) => ({ requestId: context.requestId, accessToken: context.session.accessToken });
 
@@ -44,7 +31,7 @@ export const Mutation: MutationResolvers = {
     const data = await limitSignIn(
       context,
       input.email,
-      () => context.gateway.data<{ signUp: AuthResult }>('SignUp', SIGN_UP, { input }, caller(context)),
+      () => context.gateway.request(SignUpDocument, { input }, caller(context)),
       (result) => Boolean(result.signUp.session),
     );
     return signedIn(data.signUp, context);
@@ -54,7 +41,7 @@ export const Mutation: MutationResolvers = {
     const data = await limitSignIn(
       context,
       email,
-      () => context.gateway.data<{ logIn: AuthResult }>('LogIn', LOG_IN, { email, password }, caller(context)),
+      () => context.gateway.request(LogInDocument, { email, password }, caller(context)),
       (result) => Boolean(result.logIn.session),
     );
     return signedIn(data.logIn, context);
@@ -68,7 +55,7 @@ export const Mutation: MutationResolvers = {
     if (refreshToken) {
       await context.refresher.forget(refreshToken);
       await context.gateway
-        .data('LogOut', LOG_OUT, { refreshToken }, { requestId: context.requestId })
+        .request(LogOutDocument, { refreshToken }, { requestId: context.requestId })
         .catch((error: unknown) => context.logger?.warn({ err: error }, 'could not revoke the refresh token'));
     }
     // Streams opened with this session end on every instance, not only this one.
@@ -79,40 +66,25 @@ export const Mutation: MutationResolvers = {
   },
 
   placeOrder: async (_parent, { input, idempotencyKey }, context) => {
-    const data = await context.gateway.data<{ placeOrder: { order: GatewayOrder | null; userErrors: GatewayUserError[] } }>(
-      'PlaceOrder',
-      PLACE_ORDER,
-      { input, idempotencyKey },
-      caller(context),
-    );
+    const data = await context.gateway.request(PlaceOrderDocument, { input, idempotencyKey }, caller(context));
     const { order } = data.placeOrder;
-    if (order) await invalidate(context, [`user:${order.buyer.id}`]);
+    if (order) await invalidate(context, [tags.user(order.buyer.id)]);
     tagOrder(context, order);
     return data.placeOrder;
   },
 
   cancelOrder: async (_parent, { id }, context) => {
-    const data = await context.gateway.data<{ cancelOrder: { order: GatewayOrder | null; userErrors: GatewayUserError[] } }>(
-      'CancelOrder',
-      CANCEL_ORDER,
-      { id },
-      caller(context),
-    );
+    const data = await context.gateway.request(CancelOrderDocument, { id }, caller(context));
     const { order } = data.cancelOrder;
-    if (order) await invalidate(context, [`user:${order.buyer.id}`, `order:${order.id}`]);
+    if (order) await invalidate(context, [tags.user(order.buyer.id), tags.order(order.id)]);
     return data.cancelOrder;
   },
 
   updateProduct: async (_parent, { id, input }, context) => {
-    const data = await context.gateway.data<{ updateProduct: { product: GatewayProduct | null; userErrors: GatewayUserError[] } }>(
-      'UpdateProduct',
-      UPDATE_PRODUCT,
-      { id, input },
-      caller(context),
-    );
+    const data = await context.gateway.request(UpdateProductDocument, { id, input }, caller(context));
     const { product } = data.updateProduct;
     // The product's pages and the listings showing it; listings and searches it may now enter.
-    if (product) await invalidate(context, [`product:${product.id}`, 'catalog']);
+    if (product) await invalidate(context, [tags.product(product.id), tags.catalog]);
     return data.updateProduct;
   },
 };

@@ -1,6 +1,6 @@
 import { readRoot } from '@storefront/bff';
 import type { ProductResolvers } from '../generated/graphql.js';
-import { PRODUCT, type GatewayProduct } from '../gateway.js';
+import { ReadRelatedDocument } from '../gateway.js';
 import { tagProducts } from '../tags.js';
 
 export const Product: ProductResolvers = {
@@ -8,12 +8,7 @@ export const Product: ProductResolvers = {
   stock: (product) => ({ available: product.inStock, quantity: product.stockQuantity }),
   // Every product of a page asks in the same tick: one gateway call for all of them.
   related: async (product, { first }, context) => {
-    const found = await readRoot<{ related: GatewayProduct[] } | null>(context.batch, {
-      field: 'product',
-      args: { id: ['ID', product.id] },
-      selection: `related(first: $first) { ${PRODUCT} }`,
-      variables: { first: ['Int', first] },
-    });
+    const found = await readRoot(context.batch, ReadRelatedDocument, { id: product.id, first });
     const related = found?.related ?? [];
     tagProducts(context, related);
     return related;

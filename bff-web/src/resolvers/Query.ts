@@ -1,38 +1,24 @@
-import { readRoot } from '@storefront/bff';
+import { readRoot, tags } from '@storefront/bff';
 import { GraphQLError } from 'graphql';
 import type { QueryResolvers } from '../generated/graphql.js';
-import {
-  ORDER,
-  PRODUCT,
-  VIEWER,
-  connectionOf,
-  type GatewayCategory,
-  type GatewayConnection,
-  type GatewayOrder,
-  type GatewayProduct,
-  type GatewayViewer,
-} from '../gateway.js';
+import { ReadCatalogDocument, ReadCategoriesDocument, ReadOrderDocument, ReadProductDocument, ReadViewerDocument, type ReadProductQueryVariables } from '../gateway.js';
 import { tagOrder, tagProducts } from '../tags.js';
 
 export const Query: QueryResolvers = {
   viewer: (_parent, _args, { viewer, batch }) =>
-    viewer ? readRoot<GatewayViewer | null>(batch, { field: 'me', selection: VIEWER }) : null,
+    viewer ? readRoot(batch, ReadViewerDocument) : null,
 
   categories: async (_parent, _args, context) => {
-    context.cacheTags.add('categories');
-    return readRoot<GatewayCategory[]>(context.batch, { field: 'categories', selection: 'id slug name productCount' });
+    context.cacheTags.add(tags.categories);
+    return readRoot(context.batch, ReadCategoriesDocument);
   },
 
   catalog: async (_parent, { category, search, first, after }, context) => {
-    context.cacheTags.add('catalog');
-    const connection = await readRoot<GatewayConnection<GatewayProduct>>(context.batch, {
-      field: 'products',
-      args: {
-        filter: ['ProductFilter', { ...(category ? { categorySlug: category } : {}), ...(search ? { search } : {}) }],
-        first: ['Int', first],
-        after: ['String', after ?? null],
-      },
-      selection: connectionOf(PRODUCT),
+    context.cacheTags.add(tags.catalog);
+    const connection = await readRoot(context.batch, ReadCatalogDocument, {
+      filter: { ...(category ? { categorySlug: category } : {}), ...(search ? { search } : {}) },
+      first,
+      after: after ?? null,
     });
     tagProducts(context, connection.edges.map((edge) => edge.node));
     return connection;
@@ -42,17 +28,14 @@ export const Query: QueryResolvers = {
     if ((slug == null) === (id == null)) {
       throw new GraphQLError('Give exactly one of slug and id.', { extensions: { code: 'BAD_USER_INPUT' } });
     }
-    const product = await readRoot<GatewayProduct | null>(context.batch, {
-      field: 'product',
-      args: slug != null ? { slug: ['String', slug] } : { id: ['ID', id] },
-      selection: PRODUCT,
-    });
+    const by: ReadProductQueryVariables = slug != null ? { slug } : { id };
+    const product = await readRoot(context.batch, ReadProductDocument, by);
     tagProducts(context, [product]);
     return product;
   },
 
   order: async (_parent, { id }, context) => {
-    const order = await readRoot<GatewayOrder | null>(context.batch, { field: 'order', args: { id: ['ID!', id] }, selection: ORDER });
+    const order = await readRoot(context.batch, ReadOrderDocument, { id });
     tagOrder(context, order);
     return order;
   },

@@ -2,11 +2,9 @@ import { forbiddenError, liveFeed, livePayload, SharedReads, unauthenticatedErro
 import type { Envelope } from '@storefront/events';
 import { GraphQLError } from 'graphql';
 import type { SubscriptionOrderUpdatedArgs, SubscriptionProductUpdatedArgs, SubscriptionResolvers } from '../generated/graphql.js';
-import { ORDER, PRODUCT, type GatewayOrder, type GatewayProduct } from '../gateway.js';
+import { LiveOrderDocument, LiveProductDocument, type GatewayOrder, type GatewayProduct } from '../gateway.js';
 import type { WebContext } from '../context.js';
 
-const LIVE_ORDER = `query LiveOrder($id: ID!) { order(id: $id) { ${ORDER} } }`;
-const LIVE_PRODUCT = `query LiveProduct($id: ID!) { product(id: $id) { ${PRODUCT} } }`;
 
 const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderConfirmed', 'OrderRejected', 'OrderCancelled']);
 
@@ -25,7 +23,7 @@ export const Subscription: SubscriptionResolvers = {
         concerns: (event) => ORDER_EVENTS.has(event.type) && payloadField(event, 'orderId') === id,
         // Read with the subscriber's own token: the orders subgraph checks who may see the order too.
         read: async () => {
-          const { order } = await context.gateway.data<{ order: GatewayOrder | null }>('LiveOrder', LIVE_ORDER, { id }, {
+          const { order } = await context.gateway.request(LiveOrderDocument, { id }, {
             requestId: context.requestId,
             accessToken: context.accessToken,
           });
@@ -50,7 +48,7 @@ export const Subscription: SubscriptionResolvers = {
         // Every change is read again: an event carries the stock, not the price or the rest of the page.
         read: async (event) => {
           const { product } = await productReads.read(`${id}:${event?.id ?? 'now'}`, () =>
-            context.gateway.data<{ product: GatewayProduct | null }>('LiveProduct', LIVE_PRODUCT, { id }, { requestId: context.requestId }),
+            context.gateway.request(LiveProductDocument, { id }, { requestId: context.requestId }),
           );
           if (!product) throw notFound('This product');
           return [product];

@@ -1,4 +1,17 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import DataLoader from 'dataloader';
+import {
+  Kind,
+  OperationTypeNode,
+  print,
+  visit,
+  type ASTNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type VariableDefinitionNode,
+} from 'graphql';
 import type { CallerIdentity, GatewayClient } from './gateway-client.js';
 import { clientErrorFor, isPassedThrough } from './gateway-client.js';
 import { splitBatchResult } from './split-batch-result.js';
@@ -6,16 +19,69 @@ import { unauthenticatedError } from './shield.js';
 import type { Logger } from 'pino';
 import { measuredBatch, type ServiceMetrics } from '@storefront/http-server';
 
-/** One root field of the supergraph, with its arguments typed for the operation's variables. */
-export interface RootField {
-  /** e.g. `products` */
-  field: string;
-  /** Argument name → [GraphQL type, value], e.g. `{ first: ['Int', 24] }`. */
-  args?: Record<string, readonly [type: string, value: unknown]>;
-  /** The selection set, without braces, e.g. `id name`. Omit for a scalar field. */
-  selection?: string;
-  /** Variables used inside `selection` as `$name`, e.g. `{ first: ['Int', 4] }` for `related(first: $first)`. */
-  variables?: Record<string, readonly [type: string, value: unknown]>;
+/**
+ * One read of a root field: a typed gateway document whose operation selects exactly one root
+ * field (the BFF's `Read*` queries, see its src/gateway.graphql), and its variables.
+ */
+export interface RootRead {
+  document: DocumentNode;
+  variables?: Record<string, unknown> | undefined;
+}
+
+/** A read's document taken apart once: its root field, its variable definitions, the fragments it spreads. */
+interface ReadShape {
+  field: FieldNode;
+  variableDefinitions: readonly VariableDefinitionNode[];
+  fragments: readonly FragmentDefinitionNode[];
+}
+
+/** Documents are module constants (generated): each is taken apart once. */
+const shapes = new WeakMap<DocumentNode, ReadShape>();
+
+function shapeOf(document: DocumentNode): ReadShape {
+  let shape = shapes.get(document);
+  if (shape) return shape;
+  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const [operation] = operations;
+  const [field] = operation?.selectionSet.selections ?? [];
+  if (operations.length !== 1 || operation!.operation !== 'query' || operation!.selectionSet.selections.length !== 1 || field?.kind !== Kind.FIELD) {
+    throw new Error(`A batched gateway read is one query of one root field (${operation?.name?.value ?? 'anonymous'} is not).`);
+  }
+  const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);
+  shape = { field, variableDefinitions: operation!.variableDefinitions ?? [], fragments };
+  shapes.set(document, shape);
+  return shape;
+}
+
+/** Renames every `$name` under `node` to `$<prefix>name`, so that several reads share one operation. */
+function prefixVariables<Node extends ASTNode>(node: Node, prefix: string): Node {
+  return visit(node, {
+    Variable: (variable) => ({ ...variable, name: { ...variable.name, value: prefix + variable.name.value } }),
+  });
+}
+
+/** Several reads as one operation: each root field under its alias `f<index>`, with its variables renamed apart. */
+export function mergeReads(reads: readonly RootRead[]): { name: string; query: string; variables: Record<string, unknown> } {
+  const variables: Record<string, unknown> = {};
+  const variableDefinitions: VariableDefinitionNode[] = [];
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  const fields = reads.map((read, index) => {
+    const shape = shapeOf(read.document);
+    const prefix = `v${index}_`;
+    variableDefinitions.push(...shape.variableDefinitions.map((definition) => prefixVariables(definition, prefix)));
+    for (const [name, value] of Object.entries(read.variables ?? {})) if (value !== undefined) variables[prefix + name] = value;
+    for (const fragment of shape.fragments) fragments.set(fragment.name.value, fragment);
+    return { ...prefixVariables(shape.field, prefix), alias: { kind: Kind.NAME, value: `f${index}` } } satisfies FieldNode;
+  });
+  const name = `Bff_${[...new Set(fields.map((field) => field.name.value))].join('_')}`;
+  const operation: OperationDefinitionNode = {
+    kind: Kind.OPERATION_DEFINITION,
+    operation: OperationTypeNode.QUERY,
+    name: { kind: Kind.NAME, value: name },
+    variableDefinitions,
+    selectionSet: { kind: Kind.SELECTION_SET, selections: fields },
+  };
+  return { name, query: print({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments.values()] }), variables };
 }
 
 /** Most root fields one batched gateway operation carries; more are split into several calls. */
@@ -33,43 +99,17 @@ export function createGatewayBatch(
   /** `dataloader_batch_size{loader="gateway"}`: root fields per gateway operation. */
   batchSizes?: ServiceMetrics['dataloaderBatchSize'],
 ) {
-  return new DataLoader<RootField, unknown>(
-    measuredBatch(batchSizes, 'gateway', async (fields: readonly RootField[]) => {
-      const variables: Record<string, unknown> = {};
-      const definitions: string[] = [];
-      const selections = fields.map((request, index) => {
-        const args = Object.entries(request.args ?? {}).map(([name, [type, value]]) => {
-          const variable = `v${index}_${name}`;
-          variables[variable] = value;
-          definitions.push(`$${variable}: ${type}`);
-          return `${name}: $${variable}`;
-        });
-        let selectionText = request.selection ?? '';
-        for (const [name, [type, value]] of Object.entries(request.variables ?? {})) {
-          const variable = `v${index}_s_${name}`;
-          variables[variable] = value;
-          definitions.push(`$${variable}: ${type}`);
-          selectionText = selectionText.replace(new RegExp(`\\$${name}\\b`, 'g'), `$${variable}`);
-        }
-        const argumentList = args.length > 0 ? `(${args.join(', ')})` : '';
-        const selection = selectionText ? ` { ${selectionText} }` : '';
-        return `f${index}: ${request.field}${argumentList}${selection}`;
-      });
-      const variableList = definitions.length > 0 ? `(${definitions.join(', ')})` : '';
-      const name = `Bff_${[...new Set(fields.map((request) => request.field))].join('_')}`;
+  return new DataLoader<RootRead, unknown>(
+    measuredBatch(batchSizes, 'gateway', async (reads: readonly RootRead[]) => {
+      const { name, query, variables } = mergeReads(reads);
       const identity = caller();
-      const result = await gateway.execute<Record<string, unknown>>(
-        name,
-        `query ${name}${variableList} { ${selections.join(' ')} }`,
-        variables,
-        identity,
-      );
+      const result = await gateway.execute<Record<string, unknown>>(name, query, variables, identity);
       const failures = result.errors.filter((error) => !isPassedThrough(error));
       // An outage under a long list is one error per entity and field: the count and the first say it.
       if (failures.length > 0) logger.warn({ requestId: identity.requestId, gatewayErrors: failures.length, gatewayError: failures[0] }, 'gateway answered with errors');
       return splitBatchResult(
         result,
-        fields.map((_request, index) => `f${index}`),
+        reads.map((_read, index) => `f${index}`),
         clientErrorFor,
       );
     }),
@@ -92,10 +132,18 @@ export function signedInAccount<Me>(me: Me | null): Me {
   return me;
 }
 
+/** The data of a one-root-field operation: the value of that field. */
+type RootValue<Data> = Data[keyof Data];
+
 /**
- * Reads one root field through the batch, typed by the caller. A failure is a rejection; a
- * value the gateway could not fill inside it is an Error in its place (see splitBatchResult).
+ * Reads one root field through the batch, typed by its gateway document. A failure is a
+ * rejection; a value the gateway could not fill inside it is an Error in its place (see
+ * splitBatchResult).
  */
-export async function readRoot<Data>(batch: GatewayBatch, field: RootField): Promise<Data> {
-  return (await batch.load(field)) as Data;
+export async function readRoot<Data extends object, Variables extends Record<string, unknown>>(
+  batch: GatewayBatch,
+  document: TypedDocumentNode<Data, Variables>,
+  ...[variables]: Variables extends Record<string, never> ? [] : [variables: Variables]
+): Promise<RootValue<Data>> {
+  return (await batch.load({ document, variables })) as RootValue<Data>;
 }

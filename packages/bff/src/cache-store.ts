@@ -1,4 +1,5 @@
 import type { RedisCounter } from '@storefront/rate-limits';
+import type { CacheTag } from './tags.js';
 import {
   createRedisClient,
   deleteKeys,
@@ -11,7 +12,7 @@ import {
 } from '@storefront/redis';
 
 /**
- * Where BFF responses are cached. Entries carry tags (`product:<id>`, `user:<id>`) so that
+ * Where BFF responses are cached. Entries carry tags (see tags.ts) so that
  * a change to an entity drops exactly the entries built from it. Tags are shared by every
  * BFF on the same store, so the web BFF's product update also clears mobile's entries.
  */
@@ -30,9 +31,9 @@ export interface CacheStore {
    * Stores `value` unless one of `tags` was invalidated after `computedAt` (the start of the
    * request that computed it): a response built from data that changed meanwhile is stale.
    */
-  set(key: string, value: string, ttlSeconds: number, tags: readonly string[], computedAt: number): Promise<boolean>;
+  set(key: string, value: string, ttlSeconds: number, tags: readonly CacheTag[], computedAt: number): Promise<boolean>;
   /** Drops every entry carrying one of `tags`; returns how many were dropped. */
-  invalidate(tags: readonly string[]): Promise<number>;
+  invalidate(tags: readonly CacheTag[]): Promise<number>;
   /** Takes `key` for `ttlSeconds` if nobody holds it: a lock across BFF instances. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
   /** Plain value without tags, e.g. a just-refreshed session shared by concurrent requests. */
@@ -168,7 +169,7 @@ export class RedisCacheStore implements CacheStore {
     return [consumed, values];
   }
 
-  async set(key: string, value: string, ttlSeconds: number, tags: readonly string[], computedAt: number): Promise<boolean> {
+  async set(key: string, value: string, ttlSeconds: number, tags: readonly CacheTag[], computedAt: number): Promise<boolean> {
     const entryKey = this.prefix + key;
     const args = [entryKey, ttlSeconds, computedAt] as const;
     const tagKeys = tags.map((tag) => this.tagKeys(tag));
@@ -194,7 +195,7 @@ export class RedisCacheStore implements CacheStore {
    * single server, one per tag on a cluster), then deletes the entries they listed, wherever
    * they live. A write racing with it sees the recorded time and does not keep its entry.
    */
-  async invalidate(tags: readonly string[]): Promise<number> {
+  async invalidate(tags: readonly CacheTag[]): Promise<number> {
     if (tags.length === 0) return 0;
     const tagKeys = tags.map((tag) => this.tagKeys(tag));
     const batches = isCluster(this.client) ? tagKeys : [tagKeys.flat()];
@@ -254,7 +255,7 @@ export class MemoryCacheStore implements CacheStore {
     }));
   }
 
-  async set(key: string, value: string, ttlSeconds: number, tags: readonly string[], computedAt: number): Promise<boolean> {
+  async set(key: string, value: string, ttlSeconds: number, tags: readonly CacheTag[], computedAt: number): Promise<boolean> {
     if (tags.some((tag) => (this.invalidatedAt.get(tag) ?? -1) >= computedAt)) return false;
     this.makeRoom();
     this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
@@ -266,7 +267,7 @@ export class MemoryCacheStore implements CacheStore {
     return true;
   }
 
-  async invalidate(tags: readonly string[]): Promise<number> {
+  async invalidate(tags: readonly CacheTag[]): Promise<number> {
     let dropped = 0;
     const now = Date.now();
     for (const [tag, at] of this.invalidatedAt) {

@@ -1,49 +1,26 @@
+/**
+ * The HTTP side of answering a response cache hit before Apollo Server runs (see
+ * request-pipeline.ts for where it sits in a request).
+ *
+ * Why by hand, and not through a maintained HTTP integration of Apollo Server: every
+ * integration hands the request to `executeHTTPGraphQLRequest`, which builds the context and
+ * runs Apollo's request pipeline (parse, validate, plugins) before any plugin may answer, so
+ * a hit would cost as much as that pipeline; answering here writes the stored bytes after one
+ * Redis round trip, which is what keeps the BFF hit arms near the Redis ceiling in
+ * `npm run bench`. The price is that this module mirrors the few rules of Apollo's that
+ * decide whether a request may be answered at all (CSRF prevention, Accept negotiation, the
+ * GET/POST parameter forms, persisted query hashes); anything it is unsure of goes to Apollo.
+ */
 import { hash } from 'node:crypto';
 import type { EarlyAnswer, GraphQLHttpRequest, RequestInfo } from '@storefront/http-server';
-import type { RedisCounter } from '@storefront/rate-limits';
-import type { Counter } from 'prom-client';
-import type { CacheStore } from './cache-store.js';
-import { decodeCachedResponse, freshness, responseCacheKeys, type OperationProfiles } from './response-cache.js';
+import { freshness, type CachedResponse, type OperationProfile, type OperationProfiles } from './response-cache.js';
 
-/** Who calls and what else their answer depends on, as the BFF's context would say. */
-export interface CacheIdentity {
-  viewer: { id: string } | undefined;
-  /** The same value as the context's `cacheVariant`. */
-  variant: string;
-}
-
-export interface EarlyCacheOptions {
-  store: CacheStore;
-  clientType: string;
-  profiles: OperationProfiles;
-  lookups?: Counter<'client' | 'result'>;
-  /**
-   * The caller, when it can be told without side effects; undefined sends the request down
-   * the full path (a session to refresh, a token to refuse with its proper error).
-   */
-  identify(request: RequestInfo): Promise<CacheIdentity | undefined>;
-  /** The caller's request budget; none when omitted. */
-  budget?: {
-    /** Counts the request; throws when the budget is used up. */
-    consume(caller: Caller): Promise<void>;
-    /** The caller's counter when it lives in Redis: the store charges it in its lookup. */
-    redisCounter(caller: Caller): RedisCounter | undefined;
-  };
-  /** The Vary header every GraphQL response of this BFF carries, if any. */
-  vary?: string;
-}
-
-interface Caller {
-  userId: string | undefined;
-  ip: string;
-}
-
-/** What the early look learnt about a request it left to Apollo, for its context. */
-export interface EarlyLook {
-  /** The request already counted against the caller's budget. */
-  budgetTaken: boolean;
-  /** The public key looked up and missed: Apollo's pass does not look again. */
-  missedKey?: string;
+/** A query this process has resolved before, as the request asks it: what its cache keys are made of. */
+export interface KnownQuery {
+  queryHash: string;
+  operationName: string | undefined;
+  variables: unknown;
+  profile: OperationProfile;
 }
 
 interface GraphQLParams {
@@ -128,88 +105,31 @@ function queryHashOf(params: GraphQLParams): string | undefined {
 }
 
 /**
- * Answers response cache hits straight from the stored bytes, before Apollo Server parses,
- * validates or plans anything: the caller's budget and the cache lookup (own entry, then the
- * shared one) go to Redis together. Only queries this process has already resolved and
- * validated are answered here, with the same key and headers as Apollo's pass would give;
- * everything else, and every miss, goes on to Apollo.
+ * The request as a query this process already resolved and validated, when it may be
+ * answered from the cache before Apollo runs; undefined for anything Apollo should judge.
  */
-export function earlyCacheAnswers(options: EarlyCacheOptions) {
-  const { store, clientType, profiles, lookups } = options;
-  const looks = new WeakMap<RequestInfo, EarlyLook>();
+export function knownQuery(request: RequestInfo, http: GraphQLHttpRequest, profiles: OperationProfiles): KnownQuery | undefined {
+  if (!preflighted(request) || !jsonAccepted(request)) return undefined;
+  const params = graphQLParams(http);
+  if (!params) return undefined;
+  const queryHash = queryHashOf(params);
+  if (!queryHash) return undefined;
+  const profile = profiles.get(queryHash, params.operationName);
+  return profile && { queryHash, operationName: params.operationName, variables: params.variables, profile };
+}
 
-  /**
-   * The entries (undefined when the store failed) and the caller's budget: taken (counted
-   * here) or refused (over budget: Apollo's pass counts it again and answers with the error).
-   */
-  async function lookUpCharging(keys: string[], caller: Caller): Promise<{ budget: 'taken' | 'refused' | 'untouched'; entries: Array<Buffer | undefined> | undefined }> {
-    const counter = options.budget?.redisCounter(caller);
-    if (counter && store.getManyCharging) {
-      const charged = await store.getManyCharging(keys, counter).catch(() => undefined);
-      if (!charged) return { budget: 'untouched', entries: undefined };
-      return { budget: charged.consumed <= counter.points ? 'taken' : 'refused', entries: charged.values };
-    }
-    const [budget, entries] = await Promise.all([
-      options.budget
-        ? options.budget.consume(caller).then(
-            () => 'taken' as const,
-            () => 'refused' as const,
-          )
-        : ('taken' as const),
-      store.getMany(keys).catch(() => undefined),
-    ]);
-    return { budget, entries };
-  }
-
-  async function answer(request: RequestInfo, http: GraphQLHttpRequest): Promise<EarlyAnswer | undefined> {
-    if (!preflighted(request) || !jsonAccepted(request)) return undefined;
-    const params = graphQLParams(http);
-    if (!params) return undefined;
-    const queryHash = queryHashOf(params);
-    if (!queryHash) return undefined;
-    const profile = profiles.get(queryHash, params.operationName);
-    if (!profile) return undefined;
-    const identity = await options.identify(request);
-    if (!identity) return undefined;
-
-    const keys = responseCacheKeys(clientType, {
-      queryHash,
-      operationName: params.operationName,
-      variables: params.variables,
-      variant: identity.variant,
-      viewerId: identity.viewer?.id,
-      profile,
-    });
-    const lookup = await lookUpCharging(keys.private ? [keys.private, keys.public] : [keys.public], {
-      userId: identity.viewer?.id,
-      ip: request.ip,
-    });
-    const { budget, entries } = lookup;
-    if (budget !== 'taken') return undefined;
-    const raw = entries && (keys.private ? (entries[0] ?? entries[1]) : entries[0]);
-    const entry = raw === undefined ? undefined : decodeCachedResponse(raw);
-    if (!entry) {
-      looks.set(request, { budgetTaken: true, missedKey: keys.public });
-      return undefined;
-    }
-    lookups?.inc({ client: clientType, result: 'hit' });
-    const { age, maxAge } = freshness(entry);
-    return {
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': `max-age=${maxAge}, ${entry.scope === 'PRIVATE' ? 'private' : 'public'}`,
-        age: String(age),
-        'x-cache': 'HIT',
-        ...(options.vary ? { vary: options.vary } : {}),
-      },
-      body: entry.body,
-      etag: entry.etag,
-    };
-  }
-
+/** A hit as the HTTP answer: the stored bytes, with the headers Apollo's pass would give. */
+export function hitAnswer(entry: CachedResponse, vary: string | undefined): EarlyAnswer {
+  const { age, maxAge } = freshness(entry);
   return {
-    answer,
-    /** What the early look learnt about a request it left to Apollo; undefined when it did not look. */
-    lookOf: (request: RequestInfo): EarlyLook | undefined => looks.get(request),
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': `max-age=${maxAge}, ${entry.scope === 'PRIVATE' ? 'private' : 'public'}`,
+      age: String(age),
+      'x-cache': 'HIT',
+      ...(vary ? { vary } : {}),
+    },
+    body: entry.body,
+    etag: entry.etag,
   };
 }

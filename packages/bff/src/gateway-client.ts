@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { GraphQLError, Kind, print, type DocumentNode } from 'graphql';
 import type { Counter } from 'prom-client';
 import type { Logger } from 'pino';
 import { forwardedForHeaders } from '@storefront/request-identity';
@@ -117,6 +118,16 @@ export class GatewayClient {
     if (!result.data) throw new GatewayUnavailableError();
     return result.data;
   }
+
+  /** `data` of a typed gateway document (see the BFF's src/gateway.graphql), named after its operation. */
+  async request<Data, Variables extends Record<string, unknown>>(
+    document: TypedDocumentNode<Data, Variables>,
+    variables: Variables,
+    caller: CallerIdentity,
+  ): Promise<Data> {
+    const { name, query } = operationText(document);
+    return this.data<Data>(name, query, variables, caller);
+  }
 }
 
 export function toClientError(error: GatewayError, logger: Logger, requestId: string): GraphQLError {
@@ -142,4 +153,17 @@ export function clientErrorFor(error: GatewayError): GraphQLError {
   }
   if (typeof code === 'string' && UPSTREAM_FAILURES.has(code)) return new GatewayUnavailableError();
   return new GraphQLError('Something went wrong. Please try again.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/** Documents are module constants (generated): each is printed once. */
+const printed = new WeakMap<DocumentNode, { name: string; query: string }>();
+
+function operationText(document: DocumentNode): { name: string; query: string } {
+  let text = printed.get(document);
+  if (!text) {
+    const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    text = { name: operation?.name?.value ?? 'Anonymous', query: print(document) };
+    printed.set(document, text);
+  }
+  return text;
 }

@@ -2,7 +2,8 @@ export { createCacheStore, MemoryCacheStore, RedisCacheStore, type CacheStore } 
 export { GatewayClient, GatewayUnavailableError, toClientError, type CallerIdentity, type GatewayError, type GatewayResult } from './gateway-client.js';
 export { formatMoney, negotiateLocale, preferredLanguage } from './locale.js';
 export { decodeCachedResponse, OperationProfiles, responseCachePlugin, type CacheableContext, type ResponseCacheOptions } from './response-cache.js';
-export { earlyCacheAnswers, type CacheIdentity, type EarlyCacheOptions } from './early-answer.js';
+export type { BffCaller } from './request-pipeline.js';
+export { tags, type CacheTag } from './tags.js';
 export {
   ACCESS_COOKIE,
   REFRESH_COOKIE,
@@ -16,7 +17,7 @@ export {
 export { allow, authorization, deny, forbiddenError, isAdmin, isSignedIn, unauthenticatedError, type AuthorizationContext } from './shield.js';
 export { cacheControlTypeDefs, createBffServer, type BffContext, type BffEvents, type BffServerOptions } from './server.js';
 export { startCacheInvalidation, staleTags } from './invalidation.js';
-export { createGatewayBatch, readRoot, signedInAccount, type GatewayBatch, type RootField } from './batch.js';
+export { createGatewayBatch, readRoot, signedInAccount, type GatewayBatch } from './batch.js';
 export {
   NOT_IN_SAFELIST,
   PERSISTED_QUERY_TTL_SECONDS,

@@ -1,21 +1,22 @@
 import { payloadOf, streamNames, type EventBus, type Envelope, type Subscription } from '@storefront/events';
 import type { Logger } from 'pino';
-import type { CacheStore } from './cache-store.js';
+import type { ResponseCache } from './response-cache.js';
+import { tags, type CacheTag } from './tags.js';
 
 /** The cache tags an event makes stale; none for events no BFF response is built from. */
-export function staleTags(event: Envelope): string[] {
+export function staleTags(event: Envelope): CacheTag[] {
   switch (event.type) {
     case 'ProductChanged': {
       const { productId, changes } = payloadOf(event, 'ProductChanged');
       // A new name or price can move it into listings and searches that did not show it.
-      return changes.includes('stock') && changes.length === 1 ? [`product:${productId}`] : [`product:${productId}`, 'catalog'];
+      return changes.includes('stock') && changes.length === 1 ? [tags.product(productId)] : [tags.product(productId), tags.catalog];
     }
     case 'OrderPlaced':
     case 'OrderCancelled':
     case 'OrderConfirmed':
     case 'OrderRejected': {
       const { orderId, buyerId } = payloadOf(event, event.type);
-      return [`user:${buyerId}`, `order:${orderId}`];
+      return [tags.user(buyerId), tags.order(orderId)];
     }
     default:
       return [];
@@ -30,8 +31,7 @@ export function staleTags(event: Envelope): string[] {
  */
 export function startCacheInvalidation(options: {
   bus: EventBus;
-  store: CacheStore;
-  clientType: string;
+  cache: ResponseCache;
   consumer: string;
   streamPrefix?: string;
   logger: Logger;
@@ -39,15 +39,15 @@ export function startCacheInvalidation(options: {
 }): Subscription {
   const streams = streamNames(options.streamPrefix);
   const handler = async (event: Envelope) => {
-    const tags = staleTags(event);
-    if (tags.length === 0) return;
-    const dropped = await options.store.invalidate(tags);
-    options.logger.debug({ eventId: event.id, type: event.type, tags, dropped }, 'cache entries invalidated');
+    const stale = staleTags(event);
+    if (stale.length === 0) return;
+    const dropped = await options.cache.invalidate(stale);
+    options.logger.debug({ eventId: event.id, type: event.type, tags: stale, dropped }, 'cache entries invalidated');
   };
   const subscriptions = [streams.orders, streams.catalog].map((stream) =>
     options.bus.subscribe({
       stream,
-      group: `bff-${options.clientType}`,
+      group: `bff-${options.cache.clientType}`,
       consumer: options.consumer,
       handler,
       ...(options.retryAfterMs ? { retryAfterMs: options.retryAfterMs } : {}),

@@ -1,5 +1,5 @@
-import type { RedisConnection } from '@storefront/config';
-import { LoginAttemptLimiter, RateLimitStore, RequestRateLimiter } from '@storefront/rate-limits';
+import { sameRedis, type RedisConnection } from '@storefront/config';
+import { LoginAttemptLimiter, RateLimitStore, RequestRateLimiter, type RedisCounter } from '@storefront/rate-limits';
 import type { ServiceMetrics } from '@storefront/http-server';
 
 /** Budgets of one client type, from its config (RATE_LIMIT_*, LOGIN_ATTEMPTS_*). */
@@ -50,19 +50,62 @@ export interface RateLimitContext {
   loginAttempts?: LoginAttemptLimiter;
 }
 
-/** The request limiter and the sign-in limiter of one client type. */
-export function createBffLimiters(clientType: string, limits: BffRateLimits, metrics: ServiceMetrics) {
+/** Who a request is charged to: the signed-in user, or the client's address when anonymous. */
+export interface BudgetHolder {
+  userId?: string | undefined;
+  ip: string;
+}
+
+/**
+ * The request budget of one client type: the only place a request is charged, once. A cache
+ * lookup on the same Redis as the counters takes the point in its own script (see
+ * `lookupCounter` and `settle`); every other request is charged with `charge`.
+ */
+export class RequestBudget {
+  constructor(
+    private readonly requests: RequestRateLimiter,
+    /** The response cache's Redis and the counters' are the same: a lookup can charge. */
+    private readonly chargeInLookup: boolean,
+  ) {}
+
+  /** The counter a cache lookup should charge in its own round trip; undefined to charge apart. */
+  lookupCounter(holder: BudgetHolder): RedisCounter | undefined {
+    return this.chargeInLookup ? this.requests.redisCounter(holder) : undefined;
+  }
+
+  /** Whether a lookup that counted `consumed` on `counter` stayed within the budget. */
+  settle(counter: RedisCounter, consumed: number): boolean {
+    return consumed <= counter.points;
+  }
+
+  /** Counts one request; throws RATE_LIMITED (HTTP 429, retryAfter) when over budget. */
+  charge(holder: BudgetHolder): Promise<void> {
+    return this.requests.consume(holder);
+  }
+
+  /** `charge`, as an outcome instead of a rejection. */
+  tryCharge(holder: BudgetHolder): Promise<boolean> {
+    return this.charge(holder).then(
+      () => true,
+      () => false,
+    );
+  }
+}
+
+/** The request budget and the sign-in limiter of one client type. */
+export function createBffLimiters(clientType: string, limits: BffRateLimits, metrics: ServiceMetrics, cacheRedis: RedisConnection | undefined) {
   const store = new RateLimitStore(limits.redis);
+  const requests = new RequestRateLimiter({
+    store,
+    name: clientType,
+    keyPrefix: limits.keyPrefix,
+    perUser: limits.perUser,
+    perIp: limits.perIp,
+    windowSeconds: limits.windowSeconds,
+    rejections: metrics.rateLimited,
+  });
   return {
-    requests: new RequestRateLimiter({
-      store,
-      name: clientType,
-      keyPrefix: limits.keyPrefix,
-      perUser: limits.perUser,
-      perIp: limits.perIp,
-      windowSeconds: limits.windowSeconds,
-      rejections: metrics.rateLimited,
-    }),
+    requests: new RequestBudget(requests, sameRedis(cacheRedis, limits.redis)),
     loginAttempts: new LoginAttemptLimiter({
       store,
       name: clientType,

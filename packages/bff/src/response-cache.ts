@@ -3,20 +3,84 @@ import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@ap
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Counter } from 'prom-client';
 import { userHashTag } from '@storefront/redis';
+import type { RedisCounter } from '@storefront/rate-limits';
 import type { CacheStore } from './cache-store.js';
+import { tags as cacheTags, type CacheTag } from './tags.js';
 
 /** What the response cache reads from a BFF's per-request context. */
 export interface CacheableContext extends BaseContext {
   /** The signed-in user; per-user (PRIVATE) responses are cached under their id only. */
   viewer?: { id: string } | undefined;
-  /** Entities the response was built from (`product:<id>`, `user:<id>`), added by resolvers. */
-  cacheTags: Set<string>;
+  /** Entities the response was built from (see `tags`), added by resolvers. */
+  cacheTags: Set<CacheTag>;
   /** Anything besides the operation that changes the response (e.g. the locale). */
   cacheVariant: string;
   /** When the request started, so a response computed before an invalidation is not stored. */
   startedAt: number;
   /** The cache key this request already looked up and missed before Apollo ran (no second lookup). */
   cacheMissed?: string | undefined;
+}
+
+/** A lookup's outcome: the entry (undefined on a miss, or when the store failed: a miss, never a failed request). */
+export interface CacheRead {
+  entry: CachedResponse | undefined;
+  /** With a counter: its count after this request, charged in the lookup's own round trip; undefined when the store failed. */
+  consumed?: number | undefined;
+}
+
+/**
+ * Every read and write of cached responses, whichever path asks: the early answer (before
+ * Apollo runs), the Apollo plugin below, BFF mutations and domain events (invalidation).
+ */
+export class ResponseCache {
+  constructor(
+    readonly store: CacheStore,
+    /** Keeps each BFF's entries apart (`web`, `mobile`); tags stay shared. */
+    readonly clientType: string,
+    /** hit / miss / skip, by client type. */
+    private readonly lookups?: Counter<'client' | 'result'>,
+  ) {}
+
+  keys(parts: CacheKeyParts): CacheKeys {
+    return responseCacheKeys(this.clientType, parts);
+  }
+
+  /**
+   * The caller's own entry, else the shared one. With a counter living on the store's Redis,
+   * the store takes the request's point from it in the same script (one command for a hit).
+   */
+  async read(keys: CacheKeys, counter?: RedisCounter): Promise<CacheRead> {
+    const wanted = keys.private ? [keys.private, keys.public] : [keys.public];
+    try {
+      if (counter && this.store.getManyCharging) {
+        const { values, consumed } = await this.store.getManyCharging(wanted, counter);
+        return { entry: decoded(values), consumed };
+      }
+      return { entry: decoded(await this.store.getMany(wanted)) };
+    } catch {
+      return { entry: undefined };
+    }
+  }
+
+  /** Stores a response, unless one of its tags was invalidated since `computedAt`; never fails the request. */
+  async write(key: string, entry: Omit<CachedResponse, 'etag'> & { body: string }, tags: readonly CacheTag[], computedAt: number): Promise<void> {
+    await this.store.set(key, encodeCachedResponse(entry), entry.maxAge, tags, computedAt).catch(() => false);
+  }
+
+  /** Drops every response carrying one of `tags`; returns how many were dropped. */
+  invalidate(tags: readonly CacheTag[]): Promise<number> {
+    return this.store.invalidate(tags);
+  }
+
+  count(result: 'hit' | 'miss' | 'skip'): void {
+    this.lookups?.inc({ client: this.clientType, result });
+  }
+}
+
+/** The first entry found (own before shared) that decodes. */
+function decoded(values: ReadonlyArray<Buffer | undefined>): CachedResponse | undefined {
+  const raw = values.find((value) => value !== undefined);
+  return raw === undefined ? undefined : decodeCachedResponse(raw);
 }
 
 /** What a cached response needs besides its body. */
@@ -121,11 +185,7 @@ export function responseCacheKeys(clientType: string, parts: CacheKeyParts): Cac
 }
 
 export interface ResponseCacheOptions {
-  store: CacheStore;
-  /** Keeps each BFF's entries apart (`web`, `mobile`); tags stay shared. */
-  clientType: string;
-  /** hit / miss / skip, by client type. */
-  lookups?: Counter<'client' | 'result'>;
+  cache: ResponseCache;
   /** Filled with every query resolved here, for lookups before Apollo runs. */
   profiles: OperationProfiles;
   /** True for operations whose PUBLIC answer differs for signed-in callers; none when omitted. */
@@ -141,10 +201,10 @@ export interface ResponseCacheOptions {
  * Apollo runs (see early-answer.ts); this plugin serves the rest and stores every miss.
  */
 export function responseCachePlugin<Context extends CacheableContext>(options: ResponseCacheOptions): ApolloServerPlugin<Context> {
-  const { store, clientType, lookups, profiles } = options;
+  const { cache, profiles } = options;
 
   const keysOf = (requestContext: GraphQLRequestContext<Context>, profile: OperationProfile) =>
-    responseCacheKeys(clientType, {
+    cache.keys({
       queryHash: requestContext.queryHash!,
       operationName: requestContext.request.operationName,
       variables: requestContext.request.variables,
@@ -170,14 +230,7 @@ export function responseCachePlugin<Context extends CacheableContext>(options: R
           keys = keysOf(requestContext, profile);
           outcome = 'MISS';
           if (requestContext.contextValue.cacheMissed === keys.public) return null;
-          let entry: CachedResponse | undefined;
-          try {
-            const [own, shared] = await store.getMany(keys.private ? [keys.private, keys.public] : [keys.public]);
-            const raw = keys.private ? (own ?? shared) : own;
-            entry = raw === undefined ? undefined : decodeCachedResponse(raw);
-          } catch {
-            return null; // the cache being away costs a miss, never the request
-          }
+          const { entry } = await cache.read(keys);
           if (!entry) return null;
           outcome = 'HIT';
           const { age, maxAge } = freshness(entry);
@@ -192,7 +245,7 @@ export function responseCachePlugin<Context extends CacheableContext>(options: R
         async willSendResponse(requestContext) {
           const { response, contextValue } = requestContext;
           if (outcome) response.http.headers.set('x-cache', outcome);
-          lookups?.inc({ client: clientType, result: outcome === 'HIT' ? 'hit' : outcome === 'MISS' ? 'miss' : 'skip' });
+          cache.count(outcome === 'HIT' ? 'hit' : outcome === 'MISS' ? 'miss' : 'skip');
           if (outcome !== 'MISS' || !keys || response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (result.errors?.length) return;
@@ -204,12 +257,11 @@ export function responseCachePlugin<Context extends CacheableContext>(options: R
           if (scope === 'PRIVATE') {
             if (!keys.private || !contextValue.viewer) return;
             key = keys.private;
-            tags.push(`user:${contextValue.viewer.id}`);
+            tags.push(cacheTags.user(contextValue.viewer.id));
           }
           // Apollo Server writes `{errors, data, extensions}` this way; a hit then sends the same bytes.
           const body = `${JSON.stringify({ data: result.data, extensions: result.extensions })}\n`;
-          const entry = encodeCachedResponse({ body, maxAge: policy.maxAge, scope, storedAt: Date.now() });
-          await store.set(key, entry, policy.maxAge, tags, contextValue.startedAt).catch(() => false);
+          await cache.write(key, { body, maxAge: policy.maxAge, scope, storedAt: Date.now() }, tags, contextValue.startedAt);
         },
       };
     },

@@ -12,10 +12,10 @@ import { Counter } from 'prom-client';
 import type { CacheStore } from './cache-store.js';
 import { GatewayClient } from './gateway-client.js';
 import { createGatewayResilience } from './gateway-resilience.js';
-import { sameRedis, type ResilienceEnvSettings } from '@storefront/config';
+import type { ResilienceEnvSettings } from '@storefront/config';
 import { startCacheInvalidation } from './invalidation.js';
-import { OperationProfiles, responseCachePlugin, type CacheableContext } from './response-cache.js';
-import { earlyCacheAnswers, type CacheIdentity } from './early-answer.js';
+import { OperationProfiles, ResponseCache, responseCachePlugin, type CacheableContext } from './response-cache.js';
+import { requestPipeline, type AdmittedRequest, type BffCaller } from './request-pipeline.js';
 import { authorization, type AuthorizationContext } from './shield.js';
 import { createBffLimiters, type BffRateLimits, type RateLimitContext } from './rate-limits.js';
 import type { TrustProxy } from '@storefront/request-identity';
@@ -37,7 +37,7 @@ export const cacheControlTypeDefs = /* GraphQL */ `
 
 export type BffContext = RequestContext & CacheableContext & AuthorizationContext & RateLimitContext & LiveContext;
 
-export interface BffServerOptions<Context extends BffContext> {
+export interface BffServerOptions<Context extends BffContext, Caller extends BffCaller> {
   /** `web` or `mobile`: names metrics and keeps cache entries apart. */
   clientType: string;
   typeDefs: DocumentNode | string;
@@ -60,14 +60,13 @@ export interface BffServerOptions<Context extends BffContext> {
   rateLimits?: BffRateLimits;
   /** Proxies allowed to name the client's address (TRUST_PROXY); none when omitted. */
   trustProxy?: TrustProxy;
-  /** Builds the per-request context; gets the gateway client to put in it. */
-  context: (request: RequestInfo, gateway: GatewayClient) => Promise<Context>;
   /**
-   * The caller and the context's `cacheVariant`, told without side effects, so that cache hits
-   * are answered before Apollo runs; undefined for a request that needs the context (a session
-   * to refresh, a token to refuse).
+   * Who calls: the request's credentials checked once, without side effects (a session to
+   * refresh is the context's to do: the caller is then not `settled`).
    */
-  cacheIdentity: (request: RequestInfo) => Promise<CacheIdentity | undefined>;
+  identify: (request: RequestInfo) => Promise<Caller>;
+  /** Builds the per-request context from the identified caller; gets the gateway client to put in it. */
+  context: (request: RequestInfo, caller: Caller, gateway: GatewayClient) => Promise<Context>;
   /** Operations whose PUBLIC answer differs for signed-in callers: cached apart. */
   variesBySignIn?: (operation: OperationDefinitionNode, document: DocumentNode) => boolean;
   /** A Vary header for every GraphQL response (what shared HTTP caches must key on). */
@@ -105,7 +104,7 @@ export interface BffEvents {
  * deny by default), resolvers that call the gateway, and a response cache, on the same HTTP
  * front as every other server of the project.
  */
-export function createBffServer<Context extends BffContext>(options: BffServerOptions<Context>) {
+export function createBffServer<Context extends BffContext, Caller extends BffCaller>(options: BffServerOptions<Context, Caller>) {
   const { logger, metrics, store, clientType } = options;
   const gatewayRequests = new Counter({
     name: 'bff_gateway_requests_total',
@@ -131,30 +130,14 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       logger,
     }),
   });
-  const limiters = options.rateLimits ? createBffLimiters(clientType, options.rateLimits, metrics) : undefined;
+  const limiters = options.rateLimits ? createBffLimiters(clientType, options.rateLimits, metrics, store.redis) : undefined;
+  const cache = new ResponseCache(store, clientType, cacheLookups);
   const schema = applyMiddleware(
     makeExecutableSchema({ typeDefs: [cacheControlTypeDefs, options.typeDefs], resolvers: options.resolvers as never }),
     authorization(options.rules),
   );
   const profiles = new OperationProfiles();
-  // The cache lookup's own script takes the rate-limit point only when both live on the same Redis.
-  const chargeInLookup = sameRedis(store.redis, options.rateLimits?.redis);
-  const early = earlyCacheAnswers({
-    store,
-    clientType,
-    profiles,
-    lookups: cacheLookups,
-    identify: options.cacheIdentity,
-    ...(limiters
-      ? {
-          budget: {
-            consume: (caller) => limiters.requests.consume(caller),
-            redisCounter: (caller) => (chargeInLookup ? limiters.requests.redisCounter(caller) : undefined),
-          },
-        }
-      : {}),
-    ...(options.vary ? { vary: options.vary } : {}),
-  });
+  const pipeline = requestPipeline<Caller>({ identify: options.identify, cache, profiles, budget: limiters?.requests, vary: options.vary });
   const defaults = apolloDefaults<Context>({ nodeEnv: options.nodeEnv, logger, metrics, ...(options.limits ? { limits: options.limits } : {}) });
   const apollo = new ApolloServer<Context>({
     schema,
@@ -166,9 +149,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       ...(options.vary ? [varyPlugin<Context>(options.vary)] : []),
       plainHttpSubscriptionRefusal<Context>(options.live?.transport),
       responseCachePlugin<Context>({
-        store,
-        clientType,
-        lookups: cacheLookups,
+        cache,
         profiles,
         ...(options.variesBySignIn ? { variesBySignIn: options.variesBySignIn } : {}),
       }),
@@ -180,7 +161,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
   const live = options.live && options.events ? startLive(options.live, options.events) : undefined;
 
   /** The live side: one broadcast of the domain events per instance, the connection registry, the transport's shared options. */
-  function startLive(settings: NonNullable<BffServerOptions<Context>['live']>, events: BffEvents) {
+  function startLive(settings: NonNullable<BffServerOptions<Context, Caller>['live']>, events: BffEvents) {
     const metricsOfLive = liveMetrics(metrics.registry, clientType);
     const hub = new LiveEvents({ bus: events.bus, streamPrefix: events.streamPrefix, logger, metrics: metricsOfLive });
     const connections = new LiveConnections(settings.limits, metricsOfLive, clientType);
@@ -191,13 +172,13 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       metrics: metricsOfLive,
       maxBufferedBytes: settings.limits.maxBufferedBytes,
       context: async (request) => {
-        const context = await options.context(request, gateway);
+        const context = await options.context(request, await options.identify(request), gateway);
         context.clientIp = request.ip;
         return context;
       },
       prepare: prepareLiveOperation({ schema, nodeEnv: options.nodeEnv, limits: options.limits, persisted: settings.persisted }),
       mask: maskLiveResult(options.nodeEnv),
-      ...(limiters ? { charge: (caller) => limiters.requests.consume(caller) } : {}),
+      ...(limiters ? { charge: (caller) => limiters.requests.charge(caller) } : {}),
     };
     return { settings, hub, connections, transport, webSockets: undefined as { close(): Promise<void> } | undefined };
   }
@@ -211,22 +192,20 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       await apollo.start();
       // Attached before the first subscriber arrives: every subscription then reads its current state after it listens.
       await live?.hub.start();
-      const httpServer = createGraphQLHttpServer<Context>({
+      const httpServer = createGraphQLHttpServer<Context, AdmittedRequest<Caller>>({
         apollo,
         logger,
         metrics,
         cors: options.cors,
-        context: async (request) => {
-          const context = await options.context(request, gateway);
+        context: async (request, early) => {
+          const admitted = await pipeline.admitted(request, early);
+          const context = await options.context(request, admitted.caller, gateway);
           context.clientIp = request.ip;
           context.liveEvents = live?.hub;
-          const look = early.lookOf(request);
-          context.cacheMissed = look?.missedKey;
-          if (limiters) {
-            context.loginAttempts = limiters.loginAttempts;
-            // Per user once the session says who it is, per address otherwise (once: the early look may have counted it).
-            if (!look?.budgetTaken) await limiters.requests.consume({ userId: context.viewer?.id, ip: request.ip });
-          }
+          context.cacheMissed = admitted.missedKey;
+          if (limiters) context.loginAttempts = limiters.loginAttempts;
+          // Per user once the session says who it is (after a refresh too), per address otherwise.
+          await pipeline.charge(admitted, { userId: context.viewer?.id, ip: request.ip });
           return context;
         },
         ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
@@ -234,7 +213,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
         ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes, maxDirectives: options.limits.maxDirectives } : {}),
         ...(options.etag ? { etag: true } : {}),
-        earlyAnswer: early.answer,
+        earlyAnswer: pipeline.earlyAnswer,
         ...(live?.settings.transport === 'sse' ? { eventStream: liveSseHandler(live.transport) } : {}),
       });
       if (live?.settings.transport === 'websocket') {
@@ -257,8 +236,7 @@ export function createBffServer<Context extends BffContext>(options: BffServerOp
       if (options.events) {
         invalidation = startCacheInvalidation({
           bus: options.events.bus,
-          store,
-          clientType,
+          cache,
           consumer: options.events.consumer ?? `${hostname()}-${process.pid}`,
           streamPrefix: options.events.streamPrefix,
           logger,

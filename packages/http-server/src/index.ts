@@ -17,5 +17,5 @@ export { listen, type RunningServer } from './listen.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, measuredBatch, type ServiceMetrics } from './metrics.js';
 export type { NodeEnv, RequestContext } from './request-context.js';
-export { createGraphQLHttpServer, type EarlyAnswer, type GraphQLHttpRequest, type RequestInfo } from './server.js';
+export { createGraphQLHttpServer, type EarlyAnswer, type EarlyOutcome, type GraphQLHttpRequest, type RequestInfo } from './server.js';
 export { injectTraceHeaders, startTracing, type Tracing } from './tracing.js';

@@ -23,9 +23,10 @@ export interface RequestInfo {
   setCookie(cookie: string): void;
 }
 
-interface GraphQLHttpServerOptions<Context extends BaseContext> {
+export interface GraphQLHttpServerOptions<Context extends BaseContext, Admitted = never> {
   apollo: ApolloServer<Context>;
-  context: (request: RequestInfo) => Promise<Context>;
+  /** Builds the context; `admitted` is what `earlyAnswer` learnt about this request when it let Apollo answer. */
+  context: (request: RequestInfo, admitted: Admitted | undefined) => Promise<Context>;
   logger: Logger;
   metrics: ServiceMetrics;
   readiness?: ReadinessCheck[];
@@ -48,10 +49,10 @@ interface GraphQLHttpServerOptions<Context extends BaseContext> {
   etag?: boolean;
   /**
    * Answers a GraphQL request before Apollo Server sees it (a BFF's response cache hit), once
-   * the body is read and checked; undefined lets Apollo answer. The same RequestInfo then
-   * reaches the context function, so both can share what the early look learned.
+   * the body is read and checked; `{ admitted }` lets Apollo answer and hands what the early
+   * look learnt (e.g. who the caller is) to the context function.
    */
-  earlyAnswer?: (request: RequestInfo, graphql: GraphQLHttpRequest) => Promise<EarlyAnswer | undefined>;
+  earlyAnswer?: (request: RequestInfo, graphql: GraphQLHttpRequest) => Promise<EarlyOutcome<Admitted>>;
   /**
    * Serves a request that asks for `text/event-stream` (GraphQL over SSE subscriptions) once its
    * body is read under the size limit; without it such a request is an ordinary one.
@@ -65,6 +66,9 @@ export interface GraphQLHttpRequest {
   body: unknown;
   searchParams: URLSearchParams;
 }
+
+/** What an early look decided: the answer to send, or what the context should know (Apollo answers). */
+export type EarlyOutcome<Admitted> = { answer: EarlyAnswer } | { admitted: Admitted };
 
 /** A complete 200 answer: its headers and the exact body (UTF-8 bytes, or text). */
 export interface EarlyAnswer {
@@ -82,8 +86,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * short; each request gets an id (the caller's `x-request-id` when well-formed) that is
  * echoed back and passed to the context for logs and downstream calls.
  */
-export function createGraphQLHttpServer<Context extends BaseContext>(
-  options: GraphQLHttpServerOptions<Context>,
+export function createGraphQLHttpServer<Context extends BaseContext, Admitted = never>(
+  options: GraphQLHttpServerOptions<Context, Admitted>,
 ): http.Server {
   const { apollo, logger, metrics } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
@@ -155,12 +159,13 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     const cookies: string[] = [];
     const info = describeRequest(request, requestId, (cookie) => cookies.push(cookie));
     const early = await options.earlyAnswer?.(info, { method: request.method ?? 'GET', body, searchParams: url.searchParams });
-    if (early) {
-      for (const [name, value] of Object.entries(early.headers)) response.setHeader(name, value);
+    if (early && 'answer' in early) {
+      for (const [name, value] of Object.entries(early.answer.headers)) response.setHeader(name, value);
       response.statusCode = 200;
-      sendComplete(request, response, early.body, { etag: options.etag, knownEtag: early.etag });
+      sendComplete(request, response, early.answer.body, { etag: options.etag, knownEtag: early.answer.etag });
       return;
     }
+    const admitted = early?.admitted;
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -168,7 +173,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     const result = await runInRequestScope({ requestId, clientIp: info.ip }, () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-        context: () => options.context(info),
+        context: () => options.context(info, admitted),
       }),
     );
     for (const [name, value] of result.headers) response.setHeader(name, value);
