@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@storefront/config/services';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir, withDatabase } from '@storefront/db';
-import { ada, admin, grace, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { graphql, testRedisUrl, testServerUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
