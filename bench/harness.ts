@@ -278,7 +278,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     loader = await Loader.start();
 
     // ---- fixtures -----------------------------------------------------------------------
-    const { admin, ada, products } = await import('@storefront/seed-data');
+    const { admin, ada } = await import('@storefront/users/seed-data');
+    const { products } = await import('@storefront/catalog/seed-data');
     const logIn = async (email: string, password: string) => {
       const response = await post(s.graphql.gateway, {
         query: 'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } } }',
@@ -476,7 +477,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       const { signSubgraphRequest } = await import('@storefront/auth');
       return signSubgraphRequest(s.subgraphSecret, { method: 'POST', body });
     };
-    const { products: seedProducts } = await import('@storefront/seed-data');
+    const { products: seedProducts } = await import('@storefront/catalog/seed-data');
     const orderIds = async (n: number): Promise<string[]> => {
       const response = await post(s.graphql.gateway, { query: `{ orders(first: ${n}) { nodes { id } } }` }, adminHeaders);
       return (response.body.data.orders.nodes as Array<{ id: string }>).map((order) => order.id);

@@ -3,7 +3,7 @@
 // Subscribers are anonymous web product pages (GraphQL over SSE) spread over many products,
 // so every change reaches a tenth of them, as a popular product's page would.
 import { streamNames, RedisStreamsBus, type Envelope } from '@storefront/events';
-import { products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import type { Stack } from './stack.js';
 

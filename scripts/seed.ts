@@ -2,7 +2,8 @@
 // DATABASE_URL (or the per-domain URLs), migrated first. A domain that already has data is
 // left as it is. Refuses to run with NODE_ENV=production, before connecting anywhere.
 // (`npm start` and a service started outside production seed an empty database themselves.)
-import { DOMAINS, domainDatabaseUrl, prepareDomainDatabase, redactUrl, type Domain } from '@storefront/db';
+import { DATABASE_DOMAINS, type SubgraphName } from '@storefront/config/services';
+import { domainDatabaseUrl, prepareDomainDatabase, redactUrl } from '@storefront/db';
 import { streamNames } from '@storefront/events';
 import { assertSeedAllowed } from '@storefront/seed-data';
 import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
@@ -13,7 +14,7 @@ import { createPrisma as catalogPrisma } from '../subgraphs/catalog/src/db.js';
 import { createPrisma as ordersPrisma } from '../subgraphs/orders/src/db.js';
 import { createPrisma as usersPrisma } from '../subgraphs/users/src/db.js';
 
-async function seedDomain(domain: Domain, url: string): Promise<boolean> {
+async function seedDomain(domain: SubgraphName, url: string): Promise<boolean> {
   const options = { max: 2 };
   switch (domain) {
     case 'users': {
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 1;
   }
-  const missing = DOMAINS.filter((domain) => !domainDatabaseUrl(domain));
+  const missing = DATABASE_DOMAINS.filter((domain) => !domainDatabaseUrl(domain));
   if (missing.length > 0) {
     console.error(
       `No database for ${missing.join(', ')}: set DATABASE_URL (or ${missing.map((domain) => `${domain.toUpperCase()}_DATABASE_URL`).join(', ')}). ` +
@@ -47,7 +48,7 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  for (const domain of DOMAINS) {
+  for (const domain of DATABASE_DOMAINS) {
     const database = await prepareDomainDatabase(domain);
     try {
       const seeded = await seedDomain(domain, database.url);

@@ -1,4 +1,4 @@
-import { categories, products, type SeedProduct } from '@storefront/seed-data';
+import { categories, products, type SeedProduct } from '@storefront/catalog/seed-data';
 import { errorCodes } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInSeedUsers, type Caller, type Send } from './support/callers.js';

@@ -1,6 +1,8 @@
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
-import { ada, orders as seedOrders, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { orders as seedOrders } from '@storefront/orders/seed-data';
+import { ada } from '@storefront/users/seed-data';
 import { errorCodes, graphql, type GraphQLResponse } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStallingProxy, type StallingProxy } from './support/proxy.js';

@@ -1,4 +1,6 @@
-import { ada, admin, grace, products, orders as seedOrders } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { orders as seedOrders } from '@storefront/orders/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { graphql } from '@storefront/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ada, admin, grace, orders as seedOrders, products, stableId } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { orders as seedOrders } from '@storefront/orders/seed-data';
+import { stableId } from '@storefront/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,6 @@
-import { ada, categories, orders as seedOrders, products } from '@storefront/seed-data';
+import { categories, products } from '@storefront/catalog/seed-data';
+import { orders as seedOrders } from '@storefront/orders/seed-data';
+import { ada } from '@storefront/users/seed-data';
 import { errorCodes, graphql } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn } from './support/session.js';

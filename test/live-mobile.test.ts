@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cacheControlTypeDefs, persistedQueryId } from '@storefront/bff';
-import { orders as seedOrders, products, users } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { orders as seedOrders } from '@storefront/orders/seed-data';
+import { users } from '@storefront/users/seed-data';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { products, users } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { users } from '@storefront/users/seed-data';
 import { cacheControlTypeDefs } from '@storefront/bff';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

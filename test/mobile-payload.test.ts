@@ -1,4 +1,5 @@
-import { ada, admin, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada, admin } from '@storefront/users/seed-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mobileLogIn, send } from './support/mobile.js';
 import { startStack, type Stack } from './support/stack.js';

@@ -6,7 +6,8 @@ import { DEVELOPMENT_SECRET } from '@storefront/config';
 import { RedisCacheStore } from '@storefront/bff';
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
-import { ada, grace, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada, grace } from '@storefront/users/seed-data';
 import { graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import {
   assertValidSchema,

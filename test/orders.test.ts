@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ada, admin, categories, grace, orders as seedOrders, products, users, type SeedOrder } from '@storefront/seed-data';
+import { categories, products } from '@storefront/catalog/seed-data';
+import { orders as seedOrders, type SeedOrder } from '@storefront/orders/seed-data';
+import { ada, admin, grace, users } from '@storefront/users/seed-data';
 import { errorCodes } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInSeedUsers, type Caller, type Send } from './support/callers.js';

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { dropDatabase, ensureDatabase, migrate, migrationsDir, withDatabase, type Domain } from '@storefront/db';
-import { ada, admin, grace, products } from '@storefront/seed-data';
+import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@storefront/config/services';
+import { dropDatabase, ensureDatabase, migrate, migrationsDir, withDatabase } from '@storefront/db';
+import { products } from '@storefront/catalog/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { graphql, testRedisUrl, testServerUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -11,7 +13,6 @@ import { seedDatabases } from './support/seed.js';
 import { buildServices, ServiceProcess } from './support/service-process.js';
 import { logIn } from './support/session.js';
 
-const DOMAINS: readonly Domain[] = ['users', 'catalog', 'orders'];
 /** Server connections PgBouncer may open per database; each service's own pool is larger (DATABASE_POOL_MAX). */
 const POOL_SIZE = 4;
 const SERVICE_POOL = 10;

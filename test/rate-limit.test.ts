@@ -3,7 +3,7 @@
 // and per address. Small budgets, and a distinct client address per case (X-Forwarded-For
 // from this host, which TRUST_PROXY=loopback lets name the client), so cases never share a
 // bucket. Keys live under the stack's own Redis prefix, dropped when it stops.
-import { admin, ada, grace } from '@storefront/seed-data';
+import { admin, ada, grace } from '@storefront/users/seed-data';
 import { graphql, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,8 @@
 // queries, rate limits, event bus) run against a cluster too; this file shows the parts
 // working together: a cached page, an invalidation carried by an event, an order confirmed
 // through the streams.
-import { admin, ada, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { admin, ada } from '@storefront/users/seed-data';
 import { graphql, startRedisCluster, type TestRedisCluster } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn } from './support/session.js';

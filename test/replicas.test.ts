@@ -1,4 +1,5 @@
-import { ada, admin, grace, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { streamNames } from '@storefront/events';
 import { eventually, graphql } from '@storefront/testing';
 import { Redis } from 'ioredis';

@@ -1,4 +1,5 @@
-import { ada, orders as seedOrders } from '@storefront/seed-data';
+import { orders as seedOrders } from '@storefront/orders/seed-data';
+import { ada } from '@storefront/users/seed-data';
 import { errorCodes, graphql, type GraphQLResponse } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStallingProxy, type StallingProxy } from './support/proxy.js';

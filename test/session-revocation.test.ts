@@ -1,7 +1,7 @@
 // A reused refresh token ends its session, and with it every access token that session was
 // issued: the gateway and both BFFs refuse them within the revocation check's cache window
 // (SESSION_REVOCATION_CACHE_MS), not after the tokens' 15 minutes.
-import { ada } from '@storefront/seed-data';
+import { ada } from '@storefront/users/seed-data';
 import { graphql } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send as sendMobile } from './support/mobile.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ada, orders as seedOrders } from '@storefront/seed-data';
+import { orders as seedOrders } from '@storefront/orders/seed-data';
+import { ada } from '@storefront/users/seed-data';
 import { graphql, testServerUrl } from '@storefront/testing';
 import { dropDatabase, withDatabase } from '@storefront/db';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { admin, ada, grace, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { admin, ada, grace } from '@storefront/users/seed-data';
 import { graphql } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn } from './support/session.js';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { composeSupergraph, repositoryRoot } from '@storefront/gateway/compose';
-import { products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
 import { errorCodes, graphql } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './support/stack.js';

@@ -3,7 +3,8 @@
 // open; orders signs its own calls to catalog; secrets come from the environment and no
 // service starts in production with a default one.
 import { spawn } from 'node:child_process';
-import { ada, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada } from '@storefront/users/seed-data';
 import { loadCatalogConfig } from '@storefront/catalog/config';
 import { ConfigError, DEVELOPMENT_SECRET } from '@storefront/config';
 import { createGatewayServer } from '@storefront/gateway/server';

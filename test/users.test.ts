@@ -1,4 +1,4 @@
-import { ada, admin, grace } from '@storefront/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { errorCodes, graphql } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn } from './support/session.js';

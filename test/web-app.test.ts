@@ -1,5 +1,6 @@
 import { signAccessToken, verifyAccessToken } from '@storefront/auth';
-import { ada, admin, grace, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { ada, admin, categories, grace, products } from '@storefront/seed-data';
+import { categories, products } from '@storefront/catalog/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { errorCodes, graphql, testRedisUrl } from '@storefront/testing';
 import { signAccessToken } from '@storefront/auth';
 import { decodeCachedResponse } from '@storefront/bff';

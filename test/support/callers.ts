@@ -1,4 +1,4 @@
-import { ada, admin, grace } from '@storefront/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { graphql, type GraphQLResponse } from '@storefront/testing';
 import { logIn } from './session.js';
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cacheControlTypeDefs, persistedQueryId } from '@storefront/bff';
 import { repositoryRoot } from '@storefront/db';
-import { categories, orders as seedOrders, products, type SeedOrder, type SeedProduct } from '@storefront/seed-data';
+import { categories, products, type SeedProduct } from '@storefront/catalog/seed-data';
+import { orders as seedOrders, type SeedOrder } from '@storefront/orders/seed-data';
 import { buildSchema } from 'graphql';
 import { loadClientOperations } from '../../scripts/lib/client-operations.js';
 

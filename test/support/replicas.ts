@@ -2,14 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/events';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
-import { SERVICE_NAMES, type ServiceName } from '@storefront/config/services';
+import { DATABASE_DOMAINS as DOMAINS, SERVICE_NAMES, type ServiceName, type SubgraphName as Domain } from '@storefront/config/services';
 import { startHaproxy, type Haproxy } from './haproxy.js';
 import { listenPort } from './listen-port.js';
 import { seedDatabases } from './seed.js';
 import { buildServices, ServiceProcess, type Exit } from './service-process.js';
-
-type Domain = 'users' | 'catalog' | 'orders';
-const DOMAINS: readonly Domain[] = ['users', 'catalog', 'orders'];
 
 /** Where HAProxy connects to the services from: the only address the services trust to name the client. */
 export const BALANCER_ADDRESS = '127.0.0.3';

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { categories, orders as seedOrders, products, users, type SeedOrder, type SeedProduct, type SeedUser } from '@storefront/seed-data';
+import { categories, products, type SeedProduct } from '@storefront/catalog/seed-data';
+import { orders as seedOrders, type SeedOrder } from '@storefront/orders/seed-data';
+import { users, type SeedUser } from '@storefront/users/seed-data';
 import { expect } from 'vitest';
 import type { Stack } from './stack.js';
 import { WebClient } from './web-client.js';

@@ -1,3 +1,4 @@
+import { embeddedDatabasePort } from '@storefront/config/services';
 import { ensureDatabase } from './admin.js';
 import type { EmbeddedPostgres } from './embedded.js';
 import { migrate } from './migrate.js';
@@ -32,7 +33,7 @@ export async function prepareDomainDatabase(
   } else {
     // Loaded only when needed: PGlite is large and production never uses it.
     const { startEmbeddedDomainPostgres } = await import('./embedded.js');
-    embedded = await startEmbeddedDomainPostgres(domain);
+    embedded = await startEmbeddedDomainPostgres(domain, embeddedDatabasePort(domain));
     url = embedded.url;
   }
   if (options.migrate ?? true) await migrate(url, migrationsDir(domain));

@@ -5,9 +5,6 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { repositoryRoot } from './paths.js';
 import type { Domain } from './urls.js';
 
-/** Ports of the embedded Postgres, away from 5432 which a real server owns. */
-export const EMBEDDED_PORTS: Record<Domain, number> = { users: 55431, catalog: 55432, orders: 55433 };
-
 export const EMBEDDED_DATA_DIR = path.join(repositoryRoot, 'data', 'pglite');
 
 export interface EmbeddedPostgres {
@@ -40,6 +37,7 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-export function startEmbeddedDomainPostgres(domain: Domain, port = EMBEDDED_PORTS[domain]): Promise<EmbeddedPostgres> {
+/** A domain's embedded Postgres under data/pglite/<domain>, on `port` (its `embeddedDatabasePort` in the service registry). */
+export function startEmbeddedDomainPostgres(domain: Domain, port: number): Promise<EmbeddedPostgres> {
   return startEmbeddedPostgres({ dataDir: path.join(EMBEDDED_DATA_DIR, domain), port });
 }

@@ -3,7 +3,7 @@ export { migrate, readMigrations, MigrationError, type MigrationFile, type Migra
 export { schemaDrift } from './drift.js';
 export { createPool, isDatabaseReady, transactionOptions, type PoolOptions } from './pool.js';
 export { migrationsDir, prismaDir, repositoryRoot } from './paths.js';
-export { DOMAINS, domainDatabaseUrl, migrationDatabaseUrl, withDatabase, databaseName, redactUrl, type Domain } from './urls.js';
+export { domainDatabaseUrl, migrationDatabaseUrl, withDatabase, databaseName, redactUrl, type Domain } from './urls.js';
 export {
   MIGRATION_CHECK_CACHE_MS,
   describeMigrationStatus,

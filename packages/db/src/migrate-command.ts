@@ -1,39 +1,45 @@
 import { ConfigError, databaseShape, loadConfig, postgresUrl, z } from '@storefront/config';
+import { DATABASE_DOMAINS } from '@storefront/config/services';
 import { ensureDatabase } from './admin.js';
 import { schemaDrift } from './drift.js';
 import { migrate } from './migrate.js';
 import { migrationsDir } from './paths.js';
-import { DOMAINS, migrationDatabaseUrl, redactUrl, type Domain } from './urls.js';
-
-const domainList = z
-  .string()
-  .transform((value) => value.split(',').map((domain) => domain.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(DOMAINS as [Domain, ...Domain[]])).min(1));
+import { migrationDatabaseUrl, redactUrl, type Domain } from './urls.js';
 
 /**
- * The migration job's settings. The services' database variables are read too, so the job
- * can share their configuration; `MIGRATION_DATABASE_URL` (a server) and
- * `<DOMAIN>_MIGRATION_DATABASE_URL` point it at the database directly when the services go
- * through a pooler (see `migrationDatabaseUrl`).
+ * The migration job's settings, for `domains` (every domain with a database unless given).
+ * The services' database variables are read too, so the job can share their configuration;
+ * `MIGRATION_DATABASE_URL` (a server) and `<DOMAIN>_MIGRATION_DATABASE_URL` point it at the
+ * database directly when the services go through a pooler (see `migrationDatabaseUrl`).
  */
-const shape = {
-  DATABASE_URL: databaseShape.DATABASE_URL,
-  DATABASE_NAME_PREFIX: databaseShape.DATABASE_NAME_PREFIX,
-  USERS_DATABASE_URL: postgresUrl.optional(),
-  CATALOG_DATABASE_URL: postgresUrl.optional(),
-  ORDERS_DATABASE_URL: postgresUrl.optional(),
-  MIGRATION_DATABASE_URL: postgresUrl.optional(),
-  USERS_MIGRATION_DATABASE_URL: postgresUrl.optional(),
-  CATALOG_MIGRATION_DATABASE_URL: postgresUrl.optional(),
-  ORDERS_MIGRATION_DATABASE_URL: postgresUrl.optional(),
-  /** Which domains to migrate, comma-separated; all three by default. */
-  MIGRATE_DOMAINS: domainList.default([...DOMAINS]),
-};
+function migrationShape(domains: readonly Domain[]) {
+  const domainUrls = Object.fromEntries(
+    domains.flatMap((domain) => {
+      const upper = domain.toUpperCase();
+      return [
+        [`${upper}_DATABASE_URL`, postgresUrl.optional()],
+        [`${upper}_MIGRATION_DATABASE_URL`, postgresUrl.optional()],
+      ];
+    }),
+  );
+  const domainList = z
+    .string()
+    .transform((value) => value.split(',').map((domain) => domain.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(domains as [Domain, ...Domain[]])).min(1));
+  return {
+    DATABASE_URL: databaseShape.DATABASE_URL,
+    DATABASE_NAME_PREFIX: databaseShape.DATABASE_NAME_PREFIX,
+    MIGRATION_DATABASE_URL: postgresUrl.optional(),
+    ...domainUrls,
+    /** Which domains to migrate, comma-separated; all of them by default. */
+    MIGRATE_DOMAINS: domainList.default([...domains]),
+  };
+}
 
 export type MigrationConfig = ReturnType<typeof loadMigrationConfig>;
 
-export function loadMigrationConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(shape, env);
+export function loadMigrationConfig(env: NodeJS.ProcessEnv = process.env, domains: readonly Domain[] = DATABASE_DOMAINS) {
+  return loadConfig(migrationShape(domains), env);
 }
 
 export interface CommandOutput {
@@ -56,10 +62,14 @@ async function migrateDomain(domain: Domain, url: string, output: CommandOutput)
  * database against its schema.prisma. Returns the exit code: 0 when every domain is migrated
  * and matches its schema, 1 otherwise (each failure printed with its domain).
  */
-export async function migrateCommand(env: NodeJS.ProcessEnv = process.env, output: CommandOutput = console): Promise<number> {
+export async function migrateCommand(
+  env: NodeJS.ProcessEnv = process.env,
+  output: CommandOutput = console,
+  domains: readonly Domain[] = DATABASE_DOMAINS,
+): Promise<number> {
   let config: MigrationConfig;
   try {
-    config = loadMigrationConfig(env);
+    config = loadMigrationConfig(env, domains);
   } catch (error) {
     if (error instanceof ConfigError) {
       output.error(error.message);

@@ -1,6 +1,9 @@
-export type Domain = 'users' | 'catalog' | 'orders';
-
-export const DOMAINS: readonly Domain[] = ['users', 'catalog', 'orders'];
+/**
+ * A domain that owns a database: its subgraph's name and its folder under prisma/. The list
+ * of them is the service registry's (`DATABASE_DOMAINS` of @storefront/config/services);
+ * nothing here depends on which they are.
+ */
+export type Domain = string;
 
 /**
  * The connection string of one domain's database. `<DOMAIN>_DATABASE_URL` wins; otherwise

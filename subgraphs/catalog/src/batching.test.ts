@@ -1,4 +1,4 @@
-import { categories, products } from '@storefront/seed-data';
+import { categories, products } from './seed-data.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCatalog, type TestCatalog } from '../test/support.js';
 

@@ -1,4 +1,4 @@
-import { admin } from '@storefront/seed-data';
+import { admin } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql } from '@storefront/testing';
 import { payloadOf, type Envelope } from '@storefront/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

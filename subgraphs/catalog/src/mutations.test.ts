@@ -1,4 +1,4 @@
-import { categories, products } from '@storefront/seed-data';
+import { categories, products } from './seed-data.js';
 import { errorCodes } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCatalog, type Caller, type TestCatalog } from '../test/support.js';

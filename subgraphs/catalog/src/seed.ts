@@ -1,4 +1,5 @@
-import { assertSeedAllowed, categories, products, stableId } from '@storefront/seed-data';
+import { assertSeedAllowed, stableId } from '@storefront/seed-data';
+import { categories, products } from './seed-data.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 
 /**

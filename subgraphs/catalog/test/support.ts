@@ -1,4 +1,4 @@
-import { ada, admin } from '@storefront/seed-data';
+import { ada, admin } from '@storefront/users/seed-data';
 import { accessTokenFor, createTestDatabase, graphql, testSubgraphSecret, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
 import { loadCatalogConfig } from '../src/config.js';
 import { seedCatalogIfEmpty } from '../src/seed.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { grace, orders as seedOrders } from '@storefront/seed-data';
+import { grace } from '@storefront/users/seed-data';
+import { orders as seedOrders } from './seed-data.js';
 import { errorCodes } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../test/support.js';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createPool } from '@storefront/db';
 import { RedisStreamsBus, deadLetterStream, envelope, startOutboxRelay, streamNames, type Envelope, type Relay } from '@storefront/events';
-import { ada, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import type pg from 'pg';

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RedisStreamsBus, deadLetterStream, envelope, streamNames, type Envelope, type EventPayload, type EventType } from '@storefront/events';
-import { ada, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

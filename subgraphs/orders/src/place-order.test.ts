@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { ada, categories, grace, products } from '@storefront/seed-data';
+import { categories, products } from '@storefront/catalog/seed-data';
+import { ada, grace } from '@storefront/users/seed-data';
 import { errorCodes, graphql, accessTokenFor } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../test/support.js';

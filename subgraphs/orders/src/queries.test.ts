@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ada, admin, grace, orders as seedOrders, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
+import { orders as seedOrders } from './seed-data.js';
 import { errorCodes } from '@storefront/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../test/support.js';

@@ -1,4 +1,5 @@
-import { assertSeedAllowed, orders, stableId } from '@storefront/seed-data';
+import { assertSeedAllowed, stableId } from '@storefront/seed-data';
+import { orders } from './seed-data.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { requestHash } from './lines.js';
 import { outboxEvent } from './outbox.js';

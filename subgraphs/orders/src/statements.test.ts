@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ada, admin, grace, products } from '@storefront/seed-data';
+import { products } from '@storefront/catalog/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestHash } from './lines.js';
 import { startTestStack, type TestStack } from '../test/support.js';

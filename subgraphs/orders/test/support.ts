@@ -1,7 +1,7 @@
 import { loadCatalogConfig } from '@storefront/catalog/config';
 import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
 import { createCatalogServer } from '@storefront/catalog/server';
-import { ada, admin, grace } from '@storefront/seed-data';
+import { ada, admin, grace } from '@storefront/users/seed-data';
 import { accessTokenFor, createTestDatabase, graphql, testSubgraphSecret, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
 import { loadOrdersConfig } from '../src/config.js';
 import { seedOrdersIfEmpty } from '../src/seed.js';

@@ -1,4 +1,5 @@
-import { assertSeedAllowed, users } from '@storefront/seed-data';
+import { assertSeedAllowed } from '@storefront/seed-data';
+import { users } from './seed-data.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { hashPassword } from './passwords.js';
 
