@@ -338,7 +338,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     /** One request through the balancer; true when it succeeded, false on a retryable coded error. */
     const attempt = async <Response extends Answer>(send: () => Promise<Response>, done: (response: Response) => boolean) => {
       sent += 1;
-      const response = await send().catch((error: Error) => ({ status: 0, body: { errors: [{ message: error.message }] } }) as Response);
+      const response = await send().catch((error: unknown) => ({ status: 0, body: { errors: [{ message: (error as Error).message }] } }) as Response);
       const codes = (response.body.errors ?? []).map((error) => String(error.extensions?.code));
       if (codes.length === 0 && done(response)) {
         outcomes.ok += 1;

@@ -41,4 +41,4 @@ export function createSubgraphResilience(config: GatewayConfig, registry: Regist
   };
 }
 
-export type SubgraphResilience = ReturnType<typeof createSubgraphResilience>;
+type SubgraphResilience = ReturnType<typeof createSubgraphResilience>;

@@ -12,7 +12,7 @@ import {
   type Dispatcher,
   type Logger,
 } from '@storefront/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
 import type { Registry } from 'prom-client';
 import { fetch as undiciFetch } from 'undici';
 
@@ -71,7 +71,7 @@ export async function postToGateway(
   init: { headers: Record<string, string>; body: string },
   operation: { name: string; query: string },
 ): Promise<Response> {
-  const idempotent = operationType(operation.query, operation.name) === 'query';
+  const idempotent = operationType(operation.query, operation.name) === OperationTypeNode.QUERY;
   return resilience.target.call(
     async (deadline) => {
       const response = await undiciFetch(url, { method: 'POST', ...init, signal: deadline, dispatcher: resilience.dispatcher });
@@ -80,7 +80,7 @@ export async function postToGateway(
         await response.arrayBuffer().catch(() => undefined);
         throw new HttpStatusError(response.status);
       }
-      return response as unknown as Response;
+      return response;
     },
     { idempotent },
   );

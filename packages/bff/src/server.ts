@@ -18,7 +18,7 @@ import {
   type RunningServer,
   type ServiceMetrics,
 } from '@storefront/server';
-import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
 import { Counter } from 'prom-client';
@@ -308,7 +308,7 @@ function plainHttpSubscriptionRefusal<Context extends BffContext>(transport: 'ss
     async requestDidStart() {
       return {
         async didResolveOperation({ operation }) {
-          if (operation?.operation !== 'subscription') return;
+          if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return;
           throw new GraphQLError(`A subscription cannot be sent as a plain HTTP request. ${how}`, {
             extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
           });

@@ -1,12 +1,10 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ConfigError, DEVELOPMENT_SECRET } from './secret.js';
 
 export { z };
+export { ConfigError, DEVELOPMENT_SECRET, secret } from './secret.js';
 
-/** Raised at boot when the environment does not describe a valid configuration. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /**
  * Parses `env` against `shape` into one typed, frozen config object. Every problem is
@@ -32,7 +30,7 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   return Object.freeze(result.data);
 }
 
-export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
+const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65_535).default(fallback);
@@ -43,12 +41,6 @@ export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
 
 export const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-/** A secret that has a development default but must be set (and not the default) in production. */
-export const DEVELOPMENT_SECRET = 'development-only-secret-change-me-000000';
-
-export function secret() {
-  return z.string().min(32, 'must be at least 32 characters').default(DEVELOPMENT_SECRET);
-}
 
 /** Throws when a production config still carries a development default secret. */
 export function assertProductionSecrets(
@@ -80,18 +72,18 @@ export async function runService(main: () => Promise<unknown>): Promise<void> {
   }
 }
 
-export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
 /**
  * `HOST`: the address a service listens on: an IPv4 or IPv6 address (`0.0.0.0`, all IPv4
  * interfaces, by default; `::` for all interfaces of both families, `127.0.0.1` for this
  * machine only) or a host name that resolves to one (`localhost`).
  */
-export const listenHost = z
+const listenHost = z
   .string()
   .trim()
   .refine((value) => isIP(value) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value), {
-    message: 'must be an IP address or a host name',
+    error: 'must be an IP address or a host name',
   })
   .default('0.0.0.0');
 
@@ -130,7 +122,7 @@ export const databaseShape = {
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
 };
 
-export { resilienceSettings, resilienceShape, type ResilienceEnvSettings, type ResilienceShape } from './resilience.js';
+export { resilienceSettings, resilienceShape, type ResilienceEnvSettings } from './resilience.js';
 export {
   liveShape,
   eventRetentionShape,
@@ -139,18 +131,13 @@ export {
   rateLimitShape,
   sessionRevocationShape,
   subgraphTrustShape,
-  trustProxy,
-  type RateLimitDefaults,
-  type TrustProxySetting,
 } from './operations.js';
-export { documentLimitsShape, type DocumentLimitDefaults } from './limits.js';
-export { SERVICE_PROCESS_ENV, serviceCommand, serviceProcessEnv } from './runtime.js';
+export { documentLimitsShape } from './limits.js';
+export { serviceCommand, serviceProcessEnv } from './runtime.js';
 export {
-  redisClusterNodes,
   redisConnection,
   redisShape,
   sameRedis,
   withRedisConnection,
-  type RedisClusterNode,
   type RedisConnection,
 } from './redis.js';

@@ -1,13 +1,13 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { secret } from './index.js';
+import { secret } from './secret.js';
 
 /**
  * Which proxies in front of a service may tell it the client's address (X-Forwarded-For):
  * none (the socket's peer is the client), all of them, the nearest `hops`, or the listed
  * addresses / CIDR ranges / keywords (`loopback`, `linklocal`, `uniquelocal`).
  */
-export type TrustProxySetting =
+type TrustProxySetting =
   | { kind: 'none' }
   | { kind: 'all' }
   | { kind: 'hops'; hops: number }
@@ -27,7 +27,7 @@ function validTrustEntry(entry: string): boolean {
 }
 
 /** `TRUST_PROXY`: unset or `false`, `true`, a hop count, or a comma-separated list. */
-export const trustProxy = z
+const trustProxy = z
   .string()
   .optional()
   .transform((value, ctx): TrustProxySetting => {

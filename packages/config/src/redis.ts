@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ConfigError } from './index.js';
+import { ConfigError } from './secret.js';
 
 /** One node of a Redis Cluster, as ioredis' cluster client takes it. */
-export interface RedisClusterNode {
+interface RedisClusterNode {
   host: string;
   port: number;
 }
@@ -14,7 +14,7 @@ export type RedisConnection = { kind: 'standalone'; url: string } | { kind: 'clu
 const NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
 
 /** `REDIS_CLUSTER_NODES`: comma-separated `host:port` of cluster nodes (a few are enough: the client discovers the rest). */
-export const redisClusterNodes = z
+const redisClusterNodes = z
   .string()
   .transform((value, ctx): RedisClusterNode[] => {
     const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);

@@ -445,7 +445,7 @@ function parseDatabaseDefault(sql: string): DefaultShape {
   const array = /^ARRAY\[(.*)\](::[\w\s"[\]().]+)?$/s.exec(expression);
   if (array) {
     const items = splitTopLevel(array[1]!).map(parseLiteral);
-    if (items.every((item) => item !== undefined)) return { kind: 'value', value: listLiteral(items as string[]) };
+    if (items.every((item) => item !== undefined)) return { kind: 'value', value: listLiteral(items) };
   }
   if (/^'\{\}'::[\w\s"[\]]+\[\]$/.test(expression)) return { kind: 'value', value: listLiteral([]) };
   return { kind: 'expression', sql: expression };
@@ -478,7 +478,10 @@ function splitTopLevel(list: string): string[] {
     if (inString) {
       current += char;
       if (char === "'") {
-        if (list[i + 1] === "'") current += list[++i];
+        if (list[i + 1] === "'") {
+          current += "'";
+          i++;
+        }
         else inString = false;
       }
       continue;

@@ -1,19 +1,12 @@
 export { ensureDatabase, dropDatabase } from './admin.js';
-export { migrate, readMigrations, MigrationError, type MigrationFile, type MigrationResult } from './migrate.js';
-export { schemaDrift } from './drift.js';
-export { createPool, isDatabaseReady, type PoolOptions } from './pool.js';
-export { migrationsDir, prismaDir, repositoryRoot } from './paths.js';
-export { DOMAINS, domainDatabaseUrl, migrationDatabaseUrl, withDatabase, databaseName, redactUrl, type Domain } from './urls.js';
+export { migrate, readMigrations } from './migrate.js';
+export { createPool, type PoolOptions } from './pool.js';
+export { migrationsDir, repositoryRoot } from './paths.js';
+export { DOMAINS, domainDatabaseUrl, withDatabase, redactUrl, type Domain } from './urls.js';
 export {
-  MIGRATION_CHECK_CACHE_MS,
-  describeMigrationStatus,
   migrationReadiness,
   migrationStatus,
   whenMigrated,
-  type MigrationReadiness,
-  type MigrationStatus,
-  type Queryable,
-  type ReadinessLogger,
 } from './readiness.js';
-export { prepareDomainDatabase, type DomainDatabase } from './bootstrap.js';
-export { loadMigrationConfig, migrateCommand, type CommandOutput, type MigrationConfig } from './migrate-command.js';
+export { prepareDomainDatabase } from './bootstrap.js';
+export { loadMigrationConfig, migrateCommand } from './migrate-command.js';

@@ -30,7 +30,7 @@ const shape = {
   MIGRATE_DOMAINS: domainList.default([...DOMAINS]),
 };
 
-export type MigrationConfig = ReturnType<typeof loadMigrationConfig>;
+type MigrationConfig = ReturnType<typeof loadMigrationConfig>;
 
 export function loadMigrationConfig(env: NodeJS.ProcessEnv = process.env) {
   return loadConfig(shape, env);

@@ -80,7 +80,11 @@ export function startEventRetention(options: EventRetentionOptions): { stop(): P
     } catch (error) {
       options.onError?.(error);
     }
-    if (running) timer = setTimeout(() => (sweeping = sweep()), options.intervalMs);
+    if (running) {
+      timer = setTimeout(() => {
+        sweeping = sweep();
+      }, options.intervalMs);
+    }
   };
   sweeping = sweep();
   return {

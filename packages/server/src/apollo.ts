@@ -120,7 +120,7 @@ export function observabilityPlugin(logger: Logger, metrics: ServiceMetrics): Ap
             const code =
               original instanceof DomainError
                 ? original.code
-                : String(limitViolation(error)?.extensions?.code ?? error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+                : ((limitViolation(error)?.extensions?.code ?? error.extensions?.code) as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
             metrics.graphqlErrors.inc({ code });
             // A refused document is the caller's doing, like any public code: info, not error.
             const level = PUBLIC_CODES.has(code) || (Object.values(LIMIT_CODES) as string[]).includes(code) ? 'info' : 'error';
@@ -185,7 +185,7 @@ export function apolloDefaults<Context extends RequestContext>(options: {
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
-      observabilityPlugin(options.logger, options.metrics) as ApolloServerPlugin<Context>,
+      observabilityPlugin(options.logger, options.metrics),
       storableTextPlugin<Context>(),
       ...(limits ? [limits.plugin] : []),
     ],

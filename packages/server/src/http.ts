@@ -183,7 +183,7 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
   const allowedOrigins = new Set(options.cors?.origins ?? []);
   const clientAddress = clientAddressResolver(options.trustProxy);
   // Spans are named after the service (the logger's `service`), one tracer per tier.
-  const service = String((logger.bindings() as { service?: unknown }).service ?? 'graphql');
+  const service = (logger.bindings() as { service?: string }).service ?? 'graphql';
 
   /** CORS for allowed origins only; true when this was a preflight, already answered. */
   function applyCors(request: IncomingMessage, response: ServerResponse): boolean {
@@ -310,11 +310,11 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
 
   async function handleReady(response: ServerResponse) {
     // Stopping: out of the balancer's rotation first, while requests are still served.
-    if (isDraining()) return sendJson(response, 503, { status: 'draining', checks: {} });
+    if (isDraining()) { sendJson(response, 503, { status: 'draining', checks: {} }); return; }
     const results = await Promise.all(
-      readiness.map(async ({ name, check }) => {
-        const outcome = await check().catch(() => false);
-        return { name, ...(typeof outcome === 'boolean' ? { up: outcome } : outcome) };
+      readiness.map(async (probe) => {
+        const outcome = await probe.check().catch(() => false);
+        return { name: probe.name, ...(typeof outcome === 'boolean' ? { up: outcome } : outcome) };
       }),
     );
     const ok = results.every(({ up }) => up);
@@ -326,6 +326,8 @@ export function createGraphQLHttpServer<Context extends BaseContext>(
     });
   }
 
+  // The handler answers its own failures (the try/catch below sends a 500), so nothing awaits it.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   return http.createServer(async (request, response) => {
     const started = process.hrtime.bigint();
     const url = new URL(request.url ?? '/', 'http://localhost');

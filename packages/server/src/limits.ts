@@ -6,6 +6,7 @@ import {
   GraphQLError,
   Kind,
   Lexer,
+  OperationTypeNode,
   Source,
   TokenKind,
   type DocumentNode,
@@ -168,10 +169,10 @@ function maxRootFieldsRule(max: number): ValidationRule {
 export function documentLimitRules(limits: DocumentLimits): ValidationRule[] {
   const callbacks = (code: LimitCode) => ({ propagateOnRejection: false, onReject: [reportAs(code)], onAccept: [] });
   return [
-    maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ...callbacks(LIMIT_CODES.depth) }) as ValidationRule,
+    maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ...callbacks(LIMIT_CODES.depth) }),
     // armor exempts `__typename` by default; an alias flood of `__typename` is still a flood.
-    maxAliasesRule({ n: limits.maxAliases, allowList: [], ...callbacks(LIMIT_CODES.aliases) }) as ValidationRule,
-    maxDirectivesRule({ n: limits.maxDirectives, ...callbacks(LIMIT_CODES.directives) }) as ValidationRule,
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], ...callbacks(LIMIT_CODES.aliases) }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...callbacks(LIMIT_CODES.directives) }),
     maxRootFieldsRule(limits.maxRootFields),
   ];
 }
@@ -284,7 +285,7 @@ interface SchemaField {
 
 function namedTypeOf(type: unknown): GraphQLNamedType | undefined {
   let current = type as { ofType?: unknown } | undefined;
-  while (current && current.ofType) current = current.ofType as { ofType?: unknown };
+  while (current && current.ofType) current = current.ofType;
   return current as GraphQLNamedType | undefined;
 }
 
@@ -379,9 +380,9 @@ export function analyzeOperation(
   };
 
   const root =
-    operation.operation === 'mutation'
+    operation.operation === OperationTypeNode.MUTATION
       ? schema.getMutationType()
-      : operation.operation === 'subscription'
+      : operation.operation === OperationTypeNode.SUBSCRIPTION
         ? schema.getSubscriptionType()
         : schema.getQueryType();
   const cost = selectionCost(operation.selectionSet, root ?? undefined, 0);

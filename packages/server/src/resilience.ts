@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { Kind, parse, type OperationTypeNode } from 'graphql';
+import { Kind, OperationTypeNode, parse } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -211,7 +211,7 @@ export function backoffDelay(retry: number, settings: Pick<RetrySettings, 'backo
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) { reject(signal.reason); return; }
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal.reason);
@@ -231,8 +231,9 @@ export function operationType(document: string, operationName?: string | null): 
   // Fast path: a document that opens with its operation (every gateway subgraph fetch does).
   const head = /^(?:\s|,|#[^\n]*\n)*(query|mutation|subscription|\{)/.exec(document)?.[1];
   let type: OperationTypeNode | undefined;
-  if (head === '{' || head === 'query') type = 'query' as OperationTypeNode;
-  else if (head === 'mutation' || head === 'subscription') type = head as OperationTypeNode;
+  if (head === '{' || head === 'query') type = OperationTypeNode.QUERY;
+  else if (head === 'mutation') type = OperationTypeNode.MUTATION;
+  else if (head === 'subscription') type = OperationTypeNode.SUBSCRIPTION;
   // With an operation name the document may hold several operations: parse it (once; cached).
   if (!type || operationName) {
     try {
@@ -312,7 +313,7 @@ export interface ResilientTargetOptions {
 export class ResilientTarget {
   readonly name: string;
   readonly settings: ResilienceSettings;
-  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>]>;
   private readonly budget: RetryBudget;
   private readonly metrics: ResilienceMetrics | undefined;
   private readonly classify: (error: unknown, deadline?: AbortSignal) => FailureKind;

@@ -5,7 +5,7 @@ import type { PrismaClient, User } from './generated/prisma/client.js';
 import type { Loaders } from './loaders.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
-export interface UserErrorData {
+interface UserErrorData {
   field: string | null;
   message: string;
   code: string;
@@ -38,7 +38,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MIN_PASSWORD = 10;
 const MAX_PASSWORD = 200;
 
-export function normalizeEmail(email: string): string {
+function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 

@@ -10,6 +10,7 @@ import {
 import {
   getOperationAST,
   GraphQLError,
+  OperationTypeNode,
   parse,
   specifiedRules,
   validate,
@@ -94,7 +95,7 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
     }
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) return [refusal('Name the operation to run.', 'BAD_REQUEST')];
-    if (operation.operation !== 'subscription') {
+    if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
       return [refusal('Only subscriptions are served on this connection; send queries and mutations as HTTP requests.', 'BAD_REQUEST')];
     }
     const variables = request.variables ?? {};
@@ -111,11 +112,11 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
 export function maskLiveResult(nodeEnv: NodeEnv) {
   const mask = maskErrors(nodeEnv);
   return (result: ExecutionResult | FormattedExecutionResult): FormattedExecutionResult => {
-    if (!result.errors?.length) return result as FormattedExecutionResult;
+    if (!result.errors?.length) return result;
     return {
       ...result,
       // Only errors from execution: a plain object was formatted here already (a refusal before execution).
       errors: result.errors.map((error) => (error instanceof GraphQLError ? mask(error.toJSON(), error) : error)),
-    } as FormattedExecutionResult;
+    };
   };
 }
