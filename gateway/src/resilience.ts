@@ -40,5 +40,3 @@ export function createSubgraphResilience(config: GatewayConfig, registry: Regist
     },
   };
 }
-
-type SubgraphResilience = ReturnType<typeof createSubgraphResilience>;

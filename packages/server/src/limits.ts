@@ -26,7 +26,7 @@ import {
  * Abuse limits on GraphQL documents, per server (the gateway and each BFF get their own).
  * Depth, aliases and directives are graphql-armor's validation rules configured past their
  * defaults (aliases of `__typename` count, fragments do not add depth); tokens are counted by
- * graphql-js's parser (`parseOptions.maxTokens`, what armor's max-tokens plugin does through an
+ * graphql-js's parser (`parseOptions.maxLexicalTokens`, what armor's max-tokens plugin does through an
  * Envelop parse hook Apollo Server does not have), which stops as soon as the limit is passed;
  * root fields are our own rule; the document's size and its directives (how many, and one
  * repeated on a location) are checked by the HTTP front before anything parses or validates it
@@ -107,7 +107,7 @@ export class LimitError extends GraphQLError {
 /** Arguments whose value is the length of the list a field returns. */
 const PAGE_SIZE_ARGUMENTS = ['first', 'last', 'limit'] as const;
 
-/** graphql-js's message when `parseOptions.maxTokens` stops the parser ("more that" in 16.x). */
+/** graphql-js's message when `parseOptions.maxLexicalTokens` stops the parser ("more that" in 16.x). */
 const TOKEN_LIMIT_MESSAGE = /Document contains more (?:than|that) (\d+) tokens/;
 
 /**
@@ -435,7 +435,7 @@ export function apolloLimitOptions<Context extends BaseContext>(
 ): Pick<ApolloServerOptions<Context>, 'validationRules' | 'parseOptions'> & { plugin: ApolloServerPlugin<Context> } {
   return {
     validationRules: documentLimitRules(limits),
-    parseOptions: { maxTokens: limits.maxTokens },
+    parseOptions: { maxLexicalTokens: limits.maxTokens },
     plugin: documentLimitsPlugin<Context>(limits),
   };
 }

@@ -80,7 +80,7 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
     let document = parsed.get(text);
     if (!document) {
       try {
-        document = parse(text, limits ? { maxTokens: limits.maxTokens } : {});
+        document = parse(text, limits ? { maxLexicalTokens: limits.maxTokens } : {});
       } catch (error) {
         const message = error instanceof Error ? error.message : 'Syntax error.';
         return [/Document contains more/.test(message) ? new LimitError(LIMIT_CODES.tokens, message) : refusal(message, 'GRAPHQL_PARSE_FAILED')];
