@@ -145,12 +145,12 @@ export function hiveVersion(): string | undefined {
 }
 
 /** A POST with JSON, answered with JSON. */
-async function post<T = any>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const text = await response.text();
-  let parsed: T;
+  let parsed: any;
   try {
-    parsed = JSON.parse(text) as T;
+    parsed = JSON.parse(text);
   } catch {
     throw new Error(`${url} answered ${response.status} with non-JSON: ${text.slice(0, 300)}`);
   }

@@ -58,7 +58,10 @@ function subscribe(url: string, document: string, productId: string): Subscriber
       for (let index = text.indexOf('event: next'); index >= 0; index = text.indexOf('event: next', index + 1)) subscriber.arrivals.push(performance.now());
     }
   })().catch((error: unknown) => {
-    if (!subscriber.abort.signal.aborted) subscriber.arrivals.push(Number.NaN), console.error(`live bench subscriber failed: ${String(error)}`);
+    if (!subscriber.abort.signal.aborted) {
+      subscriber.arrivals.push(Number.NaN);
+      console.error(`live bench subscriber failed: ${String(error)}`);
+    }
   });
   return subscriber;
 }

@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const quick = args.quick!;
+const quick = args.quick;
 const config = {
   quick,
   rounds: Number(args.rounds ?? (quick ? 2 : 5)),
@@ -192,7 +192,7 @@ try {
   if (profiled) console.log(`CPU profile of ${profiled}: ${path.relative(process.cwd(), profileDir)}/*.cpuprofile`);
   process.exit(0);
 } catch (error) {
-  progress(`failed: ${(error as Error).stack ?? error}`);
+  progress(`failed: ${(error as Error).stack ?? String(error)}`);
   await harness?.stop().catch(() => undefined);
   process.exit(1);
 }

@@ -94,7 +94,7 @@ async function stop(code: number): Promise<void> {
   await Promise.all(
     children.map((child) => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return closed.get(child);
+      return closed.get(child) ?? Promise.resolve();
     }),
   );
   await Promise.all(embedded.map((database) => database.stop()));

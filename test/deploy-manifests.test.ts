@@ -28,7 +28,7 @@ const at = (...parts: string[]) => path.join(repositoryRoot, ...parts);
 
 interface ServiceSpec {
   /** Reads the service's environment exactly as its main.ts does. */
-  load(env: NodeJS.ProcessEnv): Record<string, unknown>;
+  load: (env: NodeJS.ProcessEnv) => Record<string, unknown>;
   portVariable?: string;
 }
 
@@ -47,7 +47,7 @@ const ENTRYPOINT_VARIABLES = new Set(['SERVICE']);
 /** The variables a config loader reads: it reads exactly the keys of its zod shape. */
 function variablesRead(load: ServiceSpec['load']): Set<string> {
   const read = new Set<string>();
-  const env = new Proxy({} as NodeJS.ProcessEnv, {
+  const env = new Proxy({}, {
     get(_target, key) {
       if (typeof key === 'string') read.add(key);
       return undefined;
@@ -219,7 +219,7 @@ describe('deploy/ manifests', () => {
       const server = createGraphQLHttpServer({ apollo, context: async () => ({}), logger: createLogger('probe', 'silent'), metrics: createMetrics('probe') });
       const running = await listen(server, 0, '127.0.0.1');
       base = `http://127.0.0.1:${running.port}`;
-      close = running.close;
+      close = () => running.close();
     });
     afterAll(() => close?.());
 

@@ -11,7 +11,7 @@ import { loadGatewayConfig } from '@storefront/gateway/config';
 import { createGatewayServer } from '@storefront/gateway/server';
 import { analyzeOperation, documentLimitRules, documentLimits, type DocumentLimitsConfig } from '@storefront/http-server';
 import { testSubgraphSecret } from '@storefront/testing';
-import { Lexer, Source, TokenKind, buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
+import { Kind, Lexer, Source, TokenKind, buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -394,10 +394,10 @@ describe('the default limits fit every client operation', () => {
     const operations = loadClientOperations(client);
     expect(operations.size).toBeGreaterThan(0);
     for (const operation of operations.values()) {
-      const document = parse(operation.document, { maxTokens: limits.maxTokens });
+      const document = parse(operation.document, { maxLexicalTokens: limits.maxTokens });
       expect(Buffer.byteLength(operation.document), operation.name).toBeLessThanOrEqual(limits.maxDocumentBytes);
       expect(validate(schema, document, documentLimitRules(limits)).map((error) => error.message), operation.name).toEqual([]);
-      const definition = document.definitions.find((each): each is OperationDefinitionNode => each.kind === 'OperationDefinition')!;
+      const definition = document.definitions.find((each): each is OperationDefinitionNode => each.kind === Kind.OPERATION_DEFINITION)!;
       // Every page-size variable at the maximum: the worst case the app can send.
       const variables = Object.fromEntries(
         (definition.variableDefinitions ?? [])

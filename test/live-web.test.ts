@@ -73,7 +73,7 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
     expect(update.body.data!.updateProduct.userErrors).toEqual([]);
     // Two orders for the last unit: both are accepted, the catalog can fill only one.
     const [first, second] = await Promise.all([placeOrder(adaBrowser, lastUnitProduct!.id, 1), placeOrder(adaBrowser, lastUnitProduct!.id, 1)]);
-    const followers = [first!, second!].map((order) => followWeb<OrderStatus>(stack.webUrl, adaBrowser, 'OrderStatus', { id: order.id }));
+    const followers = [first, second].map((order) => followWeb<OrderStatus>(stack.webUrl, adaBrowser, 'OrderStatus', { id: order.id }));
     try {
       const finals = await Promise.all(
         followers.map(async (followed) => {

@@ -27,7 +27,7 @@ function npmRun(script: string, env: NodeJS.ProcessEnv): Promise<Finished> {
   return new Promise((resolve) => {
     const options = { cwd: repositoryRoot, env: { ...process.env, ...cleanDatabaseEnv, ...env }, timeout: 110_000 };
     execFile('npm', ['run', '--silent', script], options, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
     });
   });
 }

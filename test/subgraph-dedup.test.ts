@@ -34,7 +34,7 @@ interface CountingProxy {
 async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
   const received: CountingProxy['received'] = [];
   let gate: { opened: Promise<'forward' | 'fail'>; open(answer: 'forward' | 'fail'): void } | undefined;
-  const server = http.createServer(async (request, response) => {
+  const forward = async (request: http.IncomingMessage, response: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
@@ -49,6 +49,10 @@ async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
     const upstream = await fetch(targetUrl, { method: request.method, headers, body });
     response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
     response.end(await upstream.text());
+  };
+  // A failed forward ends that response (the test sees a broken fetch) rather than the test process.
+  const server = http.createServer((request, response) => {
+    forward(request, response).catch((error: unknown) => response.destroy(error as Error));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

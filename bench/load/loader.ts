@@ -55,7 +55,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         ],
       },
       (error, result) => {
-        if (error) return reject(error);
+        if (error) { reject(error); return; }
         const seconds = result.duration || spec.durationSeconds;
         resolve({
           requests: result.requests.total,
@@ -76,7 +76,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
 process.on('message', (message: { id: number; spec: LoadSpec }) => {
   run(message.spec).then(
     (result) => process.send!({ id: message.id, result }),
-    (error: Error) => process.send!({ id: message.id, error: error.message }),
+    (error: unknown) => process.send!({ id: message.id, error: (error as Error).message }),
   );
 });
 process.send!({ ready: true });

@@ -41,5 +41,3 @@ export function createSubgraphResilience(config: GatewayConfig, registry: Regist
     },
   };
 }
-
-export type SubgraphResilience = ReturnType<typeof createSubgraphResilience>;

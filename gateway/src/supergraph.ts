@@ -31,7 +31,8 @@ export function supergraphFromFile(path: string, logger: Logger): SupergraphSdlH
     const watcher = watch(dirname(path), (_event, changed) => {
       if (changed !== file) return;
       clearTimeout(timer);
-      timer = setTimeout(reload, 100);
+      // reload() catches and logs its own failures.
+      timer = setTimeout(() => void reload(), 100);
     });
     return {
       supergraphSdl: initial,

@@ -32,7 +32,7 @@ export function runCommand(command: string, args: string[], env: NodeJS.ProcessE
     // 'close' waits for the output pipes too, so for every descendant to have exited.
     child.once('close', (code, signal) => resolve(code ?? signal)),
   );
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       for (const listener of listeners) listener();

@@ -1,7 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 
-export type Role = 'CUSTOMER' | 'ADMIN';
+type Role = 'CUSTOMER' | 'ADMIN';
 
 /** Who is calling, as proven by a verified access token. */
 export interface Viewer {
@@ -29,7 +29,7 @@ export interface TokenSettings {
 
 const ISSUER = 'storefront-users';
 const AUDIENCE = 'storefront';
-export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 
 /** An access token that is missing, malformed, forged or expired. */
 export class TokenError extends Error {

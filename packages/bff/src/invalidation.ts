@@ -53,5 +53,9 @@ export function startCacheInvalidation(options: {
       ...(options.retryAfterMs ? { retryAfterMs: options.retryAfterMs } : {}),
     }),
   );
-  return { stop: async () => void (await Promise.all(subscriptions.map((subscription) => subscription.stop()))) };
+  return {
+    stop: async () => {
+      await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+    },
+  };
 }

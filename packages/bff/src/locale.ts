@@ -56,7 +56,7 @@ function acceptedTags(acceptLanguage: string | undefined): string[] {
  */
 export function preferredLanguage<Language extends string>(acceptLanguage: string | undefined, supported: readonly [Language, ...Language[]]): Language {
   let known = preferredLanguages.get(supported);
-  if (!known) preferredLanguages.set(supported, (known = new Map()));
+  if (!known) preferredLanguages.set(supported, (known = new Map<string | undefined, string>()));
   return remembered(known, acceptLanguage, (header) => pickLanguage(header, supported)) as Language;
 }
 

@@ -70,7 +70,7 @@ export interface PersistedQueryCacheOptions {
  * miss, never the request: the client then sends the full document, as the protocol says.
  */
 export function persistedQueryCache(store: CacheStore, options: PersistedQueryCacheOptions): PersistedQueryCache {
-  const { manifest = new Map(), manifestOnly = false, ttlSeconds = PERSISTED_QUERY_TTL_SECONDS, logger } = options;
+  const { manifest = new Map<string, ManifestOperation>(), manifestOnly = false, ttlSeconds = PERSISTED_QUERY_TTL_SECONDS, logger } = options;
   const storeKey = (key: string) => `pq:${options.namespace}:${key}`;
   // Apollo asks for `apq:<hash>`; the manifest is keyed by the hash alone.
   const hashOf = (key: string) => key.slice(key.lastIndexOf(':') + 1);

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
-import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import { OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Counter } from 'prom-client';
 import { userHashTag } from '@storefront/redis';
 import type { RedisCounter } from '@storefront/rate-limits';
@@ -220,7 +220,7 @@ export function responseCachePlugin<Context extends CacheableContext>(options: R
       return {
         async responseForOperation(requestContext) {
           const { operation, document, queryHash } = requestContext;
-          if (operation?.operation !== 'query' || !queryHash) return null;
+          if (operation?.operation !== OperationTypeNode.QUERY || !queryHash) return null;
           const operationName = requestContext.request.operationName;
           let profile = profiles.get(queryHash, operationName);
           if (!profile) {

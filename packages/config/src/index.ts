@@ -119,7 +119,7 @@ export {
   type TrustProxySetting,
 } from './operations.js';
 export { documentLimitsShape, type DocumentLimitDefaults } from './limits.js';
-export { SERVICE_PROCESS_ENV, serviceCommand, serviceProcessEnv } from './runtime.js';
+export { serviceCommand, serviceProcessEnv } from './runtime.js';
 export {
   redisClusterNodes,
   redisConnection,

@@ -19,7 +19,7 @@ export function serviceCommand(workspaceDir: string): string[] {
  * uses. Two arenas and a fixed threshold give that memory back. A value already in the
  * environment wins.
  */
-export const SERVICE_PROCESS_ENV: Readonly<Record<string, string>> = {
+const SERVICE_PROCESS_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '131072',
 };

@@ -88,7 +88,7 @@ describe('ensureDatabase', () => {
     const outcomes = await Promise.allSettled([ensureDatabase(url), ensureDatabase(url), ensureDatabase(url), ensureDatabase(url)]);
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
-    const createdCount = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value === true).length;
+    const createdCount = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value).length;
     expect(createdCount).toBe(1);
     expect(await databaseExists(databaseName(url))).toBe(true);
     expect(await ensureDatabase(url)).toBe(false);

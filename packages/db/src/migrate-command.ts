@@ -36,7 +36,7 @@ function migrationShape(domains: readonly Domain[]) {
   };
 }
 
-export type MigrationConfig = ReturnType<typeof loadMigrationConfig>;
+type MigrationConfig = ReturnType<typeof loadMigrationConfig>;
 
 export function loadMigrationConfig(env: NodeJS.ProcessEnv = process.env, domains: readonly Domain[] = DATABASE_DOMAINS) {
   return loadConfig(migrationShape(domains), env);

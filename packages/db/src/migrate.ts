@@ -139,7 +139,7 @@ async function applyOne(client: pg.Client, migration: MigrationFile): Promise<vo
     // version can be applied, and keep the reason in `logs` like Prisma does.
     await client.query('UPDATE "_prisma_migrations" SET logs = $2, rolled_back_at = now() WHERE id = $1', [
       id,
-      String((error as Error).message),
+      error instanceof Error ? error.message : String(error),
     ]);
     throw new MigrationError(`migration ${migration.name} failed: ${(error as Error).message}`);
   }

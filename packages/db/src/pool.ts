@@ -44,13 +44,3 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   }
   return pool;
 }
-
-/** True when the database answers a trivial statement. */
-export async function isDatabaseReady(pool: pg.Pool): Promise<boolean> {
-  try {
-    await pool.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  }
-}

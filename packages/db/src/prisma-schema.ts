@@ -19,7 +19,7 @@ export interface DmmfDatamodel {
   indexes: DmmfIndex[];
 }
 
-export interface DmmfEnum {
+interface DmmfEnum {
   name: string;
   dbName?: string | null;
   values: Array<{ name: string; dbName?: string | null }>;
@@ -33,7 +33,7 @@ export interface DmmfModel {
   primaryKey?: { name?: string | null; fields: string[] } | null;
 }
 
-export type DmmfDefault =
+type DmmfDefault =
   | { name: string; args: unknown[] }
   | string
   | number
@@ -59,7 +59,7 @@ export interface DmmfField {
   relationOnUpdate?: string;
 }
 
-export interface DmmfIndex {
+interface DmmfIndex {
   model: string;
   type: 'id' | 'unique' | 'normal' | 'fulltext';
   isDefinedOnField: boolean;
@@ -128,23 +128,22 @@ interface WasmExports {
 /** Instantiates the prisma CLI's schema wasm with a minimal version of its wasm-bindgen glue. */
 function instantiateCliWasm(bytes: Buffer, wasmPath: string): GetDmmf {
   const module = new WebAssembly.Module(bytes);
-  let exports: WasmExports | undefined;
   let panicMessage: string | undefined;
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
-  const memory = () => new Uint8Array(exports!.memory.buffer);
+  const memory = () => new Uint8Array(exports.memory.buffer);
   const text = (pointer: number, length: number) => decoder.decode(memory().subarray(pointer >>> 0, (pointer >>> 0) + length));
 
   // Import names carry a hash that changes between Prisma versions; bind them by prefix.
   const glue: Array<[RegExp, (...args: number[]) => unknown]> = [
-    [/^__wbg_Error_/, (pointer, length) => new Error(text(pointer!, length!))],
+    [/^__wbg_Error_/, (pointer, length) => new Error(text(pointer, length))],
     [/^__wbg___wbindgen_throw_/, (pointer, length) => {
-      throw new Error(text(pointer!, length!));
+      throw new Error(text(pointer, length));
     }],
     [/^__wbg_set_message_/, (pointer, length) => {
-      panicMessage = text(pointer!, length!);
+      panicMessage = text(pointer, length);
     }],
     [/^__wbindgen_init_externref_table$/, () => {
-      const table = exports!.__wbindgen_externrefs;
+      const table = exports.__wbindgen_externrefs;
       const offset = table.grow(4);
       table.set(0, undefined);
       table.set(offset + 0, undefined);
@@ -164,7 +163,8 @@ function instantiateCliWasm(bytes: Buffer, wasmPath: string): GetDmmf {
     }
     (imports[wanted.module] ??= {})[wanted.name] = match[1];
   }
-  exports = new WebAssembly.Instance(module, imports).exports as WasmExports;
+  // The glue above reads `exports` only when the module calls it, after this line.
+  const exports = new WebAssembly.Instance(module, imports).exports as WasmExports;
   exports.__wbindgen_start();
   const wasm = exports;
 
@@ -197,7 +197,7 @@ function instantiateCliWasm(bytes: Buffer, wasmPath: string): GetDmmf {
  * The DMMF datamodel of a Prisma schema, as Prisma's own parser reads it. Invalid schemas
  * throw with Prisma's validation message.
  */
-export async function parsePrismaSchema(files: Array<[path: string, content: string]>): Promise<DmmfDatamodel> {
+async function parsePrismaSchema(files: Array<[path: string, content: string]>): Promise<DmmfDatamodel> {
   const getDmmf = await loadParser();
   let output: string;
   try {

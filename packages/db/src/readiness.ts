@@ -4,7 +4,7 @@ import type { Domain } from './urls.js';
 
 /** What the check needs of a connection pool (a pg.Pool, or anything that runs one statement). */
 export interface Queryable {
-  query<Row>(sql: string): Promise<{ rows: Row[] }>;
+  query(sql: string): Promise<{ rows: unknown[] }>;
 }
 
 /** How the database stands against the migrations this build ships. */
@@ -16,7 +16,7 @@ export interface MigrationStatus {
 }
 
 /** The two log calls the check makes (a pino logger fits). */
-export interface ReadinessLogger {
+interface ReadinessLogger {
   warn(details: object, message: string): void;
   info(details: object, message: string): void;
 }
@@ -39,9 +39,10 @@ export async function migrationStatus(domain: Domain, db: Queryable, migrationNa
   const names = migrationNames ?? (await readMigrations(migrationsDir(domain))).map((migration) => migration.name);
   let rows: HistoryRow[];
   try {
-    ({ rows } = await db.query<HistoryRow>(
+    const history = await db.query(
       'SELECT migration_name, finished_at IS NOT NULL AS finished FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
-    ));
+    );
+    rows = history.rows as HistoryRow[];
   } catch (error) {
     // No history table: nothing was ever migrated here.
     if ((error as { code?: string }).code === UNDEFINED_TABLE) rows = [];
@@ -54,7 +55,7 @@ export async function migrationStatus(domain: Domain, db: Queryable, migrationNa
 }
 
 /** One line naming what is missing, for /health/ready and the log. */
-export function describeMigrationStatus(status: MigrationStatus): string | undefined {
+function describeMigrationStatus(status: MigrationStatus): string | undefined {
   if (status.pending.length === 0) return undefined;
   const unfinished = status.unfinished.length > 0 ? ` (${status.unfinished.join(', ')} started but not finished)` : '';
   return `database is behind its migrations: ${status.pending.length} not applied: ${status.pending.join(', ')}${unfinished}; run the migrations (npm run migrate)`;
@@ -68,7 +69,7 @@ export interface MigrationReadinessOptions {
   migrationNames?: readonly string[];
 }
 
-export const MIGRATION_CHECK_CACHE_MS = 5_000;
+const MIGRATION_CHECK_CACHE_MS = 5_000;
 
 /**
  * A readiness check: up once the database has every migration this build ships. In

@@ -129,7 +129,7 @@ describe.each(implementations)('%s', (_name, createBus, connect) => {
     subscriptions.push(
       shared.subscribe({ stream: name, group: 'g', consumer: 'c', maxAttempts: 2, retryAfterMs: 20, handler: async (e) => void handled.push(e.id) }),
     );
-    await shared.publish(name, { ...envelope('Bad', {}), id: 'not-a-uuid' } as Envelope);
+    await shared.publish(name, { ...envelope('Bad', {}), id: 'not-a-uuid' });
     const fine = envelope('Fine', {});
     await shared.publish(name, fine);
     await until(async () => (await shared.deadLetters(name)).length === 1 && handled.length === 1);
@@ -169,7 +169,7 @@ describe.each(implementations)('%s', (_name, createBus, connect) => {
     const broadcast = shared.broadcast({ streams: [name], handler: (event) => void seen.push(event.id), onMalformed: (from) => void malformed.push(from) });
     subscriptions.push(broadcast);
     await broadcast.ready;
-    await shared.publish(name, { ...envelope('Bad', {}), id: 'not-a-uuid' } as Envelope);
+    await shared.publish(name, { ...envelope('Bad', {}), id: 'not-a-uuid' });
     const fine = envelope('Fine', {});
     await shared.publish(name, fine);
     await until(() => seen.length === 1);

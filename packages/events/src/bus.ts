@@ -1,7 +1,7 @@
 import { keyInSlotOf } from '@storefront/redis';
 import { parseEnvelope, type Envelope } from './envelope.js';
 
-export type Handler = (event: Envelope) => Promise<void>;
+type Handler = (event: Envelope) => Promise<void>;
 
 export interface SubscribeOptions {
   stream: string;

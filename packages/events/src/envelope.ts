@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 /** Every event travels in this envelope; consumers deduplicate on `id`. */
-export const envelopeSchema = z.object({
+const envelopeSchema = z.object({
   id: z.uuid(),
   type: z.string().min(1).max(100),
   version: z.number().int().positive(),
@@ -27,7 +27,7 @@ export function envelope<Payload>(type: string, payload: Payload, options: { ver
 
 /** Parses a raw message; a malformed one is an error the bus dead-letters. */
 export function parseEnvelope(raw: string): Envelope {
-  return envelopeSchema.parse(JSON.parse(raw)) as Envelope;
+  return envelopeSchema.parse(JSON.parse(raw));
 }
 
 /**

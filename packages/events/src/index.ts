@@ -1,11 +1,10 @@
-export { deadLetterStream, type Broadcast, type BroadcastOptions, type DeadLetter, type EventBus, type Handler, type SubscribeOptions, type Subscription } from './bus.js';
-export { streamNames, envelope, envelopeSchema, parseEnvelope, type Envelope } from './envelope.js';
+export { deadLetterStream, type Broadcast, type DeadLetter, type EventBus, type Subscription } from './bus.js';
+export { streamNames, envelope, parseEnvelope, type Envelope } from './envelope.js';
 export { InProcessBus } from './memory-bus.js';
-export { PROCESSED_TABLE, deleteExpiredEvents, retentionDeletedCounter, startEventRetention, type EventRetentionOptions } from './retention.js';
-export { OUTBOX_TABLE, outboxBacklog, startOutboxRelay, type Relay, type RelayOptions } from './outbox.js';
+export { startOutboxRelay, type Relay } from './outbox.js';
 export { RedisStreamsBus } from './redis-bus.js';
 
-export { ParentProcessBus, serveBusToChild } from './ipc-bus.js';
+export { serveBusToChild } from './ipc-bus.js';
 
 import { ParentProcessBus } from './ipc-bus.js';
 import { InProcessBus } from './memory-bus.js';
@@ -22,12 +21,11 @@ export function createEventBus(redis: RedisConnection | undefined): EventBus {
   if (redis) return new RedisStreamsBus(redis);
   return ParentProcessBus.available() ? new ParentProcessBus() : new InProcessBus();
 }
-export { EVENT_VERSION, eventPayloads, isEventType, payloadOf, type EventPayload, type EventType } from './contracts.js';
+export { EVENT_VERSION, eventPayloads, payloadOf, type EventPayload, type EventType } from './contracts.js';
 export {
   registerEventMetrics,
   startDomainEvents,
   type DomainEvents,
   type DomainEventsOptions,
   type EventHandlers,
-  type EventMetrics,
 } from './domain.js';

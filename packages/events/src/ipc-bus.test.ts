@@ -13,7 +13,7 @@ function listen(child: ChildProcess) {
   const next = (kind: string) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (messages.some((message) => message.test === kind)) return resolve();
+        if (messages.some((message) => message.test === kind)) { resolve(); return; }
         child.once('message', check);
       };
       child.once('exit', (code) => reject(new Error(`child exited with ${code} before "${kind}"`)));

@@ -49,7 +49,7 @@ export function serveBusToChild(bus: EventBus, child: ChildProcess): () => Promi
             ...request.options,
             handler: (event) =>
               new Promise<void>((resolve, reject) => {
-                if (!child.connected) return reject(new Error('consumer process is gone'));
+                if (!child.connected) { reject(new Error('consumer process is gone')); return; }
                 const id = randomUUID();
                 waiting.set(id, { resolve, reject });
                 send({ bus: 'deliver', id, subscription: request.subscription, event: JSON.stringify(event) });
@@ -84,7 +84,7 @@ export function serveBusToChild(bus: EventBus, child: ChildProcess): () => Promi
     if (message.bus === 'request') {
       run(message.request).then(
         (result) => send({ bus: 'response', id: message.id, result }),
-        (error: Error) => send({ bus: 'response', id: message.id, error: error.message }),
+        (error: unknown) => send({ bus: 'response', id: message.id, error: (error as Error).message }),
       );
     } else if (message.bus === 'handled') {
       const pending = waiting.get(message.id);
@@ -172,7 +172,7 @@ export class ParentProcessBus implements EventBus {
   broadcast(options: BroadcastOptions): Broadcast {
     const subscription = randomUUID();
     this.broadcasts.set(subscription, options);
-    const ready = this.request<void>({ kind: 'broadcast', subscription, streams: [...options.streams] });
+    const ready = this.request<undefined>({ kind: 'broadcast', subscription, streams: [...options.streams] });
     return {
       ready,
       stop: async () => {

@@ -116,8 +116,8 @@ export class RedisStreamsBus implements EventBus {
     };
 
     const loop = (async () => {
-      await this.redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((error: Error) => {
-        if (!error.message.includes('BUSYGROUP')) throw error;
+      await this.redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((error: unknown) => {
+        if (!(error as Error).message.includes('BUSYGROUP')) throw error;
       });
       let claimCursor = '0-0';
       let nextSweep = Date.now() + this.consumerSweepMs;

@@ -28,20 +28,17 @@ export async function deleteExpiredEvents(
   maxAgeSeconds: number,
   batchSize = DELETE_BATCH,
 ): Promise<{ outbox: number; processed: number }> {
-  const outbox = await deleteInBatches(
-    pool,
-    `DELETE FROM ${OUTBOX_TABLE} WHERE id IN (
-       SELECT id FROM ${OUTBOX_TABLE} WHERE published_at < now() - make_interval(secs => $1) LIMIT $2)`,
-    maxAgeSeconds,
-    batchSize,
-  );
-  const processed = await deleteInBatches(
-    pool,
-    `DELETE FROM ${PROCESSED_TABLE} WHERE id IN (
-       SELECT id FROM ${PROCESSED_TABLE} WHERE processed_at < now() - make_interval(secs => $1) LIMIT $2)`,
-    maxAgeSeconds,
-    batchSize,
-  );
+  // `table` and `stampColumn` are this module's constants, never input.
+  const expired = (table: string, stampColumn: string) =>
+    deleteInBatches(
+      pool,
+      `DELETE FROM ${table} WHERE id IN (
+         SELECT id FROM ${table} WHERE ${stampColumn} < now() - make_interval(secs => $1) LIMIT $2)`,
+      maxAgeSeconds,
+      batchSize,
+    );
+  const outbox = await expired(OUTBOX_TABLE, 'published_at');
+  const processed = await expired(PROCESSED_TABLE, 'processed_at');
   return { outbox, processed };
 }
 
@@ -80,7 +77,11 @@ export function startEventRetention(options: EventRetentionOptions): { stop(): P
     } catch (error) {
       options.onError?.(error);
     }
-    if (running) timer = setTimeout(() => (sweeping = sweep()), options.intervalMs);
+    if (running) {
+      timer = setTimeout(() => {
+        sweeping = sweep();
+      }, options.intervalMs);
+    }
   };
   sweeping = sweep();
   return {

@@ -5,6 +5,7 @@ import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
  * NUL (Postgres text cannot hold it: error 22021) and UTF-16 halves without their other half
  * (no Unicode character; JSON's `"\ud800"` makes one).
  */
+// eslint-disable-next-line no-control-regex -- NUL is one of the characters this looks for.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function unstorableText(value: unknown, depth = 0): boolean {

@@ -3,7 +3,7 @@ import type { RedisConnection } from '@storefront/config';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
-export type { RedisClusterNode, RedisConnection } from '@storefront/config';
+export type { RedisConnection } from '@storefront/config';
 
 /** A connection to one Redis server or to a Redis Cluster: the same commands, routed by key on a cluster. */
 export type RedisClient = Redis | Cluster;

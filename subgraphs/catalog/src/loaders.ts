@@ -4,12 +4,12 @@ import type { Cursor } from '@storefront/subgraph-server';
 import { Prisma, type Category, type PrismaClient, type Product, type ProductImage } from './generated/prisma/client.js';
 
 /** One page of one category's products: the rows (up to `limit`) and how many match in all. */
-export interface CategoryPage {
+interface CategoryPage {
   rows: Product[];
   totalCount: number;
 }
 
-export interface CategoryPageKey {
+interface CategoryPageKey {
   categoryId: string;
   /** Rows to fetch: the page size plus one, to tell whether there is a next page. */
   limit: number;
@@ -17,7 +17,7 @@ export interface CategoryPageKey {
   inStock: boolean | null;
 }
 
-export interface RelatedKey {
+interface RelatedKey {
   productId: string;
   categoryId: string;
   first: number;

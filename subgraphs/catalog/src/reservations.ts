@@ -19,7 +19,7 @@ export type ReservationOutcome =
   /** This event id was applied before: a redelivery. */
   | 'duplicate';
 
-export interface ReservationLine {
+interface ReservationLine {
   productId: string;
   quantity: number;
 }

@@ -55,7 +55,7 @@ describe('cancelOrder', () => {
   it("cancels the buyer's pending order, and a second cancel returns it unchanged", async () => {
     const response = await stack.query(CANCEL, { id: ada3 }, 'ada');
     expect(response.body.errors).toBeUndefined();
-    const { order, userErrors } = response.body.data?.cancelOrder;
+    const { order, userErrors } = response.body.data!.cancelOrder;
     expect(userErrors).toEqual([]);
     expect(order).toMatchObject({ id: ada3, status: 'CANCELLED', cancelReason: 'Cancelled by the buyer.', itemCount: 1 });
     expect(new Date(order.updatedAt).getTime()).toBeGreaterThan(seedOrders[2]!.placedAt.getTime());

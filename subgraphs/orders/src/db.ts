@@ -2,8 +2,6 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { createPool, transactionOptions, type PoolOptions } from '@storefront/db';
 import { PrismaClient } from './generated/prisma/client.js';
 
-export type { PrismaClient };
-
 export function createPrisma(url: string, options: PoolOptions) {
   const pool = createPool(url, options);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions });

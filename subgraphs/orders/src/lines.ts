@@ -7,8 +7,8 @@ export interface OrderLine {
   quantity: number;
 }
 
-export const MAX_LINES = 50;
-export const MAX_QUANTITY = 100;
+const MAX_LINES = 50;
+const MAX_QUANTITY = 100;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** The problems of a placeOrder request before anything is looked up; empty when it is well-formed. */

@@ -4,14 +4,14 @@ import { measuredBatch, type ServiceMetrics } from '@storefront/http-server';
 import type { Order, OrderItem, PrismaClient } from './generated/prisma/client.js';
 
 /** One page of a buyer's orders, newest first: `take` rows after `after`. */
-export interface BuyerPageKey {
+interface BuyerPageKey {
   buyerId: string;
   /** Page size plus one, to tell whether there is a next page. */
   take: number;
   after: Cursor | undefined;
 }
 
-export interface BuyerPage {
+interface BuyerPage {
   rows: Order[];
   totalCount: number;
 }

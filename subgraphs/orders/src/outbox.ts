@@ -16,5 +16,5 @@ export function outboxEvent<Type extends EventType>(
     version: EVENT_VERSION,
     ...(requestId ? { requestId } : {}),
   });
-  return { id: event.id, stream, event: event as unknown as Prisma.InputJsonValue };
+  return { id: event.id, stream, event: event };
 }

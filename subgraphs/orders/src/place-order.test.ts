@@ -61,7 +61,7 @@ describe('placeOrder', () => {
 
     const response = await place([line(2, 1), line(1, 2), line(3, 3)]);
     expect(response.body.errors).toBeUndefined();
-    const { order, userErrors } = response.body.data?.placeOrder;
+    const { order, userErrors } = response.body.data!.placeOrder;
     expect(userErrors).toEqual([]);
     const prices = [product(2).priceAmount, product(1).priceAmount, 12345];
     const quantities = [1, 2, 3];

@@ -141,7 +141,7 @@ describe('User.orders', () => {
   it("shows admins everyone's orders in one request, empty for users without orders", async () => {
     const response = await stack.query(USER_ORDERS, { representations: users(ada.id, grace.id, admin.id) }, 'admin');
     expect(response.body.errors).toBeUndefined();
-    const [adaOrders, graceOrders, adminOrders] = response.body.data?._entities.map((user: any) => user.orders);
+    const [adaOrders, graceOrders, adminOrders] = response.body.data!._entities.map((user: any) => user.orders);
     expect(adaOrders.nodes.map((node: { id: string }) => node.id)).toEqual([ada3, ada2, ada1]);
     expect(graceOrders.nodes.map((node: { id: string }) => node.id)).toEqual([grace1]);
     expect(adminOrders).toMatchObject({ totalCount: 0, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });

@@ -26,7 +26,7 @@ type Transaction = Prisma.TransactionClient;
 
 export const CANCEL_REASON = 'Cancelled by the buyer.';
 /** Shown when the catalog's reservation failure carries no reason of its own. */
-export const REJECTED_REASON = 'Sorry, we could not reserve the items of this order.';
+const REJECTED_REASON = 'Sorry, we could not reserve the items of this order.';
 const CANCELLABLE: OrderStatus[] = ['PENDING', 'CONFIRMED'];
 const MAX_INT = 2_147_483_647;
 const USER_ORDERS_PAGE = 10;

@@ -8,7 +8,7 @@ import { seedOrdersIfEmpty } from '../src/seed.js';
 import type { DomainEventsOptions } from '@storefront/events';
 import { createOrdersServer } from '../src/server.js';
 
-export type Caller = 'anonymous' | 'ada' | 'grace' | 'admin';
+type Caller = 'anonymous' | 'ada' | 'grace' | 'admin';
 
 type OrdersServer = ReturnType<typeof createOrdersServer>;
 

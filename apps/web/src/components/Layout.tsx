@@ -89,7 +89,8 @@ function SignOutButton() {
     if (!(await logOut().then(() => true, () => false))) return;
     // Nothing fetched as this shopper stays in memory.
     await client.resetStore().catch(() => undefined);
-    navigate('/');
+    // In this router navigation completes on its own; nothing waits for it.
+    void navigate('/');
   };
   return (
     <>

@@ -2,7 +2,7 @@ import { Link } from 'react-router';
 import type { ProductCardFragment } from '../generated/graphql.js';
 import { ProductImage } from './ProductImage.js';
 
-export function ProductCard({ product }: { product: ProductCardFragment }) {
+function ProductCard({ product }: { product: ProductCardFragment }) {
   return (
     <li className="card">
       <article aria-labelledby={`card-${product.id}`}>

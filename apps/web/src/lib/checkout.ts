@@ -32,7 +32,7 @@ export function useCheckout(cart: Cart) {
       const order = data?.placeOrder.order;
       if (order) {
         cartActions.clear();
-        navigate(`/orders/${order.id}`);
+        void navigate(`/orders/${order.id}`);
       } else {
         setUserErrors(data?.placeOrder.userErrors ?? []);
       }

@@ -1,6 +1,6 @@
 import { CombinedGraphQLErrors, type ErrorLike } from '@apollo/client';
 
-export const UNAVAILABLE = 'The shop cannot be reached right now. Please try again in a moment.';
+const UNAVAILABLE = 'The shop cannot be reached right now. Please try again in a moment.';
 
 /**
  * A sentence for the shopper. The BFF's error messages are written for people and carry no

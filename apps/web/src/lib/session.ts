@@ -1,5 +1,5 @@
 import { useApolloClient } from '@apollo/client/react';
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type SubmitEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useFocusFirstError, type UserError } from '../components/Form.js';
 
@@ -29,7 +29,7 @@ export function useAuthForm(send: (values: FormData) => Promise<{ viewer?: unkno
   const [userErrors, setUserErrors] = useState<readonly UserError[]>([]);
   useFocusFirstError(form, userErrors);
 
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     const values = new FormData(event.currentTarget);
     void (async () => {
@@ -41,7 +41,7 @@ export function useAuthForm(send: (values: FormData) => Promise<{ viewer?: unkno
         return;
       }
       await client.resetStore().catch(() => undefined);
-      navigate(next ?? '/account', { replace: true });
+      void navigate(next ?? '/account', { replace: true });
     })();
   };
   return { form, userErrors, onSubmit };

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type SubmitEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { Field, FormErrors, useFocusFirstError, type UserError } from '../components/Form.js';
 import { SignInPrompt } from '../components/SignInPrompt.js';
@@ -8,6 +8,7 @@ import { ProductPageDocument, UpdateProductDocument, type ProductPageQuery, type
 import { priceStep, toMajorUnits, toMinorUnits } from '../lib/money.js';
 import { useTitle } from '../lib/title.js';
 import { useViewer } from '../lib/viewer.js';
+import { formText } from '../lib/form.js';
 
 type Product = NonNullable<ProductPageQuery['product']>;
 // Fields shown with their input; a description error shows in the form's summary.
@@ -42,12 +43,12 @@ function EditProductForm({ product }: { product: Product }) {
   useFocusFirstError(form, userErrors);
   const currency = product.price.currency;
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
+  const submit = async (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     setSaved(null);
     const values = new FormData(event.currentTarget);
-    const priceAmount = toMinorUnits(String(values.get('priceAmount')), currency);
-    const stockText = String(values.get('stockQuantity')).trim();
+    const priceAmount = toMinorUnits(formText(values, 'priceAmount'), currency);
+    const stockText = formText(values, 'stockQuantity').trim();
     const stockQuantity = Number(stockText);
     // What the inputs cannot even send; the BFF judges the rest (userErrors).
     const unreadable: UserError[] = [
@@ -62,8 +63,8 @@ function EditProductForm({ product }: { product: Product }) {
     }
     // Only what changed, so an edit never overwrites a concurrent change to another field.
     const input: UpdateProductInput = {};
-    const name = String(values.get('name'));
-    const description = String(values.get('description'));
+    const name = formText(values, 'name');
+    const description = formText(values, 'description');
     if (name !== product.name) input.name = name;
     if (description !== product.description) input.description = description;
     if (priceAmount !== product.price.amount) input.priceAmount = priceAmount;

@@ -1,11 +1,12 @@
 import { useQuery } from '@apollo/client/react';
-import { type FormEvent } from 'react';
+import { type SubmitEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ProductGrid } from '../components/ProductCard.js';
 import { Pager } from '../components/Pager.js';
 import { Empty, ErrorNotice, Loading } from '../components/Status.js';
 import { CatalogPageDocument, type CatalogPageQuery } from '../generated/graphql.js';
 import { useTitle } from '../lib/title.js';
+import { formText } from '../lib/form.js';
 
 const PAGE_SIZE = 12;
 
@@ -23,9 +24,9 @@ export function CatalogPage() {
   const heading = search ? `Results for “${search}”` : (current?.name ?? (category ? 'Category' : 'All products'));
   useTitle(heading);
 
-  const submitSearch = (event: FormEvent<HTMLFormElement>) => {
+  const submitSearch = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const text = String(new FormData(event.currentTarget).get('q') ?? '').trim();
+    const text = formText(new FormData(event.currentTarget), 'q').trim();
     const next = new URLSearchParams();
     if (category) next.set('category', category);
     if (text) next.set('q', text);

@@ -1,5 +1,5 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProductGrid } from '../components/ProductCard.js';
 import { ProductImage } from '../components/ProductImage.js';
@@ -87,7 +87,7 @@ function ProductDetails({ product }: { product: Product }) {
 
 function AddToCart({ product }: { product: Product }) {
   const [added, setAdded] = useState<number | null>(null);
-  const add = (event: FormEvent<HTMLFormElement>) => {
+  const add = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     const quantity = Number(new FormData(event.currentTarget).get('quantity'));
     cartActions.add({ productId: product.id, slug: product.slug, name: product.name, price: product.price, quantity });

@@ -5,6 +5,7 @@ import { ErrorNotice } from '../components/Status.js';
 import { LogInDocument } from '../generated/graphql.js';
 import { useAuthForm, useKeepNext } from '../lib/session.js';
 import { useTitle } from '../lib/title.js';
+import { formText } from '../lib/form.js';
 
 const FIELDS = ['email', 'password'];
 
@@ -13,7 +14,7 @@ export function SignInPage() {
   const keepNext = useKeepNext();
   const [logIn, { loading, error }] = useMutation(LogInDocument);
   const { form, userErrors, onSubmit } = useAuthForm(async (values) => {
-    const { data } = await logIn({ variables: { email: String(values.get('email')), password: String(values.get('password')) } });
+    const { data } = await logIn({ variables: { email: formText(values, 'email'), password: formText(values, 'password') } });
     return data?.logIn;
   });
 

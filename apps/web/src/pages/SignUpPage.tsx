@@ -5,6 +5,7 @@ import { ErrorNotice } from '../components/Status.js';
 import { SignUpDocument } from '../generated/graphql.js';
 import { useAuthForm, useKeepNext } from '../lib/session.js';
 import { useTitle } from '../lib/title.js';
+import { formText } from '../lib/form.js';
 
 const FIELDS = ['name', 'email', 'password'];
 
@@ -13,7 +14,7 @@ export function SignUpPage() {
   const keepNext = useKeepNext();
   const [signUp, { loading, error }] = useMutation(SignUpDocument);
   const { form, userErrors, onSubmit } = useAuthForm(async (values) => {
-    const input = { name: String(values.get('name')), email: String(values.get('email')), password: String(values.get('password')) };
+    const input = { name: formText(values, 'name'), email: formText(values, 'email'), password: formText(values, 'password') };
     const { data } = await signUp({ variables: { input } });
     return data?.signUp;
   });

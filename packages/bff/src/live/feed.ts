@@ -165,7 +165,7 @@ export async function liveFeed<State>(options: LiveFeedOptions<State>): Promise<
       closed = true;
       unlisten();
       wake?.();
-      return feed.return(value as undefined);
+      return feed.return(value);
     },
     throw: (error?: unknown) => feed.throw(error),
     [Symbol.asyncIterator]() {
@@ -175,6 +175,7 @@ export async function liveFeed<State>(options: LiveFeedOptions<State>): Promise<
 }
 
 /** A subscription field's `resolve`: the state itself, or the error that ends the stream. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the resolver names the state it streams; graphql-js hands the payload over untyped.
 export function livePayload<State>(payload: unknown): State {
   if (payload instanceof LiveEnd) throw payload.error;
   return payload as State;

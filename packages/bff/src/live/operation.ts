@@ -2,6 +2,7 @@ import { analyzeOperation, documentLimitRules, LimitError, LIMIT_CODES, maskErro
 import {
   getOperationAST,
   GraphQLError,
+  OperationTypeNode,
   parse,
   specifiedRules,
   validate,
@@ -71,7 +72,7 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
     let document = parsed.get(text);
     if (!document) {
       try {
-        document = parse(text, limits ? { maxTokens: limits.maxTokens } : {});
+        document = parse(text, limits ? { maxLexicalTokens: limits.maxTokens } : {});
       } catch (error) {
         const message = error instanceof Error ? error.message : 'Syntax error.';
         return [/Document contains more/.test(message) ? new LimitError(LIMIT_CODES.tokens, message) : refusal(message, 'GRAPHQL_PARSE_FAILED')];
@@ -86,7 +87,7 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
     }
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) return [refusal('Name the operation to run.', 'BAD_REQUEST')];
-    if (operation.operation !== 'subscription') {
+    if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
       return [refusal('Only subscriptions are served on this connection; send queries and mutations as HTTP requests.', 'BAD_REQUEST')];
     }
     const variables = request.variables ?? {};
@@ -103,11 +104,11 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
 export function maskLiveResult(nodeEnv: NodeEnv) {
   const mask = maskErrors(nodeEnv);
   return (result: ExecutionResult | FormattedExecutionResult): FormattedExecutionResult => {
-    if (!result.errors?.length) return result as FormattedExecutionResult;
+    if (!result.errors?.length) return result;
     return {
       ...result,
       // Only errors from execution: a plain object was formatted here already (a refusal before execution).
       errors: result.errors.map((error) => (error instanceof GraphQLError ? mask(error.toJSON(), error) : error)),
-    } as FormattedExecutionResult;
+    };
   };
 }

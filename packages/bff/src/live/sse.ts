@@ -86,7 +86,7 @@ export function liveSseHandler<Context extends LiveContext & { clientIp?: string
           dropped: (reason) => options.metrics.dropped.inc({ client: options.clientType, reason }),
         },
       };
-      const prepared = options.prepare(params as LiveRequest, context);
+      const prepared = options.prepare(params, context);
       // `data: null` is how graphql-sse tells a result from execution arguments.
       if (Array.isArray(prepared)) return { data: null, ...options.mask({ errors: prepared as GraphQLError[] }) } as OperationResult;
       return prepared as unknown as OperationArgs;
@@ -102,13 +102,13 @@ export function liveSseHandler<Context extends LiveContext & { clientIp?: string
       response.end(text);
     };
     if (request.method !== 'POST') {
-      return send(405, new GraphQLError('Subscribe with a POST (JSON body, Accept: text/event-stream).', { extensions: { code: 'BAD_REQUEST' } }), { allow: 'POST' });
+      send(405, new GraphQLError('Subscribe with a POST (JSON body, Accept: text/event-stream).', { extensions: { code: 'BAD_REQUEST' } }), { allow: 'POST' }); return;
     }
     if (request.headers['x-graphql-event-stream-token'] !== undefined) {
-      return send(400, new GraphQLError('Single-connection mode is not served: open one stream per subscription.', { extensions: { code: 'BAD_REQUEST' } }));
+      send(400, new GraphQLError('Single-connection mode is not served: open one stream per subscription.', { extensions: { code: 'BAD_REQUEST' } })); return;
     }
     if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
-      return send(415, new GraphQLError('A subscription is a JSON POST (Content-Type: application/json).', { extensions: { code: 'BAD_REQUEST' } }));
+      send(415, new GraphQLError('A subscription is a JSON POST (Content-Type: application/json).', { extensions: { code: 'BAD_REQUEST' } })); return;
     }
     const subscribers = options.metrics.subscriptions;
     let streaming = false;
