@@ -364,6 +364,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const adminToken = await logIn(admin.email, admin.password);
     const adminHeaders = { authorization: `Bearer ${adminToken}` };
 
+
+    const pendingOrders = async () =>
+      (await post(s.graphql.gateway, { query: '{ orders(status: PENDING, first: 1) { totalCount } }' }, adminHeaders)).body?.data?.orders?.totalCount as
+        | number
+        | undefined;
+    // The seed has pending orders of its own, which no event will ever move.
+    const pendingBefore = await pendingOrders();
+
     // Customers, each signed up (their own session) with an order of their own products: the
     // distinct-users arms and the mix. Refreshers are customers whose refresh tokens only the mix uses.
     const userCount = options.users ?? 64;
@@ -399,13 +407,6 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       benchUsers.push(...(await Promise.all(Array.from({ length: Math.min(8, userCount - start) }, (_, index) => signUp('customer', start + index)))));
     }
     for (let index = 0; index < Math.ceil(userCount / 4); index += 1) refreshers.push(await signUp('refresher', index));
-
-    const pendingOrders = async () =>
-      (await post(s.graphql.gateway, { query: '{ orders(status: PENDING, first: 1) { totalCount } }' }, adminHeaders)).body?.data?.orders?.totalCount as
-        | number
-        | undefined;
-    // The seed has pending orders of its own, which no event will ever move.
-    const pendingBefore = await pendingOrders();
     // Orders, so that list size 100 means 100 (the seed has 4).
     if (options.extraOrders > 0) {
       progress(`placing ${options.extraOrders} orders ...`);
@@ -633,7 +634,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     for (const arm of arms) {
       const spec = arm.spec;
       const url = spec.url.split(UNIQUE).join('check');
-      const response = await fetch(url, { method: spec.method, headers: spec.headers, ...(spec.body ? { body: spec.body.split(UNIQUE).join('check') } : {}) });
+      const headers = spec.rotate ? { ...spec.headers, [spec.rotate.header]: spec.rotate.values[0]! } : spec.headers;
+      const response = await fetch(url, { method: spec.method, headers, ...(spec.body ? { body: spec.body.split(UNIQUE).join('check') } : {}) });
       const text = await response.text();
       if (!response.ok || (spec.graphql && text.includes('"errors":'))) throw new Error(`${arm.label} answered ${response.status}: ${text.slice(0, 400)}`);
     }
