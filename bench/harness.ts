@@ -97,6 +97,22 @@ export const JOIN_QUERY = /* GraphQL */ `query BenchOrders($first: Int!) {
 }`;
 export const JOIN_PAGE_SIZE = 10;
 
+/** The same join as a customer sees it: their own orders (`orders` at the root is for admins). */
+export const CUSTOMER_JOIN_QUERY = /* GraphQL */ `query BenchMyOrders($first: Int!) {
+  me {
+    orders(first: $first) {
+      nodes {
+        number
+        status
+        itemCount
+        total { amount currency }
+        items { quantity product { name price { amount } category { name } } }
+        buyer { name email }
+      }
+    }
+  }
+}`;
+
 /** Placeholder the loader replaces with a value never sent before (cache-miss arms). */
 const UNIQUE = 'BENCHUNIQUE';
 
@@ -575,12 +591,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     // Every request of these arms is a different customer (more customers than connections):
     // merging keyed on the caller's token cannot apply, as with real traffic.
     const callers = { header: 'authorization', values: benchUsers.map((user) => `Bearer ${user.accessToken}`) };
-    const asCustomers = (url: string): Arm['spec'] => ({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: joinBody, rotate: callers, graphql: true });
+    const customerJoinBody = JSON.stringify({ query: CUSTOMER_JOIN_QUERY, operationName: 'BenchMyOrders', variables: { first: JOIN_PAGE_SIZE } });
+    const asCustomers = (url: string): Arm['spec'] => ({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: customerJoinBody, rotate: callers, graphql: true });
     progress('starting constant-answer subgraphs, a gateway and a Hive Gateway without merging, and the three gateways over the constant subgraphs ...');
     const constant = await startServer(
       'constant-subgraphs',
       'bench/servers/constant-subgraphs.ts',
-      { BENCH_USERS_URL: s.graphql.users, BENCH_CATALOG_URL: s.graphql.catalog, BENCH_ORDERS_URL: s.graphql.orders, BENCH_RECORD_AUTHORIZATION: `Bearer ${adminToken}` },
+      { BENCH_USERS_URL: s.graphql.users, BENCH_CATALOG_URL: s.graphql.catalog, BENCH_ORDERS_URL: s.graphql.orders, BENCH_RECORD_AUTHORIZATION: `Bearer ${benchUsers[0]!.accessToken}` },
       (url, child) => waitForUrl(`${url}/health`, child.name, child, 60_000),
       '',
     );
@@ -642,8 +659,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     // A distinct-users arm answers each customer with their own orders, and nobody else's.
     for (const arm of arms.filter((candidate) => candidate.kind === 'users')) {
       for (const user of [benchUsers[0]!, benchUsers.at(-1)!]) {
-        const response = await post(arm.spec.url, JSON.parse(joinBody), { authorization: `Bearer ${user.accessToken}` });
-        const nodes = response.body?.data?.orders?.nodes as Array<{ buyer: { email: string } }> | undefined;
+        const response = await post(arm.spec.url, JSON.parse(arm.spec.body!), { authorization: `Bearer ${user.accessToken}` });
+        const nodes = response.body?.data?.me?.orders?.nodes as Array<{ buyer: { email: string } }> | undefined;
         if (!nodes?.length || nodes.some((node) => node.buyer.email !== user.email)) {
           throw new Error(`${arm.label} did not answer ${user.email} with their own orders: ${JSON.stringify(response.body).slice(0, 400)}`);
         }
