@@ -43,6 +43,8 @@ export interface MemorySummary {
   perRound: number[];
   /** Growth between the last two (identical) rounds, percent. */
   growthPercent: number | undefined;
+  /** The same for the V8 heap in use: RSS growing with a flat heap is the allocator or heap sizing, not live objects. */
+  heapGrowthPercent?: number | undefined;
   heapUsedBytes?: number | undefined;
   externalBytes?: number | undefined;
   source: MemoryRow['source'];
@@ -88,11 +90,15 @@ export function summarizeMemory(snapshots: MemoryRow[][]): MemorySummary[] {
     // ran last; the identical round before the last is two back (one back with only two rounds).
     const final = perRound.at(-1);
     const previous = perRound.length >= 3 ? perRound.at(-3) : perRound.at(-2);
+    const heaps = snapshots.map((snapshot) => snapshot.find((other) => other.process === row.process)?.heapUsedBytes ?? NaN);
+    const heapFinal = heaps.at(-1);
+    const heapPrevious = heaps.length >= 3 ? heaps.at(-3) : heaps.at(-2);
     return {
       process: row.process,
       rssBytes: row.rssBytes,
       perRound,
       growthPercent: final !== undefined && previous ? ((final - previous) / previous) * 100 : undefined,
+      heapGrowthPercent: heapFinal !== undefined && heapPrevious && Number.isFinite(heapFinal) ? ((heapFinal - heapPrevious) / heapPrevious) * 100 : undefined,
       heapUsedBytes: row.heapUsedBytes,
       externalBytes: row.externalBytes,
       source: row.source,
@@ -271,14 +277,15 @@ export function renderTable(input: {
     [false, ...sizes.map(() => true)],
   );
   const memory = section(
-    ['process', 'RSS MB after the run', 'V8 heap used MB', 'growth between the last two identical rounds'],
+    ['process', 'RSS MB after the run', 'V8 heap used MB', 'growth between the last two identical rounds', 'heap growth'],
     input.memory.map((row) => [
       `${row.process}${row.source === 'proc' ? ' (bench)' : ''}`,
       fixed(row.rssBytes / 2 ** 20, 0),
       row.heapUsedBytes === undefined ? '' : fixed(row.heapUsedBytes / 2 ** 20, 0),
       row.growthPercent === undefined ? 'n/a' : `${row.growthPercent >= 0 ? '+' : ''}${row.growthPercent.toFixed(1)}%`,
+      row.heapGrowthPercent === undefined ? '' : `${row.heapGrowthPercent >= 0 ? '+' : ''}${row.heapGrowthPercent.toFixed(1)}%`,
     ]),
-    [false, true, true, true],
+    [false, true, true, true, true],
   );
   const goals = section(
     ['target', 'wanted', 'measured', ''],
