@@ -6,7 +6,7 @@
 // allocator, not a leak.
 // Usage: npx tsx bench/heap-rounds.ts [service=bff-web] [rounds=4] [seconds=5]
 // (DATABASE_URL / REDIS_URL as for `npm run bench`).
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startHarness } from './harness.js';
 import { metricValue, repositoryRoot, sleep, type ServiceName } from './stack.js';
@@ -67,14 +67,16 @@ try {
       file = (await snapshotFiles()).find((name) => !before.includes(name));
     }
     if (!file) throw new Error('no heap snapshot written');
-    // Written once the file stops growing.
-    for (let size = -1; ; ) {
-      await sleep(1000);
-      const now = (await stat(path.join(repositoryRoot, file))).size;
-      if (now === size) break;
-      size = now;
+    // Written when it parses: the process writes it in pieces, pausing while it walks the heap.
+    let live: Awaited<ReturnType<typeof liveBytesByConstructor>> | undefined;
+    for (let tries = 0; !live; tries += 1) {
+      await sleep(2000);
+      try {
+        live = await liveBytesByConstructor(path.join(repositoryRoot, file));
+      } catch (error) {
+        if (tries >= 60) throw error;
+      }
     }
-    const live = await liveBytesByConstructor(path.join(repositoryRoot, file));
     await rm(path.join(repositoryRoot, file), { force: true });
     snapshots.push(live);
     const rss = metricValue(await harness.stack.metrics(service), 'process_resident_memory_bytes') ?? NaN;
