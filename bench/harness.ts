@@ -393,6 +393,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const userCount = options.users ?? 64;
     const runTag = s.runPrefix.replace(/[^a-z0-9]/gi, '');
     const orderable = products.filter((product) => product.stockQuantity >= 20).map((product) => product.id);
+    const ownable = products.filter((product) => product.stockQuantity >= 2).map((product) => product.id);
     progress(`signing up ${userCount} customers (and ${Math.ceil(userCount / 4)} for token refreshes), each placing an order ...`);
     const signUp = async (kind: string, index: number): Promise<BenchUser> => {
       const email = `bench-${kind}-${index}-${runTag}@example.test`;
@@ -403,8 +404,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       });
       const payload = response.body?.data?.signUp;
       if (!payload?.session) throw new Error(`signUp failed: ${JSON.stringify(response.body).slice(0, 400)}`);
-      // Two of the shop's products, different for each customer (as far as the catalog goes).
-      const items = [orderable[(index * 2) % orderable.length]!, orderable[(index * 2 + 1) % orderable.length]!].map((productId) => ({ productId, quantity: 1 }));
+      // Two of the shop's products, different for each customer as far as the catalog goes (107 seeded products have stock for it: 53 customers).
+      const items = [ownable[(index * 2) % ownable.length]!, ownable[(index * 2 + 1) % ownable.length]!].map((productId) => ({ productId, quantity: 1 }));
       const placed = await post(
         s.graphql.gateway,
         {
