@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deleteRedisKeys, freePort, repositoryRoot, SERVICE_NAMES, sleep, workspaces } from './stack.js';
@@ -23,8 +24,25 @@ async function ports(): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = { WEB_APP_PORT: String(await freePort()) };
   for (const name of SERVICE_NAMES) env[workspaces[name].portVariable] = String(await freePort());
   // PGlite takes EMBEDDED_PG_PORT and the two after it.
-  env.EMBEDDED_PG_PORT = String(20_000 + Math.floor(Math.random() * 20_000));
+  env.EMBEDDED_PG_PORT = String(await consecutiveFreePorts(3, new Set(Object.values(env).map(Number))));
   return env;
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive ports that were free a moment ago (and not in `taken`). */
+async function consecutiveFreePorts(count: number, taken: Set<number>): Promise<number> {
+  for (;;) {
+    const first = await freePort();
+    const ports = Array.from({ length: count }, (_, index) => first + index);
+    if (ports.every((port) => !taken.has(port) && port <= 65_535) && (await Promise.all(ports.map(isFree))).every(Boolean)) return first;
+  }
 }
 
 /** One `npm start`, timed from spawn to every service ready, then stopped (its whole process group). */
