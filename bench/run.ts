@@ -120,7 +120,7 @@ async function searchMix(h: Harness): Promise<MixSummary> {
     if (await probe(middle)) good = middle;
     else bad = middle;
   }
-  const halfRate = Math.max(5, Math.round(good / 2));
+  const halfRate = Math.max(1, Math.round(good / 2));
   const half = await h.mix(halfRate, config.mixHalfSeconds);
   progress(`mix at half (${halfRate}/s): p50 ${half.p50.toFixed(1)} p99 ${half.p99.toFixed(1)} ms, hits ${half.hits}/${half.cacheable}, errors ${half.errors}`);
   return { sustainedRate: good, probes, half };
@@ -207,7 +207,7 @@ try {
     progress('the mix, open loop through both BFFs: the highest arrival rate with p99 < 100 ms ...');
     mix = await searchMix(h);
     if (selected('soak') && config.soakSeconds > 0) {
-      const rate = Math.max(5, Math.round(mix.sustainedRate / 2));
+      const rate = Math.max(1, Math.round(mix.sustainedRate / 2));
       progress(`soak: the mix at ${rate}/s for ${config.soakSeconds} s ...`);
       const before = await h.memory();
       const result = await h.mix(rate, config.soakSeconds);
