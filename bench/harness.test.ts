@@ -8,13 +8,33 @@ import { SERVICE_NAMES } from './stack.js';
 
 // Hive Gateway lives outside the product's dependencies, in bench/peers; the harness installs
 // it there on first use (once per checkout), so its arm is checked like the others.
-const ARMS = ['ceiling-fixed', 'ceiling-redis', 'web-hit', 'web-miss', 'mobile-hit', 'mobile-miss', 'gateway', 'peer-apollo', 'peer-hive'];
+const ARMS = [
+  'ceiling-fixed',
+  'ceiling-redis',
+  'web-hit',
+  'web-miss',
+  'mobile-hit',
+  'mobile-miss',
+  'gateway',
+  'peer-apollo',
+  'peer-hive',
+  'users-gateway',
+  'users-gateway-nodedup',
+  'users-apollo',
+  'users-hive',
+  'users-hive-nodedup',
+  'engine-gateway',
+  'engine-apollo',
+  'engine-hive',
+  'web-miss-direct',
+  'mobile-miss-direct',
+];
 
 describe('bench harness: each arm answers without errors (about a second each, no timing assertions)', () => {
   let harness: Harness;
 
   beforeAll(async () => {
-    harness = await startHarness({ databaseUrl: testServerUrl, redisUrl: testRedisUrl, extraOrders: 0, hive: true, installHive: true });
+    harness = await startHarness({ databaseUrl: testServerUrl, redisUrl: testRedisUrl, extraOrders: 0, users: 8, hive: true, installHive: true });
   }, 600_000);
   afterAll(() => harness?.stop(), 60_000);
 
@@ -32,6 +52,13 @@ describe('bench harness: each arm answers without errors (about a second each, n
   }
 
   for (const id of ARMS) it(`${id} answers without errors`, () => loadArm(id), 60_000);
+
+  it('runs the mix through both BFFs at a fixed arrival rate without errors', async () => {
+    const result = await harness.mix(20, 1);
+    expect(result.errors, result.firstError).toBe(0);
+    expect(result.answered).toBe(result.sent);
+    expect(result.cacheable).toBeGreaterThan(0);
+  }, 60_000);
 
   it('counts SQL statements per operation at two list sizes', async () => {
     const rows = await harness.statements([2, 4], 2);

@@ -3,11 +3,14 @@
 // apps send), and the measurements that are not load (SQL statements, memory). `bench/run.ts`
 // drives it in rounds; `bench/harness.test.ts` runs each arm for about a second.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { LoadResult, LoadSpec } from './load/spec.js';
+import type { LoadResult, LoadSpec, MixResult, MixSpec } from './load/spec.js';
+import { mixClasses, type BenchUser, type MixFixtures } from './mix.js';
 import {
   freePort,
   metricValue,
@@ -23,7 +26,12 @@ import {
   type StackOptions,
 } from './stack.js';
 
-export type ArmKind = 'ceiling' | 'bff-hit' | 'bff-miss' | 'gateway' | 'peer';
+/**
+ * `users`: each request a different signed-in user (a pool larger than the connections);
+ * `engine`: the same over constant-answer subgraphs; `gateway-direct`: exactly what a BFF miss
+ * sends the gateway, sent to it directly.
+ */
+export type ArmKind = 'ceiling' | 'bff-hit' | 'bff-miss' | 'gateway' | 'peer' | 'users' | 'engine' | 'gateway-direct';
 
 export interface Arm {
   id: string;
@@ -62,6 +70,8 @@ export interface HarnessOptions {
   redisUrl?: string | undefined;
   /** Orders to place before measuring, so that a page of 100 orders exists. */
   extraOrders: number;
+  /** Customers to sign up, each with an order of their own products, for the distinct-users arms and the mix (64 unless set). */
+  users?: number;
   /** Start the Hive Gateway peer (when installed). */
   hive: boolean;
   /** Install Hive Gateway into bench/peers/node_modules when missing. */
@@ -86,6 +96,22 @@ export const JOIN_QUERY = /* GraphQL */ `query BenchOrders($first: Int!) {
   }
 }`;
 export const JOIN_PAGE_SIZE = 10;
+
+/** The same join as a customer sees it: their own orders (`orders` at the root is for admins). */
+export const CUSTOMER_JOIN_QUERY = /* GraphQL */ `query BenchMyOrders($first: Int!) {
+  me {
+    orders(first: $first) {
+      nodes {
+        number
+        status
+        itemCount
+        total { amount currency }
+        items { quantity product { name price { amount } category { name } } }
+        buyer { name email }
+      }
+    }
+  }
+}`;
 
 /** Placeholder the loader replaces with a value never sent before (cache-miss arms). */
 const UNIQUE = 'BENCHUNIQUE';
@@ -172,12 +198,64 @@ async function waitForGraphQL(url: string, what: string, child: Child, timeoutMs
   throw new Error(`${what} did not answer at ${url}:\n${child.tail()}`);
 }
 
+/** Headers of a captured call that belong to its connection or to that one request. */
+const PER_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'keep-alive', 'transfer-encoding', 'x-request-id', 'traceparent', 'tracestate']);
+
+/**
+ * The requests a BFF sends the gateway while `send` runs against a second instance of it,
+ * whose GATEWAY_URL is a pass-through proxy in this process that records each request.
+ */
+async function captureGatewayCalls(
+  stack: Stack,
+  service: 'bff-web' | 'bff-mobile',
+  send: (bffUrl: string) => Promise<Response>,
+): Promise<Array<{ headers: Record<string, string>; body: string }>> {
+  const calls: Array<{ headers: Record<string, string>; body: string }> = [];
+  let recording = false;
+  const proxy = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (typeof value === 'string' && !PER_REQUEST_HEADERS.has(name)) headers[name] = value;
+      }
+      if (recording) calls.push({ headers, body });
+      fetch(stack.graphql.gateway, { method: request.method ?? 'POST', headers, ...(request.method === 'POST' ? { body } : {}) })
+        .then(async (answer) => {
+          response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+          response.end(Buffer.from(await answer.arrayBuffer()));
+        })
+        .catch(() => response.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as AddressInfo;
+  try {
+    const instance = await stack.startInstance(service, `${service}-capture`, { GATEWAY_URL: `http://127.0.0.1:${port}/graphql` });
+    try {
+      recording = true;
+      const answer = await send(instance.url);
+      const text = await answer.text();
+      recording = false;
+      if (!answer.ok || text.includes('"errors":')) throw new Error(`${service} (capture) answered ${answer.status}: ${text.slice(0, 400)}`);
+    } finally {
+      await instance.child.stop();
+    }
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  }
+  return calls;
+}
+
 /** The load generator process: one autocannon run at a time, over IPC. */
 class Loader {
   private next = 1;
-  private readonly waiting = new Map<number, { resolve: (result: LoadResult) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (result: never) => void; reject: (error: Error) => void }>();
   private constructor(private readonly child: ChildProcess) {
-    child.on('message', (message: { id?: number; result?: LoadResult; error?: string }) => {
+    child.on('message', (message: { id?: number; result?: never; error?: string }) => {
       if (message.id === undefined) return;
       const waiter = this.waiting.get(message.id);
       this.waiting.delete(message.id);
@@ -205,10 +283,19 @@ class Loader {
   }
 
   run(spec: LoadSpec): Promise<LoadResult> {
+    return this.send({ spec });
+  }
+
+  /** The open-loop mix (bench/load/open-loop.ts). */
+  mix(mix: MixSpec): Promise<MixResult> {
+    return this.send({ mix });
+  }
+
+  private send<T>(message: { spec: LoadSpec } | { mix: MixSpec }): Promise<T> {
     const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.child.send({ id, spec });
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (result: never) => void, reject });
+      this.child.send({ id, ...message });
     });
   }
 
@@ -236,6 +323,8 @@ export interface Harness {
   payloadBytes: number;
   orders: number;
   load(arm: Arm, durationSeconds: number, connections: number): Promise<LoadResult>;
+  /** The realistic mix through both BFFs at a fixed arrival rate (open loop). */
+  mix(rate: number, durationSeconds: number): Promise<MixResult>;
   /** SQL statements per operation at each list size, per subgraph. */
   statements(sizes: readonly number[], trials: number): Promise<SqlRow[]>;
   /** RSS of every service (from /metrics) and of the bench's own servers (from /proc). */
@@ -292,12 +381,50 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const adminToken = await logIn(admin.email, admin.password);
     const adminHeaders = { authorization: `Bearer ${adminToken}` };
 
+
     const pendingOrders = async () =>
       (await post(s.graphql.gateway, { query: '{ orders(status: PENDING, first: 1) { totalCount } }' }, adminHeaders)).body?.data?.orders?.totalCount as
         | number
         | undefined;
     // The seed has pending orders of its own, which no event will ever move.
     const pendingBefore = await pendingOrders();
+
+    // Customers, each signed up (their own session) with an order of their own products: the
+    // distinct-users arms and the mix. Refreshers are customers whose refresh tokens only the mix uses.
+    const userCount = options.users ?? 64;
+    const runTag = s.runPrefix.replace(/[^a-z0-9]/gi, '');
+    const orderable = products.filter((product) => product.stockQuantity >= 20).map((product) => product.id);
+    const ownable = products.filter((product) => product.stockQuantity >= 2).map((product) => product.id);
+    progress(`signing up ${userCount} customers (and ${Math.ceil(userCount / 4)} for token refreshes), each placing an order ...`);
+    const signUp = async (kind: string, index: number): Promise<BenchUser> => {
+      const email = `bench-${kind}-${index}-${runTag}@example.test`;
+      const password = `bench-password-${index}`;
+      const response = await post(s.graphql.gateway, {
+        query: 'mutation ($input: SignUpInput!) { signUp(input: $input) { session { accessToken refreshToken } user { id } userErrors { message } } }',
+        variables: { input: { email, password, name: `Bench ${kind} ${index}` } },
+      });
+      const payload = response.body?.data?.signUp;
+      if (!payload?.session) throw new Error(`signUp failed: ${JSON.stringify(response.body).slice(0, 400)}`);
+      // Two of the shop's products, different for each customer as far as the catalog goes (107 seeded products have stock for it: 53 customers).
+      const items = [ownable[(index * 2) % ownable.length]!, ownable[(index * 2 + 1) % ownable.length]!].map((productId) => ({ productId, quantity: 1 }));
+      const placed = await post(
+        s.graphql.gateway,
+        {
+          query: 'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id } userErrors { code message } } }',
+          variables: { input: { items }, key: `bench-${kind}-${index}` },
+        },
+        { authorization: `Bearer ${payload.session.accessToken}` },
+      );
+      const orderId = placed.body?.data?.placeOrder?.order?.id as string | undefined;
+      if (!orderId) throw new Error(`placeOrder failed: ${JSON.stringify(placed.body).slice(0, 400)}`);
+      return { id: payload.user.id, email, password, accessToken: payload.session.accessToken, refreshToken: payload.session.refreshToken, orderId };
+    };
+    const benchUsers: BenchUser[] = [];
+    const refreshers: BenchUser[] = [];
+    for (let start = 0; start < userCount; start += 8) {
+      benchUsers.push(...(await Promise.all(Array.from({ length: Math.min(8, userCount - start) }, (_, index) => signUp('customer', start + index)))));
+    }
+    for (let index = 0; index < Math.ceil(userCount / 4); index += 1) refreshers.push(await signUp('refresher', index));
     // Orders, so that list size 100 means 100 (the seed has 4).
     if (options.extraOrders > 0) {
       progress(`placing ${options.extraOrders} orders ...`);
@@ -462,14 +589,115 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         : []),
     ];
 
+    // ---- distinct users, the gateway engine alone, BFF overhead --------------------------
+    // Every request of these arms is a different customer (more customers than connections):
+    // merging keyed on the caller's token cannot apply, as with real traffic.
+    const callers = { header: 'authorization', values: benchUsers.map((user) => `Bearer ${user.accessToken}`) };
+    const customerJoinBody = JSON.stringify({ query: CUSTOMER_JOIN_QUERY, operationName: 'BenchMyOrders', variables: { first: JOIN_PAGE_SIZE } });
+    const asCustomers = (url: string): Arm['spec'] => ({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: customerJoinBody, rotate: callers, graphql: true });
+    progress('starting constant-answer subgraphs, a gateway and a Hive Gateway without merging, and the three gateways over the constant subgraphs ...');
+    const constant = await startServer(
+      'constant-subgraphs',
+      'bench/servers/constant-subgraphs.ts',
+      { BENCH_USERS_URL: s.graphql.users, BENCH_CATALOG_URL: s.graphql.catalog, BENCH_ORDERS_URL: s.graphql.orders, BENCH_RECORD_AUTHORIZATION: `Bearer ${benchUsers[0]!.accessToken}` },
+      (url, child) => waitForUrl(`${url}/health`, child.name, child, 60_000),
+      '',
+    );
+    const constantUrls = { USERS_URL: `${constant.url}/users/graphql`, CATALOG_URL: `${constant.url}/catalog/graphql`, ORDERS_URL: `${constant.url}/orders/graphql` };
+    const [gatewayUnmerged, gatewayEngine, apolloEngine, hiveUnmerged, hiveEngine] = await Promise.all([
+      s.startInstance('gateway', 'gateway-nodedup', { SUBGRAPH_DEDUPLICATE_INFLIGHT: 'false' }, profileArgs('gateway-nodedup')),
+      s.startInstance('gateway', 'gateway-engine', constantUrls, profileArgs('gateway-engine')),
+      startServer('peer-apollo-engine', 'bench/servers/apollo-gateway.ts', { ...peerEnv, ...constantUrls }, graphqlCheck('@apollo/gateway over constant subgraphs'), '/graphql'),
+      hiveReady ? startServer('peer-hive-nodedup', 'bench/peers/hive-gateway.ts', { ...peerEnv, BENCH_HIVE_DEDUPLICATE: 'false' }, graphqlCheck('Hive Gateway without merging'), '/graphql') : undefined,
+      hiveReady ? startServer('peer-hive-engine', 'bench/peers/hive-gateway.ts', { ...peerEnv, ...constantUrls }, graphqlCheck('Hive Gateway over constant subgraphs'), '/graphql') : undefined,
+    ]);
+    const hiveArm = (id: string, label: string, kind: ArmKind, peer: { url: string } | undefined): Arm[] => {
+      if (peer) return [{ id, label, kind, spec: asCustomers(peer.url) }];
+      skipped.push({ id, label, reason: skipped.find((arm) => arm.id === 'peer-hive')?.reason ?? 'Hive Gateway not started' });
+      return [];
+    };
+    arms.push(
+      { id: 'users-gateway', label: `distinct users (${benchUsers.length}): gateway, merging on (default)`, kind: 'users', spec: asCustomers(s.graphql.gateway) },
+      { id: 'users-gateway-nodedup', label: 'distinct users: gateway, merging off', kind: 'users', spec: asCustomers(gatewayUnmerged.url) },
+      { id: 'users-apollo', label: 'distinct users: @apollo/gateway, defaults', kind: 'users', spec: asCustomers(apolloPeer.url) },
+      ...hiveArm('users-hive', 'distinct users: Hive Gateway, merging on (default)', 'users', hivePeer),
+      ...hiveArm('users-hive-nodedup', 'distinct users: Hive Gateway, merging off', 'users', hiveUnmerged),
+      { id: 'engine-gateway', label: 'engine alone (constant subgraphs), distinct users: gateway', kind: 'engine', spec: asCustomers(gatewayEngine.url) },
+      { id: 'engine-apollo', label: 'engine alone: @apollo/gateway', kind: 'engine', spec: asCustomers(apolloEngine.url) },
+      ...hiveArm('engine-hive', 'engine alone: Hive Gateway', 'engine', hiveEngine),
+    );
+
+    // What a BFF miss sends the gateway, captured through a pass-through proxy in front of a
+    // second instance of that BFF, then sent to the gateway directly by the gateway-direct arms.
+    progress('capturing what a bff-web and a bff-mobile miss send the gateway ...');
+    for (const [id, service, missArm] of [
+      ['web-miss-direct', 'bff-web', 'web-miss'],
+      ['mobile-miss-direct', 'bff-mobile', 'mobile-miss'],
+    ] as const) {
+      const miss = arms.find((arm) => arm.id === missArm)!.spec;
+      const calls = await captureGatewayCalls(s, service, (url) => {
+        const target = miss.url.replace(s.graphql[service], url).split(UNIQUE).join(`capture-${Date.now()}`);
+        return fetch(target, { method: miss.method, headers: miss.headers, ...(miss.body ? { body: miss.body.split(UNIQUE).join(`capture-${Date.now()}`) } : {}) });
+      });
+      if (calls.length !== 1) throw new Error(`a ${service} miss sent the gateway ${calls.length} requests, the ${id} arm expects one: ${JSON.stringify(calls).slice(0, 600)}`);
+      const [call] = calls;
+      arms.push({
+        id,
+        label: `gateway direct: the request a ${service} miss sends it`,
+        kind: 'gateway-direct',
+        spec: { url: s.graphql.gateway, method: 'POST', headers: call!.headers, body: call!.body, graphql: true },
+      });
+    }
+
     // Every arm answers correctly once before any load (the same checks the loader applies).
     for (const arm of arms) {
       const spec = arm.spec;
       const url = spec.url.split(UNIQUE).join('check');
-      const response = await fetch(url, { method: spec.method, headers: spec.headers, ...(spec.body ? { body: spec.body.split(UNIQUE).join('check') } : {}) });
+      const headers = spec.rotate ? { ...spec.headers, [spec.rotate.header]: spec.rotate.values[0]! } : spec.headers;
+      const response = await fetch(url, { method: spec.method, headers, ...(spec.body ? { body: spec.body.split(UNIQUE).join('check') } : {}) });
       const text = await response.text();
       if (!response.ok || (spec.graphql && text.includes('"errors":'))) throw new Error(`${arm.label} answered ${response.status}: ${text.slice(0, 400)}`);
     }
+    // A distinct-users arm answers each customer with their own orders, and nobody else's.
+    for (const arm of arms.filter((candidate) => candidate.kind === 'users')) {
+      for (const user of [benchUsers[0]!, benchUsers.at(-1)!]) {
+        const response = await post(arm.spec.url, JSON.parse(arm.spec.body!), { authorization: `Bearer ${user.accessToken}` });
+        const nodes = response.body?.data?.me?.orders?.nodes as Array<{ buyer: { email: string } }> | undefined;
+        if (!nodes?.length || nodes.some((node) => node.buyer.email !== user.email)) {
+          throw new Error(`${arm.label} did not answer ${user.email} with their own orders: ${JSON.stringify(response.body).slice(0, 400)}`);
+        }
+      }
+    }
+
+    const webOperations = loadClientOperations('web', path.join(repositoryRoot, 'contracts'));
+    const webDocument = (name: string) => {
+      const operation = webOperations.get(name);
+      if (!operation) throw new Error(`contracts/web has no ${name} operation`);
+      return operation.document;
+    };
+    const mobileHash = (name: string) => {
+      const operation = manifest.operations.find((candidate) => candidate.name === name);
+      if (!operation) throw new Error(`bff-mobile/persisted-queries.json has no ${name} operation`);
+      return operation.id;
+    };
+    const { categories: seedCategories } = await import('@storefront/catalog/seed-data');
+    const mixFixtures: MixFixtures = {
+      webUrl: s.graphql['bff-web'],
+      mobileUrl: s.graphql['bff-mobile'],
+      webDocuments: {
+        ProductPage: webDocument('ProductPage'),
+        CatalogPage: catalogPage.document,
+        Viewer: webDocument('Viewer'),
+        OrderDetail: webDocument('OrderDetail'),
+        PlaceOrder: webDocument('PlaceOrder'),
+      },
+      mobileHashes: { Home: home.id, ProductDetail: mobileHash('ProductDetail'), LogIn: mobileHash('LogIn'), RefreshSession: mobileHash('RefreshSession') },
+      products: products.map((product) => ({ id: product.id, slug: product.slug })),
+      categories: seedCategories.map((category) => category.slug),
+      orderable,
+      users: benchUsers,
+      refreshers,
+    };
 
     const subgraphNames = ['users', 'catalog', 'orders'] as const;
     const counts = () => Promise.all(subgraphNames.map(async (name) => metricValue(await s.metrics(name), 'db_statements_total') ?? NaN));
@@ -565,6 +793,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       async load(arm, durationSeconds, connections) {
         if (crashed) throw new Error(`a process of the benchmark crashed: ${crashed}`);
         const result = await loader!.run({ ...arm.spec, durationSeconds, connections });
+        if (crashed) throw new Error(`a process of the benchmark crashed: ${crashed}`);
+        return result;
+      },
+      async mix(rate, durationSeconds) {
+        if (crashed) throw new Error(`a process of the benchmark crashed: ${crashed}`);
+        const result = await loader!.mix({ rate, durationSeconds, classes: mixClasses(mixFixtures) });
+        // Each refresh token works once: the next run goes on from the ones just issued.
+        result.chains['mobile token refresh']?.forEach((token, index) => (refreshers[index]!.refreshToken = token));
         if (crashed) throw new Error(`a process of the benchmark crashed: ${crashed}`);
         return result;
       },

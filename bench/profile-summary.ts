@@ -1,5 +1,7 @@
 // Where a `node --cpu-prof` profile spent its time: self time by function and by package.
-// Usage: npx tsx bench/profile-summary.ts bench/results/profiles/<file>.cpuprofile [top]
+// Usage: npx tsx bench/profile-summary.ts bench/results/profiles/<file>.cpuprofile [top] [from-second]
+// (from-second: only samples from that many seconds after the process started, to leave its
+// start-up, module loading and supergraph composition, out of a steady-state profile).
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -9,7 +11,7 @@ interface ProfileNode {
   children?: number[];
 }
 
-const [file, topArgument] = process.argv.slice(2);
+const [file, topArgument, fromArgument] = process.argv.slice(2);
 if (!file) {
   console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [top]');
   process.exit(2);
@@ -19,7 +21,12 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfMicros = new Map<number, number>();
-profile.samples.forEach((id, index) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+const fromMicros = Number(fromArgument ?? 0) * 1e6;
+let elapsedMicros = 0;
+profile.samples.forEach((id, index) => {
+  elapsedMicros += profile.timeDeltas[index] ?? 0;
+  if (elapsedMicros >= fromMicros) selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+});
 const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
 
 function packageOf(url: string): string {

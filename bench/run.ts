@@ -4,10 +4,12 @@
 // at fixed concurrency, alternates the arms over several rounds after a warm-up, and prints
 // one table of medians; the raw figures go to bench/results/<time>.json.
 //
-// Options: --quick (under 2 minutes), --rounds N, --duration S (per arm per round),
-// --warmup S, --connections N, --no-hive (skip the Hive Gateway peer),
-// --arms id,id (only these load arms, plus the ceilings; `live` is the subscriptions arm), --profile <process> (run a service,
-// peer or ceiling under node --cpu-prof; .cpuprofile files in bench/results/profiles).
+// Options: --quick (under 3 minutes), --rounds N, --duration S (per arm per round),
+// --warmup S, --connections N, --no-hive (skip the Hive Gateway peers), --soak S (seconds of
+// the mix for the soak arm), --arms id,id (only these load arms, plus the ceilings; `live`,
+// `mix`, `soak` and `cold-start` name the arms that are not rounds of load),
+// --profile <process> (run a service, a second gateway instance, a peer or a ceiling under
+// node --cpu-prof; .cpuprofile files in bench/results/profiles).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +17,9 @@ import { parseArgs } from 'node:util';
 import { hiveVersion, startHarness, type Harness, type MemoryRow } from './harness.js';
 import type { LoadResult } from './load/spec.js';
 import { measureLive, type LiveResult } from './live.js';
-import { renderTable, summarize, summarizeMemory, targets } from './report.js';
+import { measureColdStart, type ColdStartResult } from './cold-start.js';
+import type { MixResult } from './load/spec.js';
+import { mixTargets, renderMix, renderTable, summarize, summarizeMemory, targets, type MixSummary, type SoakSummary } from './report.js';
 import { repositoryRoot, SERVICE_NAMES } from './stack.js';
 
 const { values: args } = parseArgs({
@@ -28,15 +32,20 @@ const { values: args } = parseArgs({
     'no-hive': { type: 'boolean', default: false },
     profile: { type: 'string' },
     arms: { type: 'string' },
+    soak: { type: 'string' },
   },
 });
 
 const quick = args.quick;
 const config = {
   quick,
-  rounds: Number(args.rounds ?? (quick ? 2 : 5)),
-  durationSeconds: Number(args.duration ?? (quick ? 2 : 6)),
-  warmupSeconds: Number(args.warmup ?? (quick ? 1 : 3)),
+  rounds: Number(args.rounds ?? (quick ? 2 : 3)),
+  durationSeconds: Number(args.duration ?? (quick ? 2 : 5)),
+  warmupSeconds: Number(args.warmup ?? (quick ? 1 : 2)),
+  /** Seconds per probe of the mix's rate search, of its run at half the rate, and of the soak. */
+  mixProbeSeconds: quick ? 2 : 3,
+  mixHalfSeconds: quick ? 4 : 10,
+  soakSeconds: Number(args.soak ?? (quick ? 20 : 150)),
   connections: Number(args.connections ?? 16),
   sqlSizes: [10, 100] as const,
   sqlTrials: quick ? 4 : 8,
@@ -44,7 +53,21 @@ const config = {
   databaseUrl: process.env.DATABASE_URL || undefined,
   redisUrl: process.env.REDIS_URL || undefined,
 };
-const PROFILABLE = [...SERVICE_NAMES, 'peer-apollo', 'peer-hive', 'ceiling-fixed', 'ceiling-redis'];
+const PROFILABLE = [
+  ...SERVICE_NAMES,
+  'gateway-nodedup',
+  'gateway-engine',
+  'peer-apollo',
+  'peer-hive',
+  'peer-apollo-engine',
+  'peer-hive-nodedup',
+  'peer-hive-engine',
+  'constant-subgraphs',
+  'ceiling-fixed',
+  'ceiling-redis',
+];
+/** Arms that are not rounds of load, selected by --arms like the others. */
+const OTHER_ARMS = ['live', 'mix', 'soak', 'cold-start'];
 const profiled = args.profile;
 if (profiled && !PROFILABLE.includes(profiled)) {
   console.error(`--profile takes one of ${PROFILABLE.join(', ')}`);
@@ -67,6 +90,41 @@ const machine = {
   node: process.version,
   loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
 };
+
+/**
+ * The highest arrival rate of the mix with p99 under 100 ms and no errors: after a warm-up at 10/s, doubling from 10/s
+ * until a probe fails, then halving the gap three times; then a longer run at half that rate.
+ */
+async function searchMix(h: Harness): Promise<MixSummary> {
+  const probes: MixSummary['probes'] = [];
+  const holds = (result: MixResult) => result.p99 < 100 && result.errors === 0;
+  const probe = async (rate: number) => {
+    const result = await h.mix(rate, config.mixProbeSeconds);
+    probes.push({ rate, p50: result.p50, p99: result.p99, errors: result.errors, answered: result.answered, dropped: result.dropped });
+    progress(`mix ${String(rate).padStart(5)}/s: p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}${result.firstError ? `  first: ${result.firstError.slice(0, 160)}` : ''}`);
+    return holds(result);
+  };
+  // Warm: caches filled and connections open, as on a shop that has been running.
+  await h.mix(10, config.mixProbeSeconds);
+  let good = 0;
+  let bad = Infinity;
+  for (let rate = 10; rate <= 5120; rate *= 2) {
+    if (await probe(rate)) good = rate;
+    else {
+      bad = rate;
+      break;
+    }
+  }
+  for (let step = 0; step < 3 && Number.isFinite(bad) && bad - good > Math.max(5, good * 0.1); step += 1) {
+    const middle = Math.round((good + bad) / 2);
+    if (await probe(middle)) good = middle;
+    else bad = middle;
+  }
+  const halfRate = Math.max(1, Math.round(good / 2));
+  const half = await h.mix(halfRate, config.mixHalfSeconds);
+  progress(`mix at half (${halfRate}/s): p50 ${half.p50.toFixed(1)} p99 ${half.p99.toFixed(1)} ms, hits ${half.hits}/${half.cacheable}, errors ${half.errors}`);
+  return { sustainedRate: good, probes, half };
+}
 
 let harness: Harness | undefined;
 let interrupted = false;
@@ -96,7 +154,7 @@ try {
   });
   const h = harness;
   if (onlyArms) {
-    const unknown = onlyArms.filter((id) => id !== 'live' && !h.arms.some((arm) => arm.id === id) && !h.skipped.some((arm) => arm.id === id));
+    const unknown = onlyArms.filter((id) => !OTHER_ARMS.includes(id) && !h.arms.some((arm) => arm.id === id) && !h.skipped.some((arm) => arm.id === id));
     if (unknown.length > 0) throw new Error(`--arms: no arm ${unknown.join(', ')} (arms: ${h.arms.map((arm) => arm.id).join(', ')})`);
     h.arms = h.arms.filter((arm) => arm.kind === 'ceiling' || onlyArms.includes(arm.id));
   }
@@ -142,6 +200,32 @@ try {
     progress(`live updates: ${subscribers} idle subscriptions on bff-web, then price changes ...`);
     live = await measureLive(h.stack, { subscribers, productCount: 10, changes: quick ? 5 : 20, progress });
   }
+  const selected = (id: string) => !onlyArms || onlyArms.includes(id);
+  let mix: MixSummary | undefined;
+  let soak: SoakSummary | undefined;
+  if (selected('mix') || selected('soak')) {
+    progress('the mix, open loop through both BFFs: the highest arrival rate with p99 < 100 ms ...');
+    mix = await searchMix(h);
+    if (selected('soak') && config.soakSeconds > 0) {
+      const rate = Math.max(1, Math.round(mix.sustainedRate / 2));
+      progress(`soak: the mix at ${rate}/s for ${config.soakSeconds} s ...`);
+      const before = await h.memory();
+      const result = await h.mix(rate, config.soakSeconds);
+      const after = await h.memory();
+      soak = {
+        seconds: config.soakSeconds,
+        result,
+        memory: after
+          .filter((row) => (SERVICE_NAMES as readonly string[]).includes(row.process))
+          .map((row) => {
+            const start = before.find((other) => other.process === row.process);
+            const rssStart = start?.rssBytes ?? NaN;
+            return { process: row.process, rssStart, rssEnd: row.rssBytes, heapStart: start?.heapUsedBytes, heapEnd: row.heapUsedBytes, growthPercent: ((row.rssBytes - rssStart) / rssStart) * 100 };
+          }),
+      };
+      progress(`soak: p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}${result.firstError ? ` first: ${result.firstError.slice(0, 200)}` : ''}`);
+    }
+  }
   const summaries = summarize(h.arms, rounds, warmups);
   const memorySummary = summarizeMemory(memory);
   const targetList = targets(rounds, summaries, h.skipped, sql, memorySummary, SERVICE_NAMES);
@@ -151,10 +235,33 @@ try {
     `storefront bench (${quick ? 'quick' : 'full'}) ${new Date().toISOString()} — ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, ${machine.platform}, Node ${machine.node}\n` +
     `load average ${machine.loadAverageAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end; ${stackMode}; ` +
     `${config.rounds} rounds x ${config.durationSeconds}s per arm, ${config.connections} connections, medians; ratios are medians of per-round ratios`;
-  const table = renderTable({ title, summaries, skipped: h.skipped, sql, memory: memorySummary, targets: targetList });
 
   await harness.stop();
   harness = undefined;
+  // Cold starts run alone, once the benchmark's stack is gone.
+  const coldStarts: ColdStartResult[] = [];
+  const coldStartFailures: string[] = [];
+  if (selected('cold-start')) {
+    const modes: Array<{ databaseUrl?: string | undefined; redisUrl?: string | undefined }> = [{}];
+    if (config.databaseUrl) modes.push({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl });
+    for (const servers of modes) {
+      const what = servers.databaseUrl ? 'the Postgres and Redis servers' : 'the embedded defaults';
+      progress(`cold start: npm start on ${what}, twice ...`);
+      try {
+        const result = await measureColdStart(servers);
+        coldStarts.push(result);
+        progress(`cold start (${result.mode}): first ${(result.firstMs / 1000).toFixed(1)} s, restart ${(result.restartMs / 1000).toFixed(1)} s`);
+      } catch (error) {
+        // The figures measured so far are kept: the failure is reported as a missed target.
+        const message = (error as Error).message;
+        coldStartFailures.push(`${what}: ${message.slice(0, 300)}`);
+        progress(`cold start on ${what} FAILED: ${message}`);
+      }
+    }
+  }
+  targetList.push(...mixTargets(mix, soak, coldStarts));
+  for (const failure of coldStartFailures) targetList.push({ name: 'cold start', wanted: 'every service ready', measured: `FAILED: ${failure}`, holds: false });
+  const table = renderTable({ title, summaries, skipped: h.skipped, sql, memory: memorySummary, targets: targetList });
 
   await mkdir(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
@@ -174,6 +281,9 @@ try {
         memory: memorySummary,
         targets: targetList,
         ...(live ? { live } : {}),
+        ...(mix ? { mix } : {}),
+        ...(soak ? { soak } : {}),
+        coldStarts,
         ...(profiled ? { profile: { service: profiled, dir: path.relative(repositoryRoot, profileDir) } } : {}),
       },
       null,
@@ -181,6 +291,8 @@ try {
     )}\n`,
   );
   console.log(`\n${table}`);
+  const mixLines = renderMix(mix, soak);
+  if (mixLines) console.log(`\n${mixLines}`);
   if (live) {
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
     console.log(

@@ -124,6 +124,11 @@ export interface Stack {
   pids: Record<ServiceName, number>;
   /** Prometheus text of a service's /metrics. */
   metrics(name: ServiceName): Promise<string>;
+  /**
+   * Another instance of a service beside the stack's (its own port, the stack's settings plus
+   * `env`, e.g. a gateway with other subgraph URLs), stopped with the stack; resolves when ready.
+   */
+  startInstance(service: ServiceName, label: string, env: NodeJS.ProcessEnv, nodeArgs?: string[]): Promise<{ url: string; child: Child }>;
   stop(): Promise<void>;
 }
 
@@ -212,26 +217,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   const pids = {} as Record<ServiceName, number>;
-  const run = (name: ServiceName, env: NodeJS.ProcessEnv) => {
-    const child = spawnChild(
-      name,
-      [...(options.nodeArgs?.[name] ?? []), ...serviceCommand(serviceNamed(name).workspace)],
-      serviceProcessEnv({ ...base, ...redisEnv, ...env, ...options.serviceEnv?.[name] }),
-      {
-        ipc: true,
-        onExit: (code, signal) => options.onCrash?.(name, `${name} exited (${signal ?? code}):\n${child.tail()}`),
-      },
-    );
+  const startedEnv = {} as Record<ServiceName, NodeJS.ProcessEnv>;
+  const spawnService = (service: ServiceName, label: string, env: NodeJS.ProcessEnv, nodeArgs: string[]) => {
+    const child = spawnChild(label, [...nodeArgs, ...serviceCommand(serviceNamed(service).workspace)], serviceProcessEnv({ ...base, ...redisEnv, ...env }), {
+      ipc: true,
+      onExit: (code, signal) => options.onCrash?.(service, `${label} exited (${signal ?? code}):\n${child.tail()}`),
+    });
     if (sharedBus && serveBusToChild) serveBusToChild(sharedBus, child.process);
+    return child;
+  };
+  const run = (name: ServiceName, env: NodeJS.ProcessEnv) => {
+    startedEnv[name] = { ...env, ...options.serviceEnv?.[name] };
+    const child = spawnService(name, name, startedEnv[name], options.nodeArgs?.[name] ?? []);
     children.push(child);
     pids[name] = child.process.pid!;
     return child;
   };
 
+  const extraInstances: Child[] = [];
   async function stop(): Promise<void> {
     if (stopped) return;
     stopped = true;
-    // BFFs first, then the gateway, then the subgraphs: nothing calls a stopped service.
+    // Extra instances, the BFFs, then the gateway, then the subgraphs: nothing calls a stopped service.
+    await Promise.all(extraInstances.map((child) => child.stop()));
     for (const role of ['bff', 'gateway', 'subgraph']) {
       const group = SERVICES.filter((service) => service.role === role).map((service): string => service.name);
       await Promise.all(children.filter((child) => group.includes(child.name)).map((child) => child.stop()));
@@ -267,6 +275,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const response = await fetch(`${urls[name]}/metrics`);
       if (!response.ok) throw new Error(`${name} /metrics answered ${response.status}`);
       return response.text();
+    },
+    async startInstance(service, label, env, nodeArgs = []) {
+      const port = await freePort();
+      const child = spawnService(service, label, { ...startedEnv[service], [serviceNamed(service).portVariable]: String(port), ...env }, nodeArgs);
+      extraInstances.push(child);
+      const url = `http://127.0.0.1:${port}`;
+      await waitForUrl(`${url}/health/ready`, label, child);
+      return { url: `${url}/graphql`, child };
     },
     stop,
   };

@@ -4,19 +4,31 @@
 // proves it hit.
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import type { LoadResult, LoadSpec } from './spec.js';
+import { runMix } from './open-loop.js';
+import type { LoadResult, LoadSpec, MixSpec } from './spec.js';
 
 const loaderId = randomBytes(3).toString('hex');
 let sequence = 0;
 
-/** Puts a value never sent before where `placeholder` is in the path and body. */
-function unique(placeholder: string, spec: LoadSpec) {
+/** A value never sent before (cache misses, idempotency keys). */
+const uniqueValue = () => `${loaderId}-${(sequence += 1)}`;
+
+/** Per request: a value never sent before where `spec.unique` is, and the next caller of `spec.rotate`. */
+function perRequest(spec: LoadSpec) {
   const [pathTemplate, search] = [new URL(spec.url).pathname, new URL(spec.url).search];
   const template = { path: pathTemplate + search, body: spec.body };
-  return (request: { path?: string; body?: string | Buffer }) => {
-    const value = `${loaderId}-${(sequence += 1)}`;
-    request.path = template.path.split(placeholder).join(value);
-    if (template.body !== undefined) request.body = template.body.split(placeholder).join(value);
+  let caller = 0;
+  return (request: { path?: string; body?: string | Buffer; headers?: Record<string, string> }) => {
+    if (spec.unique) {
+      const value = uniqueValue();
+      request.path = template.path.split(spec.unique).join(value);
+      if (template.body !== undefined) request.body = template.body.split(spec.unique).join(value);
+    }
+    if (spec.rotate) {
+      const { header, values } = spec.rotate;
+      request.headers = { ...spec.headers, [header]: values[caller % values.length]! };
+      caller += 1;
+    }
     return request;
   };
 }
@@ -49,7 +61,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
             method: spec.method,
             headers: spec.headers,
             ...(spec.body !== undefined ? { body: spec.body } : {}),
-            ...(spec.unique ? { setupRequest: unique(spec.unique, spec) } : {}),
+            ...(spec.unique || spec.rotate ? { setupRequest: perRequest(spec) } : {}),
             onResponse,
           },
         ],
@@ -73,8 +85,8 @@ function run(spec: LoadSpec): Promise<LoadResult> {
   });
 }
 
-process.on('message', (message: { id: number; spec: LoadSpec }) => {
-  run(message.spec).then(
+process.on('message', (message: { id: number; spec: LoadSpec } | { id: number; mix: MixSpec }) => {
+  ('mix' in message ? runMix(message.mix) : run(message.spec)).then(
     (result) => process.send!({ id: message.id, result }),
     (error: unknown) => process.send!({ id: message.id, error: (error as Error).message }),
   );

@@ -2,6 +2,8 @@
 // bench/peers/node_modules), one process on node:http like ours, default settings, serving
 // the same supergraph over the same subgraphs. As for the @apollo/gateway peer, the caller's
 // Authorization is forwarded and each subgraph request is signed with SUBGRAPH_SECRET.
+// BENCH_HIVE_DEDUPLICATE=false turns off its merging of identical in-flight subgraph requests
+// (the HTTP transport's `deduplicateInflightRequests`, on by default).
 import http from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
 import { signSubgraphRequest } from '@storefront/auth';
@@ -12,6 +14,7 @@ const secret = process.env.SUBGRAPH_SECRET!;
 const gateway = createGatewayRuntime({
   supergraph: benchSupergraph(),
   logging: 'warn',
+  ...(process.env.BENCH_HIVE_DEDUPLICATE === 'false' ? { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } } : {}),
   propagateHeaders: {
     fromClientToSubgraphs: ({ request }) => {
       const authorization = request.headers.get('authorization');

@@ -7,10 +7,10 @@ import { injectTraceHeaders } from '@storefront/http-server';
 import { withGatewaySignature } from '@storefront/request-identity';
 import { GraphQLError } from 'graphql';
 import type { Counter, Histogram } from 'prom-client';
-import { fetch as undiciFetch } from 'undici';
 import type { GatewayContext } from './context.js';
 import { fetchErrorPaths } from './fetch-error-paths.js';
 import { InflightFetches, requestKey } from './inflight.js';
+import { sendSubgraphRequest, type SubgraphAnswer, type SubgraphRequestInit } from './subgraph-request.js';
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -50,18 +50,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly resilience: ResilientTarget | undefined;
 
   constructor(options: SubgraphDataSourceOptions) {
-    // undici's fetch on the gateway's keep-alive pool; the call's deadline bounds every attempt.
-    const send = (url: string, init: RequestInit, signal: AbortSignal) =>
-      undiciFetch(url, {
-        ...(withGatewaySignature(options.subgraphSecret, url, init) as object),
-        signal,
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-      });
+    // undici on the gateway's keep-alive pool; the call's deadline bounds every attempt.
+    const send = (url: string, init: SubgraphRequestInit, signal: AbortSignal) =>
+      sendSubgraphRequest(url, withGatewaySignature(options.subgraphSecret, url, init as RequestInit) as SubgraphRequestInit, signal, options.dispatcher);
     const { deduplicated } = options;
-    const inflight = deduplicated ? new InflightFetches(() => deduplicated.inc({ subgraph: options.name })) : undefined;
+    const inflight = deduplicated ? new InflightFetches<SubgraphAnswer>(() => deduplicated.inc({ subgraph: options.name })) : undefined;
     super({
       url: options.url,
-      fetcher: ((url: string, init: RequestInit) => {
+      fetcher: ((url: string, init: SubgraphRequestInit) => {
         const call = currentCall.getStore();
         const signal = call?.deadline ?? AbortSignal.timeout(options.timeoutMs);
         if (!inflight || !call?.shareable) return send(url, init, signal);
