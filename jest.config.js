@@ -1,0 +1,37 @@
+// Jest runs the TypeScript sources as native ES modules (`node --experimental-vm-modules`, see
+// the `test` script); @swc/jest strips the types and leaves the imports alone.
+
+// Every test's processes log nothing and run as tests. Set here, before jest starts its workers,
+// so the servers and child processes the tests start inherit them too.
+process.env.NODE_ENV = 'test';
+process.env.LOG_LEVEL = 'silent';
+
+/**
+ * Files left out of `npm test`. The replica test (two of every service behind HAProxy, minutes
+ * long) runs with `npm run test:scale`, which sets STOREFRONT_SCALE_TESTS.
+ */
+const slowTests = process.env.STOREFRONT_SCALE_TESTS ? [] : ['<rootDir>/test/replicas.test.ts'];
+
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: '<rootDir>/test/support/environment.js',
+  testMatch: [
+    '<rootDir>/packages/*/src/**/*.test.ts',
+    '<rootDir>/subgraphs/*/src/**/*.test.ts',
+    '<rootDir>/gateway/src/**/*.test.ts',
+    '<rootDir>/test/**/*.test.ts',
+    '<rootDir>/bench/**/*.test.ts',
+  ],
+  testPathIgnorePatterns: ['/node_modules/', ...slowTests],
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } }],
+  },
+  // The sources import each other as NodeNext wants (`./x.js`); the files on disk are `./x.ts`.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  // Every file starts real servers on fresh databases; two cores, two files at a time.
+  maxWorkers: 2,
+  // Hooks share this timeout; the hooks that start whole stacks pass 60 s themselves.
+  testTimeout: 30_000,
+};
