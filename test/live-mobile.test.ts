@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cacheControlTypeDefs, persistedQueryId } from '@storefront/bff';
 import { orders as seedOrders, products, users } from '@storefront/seed-data';
 import { buildSchema, parse, validate } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadClientOperations } from './support/contracts.js';
 import { holdProduct, mobileSocket, UUID } from './support/live.js';
 import { send } from './support/mobile.js';

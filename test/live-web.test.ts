@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { products, users } from '@storefront/seed-data';
 import { cacheControlTypeDefs } from '@storefront/bff';
 import { buildSchema, parse, validate } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadClientOperations } from './support/contracts.js';
 import { followWeb, holdProduct, UUID } from './support/live.js';
 import { startStack, type Stack } from './support/stack.js';

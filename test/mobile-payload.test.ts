@@ -1,5 +1,5 @@
 import { ada, admin, products } from '@storefront/seed-data';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mobileLogIn, send } from './support/mobile.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ada, admin, categories, grace, orders as seedOrders, products, users, type SeedOrder } from '@storefront/seed-data';
 import { errorCodes } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signInSeedUsers, type Caller, type Send } from './support/callers.js';
 import { startStack, type Stack } from './support/stack.js';
 

@@ -1,9 +1,9 @@
 import { ada, admin, grace, products } from '@storefront/seed-data';
 import { streamNames } from '@storefront/events';
-import { graphql } from '@storefront/testing';
+import { eventually, expectLabelled, graphql } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { metricValue } from '../bench/stack.js';
 import { fetchFrom, sendEverythingFrom } from './support/client-address.js';
 import { mobileLogIn, mobileOperation, send as sendMobile, type MobileResponse } from './support/mobile.js';
@@ -25,16 +25,8 @@ interface Answer {
   body: { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
 }
 
-/** Repeats `read` until `done(value)`; events and health checks complete on their own schedule. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached in time; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) =>
+  eventually(read, done, 'the condition', { timeoutMs, intervalMs: 50 });
 
 async function query<Row extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<Row[]> {
   const client = new pg.Client({ connectionString: url });
@@ -91,12 +83,12 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const tab = webTab(web0.graphqlUrl);
     const login = await tab.send('LogIn', { email: ada.email, password: ada.password });
     expect(login.body.data!.logIn).toMatchObject({ viewer: { email: ada.email }, userErrors: [] });
-    expect([...tab.cookies.keys()].sort(), tab.lastSetCookies.join('\n')).toEqual(['sf_refresh', 'sf_session']);
+    expectLabelled([...tab.cookies.keys()].sort(), tab.lastSetCookies.join('\n')).toEqual(['sf_refresh', 'sf_session']);
     const viewerOn = async (url: string, cookies: Map<string, string>) => {
       const other = webTab(url, cookies);
       const response = await other.send('Viewer', { ordersFirst: 1 });
       expect(response.body.errors).toBeUndefined();
-      expect(response.body.data!.viewer, `${url}: ${JSON.stringify(response.body)} ${other.lastSetCookies.join('; ')}`).not.toBeNull();
+      expectLabelled(response.body.data!.viewer, `${url}: ${JSON.stringify(response.body)} ${other.lastSetCookies.join('; ')}`).not.toBeNull();
       return { email: response.body.data!.viewer?.email as string | undefined, cookies: other.cookies };
     };
     expect((await viewerOn(web1.graphqlUrl, tab.cookies)).email).toBe(ada.email);
@@ -178,7 +170,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     );
     expect(update.body.data!.updateProduct.userErrors).toEqual([]);
     // The entries live 60 s; the change shows on every instance long before.
-    for (const page of pages) await eventually(page, (seen) => seen.name === renamed, 15_000);
+    for (const page of pages) await until(page, (seen) => seen.name === renamed, 15_000);
   }, 120_000);
 
   it('rate limits are shared by the instances and keyed on the client address HAProxy adds, never on its own or a forged one', async () => {
@@ -203,7 +195,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const served = new Set<string | null>();
     for (let n = 0; n < MOBILE_PER_IP; n += 1) {
       const answer = await ask(stack.balanced['bff-mobile'], limited, forged(n));
-      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expectLabelled(answer.status, JSON.stringify(answer.body)).toBe(200);
       served.add(answer.servedBy);
     }
     expect([...served].sort()).toEqual(['bff-mobile-0', 'bff-mobile-1']);
@@ -244,7 +236,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
 
   /** Waits until none of `orderIds` is PENDING (catalog answered each), and returns their statuses. */
   async function settled(orderIds: string[]): Promise<Map<string, string>> {
-    const rows = await eventually(
+    const rows = await until(
       () => query<{ id: string; status: string }>(stack.databases.orders.url, 'SELECT id, status FROM orders WHERE id = ANY($1::uuid[])', [orderIds]),
       (found) => found.length === orderIds.length && found.every((row) => row.status !== 'PENDING'),
       60_000,
@@ -280,7 +272,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
           const lines = [{ productId: pool[n % 5]!.id, quantity: 1 + (n % 3) }];
           if (n % 2 === 0) lines.push({ productId: pool[(n + 2) % 5]!.id, quantity: 1 });
           const response = await sendMobile(stack.balanced['bff-mobile'], 'PlaceOrder', { items: lines, idempotencyKey: `replicas-bulk-${n}` }, { token: tokens[n % 2]! });
-          if (response.body.errors) expect.fail(`${JSON.stringify(response.body)}\n${stack.logs('orders', 'catalog', 'gateway')}`);
+          if (response.body.errors) throw new Error(`${JSON.stringify(response.body)}\n${stack.logs('orders', 'catalog', 'gateway')}`);
           expect(response.body.data!.placeOrder.error).toBeNull();
           placed.push({ id: response.body.data!.placeOrder.order.id as string, lines });
         }),
@@ -319,9 +311,9 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     expect(await stack.deadLetters()).toEqual([]);
 
     // Both instances did their share: each orders relay published, each catalog consumer applied reservations.
-    for (const instance of stack.instances.orders) expect(metricValue(await instance.metrics(), 'events_published_total'), instance.name).toBeGreaterThan(0);
+    for (const instance of stack.instances.orders) expectLabelled(metricValue(await instance.metrics(), 'events_published_total'), instance.name).toBeGreaterThan(0);
     for (const instance of stack.instances.catalog) {
-      expect(metricValue(await instance.metrics(), 'events_processed_total', { type: 'OrderPlaced' }), instance.name).toBeGreaterThan(0);
+      expectLabelled(metricValue(await instance.metrics(), 'events_processed_total', { type: 'OrderPlaced' }), instance.name).toBeGreaterThan(0);
     }
   }, 300_000);
 
@@ -404,7 +396,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
         .flat()
         .map((instance) => ({ instance: instance.name, exit: { code: 0, signal: null }, servingWhenTakenOut: true })),
     );
-    expect(outcomes.failures, stack.logs('bff-mobile', 'bff-web', 'gateway')).toEqual([]);
+    expectLabelled(outcomes.failures, stack.logs('bff-mobile', 'bff-web', 'gateway')).toEqual([]);
     expect(outcomes.ok).toBeGreaterThan(50);
     console.info(`rolling restart: ${sent} requests, ${outcomes.ok} answered, ${outcomes.retried} retryable errors (retried)`);
 

@@ -8,7 +8,7 @@ import { createGatewayServer } from '@storefront/gateway/server';
 import { loadGatewayConfig } from '@storefront/gateway/config';
 import { ada, grace, orders as seedOrders } from '@storefront/seed-data';
 import { errorCodes, graphql, testSubgraphSecret, type GraphQLResponse } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
 

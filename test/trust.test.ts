@@ -16,7 +16,7 @@ import { loadWebConfig } from '@storefront/bff-web/config';
 import { clientAddressResolver, signSubgraphRequest } from '@storefront/server';
 import { repositoryRoot } from '@storefront/db';
 import { accessTokenFor, graphql, testSubgraphSecret } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from './support/stack.js';
 
 const SERVICE_SDL = '{ _service { sdl } }';

@@ -12,7 +12,7 @@ import { ada, admin, categories, grace, orders as seedOrders, products, type See
 import type { RunningServer } from '@storefront/server';
 import { errorCodes } from '@storefront/testing';
 import { buildSchema, parse, validate } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadClientOperations } from './support/contracts.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { categories, orders as seedOrders, products, users, type SeedOrder, type SeedProduct, type SeedUser } from '@storefront/seed-data';
-import { expect } from 'vitest';
+import { expect } from '@jest/globals';
 import type { Stack } from './stack.js';
 import { WebClient } from './web-client.js';
 

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { apolloDefaults, type RequestContext } from './apollo.js';
 import { createGraphQLHttpServer, listen, type RunningServer } from './http.js';
 import { createLogger } from './logger.js';

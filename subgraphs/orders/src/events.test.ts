@@ -3,7 +3,7 @@ import { RedisStreamsBus, deadLetterStream, envelope, streamNames, type Envelope
 import { ada, products } from '@storefront/seed-data';
 import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ORDERS_GROUP } from './events.js';
 import { CANCEL_REASON } from './service.js';
 import { eventually, startTestStack, type TestStack } from './test-support.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { ada, categories, grace, products } from '@storefront/seed-data';
 import { errorCodes, graphql, accessTokenFor } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestStack, type TestStack } from './test-support.js';
 
 let stack: TestStack;

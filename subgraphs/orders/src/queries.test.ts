@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ada, admin, grace, orders as seedOrders, products } from '@storefront/seed-data';
 import { errorCodes } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestStack, type TestStack } from './test-support.js';
 
 let stack: TestStack;

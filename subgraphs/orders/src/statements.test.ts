@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ada, admin, grace, products } from '@storefront/seed-data';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requestHash } from './lines.js';
 import { startTestStack, type TestStack } from './test-support.js';
 
