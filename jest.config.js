@@ -32,6 +32,6 @@ export default {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   // Every file starts real servers on fresh databases; two cores, two files at a time.
   maxWorkers: 2,
-  // Hooks share this timeout; the hooks that start whole stacks pass 60 s themselves.
+  // Tests get 30 s unless they say otherwise; hooks get 60 s (test/support/environment.js).
   testTimeout: 30_000,
 };

@@ -1,16 +1,24 @@
-// The Node test environment, plus the one thing jest does not hand a test's hooks: whether the
-// test has failed so far. `testFailures()` (test/support/failures.ts) reads it, so an afterEach can
-// keep evidence of a failure (the browser tests' screenshots).
+// The Node test environment, plus what jest's config cannot say:
+// - hooks (beforeAll...) get 60 s unless they pass their own timeout, tests the config's 30 s:
+//   starting or stopping a whole stack on a busy machine takes longer than a test's wait;
+// - whether the running test has failed so far, which jest does not hand an afterEach hook:
+//   the browser tests read it (test/support/browser.ts) to keep screenshots of a failure.
 import { TestEnvironment } from 'jest-environment-node';
 
+const HOOK_TIMEOUT_MS = 60_000;
 const FAILURE_STATE = Symbol.for('storefront.testFailure');
 
 export default class StorefrontEnvironment extends TestEnvironment {
-  handleTestEvent(event) {
+  handleTestEvent(event, state) {
+    if (event.name === 'add_hook' && event.timeout === undefined) {
+      // jest-circus has just added the hook to the suite being collected.
+      const hook = state.currentDescribeBlock.hooks.at(-1);
+      if (hook) hook.timeout = HOOK_TIMEOUT_MS;
+    }
     if (event.name === 'test_start') this.global[FAILURE_STATE] = { name: event.test.name, failed: false };
     if (event.name === 'test_fn_failure' || event.name === 'hook_failure') {
-      const state = this.global[FAILURE_STATE];
-      if (state) state.failed = true;
+      const running = this.global[FAILURE_STATE];
+      if (running) running.failed = true;
     }
   }
 }
