@@ -1,7 +1,7 @@
 // The benchmark cannot rot unnoticed: every arm of the harness runs for about a second and
 // must answer without errors. No timing is asserted here; figures come from `npm run bench`.
-import { testRedisUrl, testServerUrl } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectLabelled, testRedisUrl, testServerUrl } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startHarness, type Harness } from './harness.js';
 import { measureLive } from './live.js';
 import { SERVICE_NAMES } from './stack.js';
@@ -41,12 +41,12 @@ describe('bench harness: each arm answers without errors (about a second each, n
   async function loadArm(id: string) {
     const arm = harness.arms.find((candidate) => candidate.id === id);
     const why = harness.skipped.find((skipped) => skipped.id === id)?.reason;
-    expect(arm, `arm ${id} is missing: ${why ?? 'unknown'}`).toBeDefined();
+    expectLabelled(arm, `arm ${id} is missing: ${why ?? 'unknown'}`).toBeDefined();
     // Slow arms get longer, so that a busy machine still completes some of their requests.
     const fast = arm!.kind === 'ceiling' || arm!.kind === 'bff-hit';
     const result = await harness.load(arm!, fast ? 1 : 3, 4);
     expect(result.requests).toBeGreaterThan(0);
-    expect(result.errors, result.firstError).toBe(0);
+    expectLabelled(result.errors, result.firstError).toBe(0);
     if (arm!.kind === 'bff-hit') expect(result.cache.HIT ?? 0).toBeGreaterThan(0);
     if (arm!.kind === 'bff-miss') expect(result.cache.HIT ?? 0).toBe(0);
   }
@@ -55,7 +55,7 @@ describe('bench harness: each arm answers without errors (about a second each, n
 
   it('runs the mix through both BFFs at a fixed arrival rate without errors', async () => {
     const result = await harness.mix(20, 1);
-    expect(result.errors, result.firstError).toBe(0);
+    expectLabelled(result.errors, result.firstError).toBe(0);
     expect(result.answered).toBe(result.sent);
     expect(result.cacheable).toBeGreaterThan(0);
   }, 60_000);
@@ -64,7 +64,7 @@ describe('bench harness: each arm answers without errors (about a second each, n
     const rows = await harness.statements([2, 4], 2);
     expect(rows).toHaveLength(8);
     for (const row of rows) {
-      for (const count of Object.values(row.statements)) expect(Number.isInteger(count) && count >= 0, `${row.operation}: ${count}`).toBe(true);
+      for (const count of Object.values(row.statements)) expectLabelled(Number.isInteger(count) && count >= 0, `${row.operation}: ${count}`).toBe(true);
     }
   }, 120_000);
 

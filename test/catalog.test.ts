@@ -1,6 +1,6 @@
 import { categories, products, type SeedProduct } from '@storefront/catalog/seed-data';
 import { errorCodes } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signInSeedUsers, type Caller, type Send } from './support/callers.js';
 import { startStack, type Stack } from './support/stack.js';
 

@@ -3,8 +3,8 @@ import { loadMobileConfig } from '@storefront/bff-mobile/config';
 import { products } from '@storefront/catalog/seed-data';
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { ada } from '@storefront/users/seed-data';
-import { errorCodes, graphql, type GraphQLResponse } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodes, eventually, graphql, type GraphQLResponse } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStallingProxy, type StallingProxy } from './support/proxy.js';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -24,16 +24,6 @@ const ORDER_WITH_PRODUCTS = /* GraphQL */ `
 `;
 const NO_URLS = /127\.0\.0\.1|localhost|ECONNREFUSED|https?:\/\//;
 
-/** Polls `probe` until `done` holds, or fails at the deadline. No fixed sleeps. */
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, deadlineMs = 15_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; last value: ${JSON.stringify(value)?.slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A series' value on a server's /metrics, found by its name and the labels given. */
 async function metric(graphqlUrl: string, name: string, labels: Record<string, string>): Promise<number | undefined> {
@@ -109,7 +99,7 @@ describe('circuit breaker per subgraph', () => {
 
   it('opens after enough failures, then fails fast with CIRCUIT_OPEN without contacting the subgraph', async () => {
     catalog!.fail('reset');
-    const opened = await until(order, (response) => errorCodes(response).includes('CIRCUIT_OPEN'), 'the catalog circuit to open');
+    const opened = await eventually(order, (response) => errorCodes(response).includes('CIRCUIT_OPEN'), 'the catalog circuit to open');
     expectCatalogMissing(opened, 'CIRCUIT_OPEN');
     const error = opened.body.errors!.find((candidate) => candidate.extensions?.code === 'CIRCUIT_OPEN')!;
     expect(error.message).toMatch(/^The catalog service is unavailable/);
@@ -126,7 +116,7 @@ describe('circuit breaker per subgraph', () => {
   });
 
   it('goes half-open after the reset timeout; a failing probe (one request) opens it again', async () => {
-    await until(() => circuitState(stack.gatewayUrl, 'catalog'), (state) => state === 0.5, 'half-open');
+    await eventually(() => circuitState(stack.gatewayUrl, 'catalog'), (state) => state === 0.5, 'half-open');
     const requests = catalog!.failedRequests().length;
     const probe = await order();
     expect(errorCodes(probe).some((code) => code === 'CIRCUIT_OPEN' || code === 'SUBGRAPH_UNAVAILABLE')).toBe(true);
@@ -137,7 +127,7 @@ describe('circuit breaker per subgraph', () => {
 
   it('closes by itself once a half-open probe succeeds against the recovered subgraph', async () => {
     catalog!.resume();
-    await until(() => circuitState(stack.gatewayUrl, 'catalog'), (state) => state === 0.5, 'half-open');
+    await eventually(() => circuitState(stack.gatewayUrl, 'catalog'), (state) => state === 0.5, 'half-open');
     const connections = catalog!.connections();
     const probe = await order();
     expect(probe.body.errors).toBeUndefined();
@@ -314,7 +304,7 @@ describe('BFF → gateway', () => {
 
   it('opens when the gateway is down: CIRCUIT_OPEN without a request to the gateway', async () => {
     proxy.fail('reset');
-    const opened = await until(tiles, (response) => errorCodes(response).includes('CIRCUIT_OPEN'), 'the gateway circuit to open');
+    const opened = await eventually(tiles, (response) => errorCodes(response).includes('CIRCUIT_OPEN'), 'the gateway circuit to open');
     expect(opened.body.errors![0]!.message).toMatch(/^The gateway service is unavailable/);
     expect(JSON.stringify(opened.body)).not.toMatch(NO_URLS);
     expect(await circuitState(url, 'gateway')).toBe(1);
@@ -325,7 +315,7 @@ describe('BFF → gateway', () => {
 
   it('recovers by itself: half-open, then closed after a successful call', async () => {
     proxy.resume();
-    await until(() => circuitState(url, 'gateway'), (state) => state === 0.5, 'half-open');
+    await eventually(() => circuitState(url, 'gateway'), (state) => state === 0.5, 'half-open');
     const response = await tiles();
     expect(response.body.errors).toBeUndefined();
     expect(await circuitState(url, 'gateway')).toBe(0);

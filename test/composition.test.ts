@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { CompositionError, DEFAULT_SUPERGRAPH_PATH, composeSupergraph, repositoryRoot } from '@storefront/gateway/compose';
 
 describe('supergraph composition', () => {

@@ -12,7 +12,8 @@ import { loadGatewayConfig } from '@storefront/gateway/config';
 import { loadOrdersConfig } from '@storefront/orders/config';
 import { createGraphQLHttpServer, createLogger, createMetrics, listen } from '@storefront/http-server';
 import { loadUsersConfig } from '@storefront/users/config';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expectLabelled } from '@storefront/testing';
 import { kustomizationFile, parseYamlStream, readYamlDocuments, renderKustomization, withoutHash, type K8sObject } from './support/kustomize.js';
 
 /**
@@ -83,11 +84,11 @@ function environmentOf(workload: K8sObject, secrets: Record<string, string>): Re
   for (const entry of containerOf(workload).env ?? []) {
     if (entry.valueFrom?.secretKeyRef) {
       const { name, key } = entry.valueFrom.secretKeyRef;
-      expect(name, `${workload.metadata.name}: ${entry.name}`).toBe('storefront-secrets');
-      expect(Object.keys(secrets), `${workload.metadata.name}: secret key ${key} is not in secrets.example.yaml`).toContain(key);
+      expectLabelled(name, `${workload.metadata.name}: ${entry.name}`).toBe('storefront-secrets');
+      expectLabelled(Object.keys(secrets), `${workload.metadata.name}: secret key ${key} is not in secrets.example.yaml`).toContain(key);
       env[entry.name] = secrets[key]!;
     } else {
-      expect(typeof entry.value, `${workload.metadata.name}: ${entry.name} must be a string`).toBe('string');
+      expectLabelled(typeof entry.value, `${workload.metadata.name}: ${entry.name} must be a string`).toBe('string');
       env[entry.name] = entry.value;
     }
   }
@@ -117,13 +118,13 @@ describe('deploy/ manifests', () => {
   it('every YAML file parses, and every kustomization names only files that exist', () => {
     const files = [...yamlFiles(deployDir), kustomizationFile(at('gateway'))];
     expect(files.length).toBeGreaterThan(5);
-    for (const file of files) expect(() => readYamlDocuments(file), file).not.toThrow();
+    for (const file of files) expectLabelled(() => readYamlDocuments(file), file).not.toThrow();
     const kustomizations = files.filter((file) => path.basename(file) === 'kustomization.yaml');
     for (const file of kustomizations) {
       const dir = path.dirname(file);
       const [kustomization] = readYamlDocuments(file);
       const named = [...(kustomization.resources ?? []), ...(kustomization.patches ?? []).map((patch: { path: string }) => patch.path)];
-      for (const entry of named) expect(existsSync(path.resolve(dir, entry)), `${path.relative(repositoryRoot, file)}: ${entry}`).toBe(true);
+      for (const entry of named) expectLabelled(existsSync(path.resolve(dir, entry)), `${path.relative(repositoryRoot, file)}: ${entry}`).toBe(true);
     }
     // The Secret template is never applied: real values come from the operator's store.
     expect(rendered.some((object) => object.kind === 'Secret')).toBe(false);
@@ -143,23 +144,23 @@ describe('deploy/ manifests', () => {
       const name = deployment.metadata.name;
       const podLabels = deployment.spec.template.metadata.labels;
       const selects = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
-      expect(selects(deployment.spec.selector.matchLabels), name).toBe(true);
+      expectLabelled(selects(deployment.spec.selector.matchLabels), name).toBe(true);
       const service = rendered.find((object) => object.kind === 'Service' && object.metadata.name === name)!;
-      expect(selects(service.spec.selector), `Service ${name}`).toBe(true);
+      expectLabelled(selects(service.spec.selector), `Service ${name}`).toBe(true);
       const containerPorts = containerOf(deployment).ports.map((port: { name: string }) => port.name);
-      for (const port of service.spec.ports) expect(containerPorts, `Service ${name} targets ${port.targetPort}`).toContain(port.targetPort);
+      for (const port of service.spec.ports) expectLabelled(containerPorts, `Service ${name} targets ${port.targetPort}`).toContain(port.targetPort);
       const budget = rendered.find((object) => object.kind === 'PodDisruptionBudget' && object.metadata.name === name)!;
-      expect(selects(budget.spec.selector.matchLabels), `PodDisruptionBudget ${name}`).toBe(true);
+      expectLabelled(selects(budget.spec.selector.matchLabels), `PodDisruptionBudget ${name}`).toBe(true);
       const autoscaler = rendered.find((object) => object.kind === 'HorizontalPodAutoscaler' && object.metadata.name === name);
       if (autoscaler) {
         expect(autoscaler.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
         expect(autoscaler.spec.minReplicas).toBeGreaterThanOrEqual(2);
         // Replicas belong to the autoscaler; a fixed count would fight it on every apply.
-        expect(deployment.spec.replicas, name).toBeUndefined();
+        expectLabelled(deployment.spec.replicas, name).toBeUndefined();
       } else {
-        expect(deployment.spec.replicas, name).toBeGreaterThanOrEqual(2);
+        expectLabelled(deployment.spec.replicas, name).toBeGreaterThanOrEqual(2);
       }
-      expect(deployment.spec.strategy.rollingUpdate.maxUnavailable, name).toBe(0);
+      expectLabelled(deployment.spec.strategy.rollingUpdate.maxUnavailable, name).toBe(0);
     }
   });
 
@@ -167,16 +168,16 @@ describe('deploy/ manifests', () => {
     for (const workload of workloads(rendered)) {
       const service = serviceOf(workload);
       const spec = SERVICES[service];
-      expect(spec, `${workload.metadata.name}: SERVICE=${service}`).toBeDefined();
+      expectLabelled(spec, `${workload.metadata.name}: SERVICE=${service}`).toBeDefined();
       if (workload.kind === 'Deployment') expect(workload.metadata.name).toBe(service);
       const env = environmentOf(workload, secrets);
       const accepted = variablesRead(spec!.load);
       const unknown = Object.keys(env).filter((name) => !accepted.has(name) && !ENTRYPOINT_VARIABLES.has(name));
-      expect(unknown, `${workload.metadata.name} sets variables its config does not read`).toEqual([]);
+      expectLabelled(unknown, `${workload.metadata.name} sets variables its config does not read`).toEqual([]);
       // Throws a ConfigError naming the variable when a value is invalid (or a secret a default).
       const config = spec!.load(env);
       if (spec!.portVariable) {
-        expect(containerOf(workload).ports[0].containerPort, `${service}'s port`).toBe(config[spec!.portVariable]);
+        expectLabelled(containerOf(workload).ports[0].containerPort, `${service}'s port`).toBe(config[spec!.portVariable]);
       }
     }
   });
@@ -201,12 +202,12 @@ describe('deploy/ manifests', () => {
     for (const deployment of rendered.filter((object) => object.kind === 'Deployment')) {
       const name = deployment.metadata.name;
       const measured = new RegExp(`^${name}\\s+(\\d+)\\s+\\d+\\s+[+-]`, 'm').exec(readme);
-      expect(measured, `README's benchmark table has no RSS for ${name}`).not.toBeNull();
+      expectLabelled(measured, `README's benchmark table has no RSS for ${name}`).not.toBeNull();
       const { requests, limits } = containerOf(deployment).resources;
       const mebibytes = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1]);
-      expect(mebibytes(requests.memory) * 1.048576, `${name}: request vs ${measured![1]} MB`).toBeGreaterThanOrEqual(Number(measured![1]));
-      expect(mebibytes(limits.memory), `${name}: limit`).toBeGreaterThanOrEqual(1.5 * mebibytes(requests.memory));
-      expect(requests.cpu, name).toMatch(/^\d+m$/);
+      expectLabelled(mebibytes(requests.memory) * 1.048576, `${name}: request vs ${measured![1]} MB`).toBeGreaterThanOrEqual(Number(measured![1]));
+      expectLabelled(mebibytes(limits.memory), `${name}: limit`).toBeGreaterThanOrEqual(1.5 * mebibytes(requests.memory));
+      expectLabelled(requests.cpu, name).toMatch(/^\d+m$/);
     }
   });
 
@@ -230,9 +231,9 @@ describe('deploy/ manifests', () => {
         const probes = { startupProbe: '/health/live', livenessProbe: '/health/live', readinessProbe: '/health/ready' } as const;
         for (const [probe, expected] of Object.entries(probes)) {
           const { path: probePath, port } = container[probe].httpGet;
-          expect(probePath, `${deployment.metadata.name} ${probe}`).toBe(expected);
-          expect(container.ports.map((entry: { name: string }) => entry.name), `${deployment.metadata.name} ${probe}`).toContain(port);
-          expect((await fetch(`${base}${probePath}`)).status, probePath).toBe(200);
+          expectLabelled(probePath, `${deployment.metadata.name} ${probe}`).toBe(expected);
+          expectLabelled(container.ports.map((entry: { name: string }) => entry.name), `${deployment.metadata.name} ${probe}`).toContain(port);
+          expectLabelled((await fetch(`${base}${probePath}`)).status, probePath).toBe(200);
         }
       }
     });
@@ -258,7 +259,7 @@ describe('the image', () => {
     const choices = entrypointChoices();
     expect([...choices.keys()].sort()).toEqual(Object.keys(SERVICES).sort());
     expect(new Set(workloads(rendered).map(serviceOf))).toEqual(new Set(choices.keys()));
-    for (const [service, entry] of choices) expect(existsSync(at(entry)), `${service}: ${entry}`).toBe(true);
+    for (const [service, entry] of choices) expectLabelled(existsSync(at(entry)), `${service}: ${entry}`).toBe(true);
     const script = readFileSync(at('deploy', 'image', 'entrypoint.sh'), 'utf8');
     expect(script).toContain('exec node --conditions=storefront-dist "$entry"');
   });
@@ -266,7 +267,7 @@ describe('the image', () => {
   it('is built in stages, with every workspace manifest, and runs as a non-root user through the entry point', () => {
     const dockerfile = readFileSync(at('Dockerfile'), 'utf8');
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
-    for (const workspace of workspaceFolders()) expect(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+    for (const workspace of workspaceFolders()) expectLabelled(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     const user = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
     expect(user).toBeDefined();
@@ -275,8 +276,8 @@ describe('the image', () => {
     const ignored = readFileSync(at('.dockerignore'), 'utf8').split('\n');
     expect(ignored).toContain('!deploy/image');
     for (const workload of workloads(rendered)) {
-      expect(workload.spec.template.spec.securityContext.runAsNonRoot, workload.metadata.name).toBe(true);
-      expect(containerOf(workload).image, workload.metadata.name).toMatch(/^storefront-graph:/);
+      expectLabelled(workload.spec.template.spec.securityContext.runAsNonRoot, workload.metadata.name).toBe(true);
+      expectLabelled(containerOf(workload).image, workload.metadata.name).toMatch(/^storefront-graph:/);
     }
   });
 
@@ -310,7 +311,7 @@ describe('the image', () => {
 
 const kubectlRender = kubectlKustomize(overlay);
 
-describe.skipIf(!kubectlRender)('kubectl kustomize (when kubectl is installed)', () => {
+(kubectlRender ? describe : describe.skip)('kubectl kustomize (when kubectl is installed)', () => {
   it('renders the production overlay to the same objects as the checks above', () => {
     const key = (object: K8sObject) => `${object.kind}/${withoutHash(object.metadata.name)}`;
     const normalise = (objects: K8sObject[]) =>

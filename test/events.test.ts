@@ -1,24 +1,16 @@
 import { products } from '@storefront/catalog/seed-data';
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { ada, admin, grace } from '@storefront/users/seed-data';
-import { graphql } from '@storefront/testing';
+import { eventually, graphql } from '@storefront/testing';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mobileLogIn, send as sendMobile } from './support/mobile.js';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';
 
-/** Repeats `read` until `done(value)`; the event flow completes on its own schedule. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached in time; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) =>
+  eventually(read, done, 'the condition', { timeoutMs, intervalMs: 25 });
 
 const PLACE = 'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id status } userErrors { code message } } }';
 const ORDER = 'query ($id: ID!) { order(id: $id) { status cancelReason } }';
@@ -58,7 +50,7 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
     const pending = seedOrders.filter((order) => order.status === 'PENDING');
     expect(pending.length).toBeGreaterThan(0);
     for (const order of pending) {
-      await eventually(() => statusOf(order.id, tokens.admin), (state) => state.status !== 'PENDING', 10_000);
+      await until(() => statusOf(order.id, tokens.admin), (state) => state.status !== 'PENDING', 10_000);
     }
   });
 
@@ -81,11 +73,11 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
     const orderId = placed.body.data!.placeOrder.order.id as string;
     expect(placed.body.data!.placeOrder.order.status).toBe('PENDING');
 
-    await eventually(() => statusOf(orderId, tokens.ada), (order) => order.status === 'CONFIRMED');
+    await until(() => statusOf(orderId, tokens.ada), (order) => order.status === 'CONFIRMED');
     expect(await stockOf(product.id)).toBe(before - 3);
-    const webStock = await eventually(webPage, (page) => page.body.data!.product.stock.quantity === before - 3);
+    const webStock = await until(webPage, (page) => page.body.data!.product.stock.quantity === before - 3);
     expect(webStock.body.data!.product.stock).toEqual({ available: before - 3 > 0, quantity: before - 3 });
-    const mobileStock = await eventually(mobilePage, (page) => page.body.data?.product?.stockLabel !== undefined && page.headers.get('x-cache') !== 'HIT');
+    const mobileStock = await until(mobilePage, (page) => page.body.data?.product?.stockLabel !== undefined && page.headers.get('x-cache') !== 'HIT');
     expect(mobileStock.body.data!.product.inStock).toBe(true);
   });
 
@@ -100,7 +92,7 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
       [
         [first, tokens.ada],
         [second, tokens.grace],
-      ].map(([id, token]) => eventually(() => statusOf(id!, token!), (order) => order.status !== 'PENDING')),
+      ].map(([id, token]) => until(() => statusOf(id!, token!), (order) => order.status !== 'PENDING')),
     );
     expect(outcomes.map((order) => order.status).sort()).toEqual(['CANCELLED', 'CONFIRMED']);
     expect(outcomes.find((order) => order.status === 'CANCELLED')!.cancelReason).toMatch(/\S/);
@@ -137,7 +129,7 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
           { token: tokens.admin },
         )
       ).body.data!.orders.nodes.filter((order) => ours.has(order.id)).length;
-    await eventually(stillPending, (count) => count === 0, 60_000);
+    await until(stillPending, (count) => count === 0, 60_000);
 
     const statuses = new Map<string, string>();
     for (const order of placed) statuses.set(order.id, (await statusOf(order.id, order.token)).status);

@@ -3,9 +3,9 @@ import { products } from '@storefront/catalog/seed-data';
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { stableId } from '@storefront/seed-data';
 import { ada, admin, grace } from '@storefront/users/seed-data';
-import { accessTokenFor, graphql, testRedisUrl } from '@storefront/testing';
+import { accessTokenFor, eventually, expectLabelled, graphql, softAssertions, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { mobileLogIn, postGraphQL } from './support/mobile.js';
 import { startStallingProxy, type StallingProxy } from './support/proxy.js';
@@ -104,13 +104,7 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
     return probe.body.errors === undefined;
   }
 
-  async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const until = (condition: () => Promise<boolean>, what: string) => eventually(condition, Boolean, what, { intervalMs: 50 });
 
   beforeAll(async () => {
     stack = await startStack({
@@ -148,7 +142,7 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
       const client = new WebClient(stack.webUrl);
       if (signedIn) {
         const response = await client.send('LogIn', signedIn);
-        expect(response.body.data?.logIn.viewer, JSON.stringify(response.body)).toBeTruthy();
+        expectLabelled(response.body.data?.logIn.viewer, JSON.stringify(response.body)).toBeTruthy();
       }
       return client;
     };
@@ -224,35 +218,39 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
     await stack?.stop();
   });
 
+  // The checks below go on past a wrong answer, so a phase reports every one, not only the first.
+  const soft = softAssertions();
+  afterEach(() => soft.check());
+
   /** What every answer must be, healthy or not; returns whether it carried errors. */
   function expectHonest(item: Case, answer: Answer): boolean {
     const label = key(item);
     const errors = answer.body.errors ?? [];
     for (const error of errors) {
-      expect.soft(error.extensions?.code, `${label}: ${JSON.stringify(error)}`).not.toBe('INTERNAL_SERVER_ERROR');
-      expect.soft(UPSTREAM_CODES.has(error.extensions?.code), `${label}: ${JSON.stringify(error)}`).toBe(true);
-      expect.soft(error.path?.length, `${label}: an error without a path: ${JSON.stringify(error)}`).toBeGreaterThan(0);
+      soft.expect(error.extensions?.code, `${label}: ${JSON.stringify(error)}`).not.toBe('INTERNAL_SERVER_ERROR');
+      soft.expect(UPSTREAM_CODES.has(error.extensions?.code), `${label}: ${JSON.stringify(error)}`).toBe(true);
+      soft.expect(error.path?.length, `${label}: an error without a path: ${JSON.stringify(error)}`).toBeGreaterThan(0);
     }
-    expect.soft(answer.text, label).not.toMatch(internals);
+    soft.expect(answer.text, label).not.toMatch(internals);
     if (errors.length > 0) {
-      expect.soft(answer.headers.get('cache-control'), label).toBe('no-store');
-      expect.soft(answer.headers.get('x-cache'), label).not.toBe('HIT');
+      soft.expect(answer.headers.get('cache-control'), label).toBe('no-store');
+      soft.expect(answer.headers.get('x-cache'), label).not.toBe('HIT');
     }
     const errorPaths = errors.map((error) => error.path?.join('.') ?? '(no path)');
     if (item.type === 'query') {
       // The healthy parts are there and right; whatever is missing has an error saying why.
-      expect.soft(unexplainedGaps(answer.body.data, healthy.get(label), errorPaths), label).toEqual([]);
+      soft.expect(unexplainedGaps(answer.body.data, healthy.get(label), errorPaths), label).toEqual([]);
     } else if (errors.length === 0) {
       // A mutation without errors did what it was asked: its payload has no gap and no failure.
       const [payload] = Object.values(answer.body.data ?? {});
       if (typeof payload === 'object' && payload !== null) {
         for (const [field, value] of Object.entries(payload)) {
-          if (field === 'userErrors') expect.soft(value, label).toEqual([]);
-          else if (field === 'error') expect.soft(value, label).toBeNull();
-          else expect.soft(value, `${label}: ${field}`).not.toBeNull();
+          if (field === 'userErrors') soft.expect(value, label).toEqual([]);
+          else if (field === 'error') soft.expect(value, label).toBeNull();
+          else soft.expect(value, `${label}: ${field}`).not.toBeNull();
         }
       } else {
-        expect.soft(payload, label).toBe(true);
+        soft.expect(payload, label).toBe(true);
       }
     }
     return errors.length > 0;
@@ -275,8 +273,8 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
     const documents = loadClientOperations('mobile');
     for (const name of ['MyOrders', 'Home']) {
       const answer = await postGraphQL(stack.mobileUrl, { operationName: name, query: documents.get(name)!.document }, { token });
-      expect(answer.body.data, name).toBeNull();
-      expect(answer.body.errors?.map((error) => [error.path?.join('.'), error.extensions?.code]), name).toEqual([
+      expectLabelled(answer.body.data, name).toBeNull();
+      expectLabelled(answer.body.errors?.map((error) => [error.path?.join('.'), error.extensions?.code]), name).toEqual([
         [name === 'Home' ? 'home.recentOrders' : 'myOrders', 'UNAUTHENTICATED'],
       ]);
     }
@@ -300,9 +298,9 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
     // Nothing that failed was kept: the next answer is fresh, complete and right.
     for (const item of cases.filter((candidate) => candidate.type === 'query')) {
       const answer = await item.send(index);
-      expect.soft(answer.body.errors, key(item)).toBeUndefined();
-      expect.soft(answer.body.data, key(item)).toEqual(healthy.get(key(item)));
-      if (failed.has(key(item))) expect.soft(answer.headers.get('x-cache'), key(item)).toBe('MISS');
+      soft.expect(answer.body.errors, key(item)).toBeUndefined();
+      soft.expect(answer.body.data, key(item)).toEqual(healthy.get(key(item)));
+      if (failed.has(key(item))) soft.expect(answer.headers.get('x-cache'), key(item)).toBe('MISS');
     }
   });
 });

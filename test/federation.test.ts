@@ -2,7 +2,7 @@ import { categories, products } from '@storefront/catalog/seed-data';
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { ada } from '@storefront/users/seed-data';
 import { errorCodes, graphql } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
 

@@ -10,9 +10,9 @@ import { repositoryRoot } from '@storefront/db';
 import { loadGatewayConfig } from '@storefront/gateway/config';
 import { createGatewayServer } from '@storefront/gateway/server';
 import { analyzeOperation, documentLimitRules, documentLimits, type DocumentLimitsConfig } from '@storefront/http-server';
-import { testSubgraphSecret } from '@storefront/testing';
+import { expectLabelled, testSubgraphSecret } from '@storefront/testing';
 import { Kind, Lexer, Source, TokenKind, buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -69,13 +69,13 @@ async function get(url: string, query: string): Promise<Response> {
 const codes = (response: Response) => (response.body.errors ?? []).map((error) => error.extensions?.code);
 
 function expectPassed(response: Response) {
-  expect(response.body.errors, response.text).toBeUndefined();
+  expectLabelled(response.body.errors, response.text).toBeUndefined();
   expect(response.status).toBe(200);
   expect(response.body.data).toBeTruthy();
 }
 
 function expectRefused(response: Response, code: string, status = 400) {
-  expect(response.status, response.text).toBe(status);
+  expectLabelled(response.status, response.text).toBe(status);
   expect(codes(response)).toEqual([code]);
   expect(response.body.data ?? null).toBeNull();
 }
@@ -395,8 +395,8 @@ describe('the default limits fit every client operation', () => {
     expect(operations.size).toBeGreaterThan(0);
     for (const operation of operations.values()) {
       const document = parse(operation.document, { maxLexicalTokens: limits.maxTokens });
-      expect(Buffer.byteLength(operation.document), operation.name).toBeLessThanOrEqual(limits.maxDocumentBytes);
-      expect(validate(schema, document, documentLimitRules(limits)).map((error) => error.message), operation.name).toEqual([]);
+      expectLabelled(Buffer.byteLength(operation.document), operation.name).toBeLessThanOrEqual(limits.maxDocumentBytes);
+      expectLabelled(validate(schema, document, documentLimitRules(limits)).map((error) => error.message), operation.name).toEqual([]);
       const definition = document.definitions.find((each): each is OperationDefinitionNode => each.kind === Kind.OPERATION_DEFINITION)!;
       // Every page-size variable at the maximum: the worst case the app can send.
       const variables = Object.fromEntries(
@@ -405,8 +405,8 @@ describe('the default limits fit every client operation', () => {
           .map((variable) => [variable.variable.name.value, limits.maxPageSize]),
       );
       const { cost, invalidPage } = analyzeOperation(schema, document, definition, variables, limits.maxPageSize);
-      expect(invalidPage, operation.name).toBeUndefined();
-      expect(cost, operation.name).toBeLessThanOrEqual(limits.maxCost);
+      expectLabelled(invalidPage, operation.name).toBeUndefined();
+      expectLabelled(cost, operation.name).toBeLessThanOrEqual(limits.maxCost);
     }
   });
 });

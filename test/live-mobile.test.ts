@@ -5,7 +5,7 @@ import { products } from '@storefront/catalog/seed-data';
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { users } from '@storefront/users/seed-data';
 import { buildSchema, parse, validate } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { holdProduct, mobileSocket, UUID } from './support/live.js';
 import { send } from './support/mobile.js';

@@ -3,7 +3,7 @@ import { products } from '@storefront/catalog/seed-data';
 import { users } from '@storefront/users/seed-data';
 import { cacheControlTypeDefs } from '@storefront/bff';
 import { buildSchema, parse, validate } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { followWeb, holdProduct, UUID } from './support/live.js';
 import { startStack, type Stack } from './support/stack.js';

@@ -6,8 +6,8 @@ import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@store
 import { dropDatabase, migrateCommand, migrationStatus, migrationsDir, readMigrations, repositoryRoot, withDatabase } from '@storefront/db';
 import { products } from '@storefront/catalog/seed-data';
 import { ada } from '@storefront/users/seed-data';
-import { testRedisUrl, testServerUrl } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, expectLabelled, testRedisUrl, testServerUrl } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { deleteRedisKeys, freePort, spawnChild, startStack, type Child, type Stack } from '../bench/stack.js';
 import { sendPersisted } from './support/mobile.js';
 import { ordersOf, productPage, signedIn } from './support/web.js';
@@ -71,15 +71,9 @@ async function readiness(url: string): Promise<{ status: number; body: any }> {
   return { status: response.status, body: await response.json() };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** `probe`'s first answer other than undefined; a probe that throws has no answer yet. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
+  eventually(() => probe().catch(() => undefined), (value) => value !== undefined, what, { timeoutMs: 30_000, intervalMs: 200 }) as Promise<T>;
 
 const shipped = Object.fromEntries(
   await Promise.all(DOMAINS.map(async (domain) => [domain, (await readMigrations(migrationsDir(domain))).map((m) => m.name)] as const)),
@@ -102,7 +96,7 @@ describe('npm run migrate, then production services', () => {
 
   it('applies every migration of the three domains to fresh databases through MIGRATION_DATABASE_URL', async () => {
     const run = await npmRun('migrate', migrationEnv);
-    expect(run.code, run.output).toBe(0);
+    expectLabelled(run.code, run.output).toBe(0);
     for (const domain of DOMAINS) {
       expect(run.output).toContain(`${domain}: applied ${shipped[domain].join(', ')}`);
       const client = await connectClient(domainUrl(domain));
@@ -125,7 +119,7 @@ describe('npm run migrate, then production services', () => {
     };
     const before = await history();
     const run = await npmRun('migrate', migrationEnv);
-    expect(run.code, run.output).toBe(0);
+    expectLabelled(run.code, run.output).toBe(0);
     for (const domain of DOMAINS) expect(run.output).toContain(`${domain}: up to date (${shipped[domain].length} applied earlier)`);
     expect(run.output).not.toContain('applied 2');
     expect(await history()).toEqual(before);
@@ -145,7 +139,7 @@ describe('npm run migrate, then production services', () => {
 
   it('seed fills the empty development databases', async () => {
     const run = await npmRun('seed', { NODE_ENV: 'development', DATABASE_URL: testServerUrl, DATABASE_NAME_PREFIX: prefix });
-    expect(run.code, run.output).toBe(0);
+    expectLabelled(run.code, run.output).toBe(0);
     for (const domain of DOMAINS) expect(run.output).toContain(`${domain}: seeded`);
   }, 120_000);
 
@@ -225,7 +219,7 @@ describe('a production subgraph on an unmigrated database', () => {
     await until('the log line saying why', async () => (catalog!.tail().includes('database is behind its migrations') ? true : undefined));
 
     const run = await npmRun('migrate', { CATALOG_MIGRATION_DATABASE_URL: database, MIGRATE_DOMAINS: 'catalog' });
-    expect(run.code, run.output).toBe(0);
+    expectLabelled(run.code, run.output).toBe(0);
     const up = await until('readiness after the migration', async () => {
       const answer = await readiness(url);
       return answer.status === 200 ? answer : undefined;

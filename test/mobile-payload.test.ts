@@ -1,6 +1,6 @@
 import { products } from '@storefront/catalog/seed-data';
 import { ada, admin } from '@storefront/users/seed-data';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mobileLogIn, send } from './support/mobile.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';

@@ -5,9 +5,9 @@ import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
 import { products } from '@storefront/catalog/seed-data';
 import { ada } from '@storefront/users/seed-data';
-import { testRedis, testRedisUrl } from '@storefront/testing';
+import { expectLabelled, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MOBILE_MANIFEST_PATH, buildMobileManifest, manifestText } from '../scripts/build-mobile-manifest.js';
 import {
   getGraphQL,
@@ -121,9 +121,9 @@ describe('automatic persisted queries', () => {
     ] as const) {
       const { hash } = mobileOperation(name);
       const response = await getGraphQL(url, { operationName: name, variables, extensions: persistedQuery(hash) });
-      expect(response.status, name).toBe(200);
-      expect(response.body.errors, name).toBeUndefined();
-      expect(response.body.data, name).toBeTruthy();
+      expectLabelled(response.status, name).toBe(200);
+      expectLabelled(response.body.errors, name).toBeUndefined();
+      expectLabelled(response.body.data, name).toBeTruthy();
     }
     // Mutations too (over POST).
     const { hash } = mobileOperation('LogIn');
@@ -244,10 +244,10 @@ describe('the safelist in production', () => {
       ['Home', {}],
     ] as const) {
       const byHash = await sendPersisted(productionUrl, name, variables);
-      expect(byHash.status, name).toBe(200);
-      expect(byHash.body.errors, name).toBeUndefined();
+      expectLabelled(byHash.status, name).toBe(200);
+      expectLabelled(byHash.body.errors, name).toBeUndefined();
       const byDocument = await send(productionUrl, name, variables);
-      expect(byDocument.body, name).toEqual(byHash.body);
+      expectLabelled(byDocument.body, name).toEqual(byHash.body);
     }
     const logIn = await sendPersisted(productionUrl, 'LogIn', { email: ada.email, password: ada.password });
     expect(logIn.body.data!.logIn.user.id).toBe(ada.id);

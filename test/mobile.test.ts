@@ -8,7 +8,7 @@ import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
 import { products } from '@storefront/catalog/seed-data';
 import { ada, grace } from '@storefront/users/seed-data';
-import { graphql, testRedis, testRedisUrl } from '@storefront/testing';
+import { expectLabelled, graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import {
   assertValidSchema,
   isEnumType,
@@ -18,7 +18,7 @@ import {
   validate,
   type GraphQLNamedType,
 } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   menu,
   mobileLogIn,
@@ -78,7 +78,7 @@ describe('the schema', () => {
     // The subscriptions (MyOrderUpdates, OrderUpdates) are exercised in test/live-mobile.test.ts.
     expect([...mobileOperations.keys()].sort()).toEqual(['Home', 'LogIn', 'MyOrderUpdates', 'MyOrders', 'OrderUpdates', 'PlaceOrder', 'ProductDetail', 'Products', 'RefreshSession']);
     for (const operation of mobileOperations.values()) {
-      expect(validate(mobileSchema, parse(operation.document)), operation.name).toEqual([]);
+      expectLabelled(validate(mobileSchema, parse(operation.document)), operation.name).toEqual([]);
     }
   });
 
@@ -267,8 +267,8 @@ describe('bearer tokens', () => {
       ['MyOrders', {}],
     ] as const) {
       const response = await send(url, name, variables, { token });
-      expect(response.status, name).toBe(401);
-      expect(response.body, name).toEqual({ errors: [{ message: expect.stringMatching(/expired/), extensions: { code: 'UNAUTHENTICATED' } }] });
+      expectLabelled(response.status, name).toBe(401);
+      expectLabelled(response.body, name).toEqual({ errors: [{ message: expect.stringMatching(/expired/), extensions: { code: 'UNAUTHENTICATED' } }] });
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     }
   });
@@ -343,11 +343,11 @@ describe('input and localization', () => {
   it('page sizes are 1 to 50: either bound is 400 BAD_USER_INPUT, refused before execution', async () => {
     for (const first of [0, -1, 51]) {
       const products = await send(url, 'Products', { first });
-      expect(codes(products), `products first ${first}`).toEqual(['BAD_USER_INPUT']);
-      expect(products.status, `products first ${first}`).toBe(400);
+      expectLabelled(codes(products), `products first ${first}`).toEqual(['BAD_USER_INPUT']);
+      expectLabelled(products.status, `products first ${first}`).toBe(400);
       const orders = await send(url, 'MyOrders', { first }, as('ada'));
-      expect(codes(orders), `myOrders first ${first}`).toEqual(['BAD_USER_INPUT']);
-      expect(orders.status, `myOrders first ${first}`).toBe(400);
+      expectLabelled(codes(orders), `myOrders first ${first}`).toEqual(['BAD_USER_INPUT']);
+      expectLabelled(orders.status, `myOrders first ${first}`).toBe(400);
     }
     expect((await send(url, 'Products', { first: 50 })).body.data!.products.nodes).toHaveLength(50);
     expect((await send(url, 'Products', { first: 1 })).body.data!.products.nodes).toHaveLength(1);

@@ -9,9 +9,9 @@ import { gunzipSync } from 'node:zlib';
 import { products } from '@storefront/catalog/seed-data';
 import { ada } from '@storefront/users/seed-data';
 import { startTracing, type Tracing } from '@storefront/http-server';
-import { accessTokenFor, graphql } from '@storefront/testing';
+import { accessTokenFor, eventually, graphql } from '@storefront/testing';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';
 
@@ -79,19 +79,9 @@ async function startOtlpReceiver() {
 
 const base = (url: string) => url.replace(/\/graphql$/, '');
 
-/** Polls `check` (spans arrive in batches) until it returns a value, or fails after `timeoutMs`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  { timeoutMs, intervalMs, message }: { timeoutMs: number; intervalMs: number; message: string },
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${message}: not seen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+/** `check`'s first answer other than undefined. */
+const until = <T>(check: () => Promise<T | undefined>, { timeoutMs, intervalMs, message }: { timeoutMs: number; intervalMs: number; message: string }) =>
+  eventually(check, (value) => value !== undefined, message, { timeoutMs, intervalMs }) as Promise<T>;
 
 describe('observability', () => {
   let stack: Stack;
@@ -146,7 +136,7 @@ describe('observability', () => {
     });
 
     it('exports one trace from the BFF through the gateway and the subgraph down to Prisma', async () => {
-      const trace = await eventually(
+      const trace = await until(
         async () => {
           await tracing.flush();
           const root = receiver.spans.find((span) => span.scope === 'bff-web' && span.attributes['request.id'] === requestId);
@@ -182,7 +172,7 @@ describe('observability', () => {
       { token: await accessTokenFor(ada), headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } },
     );
     expect(response.body.errors).toBeUndefined();
-    const spans = await eventually(
+    const spans = await until(
       async () => {
         await tracing.flush();
         const inTrace = receiver.spans.filter((span) => span.traceId === traceId);

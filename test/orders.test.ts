@@ -3,7 +3,7 @@ import { categories, products } from '@storefront/catalog/seed-data';
 import { orders as seedOrders, type SeedOrder } from '@storefront/orders/seed-data';
 import { ada, admin, grace, users } from '@storefront/users/seed-data';
 import { errorCodes } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signInSeedUsers, type Caller, type Send } from './support/callers.js';
 import { startStack, type Stack } from './support/stack.js';
 

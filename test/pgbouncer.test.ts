@@ -3,10 +3,10 @@ import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@store
 import { dropDatabase, ensureDatabase, migrate, migrationsDir, withDatabase } from '@storefront/db';
 import { products } from '@storefront/catalog/seed-data';
 import { ada, admin, grace } from '@storefront/users/seed-data';
-import { graphql, testRedisUrl, testServerUrl } from '@storefront/testing';
+import { expectLabelled, graphql, testRedisUrl, testServerUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
 import { listenPort } from './support/listen-port.js';
 import { seedDatabases } from './support/seed.js';
@@ -114,7 +114,7 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
         { id: product.id, stock: initial },
         { token: adminToken },
       );
-      expect(set.body.errors, `${JSON.stringify(set.body.errors)}\n${services.map((service) => service.tail()).join('\n')}`).toBeUndefined();
+      expectLabelled(set.body.errors, `${JSON.stringify(set.body.errors)}\n${services.map((service) => service.tail()).join('\n')}`).toBeUndefined();
       expect(set.body.data!.updateProduct.userErrors).toEqual([]);
     }
 
@@ -126,7 +126,7 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
           const n = round * 10 + index;
           const line = { productId: pool[n % 2]!.id, quantity: 1 + (n % 2) };
           const response = await graphql(gatewayUrl, PLACE, { items: [line], key: `pgbouncer-${n}` }, { token: tokens[n % 2]! });
-          expect(response.body.errors, `${JSON.stringify(response.body.errors)}\n${services.map((service) => service.tail()).join('\n')}`).toBeUndefined();
+          expectLabelled(response.body.errors, `${JSON.stringify(response.body.errors)}\n${services.map((service) => service.tail()).join('\n')}`).toBeUndefined();
           expect(response.body.data!.placeOrder.userErrors).toEqual([]);
           placed.push({ id: response.body.data!.placeOrder.order.id as string, ...line });
         }),
@@ -161,7 +161,7 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
     const stats = await bouncer!.show('STATS');
     for (const domain of DOMAINS) {
       const database = stats.find((row) => row.database === `${prefix}${domain}`);
-      expect(Number(database?.total_xact_count), domain).toBeGreaterThan(0);
+      expectLabelled(Number(database?.total_xact_count), domain).toBeGreaterThan(0);
     }
     // What Postgres sees: PgBouncer's server connections only, never a service's whole pool.
     const connections = await rows<{ database: string; count: string }>(
@@ -169,7 +169,7 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
       'SELECT datname AS database, count(*) FROM pg_stat_activity WHERE datname = ANY($1) GROUP BY datname',
       [DOMAINS.map((domain) => `${prefix}${domain}`)],
     );
-    for (const row of connections) expect(Number(row.count), row.database).toBeLessThanOrEqual(POOL_SIZE);
-    for (const service of services.slice(0, 3)) expect(service.running, service.name).toBe(true);
+    for (const row of connections) expectLabelled(Number(row.count), row.database).toBeLessThanOrEqual(POOL_SIZE);
+    for (const service of services.slice(0, 3)) expectLabelled(service.running, service.name).toBe(true);
   });
 });

@@ -4,9 +4,9 @@
 // from this host, which TRUST_PROXY=loopback lets name the client), so cases never share a
 // bucket. Keys live under the stack's own Redis prefix, dropped when it stops.
 import { admin, ada, grace } from '@storefront/users/seed-data';
-import { graphql, testRedisUrl } from '@storefront/testing';
+import { expectLabelled, graphql, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mobileLogIn, postGraphQL, send as sendMobile } from './support/mobile.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';
@@ -253,11 +253,11 @@ describe('rate limits', () => {
         { headers: from(address) },
       );
     const failed = (response: Awaited<ReturnType<typeof gatewayLogIn>>) => {
-      expect(response.body.errors, JSON.stringify(response.body)).toBeUndefined();
+      expectLabelled(response.body.errors, JSON.stringify(response.body)).toBeUndefined();
       expect(response.body.data?.logIn.userErrors).toEqual([{ code: 'INVALID_CREDENTIALS' }]);
     };
     const signedIn = (response: Awaited<ReturnType<typeof gatewayLogIn>>) => {
-      expect(response.body.errors, JSON.stringify(response.body)).toBeUndefined();
+      expectLabelled(response.body.errors, JSON.stringify(response.body)).toBeUndefined();
       expect(response.body.data?.logIn.session.accessToken).toEqual(expect.any(String));
     };
     /** An account of its own per case, so no other case's failures count against it. */

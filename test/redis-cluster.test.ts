@@ -6,22 +6,14 @@
 // through the streams.
 import { products } from '@storefront/catalog/seed-data';
 import { admin, ada } from '@storefront/users/seed-data';
-import { graphql, startRedisCluster, type TestRedisCluster } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, graphql, startRedisCluster, type TestRedisCluster } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';
 
-/** Repeats `read` until `done(value)`; events arrive on their own schedule. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached in time; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) =>
+  eventually(read, done, 'the condition', { timeoutMs, intervalMs: 25 });
 
 const RENAME = 'mutation ($id: ID!, $name: String!) { updateProduct(id: $id, input: { name: $name }) { userErrors { code } } }';
 const ORDER = 'query ($id: ID!) { order(id: $id) { status } }';
@@ -74,7 +66,7 @@ describe('the stack on a Redis Cluster', () => {
     const name = `${product.name} (renamed on the cluster)`;
     const renamed = await graphql(stack.gatewayUrl, RENAME, { id: product.id, name }, { token: tokens.admin });
     expect(renamed.body.data!.updateProduct.userErrors).toEqual([]);
-    const page = await eventually(
+    const page = await until(
       () => anonymous.send('ProductPage', { slug: product.slug }),
       (response) => response.body.data!.product.name === name,
     );
@@ -90,7 +82,7 @@ describe('the stack on a Redis Cluster', () => {
     const placed = await web.send('PlaceOrder', { input: { items: [{ productId: product.id, quantity: 2 }] }, idempotencyKey: 'cluster-order-1' });
     const orderId = placed.body.data!.placeOrder.order.id as string;
 
-    await eventually(
+    await until(
       async () => (await graphql(stack.gatewayUrl, ORDER, { id: orderId }, { token: tokens.ada })).body.data!.order.status as string,
       (status) => status === 'CONFIRMED',
     );

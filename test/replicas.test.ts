@@ -1,10 +1,10 @@
 import { products } from '@storefront/catalog/seed-data';
 import { ada, admin, grace } from '@storefront/users/seed-data';
 import { streamNames } from '@storefront/events';
-import { eventually, graphql } from '@storefront/testing';
+import { eventually, expectLabelled, graphql } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { metricValue } from '../bench/stack.js';
 import { fetchFrom, sendEverythingFrom } from './support/client-address.js';
 import { mobileLogIn, mobileOperation, send as sendMobile, type MobileResponse } from './support/mobile.js';
@@ -87,12 +87,12 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const tab = webTab(web0.graphqlUrl);
     const login = await tab.send('LogIn', { email: ada.email, password: ada.password });
     expect(login.body.data!.logIn).toMatchObject({ viewer: { email: ada.email }, userErrors: [] });
-    expect([...tab.cookies.keys()].sort(), tab.lastSetCookies.join('\n')).toEqual(['sf_refresh', 'sf_session']);
+    expectLabelled([...tab.cookies.keys()].sort(), tab.lastSetCookies.join('\n')).toEqual(['sf_refresh', 'sf_session']);
     const viewerOn = async (url: string, cookies: Map<string, string>) => {
       const other = webTab(url, cookies);
       const response = await other.send('Viewer', { ordersFirst: 1 });
       expect(response.body.errors).toBeUndefined();
-      expect(response.body.data!.viewer, `${url}: ${JSON.stringify(response.body)} ${other.lastSetCookies.join('; ')}`).not.toBeNull();
+      expectLabelled(response.body.data!.viewer, `${url}: ${JSON.stringify(response.body)} ${other.lastSetCookies.join('; ')}`).not.toBeNull();
       return { email: response.body.data!.viewer?.email as string | undefined, cookies: other.cookies };
     };
     expect((await viewerOn(web1.graphqlUrl, tab.cookies)).email).toBe(ada.email);
@@ -199,7 +199,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const served = new Set<string | null>();
     for (let n = 0; n < MOBILE_PER_IP; n += 1) {
       const answer = await ask(stack.balanced['bff-mobile'], limited, forged(n));
-      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expectLabelled(answer.status, JSON.stringify(answer.body)).toBe(200);
       served.add(answer.servedBy);
     }
     expect([...served].sort()).toEqual(['bff-mobile-0', 'bff-mobile-1']);
@@ -285,7 +285,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
             retried += 1;
             response = await send();
           }
-          if (response.body.errors) expect.fail(`${JSON.stringify(response.body)}\n${stack.logs('orders', 'catalog', 'gateway')}`);
+          if (response.body.errors) throw new Error(`${JSON.stringify(response.body)}\n${stack.logs('orders', 'catalog', 'gateway')}`);
           const { order, error } = response.body.data!.placeOrder as { order: { id: string } | null; error: { code: string } | null };
           // Demand exceeds supply: an order for more than the stock left is refused at once...
           if (error?.code === 'OUT_OF_STOCK') outOfStock += 1;
@@ -333,9 +333,9 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     expect(await stack.deadLetters()).toEqual([]);
 
     // Both instances did their share: each orders relay published, each catalog consumer applied reservations.
-    for (const instance of stack.instances.orders) expect(metricValue(await instance.metrics(), 'events_published_total'), instance.name).toBeGreaterThan(0);
+    for (const instance of stack.instances.orders) expectLabelled(metricValue(await instance.metrics(), 'events_published_total'), instance.name).toBeGreaterThan(0);
     for (const instance of stack.instances.catalog) {
-      expect(metricValue(await instance.metrics(), 'events_processed_total', { type: 'OrderPlaced' }), instance.name).toBeGreaterThan(0);
+      expectLabelled(metricValue(await instance.metrics(), 'events_processed_total', { type: 'OrderPlaced' }), instance.name).toBeGreaterThan(0);
     }
   }, 300_000);
 
@@ -417,7 +417,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
         .flat()
         .map((instance) => ({ instance: instance.name, exit: { code: 0, signal: null }, servingWhenTakenOut: true })),
     );
-    expect(outcomes.failures, stack.logs('bff-mobile', 'bff-web', 'gateway')).toEqual([]);
+    expectLabelled(outcomes.failures, stack.logs('bff-mobile', 'bff-web', 'gateway')).toEqual([]);
     expect(outcomes.ok).toBeGreaterThan(50);
     console.info(`rolling restart: ${sent} requests, ${outcomes.ok} answered, ${outcomes.retried} retryable errors (retried)`);
 

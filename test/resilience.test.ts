@@ -1,7 +1,7 @@
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { ada } from '@storefront/users/seed-data';
 import { errorCodes, graphql, type GraphQLResponse } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStallingProxy, type StallingProxy } from './support/proxy.js';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';

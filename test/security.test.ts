@@ -9,8 +9,8 @@ import { createGatewayServer } from '@storefront/gateway/server';
 import { products } from '@storefront/catalog/seed-data';
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { ada, grace } from '@storefront/users/seed-data';
-import { testRedis, testRedisUrl } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectLabelled, testRedis, testRedisUrl } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mobileOperation, persistedQuery } from './support/mobile.js';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -43,7 +43,7 @@ const graceOrders = seedOrders.filter((order) => order.buyerId === grace.id);
 /** What must never reach grace (or an anonymous caller) about ada and her order. */
 const adaSecrets = [ada.name, ada.email, ...adaOrder.lines.map((line) => products.find((product) => product.id === line.productId)!.name)];
 const expectNothingOfAda = (text: string, label?: string) => {
-  for (const secret of adaSecrets) expect(text, label).not.toContain(secret);
+  for (const secret of adaSecrets) expectLabelled(text, label).not.toContain(secret);
 };
 const webOperations = loadClientOperations('web');
 
@@ -62,7 +62,7 @@ function expectNoInternals(attempt: Attempt) {
   expect(attempt.text).not.toMatch(/\bat [\w$.<>]+ \(|node:internal|\.[cm]?[jt]s:\d+:\d+/);
   expect(attempt.text).not.toContain('Did you mean');
   for (const error of attempt.body?.errors ?? []) {
-    expect(Object.keys(error.extensions ?? {}).sort(), attempt.text).toEqual(['code']);
+    expectLabelled(Object.keys(error.extensions ?? {}).sort(), attempt.text).toEqual(['code']);
   }
   responsesChecked += 1;
 }
@@ -97,11 +97,11 @@ const codes = (attempt: Attempt) => (attempt.body?.errors ?? []).map((error) => 
 
 /** Refused: the status, no data at all, and exactly these codes (or at least these, with `some`). */
 function expectRefused(attempt: Attempt, status: number, expected: string[], match: 'exactly' | 'including' = 'exactly') {
-  expect(attempt.status, attempt.text).toBe(status);
-  expect(attempt.body?.data ?? null, attempt.text).toBeNull();
-  expect(codes(attempt).length, attempt.text).toBeGreaterThan(0);
-  if (match === 'exactly') expect([...new Set(codes(attempt))], attempt.text).toEqual(expected);
-  else expect(codes(attempt), attempt.text).toEqual(expect.arrayContaining(expected));
+  expectLabelled(attempt.status, attempt.text).toBe(status);
+  expectLabelled(attempt.body?.data ?? null, attempt.text).toBeNull();
+  expectLabelled(codes(attempt).length, attempt.text).toBeGreaterThan(0);
+  if (match === 'exactly') expectLabelled([...new Set(codes(attempt))], attempt.text).toEqual(expected);
+  else expectLabelled(codes(attempt), attempt.text).toEqual(expect.arrayContaining(expected));
 }
 
 const repeat = (n: number, text: (index: number) => string) => Array.from({ length: n }, (_, index) => text(index)).join(' ');
@@ -453,7 +453,7 @@ describe('the classic GraphQL attacks, in production mode', () => {
       // Deeper down, where no root-field limit applies: one refusal (by size, tokens, cost, or
       // graphql-js's budget for comparing overlapping fields: "Validation aborted."), never a run.
       const nested = await post(url, { query: `{ ${list}(first: 50) { ${'__typename '.repeat(3000)}} }` });
-      expect(nested.status, nested.text).toBe(400);
+      expectLabelled(nested.status, nested.text).toBe(400);
       expect(nested.body?.data ?? null).toBeNull();
       expect(nested.body?.errors).toHaveLength(1);
       expect(['DOCUMENT_TOO_LARGE', 'TOO_MANY_TOKENS', 'QUERY_TOO_COSTLY', 'GRAPHQL_VALIDATION_FAILED']).toContain(codes(nested)[0]);
@@ -493,9 +493,9 @@ describe('the classic GraphQL attacks, in production mode', () => {
       ];
       for (const [index, attempt] of broken.entries()) {
         // expectNoInternals (every response of this suite) already refused stacks, exception extensions and suggestions.
-        expect(attempt.status, attempt.text).toBeGreaterThanOrEqual(400);
-        expect(attempt.body?.errors?.[0]?.extensions?.code, attempt.text).toEqual(expect.any(String));
-        expect(attempt.body?.errors?.[0]?.extensions?.code, `${name} ${index}: ${attempt.status} ${attempt.text}`).not.toBe('INTERNAL_SERVER_ERROR');
+        expectLabelled(attempt.status, attempt.text).toBeGreaterThanOrEqual(400);
+        expectLabelled(attempt.body?.errors?.[0]?.extensions?.code, attempt.text).toEqual(expect.any(String));
+        expectLabelled(attempt.body?.errors?.[0]?.extensions?.code, `${name} ${index}: ${attempt.status} ${attempt.text}`).not.toBe('INTERNAL_SERVER_ERROR');
       }
     });
 
@@ -525,7 +525,7 @@ describe('the classic GraphQL attacks, in production mode', () => {
     it('gateway (bearer): 401 UNAUTHENTICATED, no data', async () => {
       for (const [kind, token] of Object.entries(await badTokens())) {
         const attempt = await post(tiers.gateway.url, { query: `{ me { id email } order(id: "${adaOrder.id}") { id } }` }, { authorization: `Bearer ${token}` });
-        expect(attempt.status, kind).toBe(401);
+        expectLabelled(attempt.status, kind).toBe(401);
         expectRefused(attempt, 401, ['UNAUTHENTICATED']);
         expectNothingOfAda(attempt.text, kind);
       }
@@ -535,9 +535,9 @@ describe('the classic GraphQL attacks, in production mode', () => {
       const { document, hash } = mobileOperation('MyOrders');
       for (const [kind, token] of Object.entries(await badTokens())) {
         const byHash = await get(tiers['bff-mobile'].url, { operationName: 'MyOrders', extensions: JSON.stringify(persistedQuery(hash)) }, { authorization: `Bearer ${token}` });
-        expect(byHash.status, kind).toBe(401);
+        expectLabelled(byHash.status, kind).toBe(401);
         expectRefused(byHash, 401, ['UNAUTHENTICATED']);
-        expect(byHash.headers.get('www-authenticate'), kind).toMatch(/^Bearer error="invalid_token"/);
+        expectLabelled(byHash.headers.get('www-authenticate'), kind).toMatch(/^Bearer error="invalid_token"/);
         const byText = await post(tiers['bff-mobile'].url, { operationName: 'MyOrders', query: document }, { authorization: `Bearer ${token}` });
         expectRefused(byText, 401, ['UNAUTHENTICATED']);
       }
@@ -547,8 +547,8 @@ describe('the classic GraphQL attacks, in production mode', () => {
       const orderDetail = webOperations.get('OrderDetail')!.document;
       for (const [kind, token] of Object.entries(await badTokens())) {
         const attempt = await post(tiers['bff-web'].url, { operationName: 'OrderDetail', query: orderDetail, variables: { id: adaOrder.id } }, { cookie: `sf_session=${token}` });
-        expect(codes(attempt), kind).toEqual(['UNAUTHENTICATED']);
-        expect(attempt.body?.data?.order ?? null, kind).toBeNull();
+        expectLabelled(codes(attempt), kind).toEqual(['UNAUTHENTICATED']);
+        expectLabelled(attempt.body?.data?.order ?? null, kind).toBeNull();
         expectNothingOfAda(attempt.text, kind);
       }
       const forged = tampered(tokens.grace, { payload: (claims) => ({ ...claims, role: 'ADMIN' }) });

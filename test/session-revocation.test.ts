@@ -2,8 +2,8 @@
 // issued: the gateway and both BFFs refuse them within the revocation check's cache window
 // (SESSION_REVOCATION_CACHE_MS), not after the tokens' 15 minutes.
 import { ada } from '@storefront/users/seed-data';
-import { graphql } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, graphql } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { send as sendMobile } from './support/mobile.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';
@@ -19,14 +19,7 @@ interface Tokens {
   refreshToken: string;
 }
 
-/** Polls `check` until it holds, for at most `withinMs`: the condition, not a pause, ends the wait. */
-async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not so after ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (check: () => Promise<boolean>, withinMs: number) => eventually(check, Boolean, 'the condition', { timeoutMs: withinMs, intervalMs: 50 });
 
 describe('a reused refresh token revokes the access tokens of its session', () => {
   let stack: Stack;
@@ -65,7 +58,7 @@ describe('a reused refresh token revokes the access tokens of its session', () =
     expect((await refresh(first.refreshToken)).userErrors).toEqual([{ code: 'REFRESH_TOKEN_REUSED' }]);
 
     for (const token of [first.accessToken, second.accessToken]) {
-      await eventually(async () => {
+      await until(async () => {
         const { refusals } = await accepted(token);
         return refusals.every((refusal) => refusal === '401 UNAUTHENTICATED');
       }, CACHE_MS + 4_000);
@@ -79,6 +72,6 @@ describe('a reused refresh token revokes the access tokens of its session', () =
     expect(await accepted(session.accessToken)).toMatchObject({ gateway: true, mobile: true, web: true });
     const out = await graphql(stack.gatewayUrl, 'mutation ($refreshToken: String!) { logOut(refreshToken: $refreshToken) }', { refreshToken: session.refreshToken });
     expect(out.body.data?.logOut).toBe(true);
-    await eventually(async () => (await accepted(session.accessToken)).refusals.every((refusal) => refusal === '401 UNAUTHENTICATED'), CACHE_MS + 4_000);
+    await until(async () => (await accepted(session.accessToken)).refusals.every((refusal) => refusal === '401 UNAUTHENTICATED'), CACHE_MS + 4_000);
   });
 });

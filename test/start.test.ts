@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { ada } from '@storefront/users/seed-data';
-import { graphql, testServerUrl } from '@storefront/testing';
+import { expectLabelled, graphql, testServerUrl } from '@storefront/testing';
 import { dropDatabase, withDatabase } from '@storefront/db';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { freePort, runCommand } from './support/processes.js';
 import { logIn } from './support/session.js';
 
@@ -63,7 +63,7 @@ describe('npm start on the embedded Postgres', () => {
     }
     expect(String(firstExit)).toMatch(/^(0|SIGTERM)$/);
     // Three subgraphs, the gateway and two BFFs each stopped cleanly.
-    expect(first.output().match(/"msg":"stopped"/g), first.output().slice(-3000)).toHaveLength(6);
+    expectLabelled(first.output().match(/"msg":"stopped"/g), first.output().slice(-3000)).toHaveLength(6);
 
     const second = runCommand('npm', ['start'], env);
     try {

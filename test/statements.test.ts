@@ -1,7 +1,7 @@
 import { products } from '@storefront/catalog/seed-data';
 import { admin, ada, grace } from '@storefront/users/seed-data';
 import { graphql } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
 

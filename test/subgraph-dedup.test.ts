@@ -9,7 +9,7 @@ import { loadGatewayConfig } from '@storefront/gateway/config';
 import { orders as seedOrders } from '@storefront/orders/seed-data';
 import { ada, grace } from '@storefront/users/seed-data';
 import { errorCodes, graphql, testSubgraphSecret, type GraphQLResponse } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
 

@@ -3,22 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { composeSupergraph, repositoryRoot } from '@storefront/gateway/compose';
 import { products } from '@storefront/catalog/seed-data';
-import { errorCodes, graphql } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodes, eventually, graphql } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from './support/stack.js';
 
 const product = products[0]!;
 const WITH_SKU = 'query ($slug: String!) { product(slug: $slug) { sku } }';
 const WITHOUT_SKU = 'query ($slug: String!) { product(slug: $slug) { name } }';
 
-/** Repeats `attempt` until it returns true; the gateway reloads on its own schedule. */
-async function eventually(attempt: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+const until = (attempt: () => Promise<boolean>, timeoutMs = 10_000) => eventually(attempt, Boolean, 'the condition', { timeoutMs, intervalMs: 0 });
 
 describe('the gateway serves any supergraph file and follows its changes', () => {
   let stack: Stack;
@@ -61,9 +54,9 @@ describe('the gateway serves any supergraph file and follows its changes', () =>
     })();
 
     await writeFile(file, withoutSku);
-    await eventually(async () => errorCodes(await graphql(stack.gatewayUrl, WITH_SKU, { slug: product.slug })).includes('GRAPHQL_VALIDATION_FAILED'));
+    await until(async () => errorCodes(await graphql(stack.gatewayUrl, WITH_SKU, { slug: product.slug })).includes('GRAPHQL_VALIDATION_FAILED'));
     await writeFile(file, original);
-    await eventually(async () => (await graphql(stack.gatewayUrl, WITH_SKU, { slug: product.slug })).body.data?.product?.sku === product.sku);
+    await until(async () => (await graphql(stack.gatewayUrl, WITH_SKU, { slug: product.slug })).body.data?.product?.sku === product.sku);
 
     keepGoing = false;
     await traffic;

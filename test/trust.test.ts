@@ -18,7 +18,7 @@ import { clientAddressResolver } from '@storefront/request-identity';
 import { signSubgraphRequest } from '@storefront/auth';
 import { repositoryRoot } from '@storefront/db';
 import { accessTokenFor, graphql, testSubgraphSecret } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from './support/stack.js';
 
 const SERVICE_SDL = '{ _service { sdl } }';

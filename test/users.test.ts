@@ -1,6 +1,6 @@
 import { ada, admin, grace } from '@storefront/users/seed-data';
 import { errorCodes, graphql } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logIn } from './support/session.js';
 import { startStack, type Stack } from './support/stack.js';
 

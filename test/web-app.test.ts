@@ -3,7 +3,8 @@ import { products } from '@storefront/catalog/seed-data';
 import { ada, admin, grace } from '@storefront/users/seed-data';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { eventually, expectLabelled } from '@storefront/testing';
 import { documentationScreenshot, launchChromium, screenshotOnFailure } from './support/browser.js';
 import { addToCart, checkOutTwiceQuickly, markDocument, orderCount, orderStatus, sameDocument, signIn, startShop, type Shop } from './support/shop.js';
 import { categoryEntry, inCategory, menu, money, newestFirst } from './support/web.js';
@@ -77,9 +78,15 @@ describe('the web storefront in Chromium', () => {
     expect(await cardNames(page)).toEqual(listed.slice(0, PAGE_SIZE).map((product) => product.name));
 
     await page.getByRole('link', { name: 'Next page' }).click();
-    await expect.poll(() => cardNames(page)).toEqual(listed.slice(PAGE_SIZE, 2 * PAGE_SIZE).map((product) => product.name));
+    await eventually(() => cardNames(page), (value) => {
+      expect(value).toEqual(listed.slice(PAGE_SIZE, 2 * PAGE_SIZE).map((product) => product.name));
+      return true;
+    }, 'cardNames(page)', { retryErrors: true });
     await page.getByRole('link', { name: 'Previous page' }).click();
-    await expect.poll(() => cardNames(page)).toEqual(listed.slice(0, PAGE_SIZE).map((product) => product.name));
+    await eventually(() => cardNames(page), (value) => {
+      expect(value).toEqual(listed.slice(0, PAGE_SIZE).map((product) => product.name));
+      return true;
+    }, 'cardNames(page)', { retryErrors: true });
   }, 60_000);
 
   it('signs in with HttpOnly session cookies that survive a reload, and renews an expired one unnoticed', async () => {
@@ -119,7 +126,10 @@ describe('the web storefront in Chromium', () => {
     await page.getByLabel('Password').fill('short');
     await page.getByRole('button', { name: 'Create account' }).click();
     // The BFF's userError shows at its field, which gets the keyboard.
-    await expect.poll(() => page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+    await eventually(() => page.getByLabel('Password').getAttribute('aria-invalid'), (value) => {
+      expect(value).toBe('true');
+      return true;
+    }, "page.getByLabel('Password').getAttribute('aria-invalid')", { retryErrors: true });
     expect(await page.evaluate('document.activeElement.id')).toBe('field-password');
     await page.getByLabel('Password').fill('mary-password-1');
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -170,13 +180,19 @@ describe('the web storefront in Chromium', () => {
       await catalog.query('SELECT id FROM products WHERE id = $1 FOR UPDATE', [scarce.id]);
       await addToCart(first, shop.app.url, scarce, scarce.stockQuantity);
       await checkOutTwiceQuickly(first, shop.app.url);
-      await expect.poll(() => orderStatus(first)).toContain('Pending');
+      await eventually(() => orderStatus(first), (value) => {
+        expect(value).toContain('Pending');
+        return true;
+      }, 'orderStatus(first)', { retryErrors: true });
       await markDocument(first);
 
       second = await first.context().newPage();
       await addToCart(second, shop.app.url, scarce, scarce.stockQuantity);
       await checkOutTwiceQuickly(second, shop.app.url);
-      await expect.poll(() => orderStatus(second)).toContain('Pending');
+      await eventually(() => orderStatus(second), (value) => {
+        expect(value).toContain('Pending');
+        return true;
+      }, 'orderStatus(second)', { retryErrors: true });
       await markDocument(second);
     } finally {
       await catalog.query('COMMIT').catch(() => undefined);
@@ -185,12 +201,15 @@ describe('the web storefront in Chromium', () => {
 
     // Whichever the catalog reserved first is confirmed; the other finds no stock left.
     const settled = async () => (await Promise.all([orderStatus(first), orderStatus(second!)])).filter((text) => !text.includes('Pending')).length;
-    await expect.poll(settled, { timeout: 20_000 }).toBe(2);
+    await eventually(settled, (value) => {
+      expect(value).toBe(2);
+      return true;
+    }, 'settled', { retryErrors: true, timeoutMs: 20_000 });
     const pages = [first, second!];
     const texts = await Promise.all(pages.map(orderStatus));
     const confirmed = pages[texts.findIndex((text) => text.includes('Confirmed'))];
     const cancelled = texts.find((text) => text.includes('Cancelled'));
-    expect(confirmed, texts.join(' | ')).toBeDefined();
+    expectLabelled(confirmed, texts.join(' | ')).toBeDefined();
     expect(cancelled).toContain(`Only 0 of "${scarce.name}" in stock; ${scarce.stockQuantity} ordered.`);
     for (const page of pages) expect(await sameDocument(page)).toBe(true);
     await documentationScreenshot(confirmed!, 'order');
@@ -230,7 +249,10 @@ describe('the web storefront in Chromium', () => {
   it("shows an admin's edit on the product page at once, and stock and price change live on a shopper's open page", async () => {
     const shopper = await newPage();
     await shopper.goto(`${shop.app.url}/products/${edited.slug}`);
-    await expect.poll(() => shopper.getByTestId('product-stock').innerText()).toBe(`In stock: ${edited.stockQuantity}`);
+    await eventually(() => shopper.getByTestId('product-stock').innerText(), (value) => {
+      expect(value).toBe(`In stock: ${edited.stockQuantity}`);
+      return true;
+    }, "shopper.getByTestId('product-stock').innerText()", { retryErrors: true });
     await markDocument(shopper);
 
     const page = await newPage();
@@ -247,8 +269,14 @@ describe('the web storefront in Chromium', () => {
     expect(await page.getByTestId('product-price').innerText()).toBe('$12.34');
     expect(await page.getByTestId('product-stock').innerText()).toBe('In stock: 7');
 
-    await expect.poll(() => shopper.getByTestId('product-stock').innerText(), { timeout: 20_000 }).toBe('In stock: 7');
-    await expect.poll(() => shopper.getByTestId('product-price').innerText()).toBe('$12.34');
+    await eventually(() => shopper.getByTestId('product-stock').innerText(), (value) => {
+      expect(value).toBe('In stock: 7');
+      return true;
+    }, "shopper.getByTestId('product-stock').innerText()", { retryErrors: true, timeoutMs: 20_000 });
+    await eventually(() => shopper.getByTestId('product-price').innerText(), (value) => {
+      expect(value).toBe('$12.34');
+      return true;
+    }, "shopper.getByTestId('product-price').innerText()", { retryErrors: true });
     expect(await sameDocument(shopper)).toBe(true);
     // A fresh load is not served the page the BFF cached before the edit.
     await shopper.reload();

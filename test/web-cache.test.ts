@@ -7,7 +7,7 @@ import { loadWebConfig } from '@storefront/bff-web/config';
 import { createWebServer } from '@storefront/bff-web/server';
 import { DEVELOPMENT_SECRET } from '@storefront/config';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logIn } from './support/session.js';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { startStack, type Stack } from './support/stack.js';

@@ -14,7 +14,7 @@ import { ada, admin, grace, type SeedUser } from '@storefront/users/seed-data';
 import type { RunningServer } from '@storefront/http-server';
 import { errorCodes } from '@storefront/testing';
 import { buildSchema, parse, validate } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import { startStack, type Stack } from './support/stack.js';
 import { WebClient } from './support/web-client.js';

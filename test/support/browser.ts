@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { repositoryRoot } from '@storefront/db';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { beforeEach } from 'vitest';
+import { afterEach } from '@jest/globals';
 
 /** Debian's Chromium (scripts/install-chromium.sh, run by .ci/run); no browser is downloaded. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -19,22 +19,27 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true });
 }
 
+/** The running test, as test/support/environment.js records it for its afterEach hooks. */
+function runningTest(): { name: string; failed: boolean } | undefined {
+  return (globalThis as Record<symbol, { name: string; failed: boolean } | undefined>)[Symbol.for('storefront.testFailure')];
+}
+
 /**
  * Registers, for each test of the file, a screenshot of every page in `openPages()` when the
  * test fails, named after the test.
  */
 export function screenshotOnFailure(openPages: () => readonly Page[]): void {
-  beforeEach(({ task, onTestFailed }) => {
-    onTestFailed(async () => {
-      await mkdir(FAILURE_SCREENSHOTS, { recursive: true });
-      const name = task.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').slice(0, 80);
-      const pages = openPages().filter((page) => !page.isClosed());
-      await Promise.all(
-        pages.map((page, index) =>
-          page.screenshot({ path: path.join(FAILURE_SCREENSHOTS, `${name}-${index + 1}.png`), fullPage: true }).catch(() => undefined),
-        ),
-      );
-    });
+  afterEach(async () => {
+    const test = runningTest();
+    if (!test?.failed) return;
+    await mkdir(FAILURE_SCREENSHOTS, { recursive: true });
+    const name = test.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').slice(0, 80);
+    const pages = openPages().filter((page) => !page.isClosed());
+    await Promise.all(
+      pages.map((page, index) =>
+        page.screenshot({ path: path.join(FAILURE_SCREENSHOTS, `${name}-${index + 1}.png`), fullPage: true }).catch(() => undefined),
+      ),
+    );
   });
 }
 

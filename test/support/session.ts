@@ -1,5 +1,5 @@
 import { graphql } from '@storefront/testing';
-import { expect } from 'vitest';
+import { expect } from '@jest/globals';
 
 /** Signs in through `url` (gateway or users subgraph) and returns the access token. */
 export async function logIn(url: string, email: string, password: string): Promise<string> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { categories, products, type SeedProduct } from '@storefront/catalog/seed-data';
 import { orders as seedOrders, type SeedOrder } from '@storefront/orders/seed-data';
 import { users, type SeedUser } from '@storefront/users/seed-data';
-import { expect } from 'vitest';
+import { expect } from '@jest/globals';
 import type { Stack } from './stack.js';
 import { WebClient } from './web-client.js';
 

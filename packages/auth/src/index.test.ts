@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { TokenError, signAccessToken, verifyAccessToken } from './index.js';
 
 const secret = 'a-secret-long-enough-for-hs256-tokens';
@@ -15,17 +15,17 @@ async function reasonOf(promise: Promise<unknown>): Promise<string | undefined> 
 
 describe('verifyAccessToken', () => {
   afterEach(() => {
-    vi.useRealTimers();
+    jest.useRealTimers();
   });
 
   it('accepts a token again and again until it expires, then refuses it as expired', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(new Date('2026-11-22T10:00:00Z'));
+    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    jest.setSystemTime(new Date('2026-11-22T10:00:00Z'));
     const { accessToken } = await signAccessToken(ada, { secret, ttlSeconds: 60 });
     expect(await verifyAccessToken(accessToken, secret)).toEqual({ ...ada, expiresAt: expect.any(Number) });
-    vi.setSystemTime(new Date('2026-11-22T10:00:59Z'));
+    jest.setSystemTime(new Date('2026-11-22T10:00:59Z'));
     expect(await verifyAccessToken(accessToken, secret)).toEqual({ ...ada, expiresAt: expect.any(Number) });
-    vi.setSystemTime(new Date('2026-11-22T10:01:00Z'));
+    jest.setSystemTime(new Date('2026-11-22T10:01:00Z'));
     expect(await reasonOf(verifyAccessToken(accessToken, secret))).toBe('expired');
   });
 

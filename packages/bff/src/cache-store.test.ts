@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { keySlot, userHashTag, type RedisConnection } from '@storefront/redis';
 import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RedisCacheStore } from './cache-store.js';
 
 const targets = redisTargets();

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
+import { expectLabelled } from '@storefront/testing';
 import { negotiateLocale, preferredLanguage } from './locale.js';
 
 const supported = ['en', 'de', 'fr'] as const;
@@ -13,7 +14,7 @@ describe('preferredLanguage', () => {
 
   it('falls back to the first supported language', () => {
     for (const header of [undefined, '', 'es-ES', 'de;q=0', '*', 'x'.repeat(300), '<script>']) {
-      expect(preferredLanguage(header, supported), String(header)).toBe('en');
+      expectLabelled(preferredLanguage(header, supported), String(header)).toBe('en');
     }
   });
 });

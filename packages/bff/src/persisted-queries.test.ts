@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store.js';
 import { persistedQueryCache, persistedQueryId, readPersistedQueryManifest, type ManifestOperation } from './persisted-queries.js';
 

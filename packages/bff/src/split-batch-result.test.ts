@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { GatewayError } from './gateway-client.js';
 import { splitBatchResult, UnfilledValue } from './split-batch-result.js';
 

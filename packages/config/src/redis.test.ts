@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig, redisShape, withRedisConnection } from './index.js';
 
 const load = (env: NodeJS.ProcessEnv) => withRedisConnection(loadConfig(redisShape, env)).redis;

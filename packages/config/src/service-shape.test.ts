@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig, serviceShape } from './index.js';
 
 describe('HEAP_GROWING_PERCENT', () => {

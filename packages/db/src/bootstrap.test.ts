@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { testServerUrl } from '@storefront/testing';
 import { dropDatabase, ensureDatabase } from './admin.js';
 import { prepareDomainDatabase } from './bootstrap.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { schemaDrift } from './drift.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { migrate, readMigrations } from './migrate.js';
@@ -38,7 +38,8 @@ async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>
 }
 
 // PGlite boots Postgres in WebAssembly: seconds per start, more on a busy machine.
-describe('startEmbeddedPostgres', { timeout: 120_000 }, () => {
+describe('startEmbeddedPostgres', () => {
+  jest.setTimeout(120_000);
   it('serves a migrated database whose data survives a restart on the same directory', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sf-pglite-'));
     tempDirs.push(dataDir);

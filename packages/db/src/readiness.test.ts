@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@storefront/testing';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, eventually, type TestDatabase } from '@storefront/testing';
 import { migrate } from './migrate.js';
 import { migrationsDir } from './paths.js';
 import { migrationReadiness, migrationStatus, whenMigrated, type Queryable } from './readiness.js';
@@ -26,13 +26,7 @@ async function unmigrated(): Promise<{ db: TestDatabase; client: Queryable; stat
   return { db, client: counted, statements: () => statements };
 }
 
-async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = (condition: () => Promise<boolean> | boolean) => eventually(condition, Boolean, 'the condition', 30_000);
 
 describe('migrationReadiness', () => {
   it('names every migration an empty database lacks, then nothing once migrated', async () => {

@@ -1,21 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { deleteTestKeys, redisTargets } from '@storefront/testing';
+import { deleteTestKeys, eventually, redisTargets } from '@storefront/testing';
 import type { RedisConnection } from '@storefront/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { EventBus, Subscription } from './bus.js';
 import { envelope, type Envelope } from './envelope.js';
 import { InProcessBus } from './memory-bus.js';
 import { RedisStreamsBus } from './redis-bus.js';
 
 
-/** Waits until `condition` holds, checking as events arrive; fails after `timeoutMs`. */
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const until = (condition: () => boolean | Promise<boolean>) => eventually(condition, Boolean, 'the condition', { timeoutMs: 10_000, intervalMs: 10 });
 
 /** Each implementation, by name, with the Redis it needs (connected before its tests run). */
 type Implementation = [name: string, create: (redis: RedisConnection | undefined) => EventBus, connect: (() => Promise<RedisConnection>) | undefined];

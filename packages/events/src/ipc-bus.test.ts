@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { envelope } from './envelope.js';
 import { serveBusToChild } from './ipc-bus.js';
 import { InProcessBus } from './memory-bus.js';
@@ -25,7 +25,9 @@ function listen(child: ChildProcess) {
 
 describe('broadcast over the IPC bus (npm start without Redis)', () => {
   let child: ChildProcess | undefined;
-  afterEach(() => child?.kill());
+  afterEach(() => {
+    child?.kill();
+  });
 
   it("gives a service process every event published after it is ready, from the parent's bus, until it stops", async () => {
     const bus = new InProcessBus();

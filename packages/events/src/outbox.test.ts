@@ -1,7 +1,7 @@
 import { createPool } from '@storefront/db';
 import { createTestDatabase, type TestDatabase } from '@storefront/testing';
 import type pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { envelope, type Envelope } from './envelope.js';
 import { InProcessBus } from './memory-bus.js';
 import { OUTBOX_TABLE, outboxBacklog, startOutboxRelay } from './outbox.js';

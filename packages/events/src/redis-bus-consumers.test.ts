@@ -1,18 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '@storefront/testing';
 import { envelope } from './envelope.js';
 import { RedisStreamsBus } from './redis-bus.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (condition: () => Promise<boolean>) => eventually(condition, Boolean, 'the condition', { timeoutMs: 10_000, intervalMs: 50 });
 
 describe('RedisStreamsBus: consumers of instances that are gone leave their group', () => {
   const stream = `test:${randomBytes(4).toString('hex')}:events`;

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@storefront/testing';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OUTBOX_TABLE } from './outbox.js';
 import { PROCESSED_TABLE, deleteExpiredEvents, retentionDeletedCounter, startEventRetention } from './retention.js';
 

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { apolloDefaults } from './apollo.js';
 import type { RequestContext } from './request-context.js';
 import { listen, type RunningServer } from './listen.js';

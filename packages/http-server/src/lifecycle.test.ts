@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { listen, type RunningServer } from './listen.js';
 import { drainMsFor } from './lifecycle.js';
 

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
+import { eventually } from '@storefront/testing';
 import { CircuitOpenError, HttpStatusError, classifyFailure } from './failures.js';
 import { resilienceMetrics } from './metrics.js';
 import { operationType } from './operation-type.js';
@@ -16,13 +17,7 @@ const settings = (overrides: { retry?: Partial<ResilienceSettings['retry']>; bre
 
 const networkError = () => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
 
-async function until(check: () => boolean, deadlineMs = 5_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const until = (check: () => boolean) => eventually(check, Boolean, 'the condition', { timeoutMs: 5_000, intervalMs: 5 });
 
 describe('operationType', () => {
   it('reads the operation of a document', () => {

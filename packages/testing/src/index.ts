@@ -13,6 +13,8 @@ export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://post
  */
 export const testSubgraphSecret = process.env.SUBGRAPH_SECRET || DEVELOPMENT_SECRET;
 
+export { eventually, type EventuallyOptions } from './eventually.js';
+export { expectLabelled, softAssertions } from './expect.js';
 export { answering, deleteTestKeys, redisTargets, startRedisCluster, testRedis, testRedisUrl, type TestRedisCluster } from './redis.js';
 
 export interface TestDatabase {
@@ -80,16 +82,3 @@ export async function accessTokenFor(
   return (await signAccessToken(user, { secret })).accessToken;
 }
 
-/**
- * Checks `read` until `done` holds for its value, then returns the value; fails with `what`
- * after `timeoutMs`. Tests wait for conditions this way, never for a fixed time.
- */
-export async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)?.slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createRedisClient, deleteKeys, isCluster, type RedisClient, type RedisConnection } from '@storefront/redis';
-import { afterAll } from 'vitest';
+import { afterAll } from '@jest/globals';
+import { eventually } from './eventually.js';
 
 /** The real Redis server tests use: `TEST_REDIS_URL`, else this machine's default. */
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -52,13 +52,9 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`Redis Cluster: ${what} not reached in ${timeoutMs} ms`);
-    await delay(50);
-  }
-}
+/** Waits for `condition`; a check that throws (a node not up yet) counts as false. */
+const until = (what: string, condition: () => Promise<boolean>) =>
+  eventually(() => condition().catch(() => false), Boolean, `Redis Cluster: ${what}`, { timeoutMs: 20_000, intervalMs: 50 });
 
 async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -118,8 +114,8 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
  * Waits until a client or store answers `ping` (true or PONG). Clients that refuse commands
  * while they connect (caches and rate limits on a cluster) are ready only then.
  */
-export function answering(ping: () => Promise<unknown>): Promise<void> {
-  return until('a PING answered', async () => Boolean(await ping()));
+export async function answering(ping: () => Promise<unknown>): Promise<void> {
+  await until('a PING answered', async () => Boolean(await ping()));
 }
 
 /**

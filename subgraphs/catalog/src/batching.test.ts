@@ -1,5 +1,5 @@
 import { categories, products } from './seed-data.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestCatalog, type TestCatalog } from '../test/support.js';
 
 let catalog: TestCatalog;

@@ -1,7 +1,7 @@
 import { admin } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql } from '@storefront/testing';
 import { payloadOf, type Envelope } from '@storefront/events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CATALOG_GROUP } from './events.js';
 import { createTestStreams, newId, waitFor, type TestStreams } from '../test/events-support.js';
 import type { Product } from './generated/prisma/client.js';

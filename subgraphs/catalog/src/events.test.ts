@@ -1,5 +1,5 @@
 import { payloadOf, type Envelope } from '@storefront/events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CATALOG_GROUP } from './events.js';
 import { createTestStreams, newId, waitFor, type TestStreams } from '../test/events-support.js';
 import type { Product } from './generated/prisma/client.js';

@@ -1,6 +1,6 @@
 import { categories, products } from './seed-data.js';
 import { errorCodes } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestCatalog, type Caller, type TestCatalog } from '../test/support.js';
 
 let catalog: TestCatalog;

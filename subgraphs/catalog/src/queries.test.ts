@@ -1,6 +1,6 @@
 import { categories, products } from './seed-data.js';
-import { errorCodes } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodes, expectLabelled } from '@storefront/testing';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestCatalog, type TestCatalog } from '../test/support.js';
 
 let catalog: TestCatalog;
@@ -150,7 +150,7 @@ describe('products', () => {
 
   it('searches for %, _ and \\ as text, not as LIKE wildcards or escapes', async () => {
     for (const search of ['%', '_', '\\', '%%', '_%_', 'k_ttle', 'kett%', 'kettle\\']) {
-      expect((await list({ filter: { search } })).totalCount, search).toBe(0);
+      expectLabelled((await list({ filter: { search } })).totalCount, search).toBe(0);
     }
     expect((await list({ filter: { search: 'kettle' } })).totalCount).toBe(4);
   });
@@ -159,7 +159,7 @@ describe('products', () => {
     const nul = 'kett\u0000le';
     for (const variables of [{ filter: { search: nul } }, { filter: { categorySlug: nul } }, { filter: { search: '\ud800' } }, { filter: { search: 'a\udc00b' } }]) {
       const response = await catalog.query(LIST, variables);
-      expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      expectLabelled(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
       expect(response.status).toBe(400);
     }
     for (const [query, variables] of [
@@ -169,7 +169,7 @@ describe('products', () => {
       ['{ category(slug: "toys\\u0000") { id } }', {}],
     ] as const) {
       const response = await catalog.query(query, variables);
-      expect(errorCodes(response), query).toEqual(['BAD_USER_INPUT']);
+      expectLabelled(errorCodes(response), query).toEqual(['BAD_USER_INPUT']);
       expect(response.status).toBe(400);
     }
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { grace } from '@storefront/users/seed-data';
 import { orders as seedOrders } from './seed-data.js';
 import { errorCodes } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestStack, type TestStack } from '../test/support.js';
 
 let stack: TestStack;

@@ -6,7 +6,7 @@ import { ada } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ORDERS_GROUP } from './events.js';
 import type { Prisma } from './generated/prisma/client.js';
 import { eventually, startTestStack, type TestStack } from '../test/support.js';

@@ -4,7 +4,7 @@ import { products } from '@storefront/catalog/seed-data';
 import { ada } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ORDERS_GROUP } from './events.js';
 import { CANCEL_REASON } from './service.js';
 import { eventually, startTestStack, type TestStack } from '../test/support.js';

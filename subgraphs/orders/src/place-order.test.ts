@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { categories, products } from '@storefront/catalog/seed-data';
 import { ada, grace } from '@storefront/users/seed-data';
 import { errorCodes, graphql, accessTokenFor } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestStack, type TestStack } from '../test/support.js';
 
 let stack: TestStack;

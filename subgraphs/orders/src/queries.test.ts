@@ -3,7 +3,7 @@ import { products } from '@storefront/catalog/seed-data';
 import { ada, admin, grace } from '@storefront/users/seed-data';
 import { orders as seedOrders } from './seed-data.js';
 import { errorCodes } from '@storefront/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestStack, type TestStack } from '../test/support.js';
 
 let stack: TestStack;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { products } from '@storefront/catalog/seed-data';
 import { ada, admin, grace } from '@storefront/users/seed-data';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requestHash } from './lines.js';
 import { startTestStack, type TestStack } from '../test/support.js';
 

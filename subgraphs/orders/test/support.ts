@@ -2,7 +2,15 @@ import { loadCatalogConfig } from '@storefront/catalog/config';
 import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
 import { createCatalogServer } from '@storefront/catalog/server';
 import { ada, admin, grace } from '@storefront/users/seed-data';
-import { accessTokenFor, createTestDatabase, graphql, testSubgraphSecret, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
+import {
+  accessTokenFor,
+  createTestDatabase,
+  eventually as poll,
+  graphql,
+  testSubgraphSecret,
+  type GraphQLResponse,
+  type TestDatabase,
+} from '@storefront/testing';
 import { loadOrdersConfig } from '../src/config.js';
 import { seedOrdersIfEmpty } from '../src/seed.js';
 import type { DomainEventsOptions } from '@storefront/events';
@@ -45,25 +53,12 @@ const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: process.en
  * `timeoutMs` with the last error it threw: for effects that happen in the background
  * (consumers), without fixed sleeps.
  */
-export async function eventually<T>(
+export function eventually<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
   { timeoutMs = 10_000, intervalMs = 25, message = 'condition' }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw lastError instanceof Error ? lastError : new Error(`${message} not reached within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  const holds = (value: T | undefined | false) => value !== undefined && value !== false;
+  return poll(check, holds, message, { timeoutMs, intervalMs, retryErrors: true }) as Promise<T>;
 }
 
 /**
