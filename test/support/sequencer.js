@@ -6,7 +6,10 @@ import Sequencer from '@jest/test-sequencer';
  */
 const LONGEST_FIRST = ['test/replicas.test.ts', 'test/failure-matrix.test.ts', 'test/web-app.test.ts', 'bench/harness.test.ts', 'test/start.test.ts'];
 
-export default class LongestFirst extends Sequencer.default ?? Sequencer {
+// The package is CommonJS; its class arrives as the default export or under `default`.
+const DefaultSequencer = Sequencer.default ?? Sequencer;
+
+export default class LongestFirst extends DefaultSequencer {
   async sort(tests) {
     const rank = (test) => {
       const index = LONGEST_FIRST.findIndex((file) => test.path.endsWith(file));
