@@ -1,5 +1,5 @@
 export { deadLetterStream, type Broadcast, type BroadcastOptions, type DeadLetter, type EventBus, type Handler, type SubscribeOptions, type Subscription } from './bus.js';
-export { streamNames, envelope, envelopeSchema, parseEnvelope, type Envelope } from './envelope.js';
+export { envelope, envelopeSchema, parseEnvelope, type Envelope } from './envelope.js';
 export { InProcessBus } from './memory-bus.js';
 export { PROCESSED_TABLE, deleteExpiredEvents, retentionDeletedCounter, startEventRetention, type EventRetentionOptions } from './retention.js';
 export { OUTBOX_TABLE, outboxBacklog, startOutboxRelay, type Relay, type RelayOptions } from './outbox.js';
@@ -22,7 +22,7 @@ export function createEventBus(redis: RedisConnection | undefined): EventBus {
   if (redis) return new RedisStreamsBus(redis);
   return ParentProcessBus.available() ? new ParentProcessBus() : new InProcessBus();
 }
-export { EVENT_VERSION, eventPayloads, isEventType, payloadOf, type EventPayload, type EventType } from './contracts.js';
+export { defineEvents, type EventContract, type EventPayload, type EventType, type PayloadSchemas } from './contracts.js';
 export {
   registerEventMetrics,
   startDomainEvents,
