@@ -5,14 +5,14 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { EventBus, Subscription } from './bus.js';
 import type { EventType, PayloadSchemas } from './contracts.js';
+import type { Envelope } from './envelope.js';
+import { outboxBacklog, startOutboxRelay, type Relay } from './outbox.js';
 
 /** What the event flow needs of the contract of the stream it consumes. */
 interface ConsumedContract {
   payloads: PayloadSchemas;
   has(type: string): boolean;
 }
-import type { Envelope } from './envelope.js';
-import { outboxBacklog, startOutboxRelay, type Relay } from './outbox.js';
 
 /** How a domain service takes part in events; without it, its outbox is written but nothing moves. */
 export interface DomainEventsOptions {
