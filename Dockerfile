@@ -29,6 +29,9 @@ COPY packages/user-errors/package.json packages/user-errors/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/orders/package.json subgraphs/orders/
+COPY subgraphs/users/events/package.json subgraphs/users/events/
+COPY subgraphs/catalog/events/package.json subgraphs/catalog/events/
+COPY subgraphs/orders/events/package.json subgraphs/orders/events/
 COPY gateway/package.json gateway/
 COPY bff-web/package.json bff-web/
 COPY bff-mobile/package.json bff-mobile/

@@ -2,7 +2,8 @@
 // how long an event takes to reach every one of them while they are all connected.
 // Subscribers are anonymous web product pages (GraphQL over SSE) spread over many products,
 // so every change reaches a tenth of them, as a popular product's page would.
-import { streamNames, RedisStreamsBus, type Envelope } from '@storefront/events';
+import { catalogEvents } from '@storefront/catalog-events';
+import { RedisStreamsBus, type Envelope } from '@storefront/events';
 import { products } from '@storefront/catalog/seed-data';
 import { loadClientOperations } from '../scripts/lib/client-operations.js';
 import type { Stack } from './stack.js';
@@ -76,7 +77,7 @@ export async function measureLive(stack: Stack, options: { subscribers: number; 
   const published = new Map<string, number>();
   const bus = stack.redisUrl ? new RedisStreamsBus({ kind: 'standalone', url: stack.redisUrl }) : undefined;
   const broadcast = bus?.broadcast({
-    streams: [streamNames(stack.runPrefix).catalog],
+    streams: [catalogEvents.stream(stack.runPrefix)],
     handler: (event: Envelope) => {
       const productId = (event.payload as { productId?: string }).productId;
       if (event.type === 'ProductChanged' && productId && !published.has(productId)) published.set(productId, performance.now());

@@ -4,7 +4,10 @@
 //   replay-all <orders|catalog>        the same for every dead letter of the stream
 //   lag <orders|catalog> <group>       events the group has not acknowledged yet
 import { ConfigError, loadConfig, redisConnection, redisShape } from '@storefront/config';
-import { RedisStreamsBus, streamNames } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
+import { catalogEvents } from '@storefront/catalog-events';
+import { sessionEvents } from '@storefront/users-events';
+import { RedisStreamsBus } from '@storefront/events';
 
 const [command, ...args] = process.argv.slice(2);
 let redis;
@@ -19,7 +22,8 @@ if (!redis) {
   console.error('Neither REDIS_URL nor REDIS_CLUSTER_NODES is set. Without Redis, events live inside the `npm start` process and vanish with it.');
   process.exit(2);
 }
-const streams = streamNames(process.env.EVENT_STREAM_PREFIX);
+const prefix = process.env.EVENT_STREAM_PREFIX;
+const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix), sessions: sessionEvents.stream(prefix) };
 
 function stream(name: string | undefined): string {
   if (name !== 'orders' && name !== 'catalog') {

@@ -4,7 +4,7 @@
 // (`npm start` and a service started outside production seed an empty database themselves.)
 import { DATABASE_DOMAINS, type SubgraphName } from '@storefront/config/services';
 import { domainDatabaseUrl, prepareDomainDatabase, redactUrl } from '@storefront/db';
-import { streamNames } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
 import { assertSeedAllowed } from '@storefront/seed-data';
 import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
 import { seedOrdersIfEmpty } from '@storefront/orders/seed';
@@ -28,7 +28,7 @@ async function seedDomain(domain: SubgraphName, url: string): Promise<boolean> {
     }
     case 'orders': {
       const { prisma, pool } = ordersPrisma(url, options);
-      return seedOrdersIfEmpty(prisma, streamNames(process.env.EVENT_STREAM_PREFIX).orders).finally(() => prisma.$disconnect().then(() => pool.end()));
+      return seedOrdersIfEmpty(prisma, orderEvents.stream(process.env.EVENT_STREAM_PREFIX)).finally(() => prisma.$disconnect().then(() => pool.end()));
     }
   }
 }

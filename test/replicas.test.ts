@@ -1,6 +1,7 @@
 import { products } from '@storefront/catalog/seed-data';
+import { orderEvents } from '@storefront/orders-events';
+import { catalogEvents } from '@storefront/catalog-events';
 import { ada, admin, grace } from '@storefront/users/seed-data';
-import { streamNames } from '@storefront/events';
 import { eventually, expectLabelled, graphql } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -321,15 +322,14 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     expect(Number(count)).toBe(placed.length);
 
     // Each event on each stream exactly once: one OrderPlaced and one answer from catalog per order.
-    const streams = streamNames(stack.prefix);
-    const orderEvents = await published(streams.orders);
-    const catalogEvents = await published(streams.catalog);
-    for (const { copies } of [orderEvents, catalogEvents]) expect([...copies.values()].filter((times) => times > 1)).toEqual([]);
+    const fromOrders = await published(orderEvents.stream(stack.prefix));
+    const fromCatalog = await published(catalogEvents.stream(stack.prefix));
+    for (const { copies } of [fromOrders, fromCatalog]) expect([...copies.values()].filter((times) => times > 1)).toEqual([]);
     const ours = new Set(ids);
-    const about = (events: typeof orderEvents.events, types: string[]) =>
+    const about = (events: typeof fromOrders.events, types: string[]) =>
       events.filter((event) => types.includes(event.type) && ours.has(event.payload.orderId ?? '')).map((event) => event.payload.orderId).sort();
-    expect(about(orderEvents.events, ['OrderPlaced'])).toEqual([...ids].sort());
-    expect(about(catalogEvents.events, ['StockReserved', 'StockReservationFailed'])).toEqual([...ids].sort());
+    expect(about(fromOrders.events, ['OrderPlaced'])).toEqual([...ids].sort());
+    expect(about(fromCatalog.events, ['StockReserved', 'StockReservationFailed'])).toEqual([...ids].sort());
     expect(await stack.deadLetters()).toEqual([]);
 
     // Both instances did their share: each orders relay published, each catalog consumer applied reservations.

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { orderEvents } from '@storefront/orders-events';
+import { catalogEvents } from '@storefront/catalog-events';
 import { Redis } from 'ioredis';
-import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/events';
+import { RedisStreamsBus, type DeadLetter } from '@storefront/events';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
 import { DATABASE_DOMAINS as DOMAINS, SERVICE_NAMES, type ServiceName, type SubgraphName as Domain } from '@storefront/config/services';
 import { startHaproxy, type Haproxy } from './haproxy.js';
@@ -180,7 +182,7 @@ export async function startReplicatedStack(options: ReplicatedStackOptions): Pro
         return { exit, servingWhenTakenOut };
       },
       async deadLetters() {
-        const streams = streamNames(prefix);
+        const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix) };
         return [...(await bus.deadLetters(streams.orders)), ...(await bus.deadLetters(streams.catalog))];
       },
       logs(...services) {

@@ -1,4 +1,6 @@
 import { createCatalogServer } from '@storefront/catalog/server';
+import { orderEvents } from '@storefront/orders-events';
+import { catalogEvents } from '@storefront/catalog-events';
 import { loadCatalogConfig } from '@storefront/catalog/config';
 import { seedCatalogIfEmpty } from '@storefront/catalog/seed';
 import { createGatewayServer } from '@storefront/gateway/server';
@@ -16,7 +18,7 @@ import { answering, createTestDatabase, deleteTestKeys, testRedis, testSubgraphS
 import type { RedisConnection } from '@storefront/redis';
 import type { Logger } from '@storefront/http-server';
 import { randomBytes } from 'node:crypto';
-import { RedisStreamsBus, streamNames, type DeadLetter } from '@storefront/events';
+import { RedisStreamsBus, type DeadLetter } from '@storefront/events';
 import { createUsersServer } from '@storefront/users/server';
 import { loadUsersConfig } from '@storefront/users/config';
 import { seedUsersIfEmpty } from '@storefront/users/seed';
@@ -277,7 +279,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     redisPrefix,
     deadLetters: async () => {
       if (!bus) return [];
-      const streams = streamNames(redisPrefix);
+      const streams = { orders: orderEvents.stream(redisPrefix), catalog: catalogEvents.stream(redisPrefix) };
       return [...(await bus.deadLetters(streams.orders)), ...(await bus.deadLetters(streams.catalog))];
     },
     subgraphs,

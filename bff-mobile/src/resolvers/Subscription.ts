@@ -1,5 +1,6 @@
 import { forbiddenError, liveFeed, livePayload, unauthenticatedError } from '@storefront/bff';
 import type { Envelope } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
 import { GraphQLError } from 'graphql';
 import type { MobileContext } from '../context.js';
 import type { SubscriptionOrderUpdatedArgs, SubscriptionResolvers } from '../generated/graphql.js';
@@ -7,7 +8,6 @@ import { LiveOpenOrdersDocument, LiveOrderDocument, type GatewayOrderSummary } f
 
 const OPEN_ORDERS_SENT_FIRST = 20;
 
-const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderConfirmed', 'OrderRejected', 'OrderCancelled']);
 const payloadField = (event: Envelope, name: string): unknown => (event.payload as Record<string, unknown> | null)?.[name];
 
 function signedIn(context: MobileContext) {
@@ -35,7 +35,7 @@ export const Subscription: SubscriptionResolvers = {
       signedIn(context);
       return liveFeed<GatewayOrderSummary>({
         context,
-        concerns: (event) => ORDER_EVENTS.has(event.type) && payloadField(event, 'orderId') === id,
+        concerns: (event) => orderEvents.has(event.type) && payloadField(event, 'orderId') === id,
         read: async () => [await readOrder(context, id)],
         key: (order) => order.id,
         authorize: buyerOnly(context),
@@ -49,7 +49,7 @@ export const Subscription: SubscriptionResolvers = {
       const viewer = signedIn(context);
       return liveFeed<GatewayOrderSummary>({
         context,
-        concerns: (event) => ORDER_EVENTS.has(event.type) && payloadField(event, 'buyerId') === viewer.id,
+        concerns: (event) => orderEvents.has(event.type) && payloadField(event, 'buyerId') === viewer.id,
         read: async (event) => {
           if (event) return [await readOrder(context, String(payloadField(event, 'orderId')))];
           const { me } = await context.gateway.request(LiveOpenOrdersDocument, {}, {

@@ -1,12 +1,12 @@
 import { forbiddenError, liveFeed, livePayload, SharedReads, unauthenticatedError } from '@storefront/bff';
 import type { Envelope } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
 import { GraphQLError } from 'graphql';
 import type { SubscriptionOrderUpdatedArgs, SubscriptionProductUpdatedArgs, SubscriptionResolvers } from '../generated/graphql.js';
 import { LiveOrderDocument, LiveProductDocument, type GatewayOrder, type GatewayProduct } from '../gateway.js';
 import type { WebContext } from '../context.js';
 
 
-const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderConfirmed', 'OrderRejected', 'OrderCancelled']);
 
 /** Product reads are public: one per product and event for every follower on this instance. */
 const productReads = new SharedReads();
@@ -20,7 +20,7 @@ export const Subscription: SubscriptionResolvers = {
       if (!context.viewer) throw unauthenticatedError();
       return liveFeed<GatewayOrder>({
         context,
-        concerns: (event) => ORDER_EVENTS.has(event.type) && payloadField(event, 'orderId') === id,
+        concerns: (event) => orderEvents.has(event.type) && payloadField(event, 'orderId') === id,
         // Read with the subscriber's own token: the orders subgraph checks who may see the order too.
         read: async () => {
           const { order } = await context.gateway.request(LiveOrderDocument, { id }, {

@@ -27,6 +27,7 @@ export interface TokenSettings {
   ttlSeconds?: number;
 }
 
+/** The `iss` claim of every access token. It names the tier that first issued them; it stays as it is because tokens in circulation carry it. */
 const ISSUER = 'storefront-users';
 const AUDIENCE = 'storefront';
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;

@@ -28,7 +28,7 @@ export interface CallerIdentity {
 /** Codes the gateway returns that a BFF passes on to its client unchanged. */
 const PASS_THROUGH = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT']);
 
-/** Codes of a subgraph (or orders' call to catalog) that failed or did not answer: the shop is unavailable for now. */
+/** Codes of a subgraph (or a subgraph's call to another) that failed or did not answer: the shop is unavailable for now. */
 const UPSTREAM_FAILURES = new Set(['SUBGRAPH_UNAVAILABLE', 'GATEWAY_TIMEOUT', 'CATALOG_UNAVAILABLE', 'CIRCUIT_OPEN']);
 
 export class GatewayUnavailableError extends GraphQLError {

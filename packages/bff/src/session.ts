@@ -51,7 +51,7 @@ function tokenId(refreshToken: string): string {
 /**
  * Exchanges refresh tokens so that concurrent requests carrying the same one (a page's
  * parallel fetches, several BFF instances) refresh it once and share the new session:
- * refreshing twice would present a spent token, which the users service treats as theft
+ * refreshing twice would present a spent token, which the service that issued it treats as theft
  * and answers by ending the session.
  */
 export class SessionRefresher {

@@ -6,7 +6,7 @@ import type { GatewayError, GatewayResult } from './gateway-client.js';
  * each field gets its value, or the error that stands for it when it has none.
  *
  * An upstream failure is never handed on as data. An error under a field that still has a
- * value (partial data, e.g. an order whose products catalog could not fill) takes the place
+ * value (partial data: an entity whose fields another subgraph could not fill) takes the place
  * of the null it caused: graphql-js reports a field whose value is an Error as that field's
  * error, so the client sees it exactly where the data is missing, and only if it asked for
  * that part. An error that names no field of the batch, or one that cannot be placed, fails

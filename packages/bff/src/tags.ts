@@ -12,7 +12,7 @@ export const tags = {
   product: (id: string): CacheTag => `product:${id}`,
   /** Every response showing this order. */
   order: (id: string): CacheTag => `order:${id}`,
-  /** The user's own responses (viewer, their orders): PRIVATE entries carry it always. */
+  /** The user's own responses (viewer, their order history): PRIVATE entries carry it always. */
   user: (id: string): CacheTag => `user:${id}`,
   /** Listings and searches, which a product can enter or leave (a new name or price). */
   catalog: 'catalog',

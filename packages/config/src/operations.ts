@@ -109,7 +109,7 @@ export function subgraphTrustShape() {
 }
 
 /**
- * Where ended sessions are recorded (the users service) and looked up (gateway, BFFs):
+ * Where ended sessions are recorded (by the subgraph that handles sign-in) and looked up (gateway, BFFs):
  * `SESSION_REVOCATION_KEY_PREFIX` in the services' shared Redis, and how long a verifier
  * trusts a "not revoked" answer (`SESSION_REVOCATION_CACHE_MS`): the longest a revoked
  * session's access token still works.
@@ -126,7 +126,7 @@ export function liveShape() {
   return {
     /** Open subscription connections per signed-in user, per instance (0: unlimited). */
     LIVE_MAX_CONNECTIONS_PER_USER: count(10),
-    /** Open subscription connections per client address, per instance (0: unlimited); many users may share one address. */
+    /** Open subscription connections per client address, per instance (0: unlimited); many people may share one address. */
     LIVE_MAX_CONNECTIONS_PER_IP: count(100),
     /** Subscriptions at once on one WebSocket (0: unlimited). */
     LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: count(20),

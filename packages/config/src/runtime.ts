@@ -15,7 +15,7 @@ export function serviceCommand(workspaceDir: string): string[] {
  *
  * glibc keeps memory freed by other threads in per-thread arenas, and raises its mmap
  * threshold after large frees so later large blocks stay on the heap: scrypt's 16 MB blocks
- * (users) and Prisma's and pg's buffers then keep a service's RSS 40-80 MB above what it
+ * (password hashing) and Prisma's and pg's buffers then keep a service's RSS 40-80 MB above what it
  * uses. Two arenas and a fixed threshold give that memory back. A value already in the
  * environment wins.
  */

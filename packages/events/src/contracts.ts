@@ -1,48 +1,49 @@
-import { z } from 'zod';
-import type { Envelope } from './envelope.js';
+import type { z } from 'zod';
+import { envelope, type Envelope } from './envelope.js';
+
+/** Payload schemas by event type: what a domain's contract package hands to `defineEvents`. */
+export type PayloadSchemas = Record<string, z.ZodType>;
 
 /**
- * The events of the shop and their payloads (schema version 1). Consumers validate payloads
- * with these schemas: an event that does not parse is a poison message for the dead letters,
- * never a half-applied change.
+ * The events one domain writes to its stream, as its consumers may rely on them. Each domain
+ * defines its own in its contract package; consumers validate payloads with it, so an event that
+ * does not parse is a poison message for the dead letters, never a half-applied change.
  */
-const line = z.object({ productId: z.uuid(), quantity: z.number().int().positive() });
-
-export const eventPayloads = {
-  /** orders → catalog (reserve stock), BFFs (the buyer's cached orders). */
-  OrderPlaced: z.object({ orderId: z.uuid(), buyerId: z.uuid(), lines: z.array(line).min(1) }),
-  /** orders → catalog (release reserved stock), BFFs. */
-  OrderCancelled: z.object({ orderId: z.uuid(), buyerId: z.uuid(), reason: z.string() }),
-  /** orders → BFFs: stock was reserved, the order is CONFIRMED. */
-  OrderConfirmed: z.object({ orderId: z.uuid(), buyerId: z.uuid() }),
-  /** orders → BFFs: stock ran out, the order is CANCELLED with `reason`. */
-  OrderRejected: z.object({ orderId: z.uuid(), buyerId: z.uuid(), reason: z.string() }),
-  /** catalog → orders: every line of the order is reserved. */
-  StockReserved: z.object({ orderId: z.uuid() }),
-  /** catalog → orders: nothing was reserved; `productId` is a line that could not be served. */
-  StockReservationFailed: z.object({ orderId: z.uuid(), reason: z.string(), productId: z.uuid().optional() }),
-  /** catalog → BFFs: a product's stock, price or content changed. */
-  ProductChanged: z.object({
-    productId: z.uuid(),
-    changes: z.array(z.enum(['stock', 'price', 'content'])).min(1),
-    stockQuantity: z.number().int().min(0).optional(),
-  }),
-  /** BFFs → BFFs: a sign-in session ended (logOut); every instance ends the live streams it opened. */
-  SessionEnded: z.object({ sessionId: z.uuid(), userId: z.uuid() }),
-} as const;
-
-export type EventType = keyof typeof eventPayloads;
-export type EventPayload<Type extends EventType> = z.infer<(typeof eventPayloads)[Type]>;
-
-export const EVENT_VERSION = 1;
-
-/** The payload of `event` when it is of `type` (and a version this code understands). */
-export function payloadOf<Type extends EventType>(event: Envelope, type: Type): EventPayload<Type> {
-  if (event.type !== type) throw new Error(`expected ${type}, got ${event.type}`);
-  if (event.version !== EVENT_VERSION) throw new Error(`${type} version ${event.version} is not supported`);
-  return eventPayloads[type].parse(event.payload) as EventPayload<Type>;
+export interface EventContract<Schemas extends PayloadSchemas = PayloadSchemas> {
+  /** The stream the owning domain writes; `prefix` (EVENT_STREAM_PREFIX) keeps stacks that share one Redis apart. */
+  stream(prefix?: string): string;
+  /** The schema version this code writes and understands. */
+  readonly version: number;
+  readonly payloads: Schemas;
+  /** Whether `type` is one of this contract's events. */
+  has(type: string): type is keyof Schemas & string;
+  /** The payload of `event` when it is of `type` (and a version this code understands). */
+  payloadOf<Type extends keyof Schemas & string>(event: Envelope, type: Type): z.infer<Schemas[Type]>;
+  /** A new event of `type`, in the envelope every consumer expects. */
+  event<Type extends keyof Schemas & string>(type: Type, payload: z.infer<Schemas[Type]>, requestId?: string): Envelope<z.infer<Schemas[Type]>>;
 }
 
-export function isEventType(type: string): type is EventType {
-  return type in eventPayloads;
+/** The event types of a contract. */
+export type EventType<Contract extends { payloads: PayloadSchemas }> = keyof Contract['payloads'] & string;
+
+/** The payload of one event type of a contract. */
+export type EventPayload<Contract extends { payloads: PayloadSchemas }, Type extends EventType<Contract>> = z.infer<Contract['payloads'][Type]>;
+
+/** A domain's event contract: the name of the stream it writes (without prefix) and its payloads. */
+export function defineEvents<Schemas extends PayloadSchemas>(streamName: string, payloads: Schemas, version = 1): EventContract<Schemas> {
+  const has = (type: string): type is keyof Schemas & string => Object.hasOwn(payloads, type);
+  return {
+    stream: (prefix = '') => `${prefix}${streamName}`,
+    version,
+    payloads,
+    has,
+    payloadOf(event, type) {
+      if (event.type !== type) throw new Error(`expected ${type}, got ${event.type}`);
+      if (event.version !== version) throw new Error(`${type} version ${event.version} is not supported`);
+      return payloads[type]!.parse(event.payload) as z.infer<Schemas[typeof type]>;
+    },
+    event(type, payload, requestId) {
+      return envelope(type, payload, { version, ...(requestId ? { requestId } : {}) });
+    },
+  };
 }

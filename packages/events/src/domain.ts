@@ -4,9 +4,15 @@ import type pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { EventBus, Subscription } from './bus.js';
-import { isEventType, type EventType } from './contracts.js';
+import type { EventType, PayloadSchemas } from './contracts.js';
 import type { Envelope } from './envelope.js';
 import { outboxBacklog, startOutboxRelay, type Relay } from './outbox.js';
+
+/** What the event flow needs of the contract of the stream it consumes. */
+interface ConsumedContract {
+  payloads: PayloadSchemas;
+  has(type: string): boolean;
+}
 
 /** How a domain service takes part in events; without it, its outbox is written but nothing moves. */
 export interface DomainEventsOptions {
@@ -25,8 +31,8 @@ export interface DomainEventsOptions {
   retention?: { maxAgeSeconds: number; intervalMs: number };
 }
 
-/** Applies one event type; resolves with an outcome label for metrics and logs (`applied`, `duplicate`, ...). */
-export type EventHandlers = Partial<Record<EventType, (event: Envelope) => Promise<string>>>;
+/** Applies one event type of a contract; resolves with an outcome label for metrics and logs (`applied`, `duplicate`, ...). */
+export type EventHandlers<Contract extends { payloads: PayloadSchemas }> = Partial<Record<EventType<Contract>, (event: Envelope) => Promise<string>>>;
 
 export interface EventMetrics {
   processed: Counter<'type' | 'outcome'>;
@@ -122,11 +128,12 @@ export interface DomainEvents {
  * ignored; a handler that throws (malformed payload, database away) gets the event again
  * after `retryAfterMs`, and after `maxAttempts` it goes to the dead letters.
  */
-export function startDomainEvents(options: {
+export function startDomainEvents<Contract extends ConsumedContract>(options: {
   events: DomainEventsOptions;
   pool: pg.Pool;
-  consumes: { stream: string; group: string };
-  handlers: EventHandlers;
+  /** The stream it listens to, written by the domain whose `contract` it is. */
+  consumes: { stream: string; group: string; contract: Contract };
+  handlers: EventHandlers<Contract>;
   metrics: EventMetrics;
   logger: Logger;
 }): DomainEvents {
@@ -140,8 +147,9 @@ export function startDomainEvents(options: {
   });
 
   const handle = async (event: Envelope): Promise<void> => {
-    const type = isEventType(event.type) ? event.type : 'unknown';
-    const apply = isEventType(event.type) ? handlers[event.type] : undefined;
+    const known = consumes.contract.has(event.type);
+    const type = known ? event.type : 'unknown';
+    const apply: ((event: Envelope) => Promise<string>) | undefined = known ? handlers[event.type as EventType<Contract>] : undefined;
     let outcome = 'ignored';
     try {
       if (apply) outcome = await apply(event);

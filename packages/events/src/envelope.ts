@@ -29,11 +29,3 @@ export function envelope<Payload>(type: string, payload: Payload, options: { ver
 export function parseEnvelope(raw: string): Envelope {
   return envelopeSchema.parse(JSON.parse(raw));
 }
-
-/**
- * Streams, named by the domain that writes them. `prefix` (EVENT_STREAM_PREFIX) keeps stacks
- * that share one Redis apart, e.g. test runs.
- */
-export function streamNames(prefix = '') {
-  return { orders: `${prefix}orders.events`, catalog: `${prefix}catalog.events`, sessions: `${prefix}sessions.events` } as const;
-}

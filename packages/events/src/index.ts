@@ -1,5 +1,5 @@
 export { deadLetterStream, type Broadcast, type DeadLetter, type EventBus, type Subscription } from './bus.js';
-export { streamNames, envelope, parseEnvelope, type Envelope } from './envelope.js';
+export { envelope, parseEnvelope, type Envelope } from './envelope.js';
 export { InProcessBus } from './memory-bus.js';
 export { startOutboxRelay, type Relay } from './outbox.js';
 export { RedisStreamsBus } from './redis-bus.js';
@@ -21,7 +21,7 @@ export function createEventBus(redis: RedisConnection | undefined): EventBus {
   if (redis) return new RedisStreamsBus(redis);
   return ParentProcessBus.available() ? new ParentProcessBus() : new InProcessBus();
 }
-export { EVENT_VERSION, eventPayloads, payloadOf, type EventPayload, type EventType } from './contracts.js';
+export { defineEvents, type EventContract, type EventPayload, type EventType, type PayloadSchemas } from './contracts.js';
 export {
   registerEventMetrics,
   startDomainEvents,

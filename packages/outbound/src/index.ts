@@ -1,6 +1,6 @@
 /**
- * Resilient calls from one service to another (gateway → subgraph, BFF → gateway, orders →
- * catalog):
+ * Resilient calls from one service to another (gateway → subgraph, BFF → gateway, subgraph →
+ * subgraph):
  *
  * - a keep-alive connection pool (an undici `Agent`) per calling service;
  * - one deadline per call (`timeoutMs`), which covers every attempt and every backoff pause,

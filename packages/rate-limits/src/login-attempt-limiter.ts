@@ -82,7 +82,7 @@ export class LoginAttemptLimiter {
     try {
       result = await run();
     } catch (error) {
-      // Nothing was decided (e.g. the users service is down): not a failed attempt.
+      // Nothing was decided (e.g. the sign-in service is down): not a failed attempt.
       await refund();
       throw error;
     }

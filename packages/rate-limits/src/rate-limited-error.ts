@@ -19,7 +19,7 @@ export function rateLimitedError(retryAfterSeconds: number, message = 'Too many 
 
 /**
  * HTTP 429 with `Retry-After` for a response carrying a subgraph's RATE_LIMITED error (the
- * gateway's: users refused a sign-in), as for the limits a server enforces itself.
+ * gateway's: a subgraph refused a sign-in), as for the limits a server enforces itself.
  */
 export function rateLimitedStatusPlugin<Context extends BaseContext>(): ApolloServerPlugin<Context> {
   return {

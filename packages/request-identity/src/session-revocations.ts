@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { failFastRedis } from './fail-fast-redis.js';
 
 interface SessionRevocationOptions {
-  /** Redis shared by the users service (which revokes) and every tier that verifies tokens; in process without it. */
+  /** Redis shared by the service that signs in (which revokes) and every tier that verifies tokens; in process without it. */
   redis?: RedisConnection | undefined;
   /** Prefix of the keys (`<prefix><sessionId>`). */
   keyPrefix: string;
@@ -18,7 +18,7 @@ const MAX_CACHED = 10_000;
 
 /**
  * Ended sessions (refresh-token families), so their access tokens are refused before they
- * expire. The users service records one when it revokes a family (a reused refresh token, a
+ * expire. The service that signs in records one when it revokes a family (a reused refresh token, a
  * sign-out), for as long as an access token lives; the gateway and the BFFs look the
  * token's session up on every verification. A "not revoked" answer is kept `cacheMs` (the
  * window in which a revoked token still works), a "revoked" one for good. Without Redis the

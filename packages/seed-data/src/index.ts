@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
  * What every subgraph's seed shares: ids derived from names, so the parts of the shop's
  * deterministic seed agree across databases without reading each other, and the guard that
  * keeps seeding out of production. The seed data itself lives with its subgraph
- * (`@storefront/<subgraph>/seed-data`, e.g. subgraphs/users/src/seed-data.ts).
+ * (`@storefront/<subgraph>/seed-data`, in subgraphs/<subgraph>/src/seed-data.ts).
  */
 
 /** A stable UUID (version 5 layout) for `key`, the same on every run and machine. */

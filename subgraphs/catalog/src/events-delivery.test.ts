@@ -1,6 +1,7 @@
 import { admin } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql } from '@storefront/testing';
-import { payloadOf, type Envelope } from '@storefront/events';
+import { catalogEvents } from '@storefront/catalog-events';
+import type { Envelope } from '@storefront/events';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CATALOG_GROUP } from './events.js';
 import { createTestStreams, newId, waitFor, type TestStreams } from '../test/events-support.js';
@@ -112,7 +113,7 @@ describe('a catalog stopped while events are pending', () => {
         const events = (await ownStreams.catalogEvents()).filter((event) => event.type === 'StockReserved');
         return events.length >= 40 && events;
       });
-      expect(new Set(answers.map((event) => payloadOf(event, 'StockReserved').orderId))).toEqual(new Set(orders));
+      expect(new Set(answers.map((event) => catalogEvents.payloadOf(event, 'StockReserved').orderId))).toEqual(new Set(orders));
       expect(await ownStreams.bus.deadLetters(ownStreams.streams.orders)).toEqual([]);
       expect(await stockOf(next, product)).toBe(60);
     } finally {
@@ -159,7 +160,7 @@ describe('admin changes', () => {
     expect(row!.xmin).toBe(await productXmin(product.id));
     expect(row!.published).toBe(false);
     expect(row!.event).toMatchObject({ id: row!.id, type: 'ProductChanged', version: 1, requestId: 'req-update-1' });
-    expect(payloadOf(row!.event, 'ProductChanged')).toEqual({ productId: product.id, changes: ['price', 'content'] });
+    expect(catalogEvents.payloadOf(row!.event, 'ProductChanged')).toEqual({ productId: product.id, changes: ['price', 'content'] });
   });
 
   it('the relay publishes the events of admin changes and marks them published', async () => {
@@ -171,7 +172,7 @@ describe('admin changes', () => {
       await catalog.server.relay!.flush();
       return (await streams.catalogEvents()).find((event) => event.requestId === 'req-update-2');
     });
-    expect(payloadOf(published, 'ProductChanged')).toEqual({ productId: product.id, changes: ['stock'], stockQuantity: 11 });
+    expect(catalogEvents.payloadOf(published, 'ProductChanged')).toEqual({ productId: product.id, changes: ['stock'], stockQuantity: 11 });
     const [row, ...more] = await outboxRows(catalog, product.id);
     expect(more).toEqual([]);
     expect(row).toMatchObject({ id: published.id, event: published, published: true });

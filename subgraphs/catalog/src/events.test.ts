@@ -1,4 +1,5 @@
-import { payloadOf, type Envelope } from '@storefront/events';
+import { catalogEvents } from '@storefront/catalog-events';
+import type { Envelope } from '@storefront/events';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CATALOG_GROUP } from './events.js';
 import { createTestStreams, newId, waitFor, type TestStreams } from '../test/events-support.js';
@@ -78,12 +79,12 @@ describe('OrderPlaced', () => {
 
     const reserved = await catalogEventsAbout(aboutOrder(orderId), (events) => events.length > 0);
     expect(reserved.map((event) => [event.type, event.requestId])).toEqual([['StockReserved', 'req-reserve-1']]);
-    expect(payloadOf(reserved[0]!, 'StockReserved')).toEqual({ orderId });
+    expect(catalogEvents.payloadOf(reserved[0]!, 'StockReserved')).toEqual({ orderId });
     for (const [product, stockQuantity] of [[lamp, 7], [desk, 0]] as const) {
       const [changed, ...more] = await catalogEventsAbout(aboutProduct(product.id), (events) => events.length > 0);
       expect(more).toEqual([]);
       expect(changed!.requestId).toBe('req-reserve-1');
-      expect(payloadOf(changed!, 'ProductChanged')).toEqual({ productId: product.id, changes: ['stock'], stockQuantity });
+      expect(catalogEvents.payloadOf(changed!, 'ProductChanged')).toEqual({ productId: product.id, changes: ['stock'], stockQuantity });
     }
   });
 
@@ -109,7 +110,7 @@ describe('OrderPlaced', () => {
 
     const [failed, ...more] = await catalogEventsAbout(aboutOrder(orderId), (events) => events.length > 0);
     expect(more).toEqual([]);
-    const payload = payloadOf(failed!, 'StockReservationFailed');
+    const payload = catalogEvents.payloadOf(failed!, 'StockReservationFailed');
     expect(payload.productId).toBe(scarce.id);
     expect(payload.reason).toContain(scarce.name);
     expect(payload.reason).toContain('Only 1');
@@ -132,7 +133,7 @@ describe('OrderPlaced', () => {
     await streams.publishOrderEvent('OrderPlaced', { orderId, buyerId: newId(), lines: [{ productId: product.id, quantity: 1 }, { productId: missing, quantity: 1 }] });
 
     const [failed] = await catalogEventsAbout(aboutOrder(orderId), (events) => events.length > 0);
-    expect(payloadOf(failed!, 'StockReservationFailed')).toMatchObject({ orderId, productId: missing });
+    expect(catalogEvents.payloadOf(failed!, 'StockReservationFailed')).toMatchObject({ orderId, productId: missing });
     expect(await stockOf(product)).toBe(10);
   });
 
@@ -200,7 +201,7 @@ describe('OrderCancelled', () => {
     expect(await stockOf(product)).toBe(10);
     expect(await reservationOf(orderId)).toMatchObject({ status: 'RELEASED', reason: 'changed my mind' });
     const changes = await catalogEventsAbout(aboutProduct(product.id), (events) => events.length >= 2);
-    expect(changes.map((event) => payloadOf(event, 'ProductChanged').stockQuantity)).toEqual([7, 10]);
+    expect(changes.map((event) => catalogEvents.payloadOf(event, 'ProductChanged').stockQuantity)).toEqual([7, 10]);
   });
 
   it('before its OrderPlaced leaves a tombstone, so the late OrderPlaced reserves nothing', async () => {

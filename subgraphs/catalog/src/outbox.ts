@@ -1,20 +1,16 @@
-import { EVENT_VERSION, envelope, type Envelope, type EventPayload, type EventType } from '@storefront/events';
+import { catalogEvents, type CatalogEventPayload } from '@storefront/catalog-events';
+import type { Envelope } from '@storefront/events';
 import type { Prisma } from './generated/prisma/client.js';
 
-export type ProductChange = EventPayload<'ProductChanged'>['changes'][number];
-
-/** An event catalog publishes, in the envelope every consumer expects. */
-export function catalogEvent<Type extends EventType>(type: Type, payload: EventPayload<Type>, requestId?: string): Envelope<EventPayload<Type>> {
-  return envelope(type, payload, { version: EVENT_VERSION, ...(requestId ? { requestId } : {}) });
-}
+export type ProductChange = CatalogEventPayload<'ProductChanged'>['changes'][number];
 
 /** `ProductChanged` for one product; the stock level travels with it when stock changed. */
 export function productChanged(
   product: { id: string; stockQuantity: number },
   changes: readonly ProductChange[],
   requestId?: string,
-): Envelope<EventPayload<'ProductChanged'>> {
-  return catalogEvent(
+): Envelope<CatalogEventPayload<'ProductChanged'>> {
+  return catalogEvents.event(
     'ProductChanged',
     { productId: product.id, changes: [...changes], ...(changes.includes('stock') ? { stockQuantity: product.stockQuantity } : {}) },
     requestId,

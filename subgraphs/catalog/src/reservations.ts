@@ -1,6 +1,8 @@
-import { payloadOf, type Envelope } from '@storefront/events';
+import { catalogEvents } from '@storefront/catalog-events';
+import type { Envelope } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
 import { Prisma, type PrismaClient } from './generated/prisma/client.js';
-import { catalogEvent, productChanged, writeOutbox } from './outbox.js';
+import { productChanged, writeOutbox } from './outbox.js';
 
 /** What applying one event did, for logs and `events_processed_total{outcome}`. */
 export type ReservationOutcome =
@@ -50,7 +52,7 @@ export class StockReservations {
 
   /** OrderPlaced: reserve every line, or none. A malformed payload throws (the bus retries, then dead-letters it). */
   async orderPlaced(event: Envelope): Promise<ReservationOutcome> {
-    const { orderId, lines } = payloadOf(event, 'OrderPlaced');
+    const { orderId, lines } = orderEvents.payloadOf(event, 'OrderPlaced');
     const wanted = mergeLines(lines);
     return this.prisma.$transaction(async (tx) => {
       if (!(await firstDelivery(tx, event))) return 'duplicate';
@@ -62,7 +64,7 @@ export class StockReservations {
       if (shortfall) {
         await tx.stockReservation.create({ data: { orderId, status: 'REJECTED', lines: toJson(wanted), reason: shortfall.reason } });
         await writeOutbox(tx, this.stream, [
-          catalogEvent('StockReservationFailed', { orderId, reason: shortfall.reason, productId: shortfall.productId }, event.requestId),
+          catalogEvents.event('StockReservationFailed', { orderId, reason: shortfall.reason, productId: shortfall.productId }, event.requestId),
         ]);
         return 'rejected';
       }
@@ -70,7 +72,7 @@ export class StockReservations {
       const changed = await addStock(tx, wanted, -1);
       await tx.stockReservation.create({ data: { orderId, status: 'RESERVED', lines: toJson(wanted) } });
       await writeOutbox(tx, this.stream, [
-        catalogEvent('StockReserved', { orderId }, event.requestId),
+        catalogEvents.event('StockReserved', { orderId }, event.requestId),
         ...changed.map((product) => productChanged(product, ['stock'], event.requestId)),
       ]);
       return 'reserved';
@@ -79,7 +81,7 @@ export class StockReservations {
 
   /** OrderCancelled: give a reservation's stock back once; before the order arrived, leave a tombstone. */
   async orderCancelled(event: Envelope): Promise<ReservationOutcome> {
-    const { orderId, reason } = payloadOf(event, 'OrderCancelled');
+    const { orderId, reason } = orderEvents.payloadOf(event, 'OrderCancelled');
     return this.prisma.$transaction(async (tx) => {
       if (!(await firstDelivery(tx, event))) return 'duplicate';
       await lockOrder(tx, orderId);

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { migrationReadiness, whenMigrated } from '@storefront/db';
-import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions, type Relay } from '@storefront/events';
+import { catalogEvents } from '@storefront/catalog-events';
+import { registerEventMetrics, startDomainEvents, type DomainEvents, type DomainEventsOptions, type Relay } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
 import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
 import { createSubgraphServer, subgraphPoolOptions } from '@storefront/subgraph-server';
 import { parse } from 'graphql';
@@ -31,10 +33,11 @@ export interface CatalogServerOptions {
 export function createCatalogServer({ config, databaseUrl, poolMax, logger = createLogger('catalog', config.LOG_LEVEL), events }: CatalogServerOptions) {
   const metrics = createMetrics('catalog');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
-  const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
+  const prefix = events?.streamPrefix ?? config.EVENT_STREAM_PREFIX;
+  const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix) };
   const catalog = new CatalogService(prisma, { stream: streams.catalog });
-  const consumes = { stream: streams.orders, group: CATALOG_GROUP };
-  const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, ...consumes } } : {}), logger });
+  const consumes = { stream: streams.orders, group: CATALOG_GROUP, contract: orderEvents };
+  const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}), logger });
   const migrations = migrationReadiness('catalog', pool, { logger });
   let running: DomainEvents | undefined;
   let stopWaiting: (() => void) | undefined;

@@ -1,7 +1,7 @@
 import type { Viewer } from '@storefront/auth';
 import { after, decodeCursor, pageSize, toConnection, type Connection } from '@storefront/subgraph-server';
 import { badUserInput, forbidden, isUuid, notFound, unauthenticated } from '@storefront/resolver-kit';
-import { streamNames } from '@storefront/events';
+import { catalogEvents } from '@storefront/catalog-events';
 import type { UserErrorData } from '@storefront/user-errors';
 import type { Category, Prisma, PrismaClient, Product } from './generated/prisma/client.js';
 import type { Loaders } from './loaders.js';
@@ -125,7 +125,7 @@ export class CatalogService {
     private readonly prisma: PrismaClient,
     options: { stream?: string } = {},
   ) {
-    this.stream = options.stream ?? streamNames().catalog;
+    this.stream = options.stream ?? catalogEvents.stream();
   }
 
   /** A product by id or by slug (exactly one); null when there is none. */

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { RedisStreamsBus, envelope, parseEnvelope, streamNames, type Envelope, type EventBus } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
+import { catalogEvents } from '@storefront/catalog-events';
+import { RedisStreamsBus, envelope, parseEnvelope, type Envelope, type EventBus } from '@storefront/events';
 import { deleteTestKeys, testRedis, testRedisUrl } from '@storefront/testing';
 import { Redis } from 'ioredis';
 
@@ -9,7 +11,7 @@ import { Redis } from 'ioredis';
  */
 export interface TestStreams {
   prefix: string;
-  streams: ReturnType<typeof streamNames>;
+  streams: { orders: string; catalog: string };
   /** The bus the catalog under test uses. */
   bus: EventBus;
   redis: Redis;
@@ -22,7 +24,7 @@ export interface TestStreams {
 
 export async function createTestStreams(): Promise<TestStreams> {
   const prefix = `test:${randomBytes(5).toString('hex')}:`;
-  const streams = streamNames(prefix);
+  const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix) };
   const bus = new RedisStreamsBus(testRedis);
   const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 3 });
   return {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { orderEvents } from '@storefront/orders-events';
+import { catalogEvents } from '@storefront/catalog-events';
 import { createPool } from '@storefront/db';
-import { RedisStreamsBus, deadLetterStream, envelope, startOutboxRelay, streamNames, type Envelope, type Relay } from '@storefront/events';
+import { RedisStreamsBus, deadLetterStream, envelope, startOutboxRelay, type Envelope, type Relay } from '@storefront/events';
 import { products } from '@storefront/catalog/seed-data';
 import { ada } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
@@ -17,7 +19,7 @@ import { eventually, startTestStack, type TestStack } from '../test/support.js';
  * side by side never publish the same row twice.
  */
 const prefix = `test-${randomBytes(5).toString('hex')}:`;
-const streams = streamNames(prefix);
+const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix) };
 
 let stack: TestStack;
 let bus: RedisStreamsBus;

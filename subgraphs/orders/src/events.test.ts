@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { RedisStreamsBus, deadLetterStream, envelope, streamNames, type Envelope, type EventPayload, type EventType } from '@storefront/events';
+import { orderEvents, type OrderEventType } from '@storefront/orders-events';
+import { catalogEvents, type CatalogEventPayload, type CatalogEventType } from '@storefront/catalog-events';
+import { RedisStreamsBus, deadLetterStream, envelope, type Envelope } from '@storefront/events';
 import { products } from '@storefront/catalog/seed-data';
 import { ada } from '@storefront/users/seed-data';
 import { accessTokenFor, graphql, testRedis, testRedisUrl } from '@storefront/testing';
@@ -15,7 +17,7 @@ import { eventually, startTestStack, type TestStack } from '../test/support.js';
  * answers (published here as the catalog would) exactly once.
  */
 const prefix = `test-${randomBytes(5).toString('hex')}:`;
-const streams = streamNames(prefix);
+const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix) };
 
 let stack: TestStack;
 let bus: RedisStreamsBus;
@@ -64,7 +66,7 @@ async function place(key = `events-${++keys}`, requestId = `req-place-${keys}`):
 }
 
 /** The outbox events of `type` about `orderId`, oldest first. */
-async function outbox(type: EventType, orderId: string) {
+async function outbox(type: OrderEventType, orderId: string) {
   const rows = await stack.server.prisma.outboxEvent.findMany({ orderBy: { sequence: 'asc' } });
   return rows.filter((row) => {
     const event = row.event as unknown as Envelope<{ orderId?: string }>;
@@ -79,7 +81,7 @@ async function onStream(stream: string): Promise<Envelope[]> {
 }
 
 /** Publishes an event on the catalog's stream, as the catalog would. */
-async function fromCatalog<Type extends EventType>(type: Type, payload: EventPayload<Type>, requestId?: string) {
+async function fromCatalog<Type extends CatalogEventType>(type: Type, payload: CatalogEventPayload<Type>, requestId?: string) {
   const event = envelope(type, payload, requestId ? { requestId } : {});
   await bus.publish(streams.catalog, event);
   return event;

@@ -1,4 +1,4 @@
-import { EVENT_VERSION, envelope, eventPayloads, type EventPayload, type EventType } from '@storefront/events';
+import { orderEvents, type OrderEventPayload, type OrderEventType } from '@storefront/orders-events';
 import type { Prisma } from './generated/prisma/client.js';
 
 /**
@@ -6,15 +6,12 @@ import type { Prisma } from './generated/prisma/client.js';
  * describes. The payload is checked against the event's contract here, so this service never
  * publishes an event its consumers would refuse.
  */
-export function outboxEvent<Type extends EventType>(
+export function outboxEvent<Type extends OrderEventType>(
   stream: string,
   type: Type,
-  payload: EventPayload<Type>,
+  payload: OrderEventPayload<Type>,
   requestId: string | undefined,
 ): Prisma.OutboxEventCreateInput {
-  const event = envelope(type, eventPayloads[type].parse(payload), {
-    version: EVENT_VERSION,
-    ...(requestId ? { requestId } : {}),
-  });
-  return { id: event.id, stream, event: event };
+  const event = orderEvents.event(type, orderEvents.payloads[type].parse(payload) as OrderEventPayload<Type>, requestId);
+  return { id: event.id, stream, event: event as unknown as Prisma.InputJsonValue };
 }

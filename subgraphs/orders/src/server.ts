@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resilienceSettings } from '@storefront/config';
 import { migrationReadiness, whenMigrated } from '@storefront/db';
-import { registerEventMetrics, startDomainEvents, streamNames, type DomainEvents, type DomainEventsOptions } from '@storefront/events';
+import { catalogEvents } from '@storefront/catalog-events';
+import { registerEventMetrics, startDomainEvents, type DomainEvents, type DomainEventsOptions } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
 import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
 import { createSubgraphServer, subgraphPoolOptions } from '@storefront/subgraph-server';
 import { parse } from 'graphql';
@@ -38,7 +40,8 @@ export function createOrdersServer({
 }: OrdersServerOptions) {
   const metrics = createMetrics('orders');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
-  const streams = streamNames(events?.streamPrefix ?? config.EVENT_STREAM_PREFIX);
+  const prefix = events?.streamPrefix ?? config.EVENT_STREAM_PREFIX;
+  const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix) };
   const catalog = new CatalogClient({
     url: config.CATALOG_URL,
     timeoutMs: config.CATALOG_TIMEOUT_MS,
@@ -48,8 +51,8 @@ export function createOrdersServer({
     logger,
   });
   const orders = new OrdersService(prisma, catalog, streams.orders);
-  const consumes = { stream: streams.catalog, group: ORDERS_GROUP };
-  const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, ...consumes } } : {}), logger });
+  const consumes = { stream: streams.catalog, group: ORDERS_GROUP, contract: catalogEvents };
+  const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}), logger });
   const migrations = migrationReadiness('orders', pool, { logger });
   let running: DomainEvents | undefined;
   let stopWaiting: (() => void) | undefined;

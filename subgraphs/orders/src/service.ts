@@ -56,7 +56,7 @@ export class OrdersService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly catalog: CatalogClient,
-    /** The stream this domain's events go to (`streamNames(prefix).orders`). */
+    /** The stream this domain's events go to (`orderEvents.stream(prefix)`). */
     private readonly eventStream: string,
   ) {}
 

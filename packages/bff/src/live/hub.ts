@@ -1,4 +1,7 @@
-import { envelope, streamNames, type Broadcast, type Envelope, type EventBus } from '@storefront/events';
+import { catalogEvents } from '@storefront/catalog-events';
+import type { Broadcast, Envelope, EventBus } from '@storefront/events';
+import { orderEvents } from '@storefront/orders-events';
+import { sessionEvents } from '@storefront/users-events';
 import type { Logger } from '@storefront/http-server';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -32,17 +35,14 @@ export type LiveMetrics = ReturnType<typeof liveMetrics>;
 export class LiveEvents {
   private readonly listeners = new Set<LiveListener>();
   private broadcast: Broadcast | undefined;
-  private readonly streams: ReturnType<typeof streamNames>;
 
   constructor(
     private readonly options: { bus: EventBus; streamPrefix?: string | undefined; logger: Logger; metrics: LiveMetrics },
-  ) {
-    this.streams = streamNames(options.streamPrefix);
-  }
+  ) {}
 
   async start(): Promise<void> {
     this.broadcast = this.options.bus.broadcast({
-      streams: [this.streams.orders, this.streams.catalog, this.streams.sessions],
+      streams: [orderEvents, catalogEvents, sessionEvents].map((contract) => contract.stream(this.options.streamPrefix)),
       handler: (event) => {
         this.options.metrics.events.inc();
         for (const listener of this.listeners) {
@@ -67,7 +67,10 @@ export class LiveEvents {
   /** Tells every instance that a sign-in session ended, so the streams it opened end too. */
   async sessionEnded(viewer: { id: string; sessionId?: string | undefined }): Promise<void> {
     if (!viewer.sessionId) return;
-    await this.options.bus.publish(this.streams.sessions, envelope('SessionEnded', { sessionId: viewer.sessionId, userId: viewer.id }));
+    await this.options.bus.publish(
+      sessionEvents.stream(this.options.streamPrefix),
+      sessionEvents.event('SessionEnded', { sessionId: viewer.sessionId, userId: viewer.id }),
+    );
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,19 @@
+import { defineEvents, type EventPayload, type EventType } from '@storefront/events';
+import { z } from 'zod';
+
+/** What the catalog publishes on `catalog.events` (schema version 1). */
+export const catalogEvents = defineEvents('catalog.events', {
+  /** → orders: every line of the order is reserved. */
+  StockReserved: z.object({ orderId: z.uuid() }),
+  /** → orders: nothing was reserved; `productId` is a line that could not be served. */
+  StockReservationFailed: z.object({ orderId: z.uuid(), reason: z.string(), productId: z.uuid().optional() }),
+  /** → BFFs: a product's stock, price or content changed. */
+  ProductChanged: z.object({
+    productId: z.uuid(),
+    changes: z.array(z.enum(['stock', 'price', 'content'])).min(1),
+    stockQuantity: z.number().int().min(0).optional(),
+  }),
+});
+
+export type CatalogEventType = EventType<typeof catalogEvents>;
+export type CatalogEventPayload<Type extends CatalogEventType> = EventPayload<typeof catalogEvents, Type>;
