@@ -6,8 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { composeSupergraph, DEFAULT_SUPERGRAPH_PATH, repositoryRoot } from '../gateway/src/compose.js';
-import { writeFile } from 'node:fs/promises';
+import { repositoryRoot, writeSupergraph } from '../gateway/src/compose.js';
 import type { EmbeddedPostgres } from '@storefront/db/embedded';
 import { InProcessBus, serveBusToChild } from '@storefront/events';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
@@ -117,8 +116,7 @@ try {
   process.exit(1);
 }
 
-const { supergraphSdl } = await composeSupergraph();
-await writeFile(DEFAULT_SUPERGRAPH_PATH, supergraphSdl);
+await writeSupergraph();
 
 const databaseEnv: NodeJS.ProcessEnv = {};
 if (!process.env.DATABASE_URL) {
