@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { repositoryRoot, writeSupergraph } from '../gateway/src/compose.js';
+import { repositoryRoot, writeSupergraph } from '@storefront/gateway/compose';
 import type { EmbeddedPostgres } from '@storefront/db/embedded';
 import { InProcessBus, serveBusToChild } from '@storefront/events';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
