@@ -124,14 +124,17 @@ if (!process.env.DATABASE_URL) {
   // Overridable so a second stack (or a test) can run beside the first.
   const dataDir = process.env.EMBEDDED_PG_DIR ?? EMBEDDED_DATA_DIR;
   const basePort = process.env.EMBEDDED_PG_PORT ? Number(process.env.EMBEDDED_PG_PORT) : undefined;
-  for (const [index, { name, embeddedDatabasePort }] of SUBGRAPHS.entries()) {
-    const database = await startEmbeddedPostgres({
-      dataDir: path.join(dataDir, name),
-      port: basePort === undefined ? embeddedDatabasePort : basePort + index,
-    });
-    embedded.push(database);
-    databaseEnv[`${name.toUpperCase()}_DATABASE_URL`] = database.url;
-  }
+  // Side by side: each loads its WebAssembly build and its files.
+  await Promise.all(
+    SUBGRAPHS.map(async ({ name, embeddedDatabasePort }, index) => {
+      const database = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, name),
+        port: basePort === undefined ? embeddedDatabasePort : basePort + index,
+      });
+      embedded.push(database);
+      databaseEnv[`${name.toUpperCase()}_DATABASE_URL`] = database.url;
+    }),
+  );
   // PGlite serves one session at a time.
   databaseEnv.DATABASE_POOL_MAX = '1';
   console.log(`Using the embedded Postgres in ${path.relative(repositoryRoot, dataDir) || dataDir} (set DATABASE_URL to use a server).`);
