@@ -118,8 +118,13 @@ try {
 
 await writeSupergraph();
 
-const databaseEnv: NodeJS.ProcessEnv = {};
-if (!process.env.DATABASE_URL) {
+// Where each subgraph answers (USERS_URL ...), for the gateway and for subgraphs that call another (orders calls catalog).
+const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((service) => [service.urlVariable, `${urlOf(service)}/graphql`]));
+
+/** The subgraphs' databases: the configured server, or an embedded Postgres per domain, started here. */
+async function databaseEnv(): Promise<NodeJS.ProcessEnv> {
+  if (process.env.DATABASE_URL) return {};
+  const env: NodeJS.ProcessEnv = {};
   const { EMBEDDED_DATA_DIR, startEmbeddedPostgres } = await import('@storefront/db/embedded');
   // Overridable so a second stack (or a test) can run beside the first.
   const dataDir = process.env.EMBEDDED_PG_DIR ?? EMBEDDED_DATA_DIR;
@@ -132,31 +137,28 @@ if (!process.env.DATABASE_URL) {
         port: basePort === undefined ? embeddedDatabasePort : basePort + index,
       });
       embedded.push(database);
-      databaseEnv[`${name.toUpperCase()}_DATABASE_URL`] = database.url;
+      env[`${name.toUpperCase()}_DATABASE_URL`] = database.url;
     }),
   );
   // PGlite serves one session at a time.
-  databaseEnv.DATABASE_POOL_MAX = '1';
+  env.DATABASE_POOL_MAX = '1';
   console.log(`Using the embedded Postgres in ${path.relative(repositoryRoot, dataDir) || dataDir} (set DATABASE_URL to use a server).`);
+  return env;
 }
 
-// Where each subgraph answers (USERS_URL ...), for the gateway and for subgraphs that call another (orders calls catalog).
-const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((service) => [service.urlVariable, `${urlOf(service)}/graphql`]));
-// Each service's own environment on top of the shared one.
-const envOf: Record<Service['role'], NodeJS.ProcessEnv> = {
-  subgraph: { ...databaseEnv, ...subgraphUrls },
-  gateway: {
+try {
+  // All at once, but the subgraphs only once their databases are up: no service needs another
+  // one to become ready (the gateway serves the supergraph file written above; a BFF's
+  // readiness is its cache), so the gateway and the BFFs load while the embedded Postgres
+  // starts, and no core sits idle while one tier waits for the one it calls.
+  run(gateway, {
     // The BFFs (on this machine) name their clients' addresses, which rate and sign-in limits go by.
     TRUST_PROXY: process.env.TRUST_PROXY || 'loopback',
     ...subgraphUrls,
-  },
-  bff: { [gateway.urlVariable]: `${urlOf(gateway)}/graphql` },
-};
-try {
-  // All at once: no service needs another one up to become ready (the gateway serves the
-  // supergraph file written above; a BFF's readiness is its cache), and starting one after
-  // another left a core idle for seconds while the next tier loaded its modules.
-  for (const service of SERVICES) run(service, envOf[service.role]);
+  });
+  for (const service of SERVICES.filter(({ role }) => role === 'bff')) run(service, { [gateway.urlVariable]: `${urlOf(gateway)}/graphql` });
+  const databases = await databaseEnv();
+  for (const service of SUBGRAPHS) run(service, { ...databases, ...subgraphUrls });
   await Promise.all(SERVICES.map((service) => waitUntilReady(service)));
 } catch (error) {
   console.error((error as Error).message);
