@@ -3,12 +3,15 @@
 // then run on plain Node (`node --conditions=storefront-dist <workspace>/dist/main.js`, see
 // packages/config/src/runtime.ts): no TypeScript loader in the process, which costs each one
 // about 45 MB of memory (a second V8 isolate for the loader hooks). Types are checked by
-// `npm run typecheck`, not here. Takes a second or two. The browser app (apps/web) is built by
-// Vite instead, when its inputs changed since its last build.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+// `npm run typecheck`, not here. `npm start` itself and the web app's Node server are compiled
+// the same way (see compileUnits). Takes a second or two; a folder whose sources did not
+// change since its last build is skipped (`npm start` runs this first, so an unchanged tree
+// costs only reading the sources). The browser app (apps/web) is built by Vite instead, when
+// its inputs changed since its last build.
+import { createHash } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { buildWebApp } from '../apps/web/scripts/build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,16 +63,64 @@ async function removeStale(outdir, kept) {
   }
 }
 
+/**
+ * What is compiled, each folder of sources into a folder of its own: every workspace's src/
+ * into its dist/; the web app's Node server (apps/web/server, whose `../dist` is the app's
+ * bundle) into apps/web/server-dist/; and `npm start` itself (scripts/start.ts and the
+ * banner) into scripts/dist/, so it runs on plain Node like the services.
+ */
+async function compileUnits() {
+  const units = [];
+  for (const workspace of await workspaces()) {
+    // Browser apps are bundled by Vite below, not compiled for Node.
+    if (path.relative(root, workspace).startsWith(`apps${path.sep}`)) continue;
+    const src = path.join(workspace, 'src');
+    units.push({ src, outdir: path.join(workspace, 'dist'), entryPoints: await sources(src).catch(() => []) });
+  }
+  const webServer = path.join(root, 'apps', 'web', 'server');
+  units.push({ src: webServer, outdir: path.join(root, 'apps', 'web', 'server-dist'), entryPoints: await sources(webServer) });
+  const scripts = path.join(root, 'scripts');
+  units.push({ src: scripts, outdir: path.join(scripts, 'dist'), entryPoints: ['start.ts', 'start-banner.ts'].map((name) => path.join(scripts, name)) });
+  return units.filter((unit) => unit.entryPoints.length > 0);
+}
+
+/** Where a compiled folder records what it was compiled from. */
+const STAMP = '.build-inputs';
+
+/**
+ * What a compiled folder is compiled from: its sources (paths and contents), this script
+ * (the compiler options) and the installed packages (package-lock.json pins esbuild).
+ */
+async function inputsHash(src, entryPoints, toolchain) {
+  const hash = createHash('sha256').update(toolchain);
+  for (const file of [...entryPoints].sort()) hash.update('\0').update(path.relative(src, file)).update('\0').update(await readFile(file));
+  return hash.digest('hex');
+}
+
+/** True when `outdir` was built from these inputs and still holds every compiled file. */
+async function upToDate(src, outdir, entryPoints, hash) {
+  if ((await readFile(path.join(outdir, STAMP), 'utf8').catch(() => '')) !== hash) return false;
+  const compiled = entryPoints.map((file) => path.join(outdir, path.relative(src, file)).replace(/\.ts$/, '.js'));
+  return Promise.all(compiled.flatMap((file) => [file, `${file}.map`]).map((file) => access(file))).then(() => true, () => false);
+}
+
 const started = Date.now();
+const toolchain = createHash('sha256')
+  .update(await readFile(fileURLToPath(import.meta.url)))
+  .update(await readFile(path.join(root, 'package-lock.json')).catch(() => ''))
+  .digest('hex');
 let count = 0;
 let written = 0;
-for (const workspace of await workspaces()) {
-  // Browser apps are bundled by Vite below, not compiled for Node.
-  if (path.relative(root, workspace).startsWith(`apps${path.sep}`)) continue;
-  const src = path.join(workspace, 'src');
-  const entryPoints = await sources(src).catch(() => []);
-  if (entryPoints.length === 0) continue;
-  const outdir = path.join(workspace, 'dist');
+let skipped = 0;
+for (const { src, outdir, entryPoints } of await compileUnits()) {
+  count += entryPoints.length;
+  const hash = await inputsHash(src, entryPoints, toolchain);
+  if (await upToDate(src, outdir, entryPoints, hash)) {
+    skipped += entryPoints.length;
+    continue;
+  }
+  // Loaded only when something is to be compiled.
+  const { build } = await import('esbuild');
   const { outputFiles } = await build({
     entryPoints,
     outdir,
@@ -84,8 +135,9 @@ for (const workspace of await workspaces()) {
   });
   for (const output of outputFiles) if (await writeIfChanged(output.path, output.contents)) written += 1;
   await removeStale(outdir, new Set(outputFiles.map((output) => output.path)));
-  count += entryPoints.length;
+  // Last, so a build stopped halfway is redone next time.
+  await writeIfChanged(path.join(outdir, STAMP), Buffer.from(hash));
 }
-console.log(`built ${count} files (${written} changed) in ${Date.now() - started} ms`);
+console.log(`built ${count} files (${written} changed; ${skipped} up to date, not recompiled) in ${Date.now() - started} ms`);
 const appStarted = Date.now();
 if (await buildWebApp()) console.log(`built the web app (apps/web/dist) in ${Date.now() - appStarted} ms`);

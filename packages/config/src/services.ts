@@ -3,8 +3,9 @@
  * `npm start` (scripts/start.ts), the benchmark (bench/stack.ts), supergraph composition
  * (gateway/src/compose.ts) and the migration job read. This is the one file under packages/
  * that names the subgraphs; shared code takes what it needs of the domains from here (or
- * from its caller), never from a list of its own. Start order is the order listed:
- * subgraphs, then the gateway, then the BFFs.
+ * from its caller), never from a list of its own. Listed in the order the tiers call each
+ * other back to front: subgraphs, then the gateway, then the BFFs (`npm start` starts them
+ * all at once, as none needs another to become ready).
  */
 export interface ServiceEntry {
   name: string;
