@@ -99,7 +99,10 @@ function postFromAnotherProcess(url: string, bytes: number, chunked: boolean): P
       .catch((error) => console.log('failed', error.cause?.code ?? error.message));
   `;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script, url, String(bytes), String(chunked)], (error, stdout) => (error ? reject(error) : resolve(stdout.trim())));
+    execFile(process.execPath, ['-e', script, url, String(bytes), String(chunked)], (error, stdout) => {
+      if (error) reject(new Error(error.message, { cause: error }));
+      else resolve(stdout.trim());
+    });
   });
 }
 
