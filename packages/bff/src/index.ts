@@ -1,4 +1,5 @@
-export { createCacheStore, MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store.js';
+export { RedisCacheStore, type CacheStore } from './cache-store.js';
+export { createCacheStore, MemoryCacheStore } from './memory-cache-store.js';
 export { GatewayClient, GatewayUnavailableError, toClientError, type CallerIdentity, type GatewayError, type GatewayResult } from './gateway-client.js';
 export { formatMoney, negotiateLocale, preferredLanguage } from './locale.js';
 export { decodeCachedResponse, OperationProfiles, responseCachePlugin, type CacheableContext, type ResponseCacheOptions } from './response-cache.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store.js';
+import { RedisCacheStore, type CacheStore } from './cache-store.js';
+import { MemoryCacheStore } from './memory-cache-store.js';
 import { persistedQueryCache, persistedQueryId, readPersistedQueryManifest, type ManifestOperation } from './persisted-queries.js';
 
 const appQuery = 'query Home { home { featured { id } } }';
