@@ -294,7 +294,7 @@ class Loader {
   private send<T>(message: { spec: LoadSpec } | { mix: MixSpec }): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (result: never) => void, reject });
+      this.waiting.set(id, { resolve, reject });
       this.child.send({ id, ...message });
     });
   }

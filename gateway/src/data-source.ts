@@ -52,7 +52,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   constructor(options: SubgraphDataSourceOptions) {
     // undici on the gateway's keep-alive pool; the call's deadline bounds every attempt.
     const send = (url: string, init: SubgraphRequestInit, signal: AbortSignal) =>
-      sendSubgraphRequest(url, withGatewaySignature(options.subgraphSecret, url, init as RequestInit) as SubgraphRequestInit, signal, options.dispatcher);
+      sendSubgraphRequest(url, withGatewaySignature(options.subgraphSecret, url, init) as SubgraphRequestInit, signal, options.dispatcher);
     const { deduplicated } = options;
     const inflight = deduplicated ? new InflightFetches<SubgraphAnswer>(() => deduplicated.inc({ subgraph: options.name })) : undefined;
     super({

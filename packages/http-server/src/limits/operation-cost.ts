@@ -31,7 +31,7 @@ interface SchemaField {
 
 function namedTypeOf(type: unknown): GraphQLNamedType | undefined {
   let current = type as { ofType?: unknown } | undefined;
-  while (current && current.ofType) current = current.ofType as { ofType?: unknown };
+  while (current && current.ofType) current = current.ofType;
   return current as GraphQLNamedType | undefined;
 }
 
