@@ -44,7 +44,7 @@ function shapeOf(document: DocumentNode): ReadShape {
   const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
   const [operation] = operations;
   const [field] = operation?.selectionSet.selections ?? [];
-  if (operations.length !== 1 || operation!.operation !== 'query' || operation!.selectionSet.selections.length !== 1 || field?.kind !== Kind.FIELD) {
+  if (operations.length !== 1 || operation!.operation !== OperationTypeNode.QUERY || operation!.selectionSet.selections.length !== 1 || field?.kind !== Kind.FIELD) {
     throw new Error(`A batched gateway read is one query of one root field (${operation?.name?.value ?? 'anonymous'} is not).`);
   }
   const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);

@@ -103,7 +103,7 @@ function splitTopLevel(list: string): string[] {
     if (inString) {
       current += char;
       if (char === "'") {
-        if (list[i + 1] === "'") current += list[++i];
+        if (list[i + 1] === "'") current += list[++i]!;
         else inString = false;
       }
       continue;
