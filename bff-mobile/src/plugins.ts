@@ -5,7 +5,7 @@ import type { MobileContext } from './context.js';
 type Plugin = NonNullable<BffServerOptions<MobileContext, BffCaller>['plugins']>[number];
 
 /** The root fields an operation selects, through fragments too. */
-export function rootFields(operation: OperationDefinitionNode, document: DocumentNode): Set<string> {
+function rootFields(operation: OperationDefinitionNode, document: DocumentNode): Set<string> {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);

@@ -61,7 +61,7 @@ function prefixVariables<Node extends ASTNode>(node: Node, prefix: string): Node
 }
 
 /** Several reads as one operation: each root field under its alias `f<index>`, with its variables renamed apart. */
-export function mergeReads(reads: readonly RootRead[]): { name: string; query: string; variables: Record<string, unknown> } {
+function mergeReads(reads: readonly RootRead[]): { name: string; query: string; variables: Record<string, unknown> } {
   const variables: Record<string, unknown> = {};
   const variableDefinitions: VariableDefinitionNode[] = [];
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -85,7 +85,7 @@ export function mergeReads(reads: readonly RootRead[]): { name: string; query: s
 }
 
 /** Most root fields one batched gateway operation carries; more are split into several calls. */
-export const GATEWAY_BATCH_SIZE = 50;
+const GATEWAY_BATCH_SIZE = 50;
 
 /**
  * Per-request batching of gateway reads: every root field requested in the same tick of the
