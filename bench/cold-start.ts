@@ -51,7 +51,7 @@ async function timeStart(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<n
   const started = performance.now();
   const npm = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['start'], { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const output: string[] = [];
-  for (const stream of [npm.stdout!, npm.stderr!]) {
+  for (const stream of [npm.stdout, npm.stderr]) {
     stream.on('data', (chunk: Buffer) => {
       output.push(chunk.toString());
       if (output.length > 200) output.shift();

@@ -21,7 +21,6 @@ import {
   startStack,
   waitForUrl,
   type Child,
-  type ServiceName,
   type Stack,
   type StackOptions,
 } from './stack.js';
@@ -31,7 +30,7 @@ import {
  * `engine`: the same over constant-answer subgraphs; `gateway-direct`: exactly what a BFF miss
  * sends the gateway, sent to it directly.
  */
-export type ArmKind = 'ceiling' | 'bff-hit' | 'bff-miss' | 'gateway' | 'peer' | 'users' | 'engine' | 'gateway-direct';
+type ArmKind = 'ceiling' | 'bff-hit' | 'bff-miss' | 'gateway' | 'peer' | 'users' | 'engine' | 'gateway-direct';
 
 export interface Arm {
   id: string;
@@ -83,7 +82,7 @@ export interface HarnessOptions {
 }
 
 /** The query the gateway and its peers answer under load: all three subgraphs joined. */
-export const JOIN_QUERY = /* GraphQL */ `query BenchOrders($first: Int!) {
+const JOIN_QUERY = /* GraphQL */ `query BenchOrders($first: Int!) {
   orders(first: $first) {
     nodes {
       number
@@ -95,10 +94,10 @@ export const JOIN_QUERY = /* GraphQL */ `query BenchOrders($first: Int!) {
     }
   }
 }`;
-export const JOIN_PAGE_SIZE = 10;
+const JOIN_PAGE_SIZE = 10;
 
 /** The same join as a customer sees it: their own orders (`orders` at the root is for admins). */
-export const CUSTOMER_JOIN_QUERY = /* GraphQL */ `query BenchMyOrders($first: Int!) {
+const CUSTOMER_JOIN_QUERY = /* GraphQL */ `query BenchMyOrders($first: Int!) {
   me {
     orders(first: $first) {
       nodes {
@@ -119,7 +118,7 @@ const UNIQUE = 'BENCHUNIQUE';
 const PEERS_DIR = path.join(repositoryRoot, 'bench', 'peers');
 const HIVE_PACKAGE = path.join(PEERS_DIR, 'node_modules', '@graphql-hive', 'gateway', 'package.json');
 
-export function hiveInstalled(): boolean {
+function hiveInstalled(): boolean {
   return existsSync(HIVE_PACKAGE);
 }
 
@@ -144,7 +143,7 @@ function satisfiesNode(range: string | undefined): boolean {
 }
 
 /** Installs the peers (Hive Gateway) for the benchmark only; returns why not when it cannot. */
-export function ensureHive(install: boolean, progress: (message: string) => void = () => undefined): { ok: true } | { ok: false; reason: string } {
+function ensureHive(install: boolean, progress: (message: string) => void = () => undefined): { ok: true } | { ok: false; reason: string } {
   if (!hiveInstalled()) {
     if (!install) return { ok: false, reason: '@graphql-hive/gateway is not installed in bench/peers (`npm run bench` installs it)' };
     progress('installing @graphql-hive/gateway into bench/peers/node_modules (once) ...');
@@ -294,7 +293,7 @@ class Loader {
   private send<T>(message: { spec: LoadSpec } | { mix: MixSpec }): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (result: never) => void, reject });
+      this.waiting.set(id, { resolve, reject });
       this.child.send({ id, ...message });
     });
   }
@@ -852,5 +851,3 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     throw error;
   }
 }
-
-export type { ServiceName };

@@ -3,7 +3,7 @@ import type { Arm, MemoryRow, SkippedArm, SqlRow } from './harness.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { LoadResult, MixResult } from './load/spec.js';
 
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   const finite = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
   if (finite.length === 0) return NaN;
   const middle = Math.floor(finite.length / 2);

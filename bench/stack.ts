@@ -67,7 +67,10 @@ export function spawnChild(
     stop: () =>
       new Promise<void>((resolve) => {
         stopping = true;
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
           clearTimeout(timer);
@@ -184,8 +187,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(async () => {
       const { dropDatabase, withDatabase } = await import('@storefront/db');
       for (const { name: domain } of SUBGRAPHS) {
-        await dropDatabase(withDatabase(options.databaseUrl!, `${prefix}${domain}`)).catch((error: Error) =>
-          process.stderr.write(`could not drop ${prefix}${domain}: ${error.message}\n`),
+        await dropDatabase(withDatabase(options.databaseUrl!, `${prefix}${domain}`)).catch((error: unknown) =>
+          process.stderr.write(`could not drop ${prefix}${domain}: ${error instanceof Error ? error.message : String(error)}\n`),
         );
       }
     });

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { cacheControlTypeDefs } from '@storefront/bff';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
 import { createMobileServer } from '@storefront/bff-mobile/server';
@@ -85,7 +86,7 @@ function expectRefused(response: Response, code: string, status = 400) {
  * server's event loop never races it), with a Content-Length or chunked; the status and code
  * it got, or the error it ran into.
  */
-function postFromAnotherProcess(url: string, bytes: number, chunked: boolean): Promise<string> {
+async function postFromAnotherProcess(url: string, bytes: number, chunked: boolean): Promise<string> {
   const script = `
     const [url, bytes, chunked] = process.argv.slice(1);
     const body = Buffer.alloc(Number(bytes), 'x');
@@ -98,12 +99,8 @@ function postFromAnotherProcess(url: string, bytes: number, chunked: boolean): P
       .then(async (response) => console.log(response.status, (await response.json()).errors?.[0]?.extensions?.code))
       .catch((error) => console.log('failed', error.cause?.code ?? error.message));
   `;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script, url, String(bytes), String(chunked)], (error, stdout) => {
-      if (error) reject(new Error(error.message, { cause: error }));
-      else resolve(stdout.trim());
-    });
-  });
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, url, String(bytes), String(chunked)]);
+  return stdout.trim();
 }
 
 function tokenCount(document: string): number {

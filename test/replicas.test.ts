@@ -352,7 +352,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     /** One request through the balancer; true when it succeeded, false on a retryable coded error. */
     const attempt = async <Response extends Answer>(send: () => Promise<Response>, done: (response: Response) => boolean) => {
       sent += 1;
-      const response = await send().catch((error: Error) => ({ status: 0, body: { errors: [{ message: error.message }] } }) as Response);
+      const response = await send().catch((error: unknown) => ({ status: 0, body: { errors: [{ message: error instanceof Error ? error.message : String(error) }] } }) as Response);
       if (!response.body.errors?.length && done(response)) {
         outcomes.ok += 1;
         return true;

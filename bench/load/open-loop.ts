@@ -76,7 +76,7 @@ export async function runMix(spec: MixSpec): Promise<MixResult> {
       url = url.split(mixClass.unique).join(value);
       body = body?.split(mixClass.unique).join(value);
     }
-    if (mixClass.chain) body = body?.split(mixClass.chain.placeholder).join(prepared.chainValues![variantIndex]!);
+    if (mixClass.chain) body = body?.split(mixClass.chain.placeholder).join(prepared.chainValues![variantIndex]);
     try {
       const response = await request(url, {
         method: variant.method,

@@ -57,7 +57,8 @@ const server = http.createServer((request, response) => {
         response.writeHead(200, { ...headers, 'content-length': bytes.length });
         response.end(bytes);
       },
-      (error: Error) => response.writeHead(502, headers).end(JSON.stringify({ errors: [{ message: error.message }] })),
+      (error: unknown) =>
+        response.writeHead(502, headers).end(JSON.stringify({ errors: [{ message: error instanceof Error ? error.message : String(error) }] })),
     );
   });
 });

@@ -6,7 +6,7 @@ export const LANGUAGES = ['en', 'de', 'fr'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 /** At or below this many units, the stock label says how many are left. */
-export const LOW_STOCK = 5;
+const LOW_STOCK = 5;
 
 const stockTexts: Record<Language, { inStock: string; outOfStock: string; onlyLeft: (count: number) => string }> = {
   en: { inStock: 'In stock', outOfStock: 'Out of stock', onlyLeft: (count) => `Only ${count} left` },

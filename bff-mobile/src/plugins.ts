@@ -1,11 +1,11 @@
 import type { BffCaller, BffServerOptions } from '@storefront/bff';
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, OperationTypeNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { MobileContext } from './context.js';
 
 type Plugin = NonNullable<BffServerOptions<MobileContext, BffCaller>['plugins']>[number];
 
 /** The root fields an operation selects, through fragments too. */
-export function rootFields(operation: OperationDefinitionNode, document: DocumentNode): Set<string> {
+function rootFields(operation: OperationDefinitionNode, document: DocumentNode): Set<string> {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -45,7 +45,7 @@ export function bearerPlugin(): Plugin {
         async didResolveOperation({ contextValue, operation, document }) {
           if (!contextValue.authError) return;
           const tokenless =
-            operation?.operation === 'mutation' && [...rootFields(operation, document)].every((field) => TOKENLESS_MUTATIONS.has(field));
+            operation?.operation === OperationTypeNode.MUTATION && [...rootFields(operation, document)].every((field) => TOKENLESS_MUTATIONS.has(field));
           if (!tokenless) throw contextValue.authError;
         },
       };

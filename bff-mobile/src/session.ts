@@ -14,7 +14,7 @@ export interface BearerIdentity {
  * UNAUTHENTICATED with HTTP 401 and a WWW-Authenticate challenge (RFC 6750), so the app's
  * HTTP layer knows to refresh the session (expired) or sign in again.
  */
-export function invalidTokenError(error: TokenError): GraphQLError {
+function invalidTokenError(error: TokenError): GraphQLError {
   const expired = error.reason === 'expired';
   const message = expired
     ? 'Your session has expired. Refresh it and try again.'

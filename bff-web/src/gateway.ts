@@ -11,8 +11,6 @@ export type {
   MoneyFieldsFragment as GatewayMoney,
   OrderFieldsFragment as GatewayOrder,
   ProductFieldsFragment as GatewayProduct,
-  SessionFieldsFragment as GatewaySession,
-  UserErrorFieldsFragment as GatewayUserError,
   ViewerFieldsFragment as GatewayViewer,
 } from './generated/gateway.js';
 

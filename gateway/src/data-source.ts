@@ -5,7 +5,7 @@ import { CircuitOpenError, operationType, type Dispatcher, type ResilientTarget 
 import { CLIENT_IP_HEADER } from '@storefront/auth';
 import { injectTraceHeaders } from '@storefront/http-server';
 import { withGatewaySignature } from '@storefront/request-identity';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
 import type { Counter, Histogram } from 'prom-client';
 import type { GatewayContext } from './context.js';
 import { fetchErrorPaths } from './fetch-error-paths.js';
@@ -52,7 +52,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   constructor(options: SubgraphDataSourceOptions) {
     // undici on the gateway's keep-alive pool; the call's deadline bounds every attempt.
     const send = (url: string, init: SubgraphRequestInit, signal: AbortSignal) =>
-      sendSubgraphRequest(url, withGatewaySignature(options.subgraphSecret, url, init as RequestInit) as SubgraphRequestInit, signal, options.dispatcher);
+      sendSubgraphRequest(url, withGatewaySignature(options.subgraphSecret, url, init) as SubgraphRequestInit, signal, options.dispatcher);
     const { deduplicated } = options;
     const inflight = deduplicated ? new InflightFetches<SubgraphAnswer>(() => deduplicated.inc({ subgraph: options.name })) : undefined;
     super({
@@ -70,8 +70,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.resilience = options.resilience;
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers = request.http?.headers;
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const headers = options.request.http?.headers;
+    // A health check's context is an untyped record: read it as a context that may lack every field.
+    const context: Partial<GatewayContext> = options.context;
     if (!headers) return;
     // Only a context built from an incoming request carries identity; health checks have none.
     if (context.requestId) headers.set('x-request-id', context.requestId);
@@ -86,7 +88,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const stop = this.latency.startTimer({ subgraph: this.subgraph });
     try {
       // Entity fetches and query fetches may be retried and shared; a mutation's fetch is sent once.
-      const idempotent = options.request.query ? operationType(options.request.query) === 'query' : false;
+      const idempotent = options.request.query ? operationType(options.request.query) === OperationTypeNode.QUERY : false;
       const attempt = (deadline?: AbortSignal) => currentCall.run({ deadline, shareable: idempotent }, () => super.process(options));
       const response = this.resilience ? await this.resilience.call(attempt, { idempotent }) : await attempt();
       stop({ outcome: 'ok' });
@@ -113,8 +115,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       };
     }
     const timedOut = (error as Error).name === 'TimeoutError';
-    options.context.logger?.warn(
-      { requestId: options.context.requestId, subgraph: this.subgraph, err: error },
+    const context: Partial<GatewayContext> = options.context;
+    context.logger?.warn(
+      { requestId: context.requestId, subgraph: this.subgraph, err: error },
       timedOut ? 'subgraph timed out' : 'subgraph call failed',
     );
     return timedOut

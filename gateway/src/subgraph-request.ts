@@ -49,7 +49,7 @@ export interface SubgraphRequestInit {
 /** Sends one request to a subgraph and reads its whole answer; `signal` aborts both. */
 export async function sendSubgraphRequest(url: string, init: SubgraphRequestInit, signal: AbortSignal, dispatcher?: Dispatcher): Promise<SubgraphAnswer> {
   const response = await request(url, {
-    method: (init.method ?? 'POST') as Dispatcher.HttpMethod,
+    method: init.method ?? 'POST',
     headers: init.headers ?? {},
     ...(init.body !== undefined ? { body: init.body } : {}),
     signal,

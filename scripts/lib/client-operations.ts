@@ -11,7 +11,7 @@ import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinition
 export const SHARED_CLIENTS_DIR = path.resolve(repositoryRoot, '..', 'shared', 'clients');
 export const VENDORED_CLIENTS_DIR = path.join(repositoryRoot, 'contracts');
 
-export function clientsDir(): string {
+function clientsDir(): string {
   return existsSync(SHARED_CLIENTS_DIR) ? SHARED_CLIENTS_DIR : VENDORED_CLIENTS_DIR;
 }
 

@@ -3,8 +3,8 @@ import type { HomeResolvers } from '../generated/graphql.js';
 import { ReadCategoriesDocument, ReadFeaturedDocument, ReadRecentOrdersDocument } from '../gateway.js';
 import { tagOrders, tagProducts } from '../tags.js';
 
-export const FEATURED_COUNT = 8;
-export const RECENT_ORDERS_COUNT = 3;
+const FEATURED_COUNT = 8;
+const RECENT_ORDERS_COUNT = 3;
 
 // The three fields resolve in the same tick: the whole screen is one gateway call.
 export const Home: HomeResolvers = {

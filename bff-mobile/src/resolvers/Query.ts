@@ -5,16 +5,16 @@ import { ReadMyOrdersDocument, ReadProductDocument, ReadProductsDocument } from 
 import { tagOrders, tagProducts } from '../tags.js';
 
 /** Largest page the app may ask for. */
-export const MAX_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 50;
 
-export function checkPageSize(first: number): void {
+function checkPageSize(first: number): void {
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
     throw new GraphQLError(`first must be between 1 and ${MAX_PAGE_SIZE}.`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
 }
 
 /** Narrows this field's cache hint to the signed-in user (Apollo's cache-control plugin puts `cacheControl` on info). */
-export function cachePerUser(info: GraphQLResolveInfo): void {
+function cachePerUser(info: GraphQLResolveInfo): void {
   (info as GraphQLResolveInfo & { cacheControl?: { setCacheHint(hint: { scope: 'PRIVATE' }): void } }).cacheControl?.setCacheHint({
     scope: 'PRIVATE',
   });

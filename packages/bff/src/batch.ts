@@ -44,7 +44,7 @@ function shapeOf(document: DocumentNode): ReadShape {
   const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
   const [operation] = operations;
   const [field] = operation?.selectionSet.selections ?? [];
-  if (operations.length !== 1 || operation!.operation !== 'query' || operation!.selectionSet.selections.length !== 1 || field?.kind !== Kind.FIELD) {
+  if (operations.length !== 1 || operation!.operation !== OperationTypeNode.QUERY || operation!.selectionSet.selections.length !== 1 || field?.kind !== Kind.FIELD) {
     throw new Error(`A batched gateway read is one query of one root field (${operation?.name?.value ?? 'anonymous'} is not).`);
   }
   const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);
@@ -61,7 +61,7 @@ function prefixVariables<Node extends ASTNode>(node: Node, prefix: string): Node
 }
 
 /** Several reads as one operation: each root field under its alias `f<index>`, with its variables renamed apart. */
-export function mergeReads(reads: readonly RootRead[]): { name: string; query: string; variables: Record<string, unknown> } {
+function mergeReads(reads: readonly RootRead[]): { name: string; query: string; variables: Record<string, unknown> } {
   const variables: Record<string, unknown> = {};
   const variableDefinitions: VariableDefinitionNode[] = [];
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -85,7 +85,7 @@ export function mergeReads(reads: readonly RootRead[]): { name: string; query: s
 }
 
 /** Most root fields one batched gateway operation carries; more are split into several calls. */
-export const GATEWAY_BATCH_SIZE = 50;
+const GATEWAY_BATCH_SIZE = 50;
 
 /**
  * Per-request batching of gateway reads: every root field requested in the same tick of the

@@ -97,12 +97,12 @@ export interface CachedResponse {
 const ENTRY_FORMAT = 'v2';
 
 /** `v2 <scope> <maxAge> <storedAt> <etag>\n<body>`: a hit writes the body without parsing or hashing it. */
-export function encodeCachedResponse(entry: Omit<CachedResponse, 'etag'> & { body: string }): string {
+function encodeCachedResponse(entry: Omit<CachedResponse, 'etag'> & { body: string }): string {
   return `${ENTRY_FORMAT} ${entry.scope} ${entry.maxAge} ${entry.storedAt} ${strongEtag(entry.body)}\n${entry.body}`;
 }
 
 /** A strong ETag of a body: its SHA-256 (the HTTP front's ETags are the same). */
-export function strongEtag(body: string | Uint8Array): string {
+function strongEtag(body: string | Uint8Array): string {
   return `"${hash('sha256', body, 'base64url')}"`;
 }
 
@@ -174,7 +174,7 @@ export interface CacheKeys {
   private: string | undefined;
 }
 
-export function responseCacheKeys(clientType: string, parts: CacheKeyParts): CacheKeys {
+function responseCacheKeys(clientType: string, parts: CacheKeyParts): CacheKeys {
   const variant = parts.profile.variesBySignIn ? `${parts.variant}|${parts.viewerId ? 'signed-in' : 'signed-out'}` : parts.variant;
   const base = hash('sha256', JSON.stringify([parts.queryHash, parts.operationName ?? null, parts.variables ?? {}, variant]), 'base64url');
   return {

@@ -5,7 +5,7 @@ import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } fro
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { apolloDefaults, createGraphQLHttpServer, listen, type CorsOptions, type DocumentLimits, type Logger, type NodeEnv, type ReadinessCheck, type RequestContext, type RequestInfo, type RunningServer, type ServiceMetrics } from '@storefront/http-server';
 import { clientAddressResolver } from '@storefront/request-identity';
-import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
 import { Counter } from 'prom-client';
@@ -273,7 +273,7 @@ function plainHttpSubscriptionRefusal<Context extends BffContext>(transport: 'ss
     async requestDidStart() {
       return {
         async didResolveOperation({ operation }) {
-          if (operation?.operation !== 'subscription') return;
+          if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return;
           throw new GraphQLError(`A subscription cannot be sent as a plain HTTP request. ${how}`, {
             extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
           });

@@ -66,7 +66,7 @@ export const listenHost = z
   .string()
   .trim()
   .refine((value) => isIP(value) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value), {
-    message: 'must be an IP address or a host name',
+    error: 'must be an IP address or a host name',
   })
   .default('0.0.0.0');
 

@@ -70,7 +70,7 @@ export function parseDatabaseDefault(sql: string): DefaultShape {
   const array = /^ARRAY\[(.*)\](::[\w\s"[\]().]+)?$/s.exec(expression);
   if (array) {
     const items = splitTopLevel(array[1]!).map(parseLiteral);
-    if (items.every((item) => item !== undefined)) return { kind: 'value', value: listLiteral(items as string[]) };
+    if (items.every((item) => item !== undefined)) return { kind: 'value', value: listLiteral(items) };
   }
   if (/^'\{\}'::[\w\s"[\]]+\[\]$/.test(expression)) return { kind: 'value', value: listLiteral([]) };
   return { kind: 'expression', sql: expression };
@@ -103,7 +103,7 @@ function splitTopLevel(list: string): string[] {
     if (inString) {
       current += char;
       if (char === "'") {
-        if (list[i + 1] === "'") current += list[++i];
+        if (list[i + 1] === "'") current += list[++i]!;
         else inString = false;
       }
       continue;

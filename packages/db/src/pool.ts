@@ -14,7 +14,7 @@ export interface PoolOptions {
  * refused as SERVICE_UNAVAILABLE (retryable). Prisma's own transaction wait defaults to 2 s,
  * shorter than the pool's: a burst that the pool would have absorbed failed at 2 s.
  */
-export const CONNECTION_WAIT_MS = 5_000;
+const CONNECTION_WAIT_MS = 5_000;
 
 /** Prisma client options that wait for a connection as long as the pool does. */
 export const transactionOptions = { maxWait: CONNECTION_WAIT_MS, timeout: 2 * CONNECTION_WAIT_MS } as const;

@@ -1,4 +1,4 @@
-import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerOptions } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
@@ -53,7 +53,7 @@ export function apolloDefaults<Context extends RequestContext>(options: {
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
-      observabilityPlugin(options.logger, options.metrics) as ApolloServerPlugin<Context>,
+      observabilityPlugin(options.logger, options.metrics),
       storableTextPlugin<Context>(),
       ...(limits ? [limits.plugin] : []),
     ],

@@ -17,11 +17,14 @@ export interface ReadinessCheck {
 /** Answers /health/ready: 200 when every check is up, 503 with what is down (or while draining). */
 export async function answerReadiness(response: ServerResponse, readiness: readonly ReadinessCheck[]): Promise<void> {
   // Stopping: out of the balancer's rotation first, while requests are still served.
-  if (isDraining()) return sendJson(response, 503, { status: 'draining', checks: {} });
+  if (isDraining()) {
+    sendJson(response, 503, { status: 'draining', checks: {} });
+    return;
+  }
   const results = await Promise.all(
-    readiness.map(async ({ name, check }) => {
-      const outcome = await check().catch(() => false);
-      return { name, ...(typeof outcome === 'boolean' ? { up: outcome } : outcome) };
+    readiness.map(async (readinessCheck) => {
+      const outcome = await readinessCheck.check().catch(() => false);
+      return { name: readinessCheck.name, ...(typeof outcome === 'boolean' ? { up: outcome } : outcome) };
     }),
   );
   const ok = results.every(({ up }) => up);

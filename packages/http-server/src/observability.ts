@@ -23,12 +23,15 @@ export function observabilityPlugin(logger: Logger, metrics: ServiceMetrics): Ap
           for (const error of errors) {
             const original = unwrapResolverError(error);
             const transient = isTransientDatabaseError(original);
+            const publicCode = limitViolation(error)?.extensions?.code ?? error.extensions?.code;
             const code =
               original instanceof DomainError
                 ? original.code
                 : transient
                   ? 'SERVICE_UNAVAILABLE'
-                  : String(limitViolation(error)?.extensions?.code ?? error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+                  : typeof publicCode === 'string'
+                    ? publicCode
+                    : 'INTERNAL_SERVER_ERROR';
             metrics.graphqlErrors.inc({ code });
             // A refused document is the caller's doing, like any public code: info, not error.
             // A database too busy to take the request is the operator's concern, not a bug: warn.

@@ -95,7 +95,7 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
   const allowedOrigins = new Set(options.cors?.origins ?? []);
   const clientAddress = clientAddressResolver(options.trustProxy);
   // Spans are named after the service (the logger's `service`), one tracer per tier.
-  const service = String((logger.bindings() as { service?: unknown }).service ?? 'graphql');
+  const service = (logger.bindings() as { service?: string }).service ?? 'graphql';
 
   function describeRequest(request: IncomingMessage, requestId: string, setCookie: (cookie: string) => void): RequestInfo {
     return {
@@ -187,7 +187,7 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
     response.end();
   }
 
-  return http.createServer(async (request, response) => {
+  const handleRequest = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const incomingId = firstHeader(request.headers, 'x-request-id');
@@ -249,5 +249,10 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
         );
       }
     }
+  };
+
+  // node:http does not await its listener; handleRequest answers its own failures (the 500 above).
+  return http.createServer((request, response) => {
+    void handleRequest(request, response);
   });
 }

@@ -65,6 +65,6 @@ export async function postThrough(
       await response.arrayBuffer().catch(() => undefined);
       throw new HttpStatusError(response.status);
     }
-    return response as unknown as Response;
+    return response;
   }, options);
 }

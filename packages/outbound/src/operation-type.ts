@@ -1,4 +1,4 @@
-import { Kind, parse, type OperationTypeNode } from 'graphql';
+import { Kind, OperationTypeNode, parse } from 'graphql';
 
 /** `query`, `mutation` or `subscription`: the operation a document runs (`undefined` if unknown). */
 export function operationType(document: string, operationName?: string | null): OperationTypeNode | undefined {
@@ -7,8 +7,9 @@ export function operationType(document: string, operationName?: string | null): 
   // Fast path: a document that opens with its operation (every gateway subgraph fetch does).
   const head = /^(?:\s|,|#[^\n]*\n)*(query|mutation|subscription|\{)/.exec(document)?.[1];
   let type: OperationTypeNode | undefined;
-  if (head === '{' || head === 'query') type = 'query' as OperationTypeNode;
-  else if (head === 'mutation' || head === 'subscription') type = head as OperationTypeNode;
+  if (head === '{' || head === 'query') type = OperationTypeNode.QUERY;
+  else if (head === 'mutation') type = OperationTypeNode.MUTATION;
+  else if (head === 'subscription') type = OperationTypeNode.SUBSCRIPTION;
   // With an operation name the document may hold several operations: parse it (once; cached).
   if (!type || operationName) {
     try {

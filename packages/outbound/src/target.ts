@@ -20,7 +20,7 @@ interface ResilientTargetOptions {
 export class ResilientTarget {
   readonly name: string;
   readonly settings: ResilienceSettings;
-  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>]>;
   private readonly budget: RetryBudget;
   private readonly metrics: ResilienceMetrics | undefined;
   private readonly classify: (error: unknown, deadline?: AbortSignal) => FailureKind;

@@ -15,7 +15,7 @@ import type { NonceStore } from './nonce-store.js';
 export function withGatewaySignature(secret: string, url: string, init: RequestInit): RequestInit {
   const method = (init.method ?? 'GET').toUpperCase();
   const body = method === 'GET' ? new URL(url).search : typeof init.body === 'string' ? init.body : '';
-  const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
+  const headers = new Headers(init.headers);
   const clientIp = headers.get(CLIENT_IP_HEADER) ?? undefined;
   for (const [name, value] of Object.entries(signSubgraphRequest(secret, { method, body, clientIp }))) headers.set(name, value);
   return { ...init, headers: Object.fromEntries(headers) };

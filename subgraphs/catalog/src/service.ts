@@ -16,7 +16,7 @@ export interface ProductFilterInput {
   inStock?: boolean | null;
 }
 
-export interface ImageData {
+interface ImageData {
   url: string;
   width: number;
   height: number;
@@ -46,12 +46,12 @@ export interface CreateProductData extends ProductFieldsInput {
   categoryId: string;
 }
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const DEFAULT_RELATED = 4;
-export const MAX_RELATED = 20;
-export const MAX_SEARCH = 100;
-export const MAX_PRICE = 10_000_000;
-export const MAX_STOCK = 1_000_000;
+const DEFAULT_PAGE_SIZE = 20;
+const DEFAULT_RELATED = 4;
+const MAX_RELATED = 20;
+const MAX_SEARCH = 100;
+const MAX_PRICE = 10_000_000;
+const MAX_STOCK = 1_000_000;
 const MAX_NAME = 200;
 const MAX_DESCRIPTION = 5000;
 const MAX_SKU = 64;

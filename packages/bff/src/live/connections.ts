@@ -14,7 +14,7 @@ export interface LiveLimits {
   keepAliveMs: number;
 }
 
-export function tooManyConnections(message: string): GraphQLError {
+function tooManyConnections(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'TOO_MANY_CONNECTIONS' } });
 }
 

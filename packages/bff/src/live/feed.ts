@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { LiveEvents } from './hub.js';
 
 /** What a live subscription knows about the connection it runs on (see sse.ts and ws.ts). */
-export interface LiveConnection {
+interface LiveConnection {
   /** Bytes written to the client but not yet sent: a slow consumer's backlog. */
   buffered(): number;
   maxBufferedBytes: number;

@@ -1,12 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestInfo } from '@storefront/http-server';
-import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { LiveContext } from './feed.js';
-import type { LiveRequest } from './operation.js';
 import type { LiveTransportOptions } from './sse.js';
 
 export interface LiveWebSocketOptions<Context extends LiveContext & { clientIp?: string | undefined }> extends LiveTransportOptions<Context> {
@@ -124,9 +123,9 @@ export function attachLiveWebSockets<Context extends LiveContext & { clientIp?: 
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
-        return options.prepare(payload as LiveRequest, context);
+        return options.prepare(payload, context);
       },
-      onNext: (_ctx, _id, _payload, _args, result) => options.mask(result as ExecutionResult),
+      onNext: (_ctx, _id, _payload, _args, result) => options.mask(result),
       onError: (_ctx, _id, _payload, errors) => formatted(errors),
       onOperation: () => {
         options.metrics.subscriptions.inc();

@@ -50,7 +50,7 @@ export function apolloLimitOptions<Context extends BaseContext>(
 ): Pick<ApolloServerOptions<Context>, 'validationRules' | 'parseOptions'> & { plugin: ApolloServerPlugin<Context> } {
   return {
     validationRules: documentLimitRules(limits),
-    parseOptions: { maxTokens: limits.maxTokens },
+    parseOptions: { maxLexicalTokens: limits.maxTokens },
     plugin: documentLimitsPlugin<Context>(limits),
   };
 }

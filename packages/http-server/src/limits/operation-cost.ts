@@ -1,5 +1,6 @@
 import {
   Kind,
+  OperationTypeNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -31,7 +32,7 @@ interface SchemaField {
 
 function namedTypeOf(type: unknown): GraphQLNamedType | undefined {
   let current = type as { ofType?: unknown } | undefined;
-  while (current && current.ofType) current = current.ofType as { ofType?: unknown };
+  while (current && current.ofType) current = current.ofType;
   return current as GraphQLNamedType | undefined;
 }
 
@@ -126,9 +127,9 @@ export function analyzeOperation(
   };
 
   const root =
-    operation.operation === 'mutation'
+    operation.operation === OperationTypeNode.MUTATION
       ? schema.getMutationType()
-      : operation.operation === 'subscription'
+      : operation.operation === OperationTypeNode.SUBSCRIPTION
         ? schema.getSubscriptionType()
         : schema.getQueryType();
   const cost = selectionCost(operation.selectionSet, root ?? undefined, 0);

@@ -45,10 +45,10 @@ function maxRootFieldsRule(max: number): ValidationRule {
 export function documentLimitRules(limits: DocumentLimits): ValidationRule[] {
   const callbacks = (code: LimitCode) => ({ propagateOnRejection: false, onReject: [reportAs(code)], onAccept: [] });
   return [
-    maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ...callbacks(LIMIT_CODES.depth) }) as ValidationRule,
+    maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ...callbacks(LIMIT_CODES.depth) }),
     // armor exempts `__typename` by default; an alias flood of `__typename` is still a flood.
-    maxAliasesRule({ n: limits.maxAliases, allowList: [], ...callbacks(LIMIT_CODES.aliases) }) as ValidationRule,
-    maxDirectivesRule({ n: limits.maxDirectives, ...callbacks(LIMIT_CODES.directives) }) as ValidationRule,
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], ...callbacks(LIMIT_CODES.aliases) }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...callbacks(LIMIT_CODES.directives) }),
     maxRootFieldsRule(limits.maxRootFields),
   ];
 }
