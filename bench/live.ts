@@ -54,8 +54,9 @@ function subscribe(url: string, document: string, productId: string): Subscriber
     });
     if (!response.ok || !response.body) throw new Error(`subscription refused: ${response.status} ${await response.text()}`);
     const decoder = new TextDecoder();
-    for await (const chunk of response.body) {
-      const text = decoder.decode(chunk, { stream: true });
+    const reader = response.body.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      const text = decoder.decode(chunk.value, { stream: true });
       for (let index = text.indexOf('event: next'); index >= 0; index = text.indexOf('event: next', index + 1)) subscriber.arrivals.push(performance.now());
     }
   })().catch((error: unknown) => {

@@ -12,6 +12,7 @@ export function outboxEvent<Type extends OrderEventType>(
   payload: OrderEventPayload<Type>,
   requestId: string | undefined,
 ): Prisma.OutboxEventCreateInput {
-  const event = orderEvents.event(type, orderEvents.payloads[type].parse(payload) as OrderEventPayload<Type>, requestId);
-  return { id: event.id, stream, event: event as unknown as Prisma.InputJsonValue };
+  orderEvents.payloads[type].parse(payload); // throws on a payload the contract refuses
+  const event = orderEvents.event(type, payload, requestId);
+  return { id: event.id, stream, event };
 }
