@@ -38,7 +38,12 @@ export default defineConfig(
     settings: {
       'import-x/extensions': importX.flatConfigs.typescript.settings['import-x/extensions'],
       'import-x/parsers': importX.flatConfigs.typescript.settings['import-x/parsers'],
-      'import-x/resolver-next': [createTypeScriptImportResolver({ alwaysTryTypes: true, project: ['tsconfig.json', '*/*/tsconfig.json', 'gateway/tsconfig.json'] })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          alwaysTryTypes: true,
+          project: ['tsconfig.json', '*/*/tsconfig.json', 'gateway/tsconfig.json'],
+        }),
+      ],
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -50,7 +55,10 @@ export default defineConfig(
         {
           allowNumber: true,
           allowBoolean: true,
-          allow: [{ from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] }, { from: 'package', package: '@types/node', name: ['URL', 'URLSearchParams'] }],
+          allow: [
+            { from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] },
+            { from: 'package', package: '@types/node', name: ['URL', 'URLSearchParams'] },
+          ],
         },
       ],
       // An AbortSignal's `reason` is typed `any`; rejecting with it is the platform's own convention.
@@ -61,7 +69,10 @@ export default defineConfig(
       // A `let` that closures read and that is assigned once they exist (a server built after its handlers).
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // A leading underscore names what is left out on purpose (an unused parameter, a field split off a rest object).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // `(x) => list.push(x)` style callbacks read as statements; only full expressions are checked.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
 
@@ -82,7 +93,15 @@ export default defineConfig(
   {
     // Tests, their support and the benchmark read GraphQL and HTTP responses as untyped JSON and
     // check them with assertions; typing every response would restate the schema in each of them.
-    files: ['**/*.test.ts', 'test/**', 'bench/**', '**/test/**', '**/test-support/**', '**/*test-support.ts', 'packages/testing/**'],
+    files: [
+      '**/*.test.ts',
+      'test/**',
+      'bench/**',
+      '**/test/**',
+      '**/test-support/**',
+      '**/*test-support.ts',
+      'packages/testing/**',
+    ],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

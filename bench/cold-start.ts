@@ -42,14 +42,20 @@ async function consecutiveFreePorts(count: number, taken: Set<number>): Promise<
   for (;;) {
     const first = await freePort();
     const ports = Array.from({ length: count }, (_, index) => first + index);
-    if (ports.every((port) => !taken.has(port) && port <= 65_535) && (await Promise.all(ports.map(isFree))).every(Boolean)) return first;
+    if (ports.every((port) => !taken.has(port) && port <= 65_535) && (await Promise.all(ports.map(isFree))).every(Boolean))
+      return first;
   }
 }
 
 /** One `npm start`, timed from spawn to every service ready, then stopped (its whole process group). */
 async function timeStart(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<number> {
   const started = performance.now();
-  const npm = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['start'], { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const npm = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['start'], {
+    cwd: repositoryRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const output: string[] = [];
   for (const stream of [npm.stdout, npm.stderr]) {
     stream.on('data', (chunk: Buffer) => {
@@ -61,8 +67,10 @@ async function timeStart(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<n
   const pending = new Set(SERVICE_NAMES.map((name) => `http://127.0.0.1:${env[serviceNamed(name).portVariable]}/health/ready`));
   try {
     while (pending.size > 0) {
-      if (npm.exitCode !== null || npm.signalCode !== null) throw new Error(`npm start exited before every service was ready:\n${output.join('').slice(-2000)}`);
-      if (performance.now() - started > timeoutMs) throw new Error(`npm start: not every service ready in ${timeoutMs / 1000} s:\n${output.join('').slice(-2000)}`);
+      if (npm.exitCode !== null || npm.signalCode !== null)
+        throw new Error(`npm start exited before every service was ready:\n${output.join('').slice(-2000)}`);
+      if (performance.now() - started > timeoutMs)
+        throw new Error(`npm start: not every service ready in ${timeoutMs / 1000} s:\n${output.join('').slice(-2000)}`);
       await Promise.all(
         [...pending].map(async (url) => {
           try {
@@ -84,7 +92,10 @@ async function timeStart(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<n
   }
 }
 
-export async function measureColdStart(options: { databaseUrl?: string | undefined; redisUrl?: string | undefined }): Promise<ColdStartResult> {
+export async function measureColdStart(options: {
+  databaseUrl?: string | undefined;
+  redisUrl?: string | undefined;
+}): Promise<ColdStartResult> {
   const runId = randomBytes(4).toString('hex');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'storefront-cold-start-'));
   const prefix = `coldstart_${runId}_`;
@@ -115,7 +126,8 @@ export async function measureColdStart(options: { databaseUrl?: string | undefin
     if (options.redisUrl) await deleteRedisKeys(options.redisUrl, redisPrefix).catch(() => undefined);
     if (options.databaseUrl) {
       const { dropDatabase, withDatabase } = await import('@storefront/db');
-      for (const domain of ['users', 'catalog', 'orders']) await dropDatabase(withDatabase(options.databaseUrl, `${prefix}${domain}`)).catch(() => undefined);
+      for (const domain of ['users', 'catalog', 'orders'])
+        await dropDatabase(withDatabase(options.databaseUrl, `${prefix}${domain}`)).catch(() => undefined);
     }
   }
 }

@@ -34,7 +34,14 @@ describe('bench harness: each arm answers without errors (about a second each, n
   let harness: Harness;
 
   beforeAll(async () => {
-    harness = await startHarness({ databaseUrl: testServerUrl, redisUrl: testRedisUrl, extraOrders: 0, users: 8, hive: true, installHive: true });
+    harness = await startHarness({
+      databaseUrl: testServerUrl,
+      redisUrl: testRedisUrl,
+      extraOrders: 0,
+      users: 8,
+      hive: true,
+      installHive: true,
+    });
   }, 600_000);
   afterAll(() => harness?.stop(), 60_000);
 
@@ -64,7 +71,8 @@ describe('bench harness: each arm answers without errors (about a second each, n
     const rows = await harness.statements([2, 4], 2);
     expect(rows).toHaveLength(8);
     for (const row of rows) {
-      for (const count of Object.values(row.statements)) expectLabelled(Number.isInteger(count) && count >= 0, `${row.operation}: ${count}`).toBe(true);
+      for (const count of Object.values(row.statements))
+        expectLabelled(Number.isInteger(count) && count >= 0, `${row.operation}: ${count}`).toBe(true);
     }
   }, 120_000);
 

@@ -82,35 +82,73 @@ export interface HarnessOptions {
 }
 
 /** The query the gateway and its peers answer under load: all three subgraphs joined. */
-const JOIN_QUERY = /* GraphQL */ `query BenchOrders($first: Int!) {
-  orders(first: $first) {
-    nodes {
-      number
-      status
-      itemCount
-      total { amount currency }
-      items { quantity product { name price { amount } category { name } } }
-      buyer { name email }
-    }
-  }
-}`;
-const JOIN_PAGE_SIZE = 10;
-
-/** The same join as a customer sees it: their own orders (`orders` at the root is for admins). */
-const CUSTOMER_JOIN_QUERY = /* GraphQL */ `query BenchMyOrders($first: Int!) {
-  me {
+const JOIN_QUERY = /* GraphQL */ `
+  query BenchOrders($first: Int!) {
     orders(first: $first) {
       nodes {
         number
         status
         itemCount
-        total { amount currency }
-        items { quantity product { name price { amount } category { name } } }
-        buyer { name email }
+        total {
+          amount
+          currency
+        }
+        items {
+          quantity
+          product {
+            name
+            price {
+              amount
+            }
+            category {
+              name
+            }
+          }
+        }
+        buyer {
+          name
+          email
+        }
       }
     }
   }
-}`;
+`;
+const JOIN_PAGE_SIZE = 10;
+
+/** The same join as a customer sees it: their own orders (`orders` at the root is for admins). */
+const CUSTOMER_JOIN_QUERY = /* GraphQL */ `
+  query BenchMyOrders($first: Int!) {
+    me {
+      orders(first: $first) {
+        nodes {
+          number
+          status
+          itemCount
+          total {
+            amount
+            currency
+          }
+          items {
+            quantity
+            product {
+              name
+              price {
+                amount
+              }
+              category {
+                name
+              }
+            }
+          }
+          buyer {
+            name
+            email
+          }
+        }
+      }
+    }
+  }
+`;
 
 /** Placeholder the loader replaces with a value never sent before (cache-miss arms). */
 const UNIQUE = 'BENCHUNIQUE';
@@ -143,9 +181,13 @@ function satisfiesNode(range: string | undefined): boolean {
 }
 
 /** Installs the peers (Hive Gateway) for the benchmark only; returns why not when it cannot. */
-function ensureHive(install: boolean, progress: (message: string) => void = () => undefined): { ok: true } | { ok: false; reason: string } {
+function ensureHive(
+  install: boolean,
+  progress: (message: string) => void = () => undefined,
+): { ok: true } | { ok: false; reason: string } {
   if (!hiveInstalled()) {
-    if (!install) return { ok: false, reason: '@graphql-hive/gateway is not installed in bench/peers (`npm run bench` installs it)' };
+    if (!install)
+      return { ok: false, reason: '@graphql-hive/gateway is not installed in bench/peers (`npm run bench` installs it)' };
     progress('installing @graphql-hive/gateway into bench/peers/node_modules (once) ...');
     const lock = existsSync(path.join(PEERS_DIR, 'package-lock.json'));
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -155,12 +197,18 @@ function ensureHive(install: boolean, progress: (message: string) => void = () =
       timeout: 600_000,
     });
     if (result.status !== 0 || !hiveInstalled()) {
-      return { ok: false, reason: `npm ${lock ? 'ci' : 'install'} in bench/peers failed: ${(result.stderr || result.stdout || String(result.error)).trim().slice(-600)}` };
+      return {
+        ok: false,
+        reason: `npm ${lock ? 'ci' : 'install'} in bench/peers failed: ${(result.stderr || result.stdout || String(result.error)).trim().slice(-600)}`,
+      };
     }
   }
   const manifest = JSON.parse(readFileSync(HIVE_PACKAGE, 'utf8')) as { version: string; engines?: { node?: string } };
   if (!satisfiesNode(manifest.engines?.node)) {
-    return { ok: false, reason: `@graphql-hive/gateway ${manifest.version} needs Node ${manifest.engines?.node}, this is ${process.version}` };
+    return {
+      ok: false,
+      reason: `@graphql-hive/gateway ${manifest.version} needs Node ${manifest.engines?.node}, this is ${process.version}`,
+    };
   }
   return { ok: true };
 }
@@ -170,8 +218,16 @@ export function hiveVersion(): string | undefined {
 }
 
 /** A POST with JSON, answered with JSON. */
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   let parsed: any;
   try {
@@ -187,7 +243,11 @@ async function waitForGraphQL(url: string, what: string, child: Child, timeoutMs
   while (Date.now() < deadline) {
     if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`${what} exited:\n${child.tail()}`);
     try {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
       if (response.ok) return;
     } catch {
       // not listening yet
@@ -198,7 +258,16 @@ async function waitForGraphQL(url: string, what: string, child: Child, timeoutMs
 }
 
 /** Headers of a captured call that belong to its connection or to that one request. */
-const PER_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'keep-alive', 'transfer-encoding', 'x-request-id', 'traceparent', 'tracestate']);
+const PER_REQUEST_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'keep-alive',
+  'transfer-encoding',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+]);
 
 /**
  * The requests a BFF sends the gateway while `send` runs against a second instance of it,
@@ -232,13 +301,16 @@ async function captureGatewayCalls(
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const { port } = proxy.address() as AddressInfo;
   try {
-    const instance = await stack.startInstance(service, `${service}-capture`, { GATEWAY_URL: `http://127.0.0.1:${port}/graphql` });
+    const instance = await stack.startInstance(service, `${service}-capture`, {
+      GATEWAY_URL: `http://127.0.0.1:${port}/graphql`,
+    });
     try {
       recording = true;
       const answer = await send(instance.url);
       const text = await answer.text();
       recording = false;
-      if (!answer.ok || text.includes('"errors":')) throw new Error(`${service} (capture) answered ${answer.status}: ${text.slice(0, 400)}`);
+      if (!answer.ok || text.includes('"errors":'))
+        throw new Error(`${service} (capture) answered ${answer.status}: ${text.slice(0, 400)}`);
     } finally {
       await instance.child.stop();
     }
@@ -350,8 +422,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   }
 
   try {
-    progress(`starting the stack (${options.databaseUrl ? 'Postgres' : 'embedded Postgres'}, ${options.redisUrl ? 'Redis' : 'no Redis: caches and events in process'}) ...`);
-    const profileArgs = (name: string) => (options.profile?.process === name ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`] : []);
+    progress(
+      `starting the stack (${options.databaseUrl ? 'Postgres' : 'embedded Postgres'}, ${options.redisUrl ? 'Redis' : 'no Redis: caches and events in process'}) ...`,
+    );
+    const profileArgs = (name: string) =>
+      options.profile?.process === name ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`] : [];
     stack = await startStack({
       databaseUrl: options.databaseUrl,
       redisUrl: options.redisUrl,
@@ -370,7 +445,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const { products } = await import('@storefront/catalog/seed-data');
     const logIn = async (email: string, password: string) => {
       const response = await post(s.graphql.gateway, {
-        query: 'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } } }',
+        query:
+          'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } } }',
         variables: { email, password },
       });
       const token = response.body?.data?.logIn?.session?.accessToken as string | undefined;
@@ -380,11 +456,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const adminToken = await logIn(admin.email, admin.password);
     const adminHeaders = { authorization: `Bearer ${adminToken}` };
 
-
     const pendingOrders = async () =>
-      (await post(s.graphql.gateway, { query: '{ orders(status: PENDING, first: 1) { totalCount } }' }, adminHeaders)).body?.data?.orders?.totalCount as
-        | number
-        | undefined;
+      (await post(s.graphql.gateway, { query: '{ orders(status: PENDING, first: 1) { totalCount } }' }, adminHeaders)).body?.data
+        ?.orders?.totalCount as number | undefined;
     // The seed has pending orders of its own, which no event will ever move.
     const pendingBefore = await pendingOrders();
 
@@ -394,34 +468,52 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const runTag = s.runPrefix.replace(/[^a-z0-9]/gi, '');
     const orderable = products.filter((product) => product.stockQuantity >= 20).map((product) => product.id);
     const ownable = products.filter((product) => product.stockQuantity >= 2).map((product) => product.id);
-    progress(`signing up ${userCount} customers (and ${Math.ceil(userCount / 4)} for token refreshes), each placing an order ...`);
+    progress(
+      `signing up ${userCount} customers (and ${Math.ceil(userCount / 4)} for token refreshes), each placing an order ...`,
+    );
     const signUp = async (kind: string, index: number): Promise<BenchUser> => {
       const email = `bench-${kind}-${index}-${runTag}@example.test`;
       const password = `bench-password-${index}`;
       const response = await post(s.graphql.gateway, {
-        query: 'mutation ($input: SignUpInput!) { signUp(input: $input) { session { accessToken refreshToken } user { id } userErrors { message } } }',
+        query:
+          'mutation ($input: SignUpInput!) { signUp(input: $input) { session { accessToken refreshToken } user { id } userErrors { message } } }',
         variables: { input: { email, password, name: `Bench ${kind} ${index}` } },
       });
       const payload = response.body?.data?.signUp;
       if (!payload?.session) throw new Error(`signUp failed: ${JSON.stringify(response.body).slice(0, 400)}`);
       // Two of the shop's products, different for each customer as far as the catalog goes (107 seeded products have stock for it: 53 customers).
-      const items = [ownable[(index * 2) % ownable.length]!, ownable[(index * 2 + 1) % ownable.length]!].map((productId) => ({ productId, quantity: 1 }));
+      const items = [ownable[(index * 2) % ownable.length]!, ownable[(index * 2 + 1) % ownable.length]!].map((productId) => ({
+        productId,
+        quantity: 1,
+      }));
       const placed = await post(
         s.graphql.gateway,
         {
-          query: 'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id } userErrors { code message } } }',
+          query:
+            'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id } userErrors { code message } } }',
           variables: { input: { items }, key: `bench-${kind}-${index}` },
         },
         { authorization: `Bearer ${payload.session.accessToken}` },
       );
       const orderId = placed.body?.data?.placeOrder?.order?.id as string | undefined;
       if (!orderId) throw new Error(`placeOrder failed: ${JSON.stringify(placed.body).slice(0, 400)}`);
-      return { id: payload.user.id, email, password, accessToken: payload.session.accessToken, refreshToken: payload.session.refreshToken, orderId };
+      return {
+        id: payload.user.id,
+        email,
+        password,
+        accessToken: payload.session.accessToken,
+        refreshToken: payload.session.refreshToken,
+        orderId,
+      };
     };
     const benchUsers: BenchUser[] = [];
     const refreshers: BenchUser[] = [];
     for (let start = 0; start < userCount; start += 8) {
-      benchUsers.push(...(await Promise.all(Array.from({ length: Math.min(8, userCount - start) }, (_, index) => signUp('customer', start + index)))));
+      benchUsers.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(8, userCount - start) }, (_, index) => signUp('customer', start + index)),
+        )),
+      );
     }
     for (let index = 0; index < Math.ceil(userCount / 4); index += 1) refreshers.push(await signUp('refresher', index));
     // Orders, so that list size 100 means 100 (the seed has 4).
@@ -436,12 +528,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         const response = await post(
           s.graphql.gateway,
           {
-            query: 'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id } userErrors { code message } } }',
+            query:
+              'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id } userErrors { code message } } }',
             variables: { input: { items }, key: `bench-${n}` },
           },
           { authorization: `Bearer ${adaToken}` },
         );
-        if (!response.body?.data?.placeOrder?.order?.id) throw new Error(`placeOrder failed: ${JSON.stringify(response.body).slice(0, 400)}`);
+        if (!response.body?.data?.placeOrder?.order?.id)
+          throw new Error(`placeOrder failed: ${JSON.stringify(response.body).slice(0, 400)}`);
       };
       for (let start = 0; start < options.extraOrders; start += 8) {
         await Promise.all(Array.from({ length: Math.min(8, options.extraOrders - start) }, (_, index) => place(start + index)));
@@ -451,23 +545,29 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const settleDeadline = Date.now() + 60_000;
     for (;;) {
       const pending = await pendingOrders();
-      const backlog = await Promise.all((['catalog', 'orders'] as const).map(async (name) => metricValue(await s.metrics(name), 'events_outbox_backlog') ?? 0));
+      const backlog = await Promise.all(
+        (['catalog', 'orders'] as const).map(async (name) => metricValue(await s.metrics(name), 'events_outbox_backlog') ?? 0),
+      );
       if (pending === pendingBefore && backlog.every((value) => value === 0)) break;
       if (Date.now() > settleDeadline) {
         const events = await Promise.all(
-          (['catalog', 'orders'] as const).map(async (name) =>
-            `${name}: ${(await s.metrics(name))
-              .split('\n')
-              .filter((line) => line.startsWith('events_') && !line.endsWith(' 0'))
-              .join('; ')}`,
+          (['catalog', 'orders'] as const).map(
+            async (name) =>
+              `${name}: ${(await s.metrics(name))
+                .split('\n')
+                .filter((line) => line.startsWith('events_') && !line.endsWith(' 0'))
+                .join('; ')}`,
           ),
         );
-        throw new Error(`order events did not settle within 60 s: ${pending} orders pending (${pendingBefore} before); ${events.join(' | ')}`);
+        throw new Error(
+          `order events did not settle within 60 s: ${pending} orders pending (${pendingBefore} before); ${events.join(' | ')}`,
+        );
       }
       await sleep(250);
     }
     await sleep(1000);
-    const totalOrders = (await post(s.graphql.gateway, { query: '{ orders(first: 1) { totalCount } }' }, adminHeaders)).body.data.orders.totalCount as number;
+    const totalOrders = (await post(s.graphql.gateway, { query: '{ orders(first: 1) { totalCount } }' }, adminHeaders)).body.data
+      .orders.totalCount as number;
 
     // ---- documents, as the apps send them -------------------------------------------------
     const { loadClientOperations } = await import('../scripts/lib/client-operations.js');
@@ -480,7 +580,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     if (!home) throw new Error('bff-mobile/persisted-queries.json has no Home operation');
     const mobileToken = await (async () => {
       const response = await post(s.graphql['bff-mobile'], {
-        query: 'mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } error { code message } } }',
+        query:
+          'mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } error { code message } } }',
         operationName: 'LogIn',
         variables: { email: ada.email, password: ada.password },
       });
@@ -490,7 +591,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     })();
 
     const webHeaders = { 'content-type': 'application/json', 'accept-language': 'en-US,en;q=0.9' };
-    const webBody = (variables: string) => `{"query":${JSON.stringify(catalogPage.document)},"operationName":"CatalogPage","variables":${variables}}`;
+    const webBody = (variables: string) =>
+      `{"query":${JSON.stringify(catalogPage.document)},"operationName":"CatalogPage","variables":${variables}}`;
     const homeUrl = (variables: string) =>
       `${s.graphql['bff-mobile']}?operationName=Home&variables=${variables}&extensions=${encodeURIComponent(
         JSON.stringify({ persistedQuery: { version: 1, sha256Hash: home.id } }),
@@ -503,20 +605,32 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     // The bytes of a cached catalog page, for the ceilings.
     const first = await fetch(s.graphql['bff-web'], { method: 'POST', headers: webHeaders, body: webBody('{}') });
     const payload = Buffer.from(await first.arrayBuffer());
-    if (!first.ok || payload.includes('"errors":')) throw new Error(`bff-web CatalogPage failed: ${payload.toString().slice(0, 400)}`);
+    if (!first.ok || payload.includes('"errors":'))
+      throw new Error(`bff-web CatalogPage failed: ${payload.toString().slice(0, 400)}`);
     const payloadFile = path.join(tmpdir(), `storefront-bench-${process.pid}-${Date.now()}.json`);
     await writeFile(payloadFile, payload);
     cleanups.push(() => rm(payloadFile, { force: true }));
 
     // ---- ceilings and peers, each its own process ------------------------------------------
-    const startServer = async (name: string, script: string, env: NodeJS.ProcessEnv, check: (url: string, child: Child) => Promise<void>, route: string) => {
+    const startServer = async (
+      name: string,
+      script: string,
+      env: NodeJS.ProcessEnv,
+      check: (url: string, child: Child) => Promise<void>,
+      route: string,
+    ) => {
       const port = await freePort();
-      const child = spawnChild(name, [...profileArgs(name), '--import', 'tsx', script], { NODE_OPTIONS: '', BENCH_PORT: String(port), ...env }, {
-        onExit: (code, signal) => {
-          crashed = `${name} exited (${signal ?? code}):\n${child.tail()}`;
-          progress(`CRASH: ${crashed}`);
+      const child = spawnChild(
+        name,
+        [...profileArgs(name), '--import', 'tsx', script],
+        { NODE_OPTIONS: '', BENCH_PORT: String(port), ...env },
+        {
+          onExit: (code, signal) => {
+            crashed = `${name} exited (${signal ?? code}):\n${child.tail()}`;
+            progress(`CRASH: ${crashed}`);
+          },
         },
-      });
+      );
       extras.push(child);
       const url = `http://127.0.0.1:${port}${route}`;
       await check(url, child);
@@ -547,44 +661,98 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     }
     progress('starting ceilings and peers ...');
     const [ceilingFixed, ceilingStore, apolloPeer, hivePeer] = await Promise.all([
-      startServer('ceiling-fixed', 'bench/servers/ceiling.ts', { BENCH_CEILING: 'fixed', BENCH_PAYLOAD_FILE: payloadFile }, waitHealth, '/ceiling'),
+      startServer(
+        'ceiling-fixed',
+        'bench/servers/ceiling.ts',
+        { BENCH_CEILING: 'fixed', BENCH_PAYLOAD_FILE: payloadFile },
+        waitHealth,
+        '/ceiling',
+      ),
       startServer(
         `ceiling-${storeMode}`,
         'bench/servers/ceiling.ts',
-        { BENCH_CEILING: storeMode, BENCH_PAYLOAD_FILE: payloadFile, REDIS_URL: s.redisUrl ?? '', BENCH_REDIS_KEY: `${s.runPrefix}ceiling` },
+        {
+          BENCH_CEILING: storeMode,
+          BENCH_PAYLOAD_FILE: payloadFile,
+          REDIS_URL: s.redisUrl ?? '',
+          BENCH_REDIS_KEY: `${s.runPrefix}ceiling`,
+        },
         waitHealth,
         '/ceiling',
       ),
       startServer('peer-apollo', 'bench/servers/apollo-gateway.ts', peerEnv, graphqlCheck('@apollo/gateway peer'), '/graphql'),
-      hiveReady ? startServer('peer-hive', 'bench/peers/hive-gateway.ts', peerEnv, graphqlCheck('Hive Gateway peer'), '/graphql') : undefined,
+      hiveReady
+        ? startServer('peer-hive', 'bench/peers/hive-gateway.ts', peerEnv, graphqlCheck('Hive Gateway peer'), '/graphql')
+        : undefined,
     ]);
 
     const arms: Arm[] = [
-      { id: 'ceiling-fixed', label: 'ceiling: node:http, fixed bytes', kind: 'ceiling', spec: { url: ceilingFixed.url, method: 'GET', headers: {}, graphql: false } },
+      {
+        id: 'ceiling-fixed',
+        label: 'ceiling: node:http, fixed bytes',
+        kind: 'ceiling',
+        spec: { url: ceilingFixed.url, method: 'GET', headers: {}, graphql: false },
+      },
       {
         id: 'ceiling-redis',
-        label: s.redisUrl ? 'ceiling: node:http, bytes from Redis' : 'ceiling: node:http, bytes from an in-process map (no REDIS_URL)',
+        label: s.redisUrl
+          ? 'ceiling: node:http, bytes from Redis'
+          : 'ceiling: node:http, bytes from an in-process map (no REDIS_URL)',
         kind: 'ceiling',
         spec: { url: ceilingStore.url, method: 'GET', headers: {}, graphql: false },
       },
-      { id: 'web-hit', label: 'bff-web CatalogPage, cache hit', kind: 'bff-hit', spec: { url: s.graphql['bff-web'], method: 'POST', headers: webHeaders, body: webBody('{}'), graphql: true } },
+      {
+        id: 'web-hit',
+        label: 'bff-web CatalogPage, cache hit',
+        kind: 'bff-hit',
+        spec: { url: s.graphql['bff-web'], method: 'POST', headers: webHeaders, body: webBody('{}'), graphql: true },
+      },
       {
         id: 'web-miss',
         label: 'bff-web CatalogPage, cache miss',
         kind: 'bff-miss',
-        spec: { url: s.graphql['bff-web'], method: 'POST', headers: webHeaders, body: webBody(`{"bench":"${UNIQUE}"}`), unique: UNIQUE, graphql: true },
+        spec: {
+          url: s.graphql['bff-web'],
+          method: 'POST',
+          headers: webHeaders,
+          body: webBody(`{"bench":"${UNIQUE}"}`),
+          unique: UNIQUE,
+          graphql: true,
+        },
       },
-      { id: 'mobile-hit', label: 'bff-mobile home (ada, APQ GET), hit', kind: 'bff-hit', spec: { url: homeUrl('%7B%7D'), method: 'GET', headers: mobileHeaders, graphql: true } },
+      {
+        id: 'mobile-hit',
+        label: 'bff-mobile home (ada, APQ GET), hit',
+        kind: 'bff-hit',
+        spec: { url: homeUrl('%7B%7D'), method: 'GET', headers: mobileHeaders, graphql: true },
+      },
       {
         id: 'mobile-miss',
         label: 'bff-mobile home (ada, APQ GET), miss',
         kind: 'bff-miss',
         spec: { url: homeUrl(uniqueVariables), method: 'GET', headers: mobileHeaders, unique: UNIQUE, graphql: true },
       },
-      { id: 'gateway', label: `gateway: orders⋈items⋈products⋈categories⋈buyers (${JOIN_PAGE_SIZE})`, kind: 'gateway', spec: { url: s.graphql.gateway, method: 'POST', headers: joinHeaders, body: joinBody, graphql: true } },
-      { id: 'peer-apollo', label: 'peer: @apollo/gateway, defaults', kind: 'peer', spec: { url: apolloPeer.url, method: 'POST', headers: joinHeaders, body: joinBody, graphql: true } },
+      {
+        id: 'gateway',
+        label: `gateway: orders⋈items⋈products⋈categories⋈buyers (${JOIN_PAGE_SIZE})`,
+        kind: 'gateway',
+        spec: { url: s.graphql.gateway, method: 'POST', headers: joinHeaders, body: joinBody, graphql: true },
+      },
+      {
+        id: 'peer-apollo',
+        label: 'peer: @apollo/gateway, defaults',
+        kind: 'peer',
+        spec: { url: apolloPeer.url, method: 'POST', headers: joinHeaders, body: joinBody, graphql: true },
+      },
       ...(hivePeer
-        ? [{ id: 'peer-hive', label: hiveLabel, kind: 'peer' as const, spec: { url: hivePeer.url, method: 'POST' as const, headers: joinHeaders, body: joinBody, graphql: true } }]
+        ? [
+            {
+              id: 'peer-hive',
+              label: hiveLabel,
+              kind: 'peer' as const,
+              spec: { url: hivePeer.url, method: 'POST' as const, headers: joinHeaders, body: joinBody, graphql: true },
+            },
+          ]
         : []),
     ];
 
@@ -592,23 +760,67 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     // Every request of these arms is a different customer (more customers than connections):
     // merging keyed on the caller's token cannot apply, as with real traffic.
     const callers = { header: 'authorization', values: benchUsers.map((user) => `Bearer ${user.accessToken}`) };
-    const customerJoinBody = JSON.stringify({ query: CUSTOMER_JOIN_QUERY, operationName: 'BenchMyOrders', variables: { first: JOIN_PAGE_SIZE } });
-    const asCustomers = (url: string): Arm['spec'] => ({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: customerJoinBody, rotate: callers, graphql: true });
-    progress('starting constant-answer subgraphs, a gateway and a Hive Gateway without merging, and the three gateways over the constant subgraphs ...');
+    const customerJoinBody = JSON.stringify({
+      query: CUSTOMER_JOIN_QUERY,
+      operationName: 'BenchMyOrders',
+      variables: { first: JOIN_PAGE_SIZE },
+    });
+    const asCustomers = (url: string): Arm['spec'] => ({
+      url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: customerJoinBody,
+      rotate: callers,
+      graphql: true,
+    });
+    progress(
+      'starting constant-answer subgraphs, a gateway and a Hive Gateway without merging, and the three gateways over the constant subgraphs ...',
+    );
     const constant = await startServer(
       'constant-subgraphs',
       'bench/servers/constant-subgraphs.ts',
-      { BENCH_USERS_URL: s.graphql.users, BENCH_CATALOG_URL: s.graphql.catalog, BENCH_ORDERS_URL: s.graphql.orders, BENCH_RECORD_AUTHORIZATION: `Bearer ${benchUsers[0]!.accessToken}` },
+      {
+        BENCH_USERS_URL: s.graphql.users,
+        BENCH_CATALOG_URL: s.graphql.catalog,
+        BENCH_ORDERS_URL: s.graphql.orders,
+        BENCH_RECORD_AUTHORIZATION: `Bearer ${benchUsers[0]!.accessToken}`,
+      },
       (url, child) => waitForUrl(`${url}/health`, child.name, child, 60_000),
       '',
     );
-    const constantUrls = { USERS_URL: `${constant.url}/users/graphql`, CATALOG_URL: `${constant.url}/catalog/graphql`, ORDERS_URL: `${constant.url}/orders/graphql` };
+    const constantUrls = {
+      USERS_URL: `${constant.url}/users/graphql`,
+      CATALOG_URL: `${constant.url}/catalog/graphql`,
+      ORDERS_URL: `${constant.url}/orders/graphql`,
+    };
     const [gatewayUnmerged, gatewayEngine, apolloEngine, hiveUnmerged, hiveEngine] = await Promise.all([
       s.startInstance('gateway', 'gateway-nodedup', { SUBGRAPH_DEDUPLICATE_INFLIGHT: 'false' }, profileArgs('gateway-nodedup')),
       s.startInstance('gateway', 'gateway-engine', constantUrls, profileArgs('gateway-engine')),
-      startServer('peer-apollo-engine', 'bench/servers/apollo-gateway.ts', { ...peerEnv, ...constantUrls }, graphqlCheck('@apollo/gateway over constant subgraphs'), '/graphql'),
-      hiveReady ? startServer('peer-hive-nodedup', 'bench/peers/hive-gateway.ts', { ...peerEnv, BENCH_HIVE_DEDUPLICATE: 'false' }, graphqlCheck('Hive Gateway without merging'), '/graphql') : undefined,
-      hiveReady ? startServer('peer-hive-engine', 'bench/peers/hive-gateway.ts', { ...peerEnv, ...constantUrls }, graphqlCheck('Hive Gateway over constant subgraphs'), '/graphql') : undefined,
+      startServer(
+        'peer-apollo-engine',
+        'bench/servers/apollo-gateway.ts',
+        { ...peerEnv, ...constantUrls },
+        graphqlCheck('@apollo/gateway over constant subgraphs'),
+        '/graphql',
+      ),
+      hiveReady
+        ? startServer(
+            'peer-hive-nodedup',
+            'bench/peers/hive-gateway.ts',
+            { ...peerEnv, BENCH_HIVE_DEDUPLICATE: 'false' },
+            graphqlCheck('Hive Gateway without merging'),
+            '/graphql',
+          )
+        : undefined,
+      hiveReady
+        ? startServer(
+            'peer-hive-engine',
+            'bench/peers/hive-gateway.ts',
+            { ...peerEnv, ...constantUrls },
+            graphqlCheck('Hive Gateway over constant subgraphs'),
+            '/graphql',
+          )
+        : undefined,
     ]);
     const hiveArm = (id: string, label: string, kind: ArmKind, peer: { url: string } | undefined): Arm[] => {
       if (peer) return [{ id, label, kind, spec: asCustomers(peer.url) }];
@@ -616,12 +828,32 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       return [];
     };
     arms.push(
-      { id: 'users-gateway', label: `distinct users (${benchUsers.length}): gateway, merging on (default)`, kind: 'users', spec: asCustomers(s.graphql.gateway) },
-      { id: 'users-gateway-nodedup', label: 'distinct users: gateway, merging off', kind: 'users', spec: asCustomers(gatewayUnmerged.url) },
-      { id: 'users-apollo', label: 'distinct users: @apollo/gateway, defaults', kind: 'users', spec: asCustomers(apolloPeer.url) },
+      {
+        id: 'users-gateway',
+        label: `distinct users (${benchUsers.length}): gateway, merging on (default)`,
+        kind: 'users',
+        spec: asCustomers(s.graphql.gateway),
+      },
+      {
+        id: 'users-gateway-nodedup',
+        label: 'distinct users: gateway, merging off',
+        kind: 'users',
+        spec: asCustomers(gatewayUnmerged.url),
+      },
+      {
+        id: 'users-apollo',
+        label: 'distinct users: @apollo/gateway, defaults',
+        kind: 'users',
+        spec: asCustomers(apolloPeer.url),
+      },
       ...hiveArm('users-hive', 'distinct users: Hive Gateway, merging on (default)', 'users', hivePeer),
       ...hiveArm('users-hive-nodedup', 'distinct users: Hive Gateway, merging off', 'users', hiveUnmerged),
-      { id: 'engine-gateway', label: 'engine alone (constant subgraphs), distinct users: gateway', kind: 'engine', spec: asCustomers(gatewayEngine.url) },
+      {
+        id: 'engine-gateway',
+        label: 'engine alone (constant subgraphs), distinct users: gateway',
+        kind: 'engine',
+        spec: asCustomers(gatewayEngine.url),
+      },
       { id: 'engine-apollo', label: 'engine alone: @apollo/gateway', kind: 'engine', spec: asCustomers(apolloEngine.url) },
       ...hiveArm('engine-hive', 'engine alone: Hive Gateway', 'engine', hiveEngine),
     );
@@ -636,9 +868,16 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       const miss = arms.find((arm) => arm.id === missArm)!.spec;
       const calls = await captureGatewayCalls(s, service, (url) => {
         const target = miss.url.replace(s.graphql[service], url).split(UNIQUE).join(`capture-${Date.now()}`);
-        return fetch(target, { method: miss.method, headers: miss.headers, ...(miss.body ? { body: miss.body.split(UNIQUE).join(`capture-${Date.now()}`) } : {}) });
+        return fetch(target, {
+          method: miss.method,
+          headers: miss.headers,
+          ...(miss.body ? { body: miss.body.split(UNIQUE).join(`capture-${Date.now()}`) } : {}),
+        });
       });
-      if (calls.length !== 1) throw new Error(`a ${service} miss sent the gateway ${calls.length} requests, the ${id} arm expects one: ${JSON.stringify(calls).slice(0, 600)}`);
+      if (calls.length !== 1)
+        throw new Error(
+          `a ${service} miss sent the gateway ${calls.length} requests, the ${id} arm expects one: ${JSON.stringify(calls).slice(0, 600)}`,
+        );
       const [call] = calls;
       arms.push({
         id,
@@ -653,9 +892,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       const spec = arm.spec;
       const url = spec.url.split(UNIQUE).join('check');
       const headers = spec.rotate ? { ...spec.headers, [spec.rotate.header]: spec.rotate.values[0]! } : spec.headers;
-      const response = await fetch(url, { method: spec.method, headers, ...(spec.body ? { body: spec.body.split(UNIQUE).join('check') } : {}) });
+      const response = await fetch(url, {
+        method: spec.method,
+        headers,
+        ...(spec.body ? { body: spec.body.split(UNIQUE).join('check') } : {}),
+      });
       const text = await response.text();
-      if (!response.ok || (spec.graphql && text.includes('"errors":'))) throw new Error(`${arm.label} answered ${response.status}: ${text.slice(0, 400)}`);
+      if (!response.ok || (spec.graphql && text.includes('"errors":')))
+        throw new Error(`${arm.label} answered ${response.status}: ${text.slice(0, 400)}`);
     }
     // A distinct-users arm answers each customer with their own orders, and nobody else's.
     for (const arm of arms.filter((candidate) => candidate.kind === 'users')) {
@@ -663,7 +907,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         const response = await post(arm.spec.url, JSON.parse(arm.spec.body!), { authorization: `Bearer ${user.accessToken}` });
         const nodes = response.body?.data?.me?.orders?.nodes as Array<{ buyer: { email: string } }> | undefined;
         if (!nodes?.length || nodes.some((node) => node.buyer.email !== user.email)) {
-          throw new Error(`${arm.label} did not answer ${user.email} with their own orders: ${JSON.stringify(response.body).slice(0, 400)}`);
+          throw new Error(
+            `${arm.label} did not answer ${user.email} with their own orders: ${JSON.stringify(response.body).slice(0, 400)}`,
+          );
         }
       }
     }
@@ -690,7 +936,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         OrderDetail: webDocument('OrderDetail'),
         PlaceOrder: webDocument('PlaceOrder'),
       },
-      mobileHashes: { Home: home.id, ProductDetail: mobileHash('ProductDetail'), LogIn: mobileHash('LogIn'), RefreshSession: mobileHash('RefreshSession') },
+      mobileHashes: {
+        Home: home.id,
+        ProductDetail: mobileHash('ProductDetail'),
+        LogIn: mobileHash('LogIn'),
+        RefreshSession: mobileHash('RefreshSession'),
+      },
       products: products.map((product) => ({ id: product.id, slug: product.slug })),
       categories: seedCategories.map((category) => category.slug),
       orderable,
@@ -699,7 +950,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     };
 
     const subgraphNames = ['users', 'catalog', 'orders'] as const;
-    const counts = () => Promise.all(subgraphNames.map(async (name) => metricValue(await s.metrics(name), 'db_statements_total') ?? NaN));
+    const counts = () =>
+      Promise.all(subgraphNames.map(async (name) => metricValue(await s.metrics(name), 'db_statements_total') ?? NaN));
     const signed = async (body: string): Promise<Record<string, string>> => {
       const { signSubgraphRequest } = await import('@storefront/auth');
       return signSubgraphRequest(s.subgraphSecret, { method: 'POST', body });
@@ -710,14 +962,21 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       return (response.body.data.orders.nodes as Array<{ id: string }>).map((order) => order.id);
     };
     const checked = (label: string) => (response: { status: number; body: any }) => {
-      if (response.status !== 200 || response.body?.errors) throw new Error(`${label}: ${response.status} ${JSON.stringify(response.body).slice(0, 400)}`);
+      if (response.status !== 200 || response.body?.errors)
+        throw new Error(`${label}: ${response.status} ${JSON.stringify(response.body).slice(0, 400)}`);
     };
     let missSequence = 0;
     const operations: Array<{ name: string; prepare(size: number): Promise<() => Promise<void>> }> = [
       {
         name: 'orders page (gateway, admin)',
         prepare: async (size) => async () =>
-          checked('orders page')(await post(s.graphql.gateway, { query: JOIN_QUERY, operationName: 'BenchOrders', variables: { first: size } }, adminHeaders)),
+          checked('orders page')(
+            await post(
+              s.graphql.gateway,
+              { query: JOIN_QUERY, operationName: 'BenchOrders', variables: { first: size } },
+              adminHeaders,
+            ),
+          ),
       },
       {
         name: 'catalog page (bff-web CatalogPage, miss)',
@@ -725,7 +984,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
           checked('catalog page')(
             await post(
               s.graphql['bff-web'],
-              { query: catalogPage.document, operationName: 'CatalogPage', variables: { first: size, bench: `sql-${process.pid}-${(missSequence += 1)}` } },
+              {
+                query: catalogPage.document,
+                operationName: 'CatalogPage',
+                variables: { first: size, bench: `sql-${process.pid}-${(missSequence += 1)}` },
+              },
               { 'accept-language': 'en' },
             ),
           ),
@@ -734,11 +997,16 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         name: 'entity fan-out: Product (catalog _entities)',
         prepare: async (size) => {
           const body = JSON.stringify({
-            query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { name price { amount } images { url } stockQuantity category { name } } } }',
+            query:
+              'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { name price { amount } images { url } stockQuantity category { name } } } }',
             variables: { r: seedProducts.slice(0, size).map((product) => ({ __typename: 'Product', id: product.id })) },
           });
           return async () => {
-            const response = await fetch(s.graphql.catalog, { method: 'POST', headers: { 'content-type': 'application/json', ...(await signed(body)) }, body });
+            const response = await fetch(s.graphql.catalog, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...(await signed(body)) },
+              body,
+            });
             checked('Product entities')({ status: response.status, body: await response.json() });
           };
         },
@@ -748,11 +1016,16 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         prepare: async (size) => {
           const ids = await orderIds(size);
           const body = JSON.stringify({
-            query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { number total { amount } items { quantity product { id } } buyer { id } } } }',
+            query:
+              'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { number total { amount } items { quantity product { id } } buyer { id } } } }',
             variables: { r: ids.map((id) => ({ __typename: 'Order', id })) },
           });
           return async () => {
-            const response = await fetch(s.graphql.orders, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders, ...(await signed(body)) }, body });
+            const response = await fetch(s.graphql.orders, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...adminHeaders, ...(await signed(body)) },
+              body,
+            });
             checked('Order entities')({ status: response.status, body: await response.json() });
           };
         },
@@ -814,7 +1087,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
             rows.push({
               operation: operation.name,
               size,
-              statements: Object.fromEntries(subgraphNames.map((name, index) => [name, measured.values[index]! - idle.values[index]!])) as SqlRow['statements'],
+              statements: Object.fromEntries(
+                subgraphNames.map((name, index) => [name, measured.values[index]! - idle.values[index]!]),
+              ) as SqlRow['statements'],
               agreeing: measured.agreeing,
             });
           }

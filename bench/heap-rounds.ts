@@ -11,7 +11,11 @@ import path from 'node:path';
 import { startHarness } from './harness.js';
 import { metricValue, repositoryRoot, sleep, type ServiceName } from './stack.js';
 
-const [service = 'bff-web', roundsArgument = '4', secondsArgument = '5'] = process.argv.slice(2) as [ServiceName?, string?, string?];
+const [service = 'bff-web', roundsArgument = '4', secondsArgument = '5'] = process.argv.slice(2) as [
+  ServiceName?,
+  string?,
+  string?,
+];
 const rounds = Number(roundsArgument);
 const seconds = Number(secondsArgument);
 
@@ -25,7 +29,11 @@ interface HeapSnapshot {
 async function liveBytesByConstructor(file: string): Promise<{ total: number; byName: Map<string, number> }> {
   const snapshot = JSON.parse(await readFile(file, 'utf8')) as HeapSnapshot;
   const fields = snapshot.snapshot.meta.node_fields;
-  const [typeIndex, nameIndex, sizeIndex] = ['type', 'name', 'self_size'].map((field) => fields.indexOf(field)) as [number, number, number];
+  const [typeIndex, nameIndex, sizeIndex] = ['type', 'name', 'self_size'].map((field) => fields.indexOf(field)) as [
+    number,
+    number,
+    number,
+  ];
   const types = snapshot.snapshot.meta.node_types[0];
   const byName = new Map<string, number>();
   let total = 0;
@@ -83,7 +91,9 @@ try {
     console.log(`round ${round}: ${service} RSS ${mb(rss)}, live heap ${mb(live.total)}`);
   }
   const [second, last] = [snapshots[1] ?? snapshots[0]!, snapshots.at(-1)!];
-  const growth = [...last.byName].map(([name, bytes]) => [name, bytes - (second.byName.get(name) ?? 0)] as const).sort((a, b) => b[1] - a[1]);
+  const growth = [...last.byName]
+    .map(([name, bytes]) => [name, bytes - (second.byName.get(name) ?? 0)] as const)
+    .sort((a, b) => b[1] - a[1]);
   console.log(`live heap from round 2 to ${rounds}: ${mb(second.total)} -> ${mb(last.total)}; largest growth by constructor:`);
   for (const [name, bytes] of growth.slice(0, 10)) console.log(`  ${(bytes / 1024).toFixed(0).padStart(8)} KB  ${name}`);
 } finally {

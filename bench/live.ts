@@ -57,7 +57,8 @@ function subscribe(url: string, document: string, productId: string): Subscriber
     const reader = response.body.getReader();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
       const text = decoder.decode(chunk.value, { stream: true });
-      for (let index = text.indexOf('event: next'); index >= 0; index = text.indexOf('event: next', index + 1)) subscriber.arrivals.push(performance.now());
+      for (let index = text.indexOf('event: next'); index >= 0; index = text.indexOf('event: next', index + 1))
+        subscriber.arrivals.push(performance.now());
     }
   })().catch((error: unknown) => {
     if (!subscriber.abort.signal.aborted) {
@@ -68,7 +69,10 @@ function subscribe(url: string, document: string, productId: string): Subscriber
   return subscriber;
 }
 
-export async function measureLive(stack: Stack, options: { subscribers: number; productCount: number; changes: number; progress: (message: string) => void }): Promise<LiveResult> {
+export async function measureLive(
+  stack: Stack,
+  options: { subscribers: number; productCount: number; changes: number; progress: (message: string) => void },
+): Promise<LiveResult> {
   const url = stack.graphql['bff-web'];
   const document = loadClientOperations('web').get('ProductStock')!.document;
   const followed = products.filter((product) => product.stockQuantity > 0).slice(0, options.productCount);
@@ -91,10 +95,12 @@ export async function measureLive(stack: Stack, options: { subscribers: number; 
   for (let index = 0; index < options.subscribers; index += 1) {
     subscribers.push(subscribe(url, document, followed[index % followed.length]!.id));
     // Opened in small bursts, as clients arrive, not in one synchronous flood.
-    if (index % 50 === 49) await waitFor(() => subscribers.every((subscriber) => subscriber.arrivals.length >= 1), 'the current states');
+    if (index % 50 === 49)
+      await waitFor(() => subscribers.every((subscriber) => subscriber.arrivals.length >= 1), 'the current states');
   }
   await waitFor(() => subscribers.every((subscriber) => subscriber.arrivals.length >= 1), 'every current state');
-  if (subscribers.some((subscriber) => subscriber.arrivals.some(Number.isNaN))) throw new Error('live bench: a subscription failed');
+  if (subscribers.some((subscriber) => subscriber.arrivals.some(Number.isNaN)))
+    throw new Error('live bench: a subscription failed');
   // Idle: let the allocation of the opening settle before reading memory.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const after = await stack.metrics('bff-web');
@@ -111,7 +117,11 @@ export async function measureLive(stack: Stack, options: { subscribers: number; 
     const committed = performance.now();
     await updatePrice(url, admin, product.id, product.priceAmount + 100 + change);
     try {
-      await waitFor(() => audience.every((subscriber, index) => subscriber.arrivals.length > seen[index]!), 'every follower told', 15_000);
+      await waitFor(
+        () => audience.every((subscriber, index) => subscriber.arrivals.length > seen[index]!),
+        'every follower told',
+        15_000,
+      );
     } catch {
       missed += audience.filter((subscriber, index) => subscriber.arrivals.length <= seen[index]!).length;
     }
@@ -143,9 +153,14 @@ async function signInAdmin(url: string): Promise<string> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation { logIn(email: "admin@example.com", password: "admin-password-1") { userErrors { message } } }' }),
+    body: JSON.stringify({
+      query: 'mutation { logIn(email: "admin@example.com", password: "admin-password-1") { userErrors { message } } }',
+    }),
   });
-  const cookies = response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+  const cookies = response.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';')[0])
+    .join('; ');
   if (!cookies) throw new Error(`live bench: admin sign-in failed: ${await response.text()}`);
   return cookies;
 }
@@ -155,10 +170,12 @@ async function updatePrice(url: string, cookie: string, id: string, priceAmount:
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie },
     body: JSON.stringify({
-      query: 'mutation Price($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceAmount: $price }) { userErrors { message } } }',
+      query:
+        'mutation Price($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceAmount: $price }) { userErrors { message } } }',
       variables: { id, price: priceAmount },
     }),
   });
   const body = (await response.json()) as { errors?: unknown; data?: { updateProduct: { userErrors: unknown[] } } };
-  if (body.errors || body.data?.updateProduct.userErrors.length) throw new Error(`live bench: price change refused: ${JSON.stringify(body)}`);
+  if (body.errors || body.data?.updateProduct.userErrors.length)
+    throw new Error(`live bench: price change refused: ${JSON.stringify(body)}`);
 }

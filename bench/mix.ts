@@ -50,7 +50,9 @@ export function mixClasses(fixtures: MixFixtures): MixClass[] {
     },
     body: JSON.stringify({ query: fixtures.webDocuments[operationName], operationName, variables }),
   });
-  const persisted = (name: keyof MixFixtures['mobileHashes']) => ({ persistedQuery: { version: 1, sha256Hash: fixtures.mobileHashes[name] } });
+  const persisted = (name: keyof MixFixtures['mobileHashes']) => ({
+    persistedQuery: { version: 1, sha256Hash: fixtures.mobileHashes[name] },
+  });
   const mobileGet = (name: 'Home' | 'ProductDetail', variables: unknown, token?: string): MixRequest => ({
     url: `${fixtures.mobileUrl}?operationName=${name}&variables=${encodeURIComponent(JSON.stringify(variables))}&extensions=${encodeURIComponent(JSON.stringify(persisted(name)))}`,
     method: 'GET',
@@ -64,25 +66,59 @@ export function mixClasses(fixtures: MixFixtures): MixClass[] {
   });
   const { users } = fixtures;
   return [
-    { name: 'web product page', weight: 30, zipf: ZIPF, variants: fixtures.products.map((product) => web('ProductPage', { slug: product.slug })) },
-    { name: 'web catalog page', weight: 18, zipf: ZIPF, variants: [undefined, ...fixtures.categories].map((category) => web('CatalogPage', category ? { category } : {})) },
-    { name: 'mobile product', weight: 10, zipf: ZIPF, variants: fixtures.products.map((product) => mobileGet('ProductDetail', { id: product.id })) },
+    {
+      name: 'web product page',
+      weight: 30,
+      zipf: ZIPF,
+      variants: fixtures.products.map((product) => web('ProductPage', { slug: product.slug })),
+    },
+    {
+      name: 'web catalog page',
+      weight: 18,
+      zipf: ZIPF,
+      variants: [undefined, ...fixtures.categories].map((category) => web('CatalogPage', category ? { category } : {})),
+    },
+    {
+      name: 'mobile product',
+      weight: 10,
+      zipf: ZIPF,
+      variants: fixtures.products.map((product) => mobileGet('ProductDetail', { id: product.id })),
+    },
     { name: 'web account page', weight: 10, variants: users.map((user) => web('Viewer', {}, user.accessToken)) },
-    { name: 'web order page', weight: 6, variants: users.map((user) => web('OrderDetail', { id: user.orderId }, user.accessToken)) },
+    {
+      name: 'web order page',
+      weight: 6,
+      variants: users.map((user) => web('OrderDetail', { id: user.orderId }, user.accessToken)),
+    },
     { name: 'mobile home', weight: 15, variants: users.map((user) => mobileGet('Home', {}, user.accessToken)) },
-    { name: 'mobile login', weight: 2, variants: users.map((user) => mobilePost('LogIn', { email: user.email, password: user.password })) },
+    {
+      name: 'mobile login',
+      weight: 2,
+      variants: users.map((user) => mobilePost('LogIn', { email: user.email, password: user.password })),
+    },
     {
       name: 'mobile token refresh',
       weight: 3,
       variants: fixtures.refreshers.map(() => mobilePost('RefreshSession', { refreshToken: REFRESH_TOKEN })),
-      chain: { placeholder: REFRESH_TOKEN, initial: fixtures.refreshers.map((user) => user.refreshToken), from: ['data', 'refreshSession', 'session', 'refreshToken'] },
+      chain: {
+        placeholder: REFRESH_TOKEN,
+        initial: fixtures.refreshers.map((user) => user.refreshToken),
+        from: ['data', 'refreshSession', 'session', 'refreshToken'],
+      },
     },
     {
       name: 'web placeOrder',
       weight: 6,
       unique: UNIQUE,
       variants: users.map((user, index) =>
-        web('PlaceOrder', { input: { items: [{ productId: fixtures.orderable[index % fixtures.orderable.length]!, quantity: 1 }] }, idempotencyKey: UNIQUE }, user.accessToken),
+        web(
+          'PlaceOrder',
+          {
+            input: { items: [{ productId: fixtures.orderable[index % fixtures.orderable.length]!, quantity: 1 }] },
+            idempotencyKey: UNIQUE,
+          },
+          user.accessToken,
+        ),
       ),
     },
   ];

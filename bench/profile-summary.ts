@@ -37,7 +37,9 @@ function packageOf(url: string): string {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
   if (url.startsWith('node:')) return 'node:core';
-  const workspace = /\/work\/[^/]+\/(packages\/[^/]+|subgraphs\/[^/]+|bff-web|bff-mobile|gateway|bench)\//.exec(url) ?? /\/(packages\/[^/]+|subgraphs\/[^/]+|bff-web|bff-mobile|gateway|bench)\//.exec(url);
+  const workspace =
+    /\/work\/[^/]+\/(packages\/[^/]+|subgraphs\/[^/]+|bff-web|bff-mobile|gateway|bench)\//.exec(url) ??
+    /\/(packages\/[^/]+|subgraphs\/[^/]+|bff-web|bff-mobile|gateway|bench)\//.exec(url);
   return workspace ? `project:${workspace[1]}` : url;
 }
 
@@ -57,7 +59,9 @@ for (const [id, micros] of selfMicros) {
 const parent = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 const onStack = new Map<string, number>();
-const busy = [...selfMicros].filter(([id]) => !['(idle)', '(program)', '(garbage collector)'].includes(byId.get(id)!.callFrame.functionName));
+const busy = [...selfMicros].filter(
+  ([id]) => !['(idle)', '(program)', '(garbage collector)'].includes(byId.get(id)!.callFrame.functionName),
+);
 for (const [id, micros] of busy) {
   const seen = new Set<string>();
   for (let current: number | undefined = id; current !== undefined; current = parent.get(current)) {
@@ -72,7 +76,11 @@ const percent = (micros: number) => `${((micros / total) * 100).toFixed(1).padSt
 console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
 console.log('\nself time by package');
 for (const [name, micros] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${percent(micros)}  ${name}`);
-console.log(`\ntime with a package on the stack, share of busy time (${(busyTotal / 1e6).toFixed(1)} s busy, GC and idle excluded)`);
-for (const [name, micros] of [...onStack].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((micros / busyTotal) * 100).toFixed(1).padStart(5)}%  ${name}`);
+console.log(
+  `\ntime with a package on the stack, share of busy time (${(busyTotal / 1e6).toFixed(1)} s busy, GC and idle excluded)`,
+);
+for (const [name, micros] of [...onStack].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`${((micros / busyTotal) * 100).toFixed(1).padStart(5)}%  ${name}`);
 console.log('\nself time by function');
-for (const [name, micros] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${percent(micros)}  ${name}`);
+for (const [name, micros] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`${percent(micros)}  ${name}`);

@@ -98,7 +98,10 @@ export function summarizeMemory(snapshots: MemoryRow[][]): MemorySummary[] {
       rssBytes: row.rssBytes,
       perRound,
       growthPercent: final !== undefined && previous ? ((final - previous) / previous) * 100 : undefined,
-      heapGrowthPercent: heapFinal !== undefined && heapPrevious && Number.isFinite(heapFinal) ? ((heapFinal - heapPrevious) / heapPrevious) * 100 : undefined,
+      heapGrowthPercent:
+        heapFinal !== undefined && heapPrevious && Number.isFinite(heapFinal)
+          ? ((heapFinal - heapPrevious) / heapPrevious) * 100
+          : undefined,
       heapUsedBytes: row.heapUsedBytes,
       externalBytes: row.externalBytes,
       source: row.source,
@@ -125,17 +128,32 @@ export function targets(
   ] as const) {
     const name = peer === 'peer-hive' ? 'Hive Gateway' : 'plain @apollo/gateway';
     if (!rounds.has('gateway')) {
-      list.push({ name: `gateway vs ${name}`, wanted: `>= ${floor.toFixed(2)}x req/s, <= 1.00x p99`, measured: 'NOT MEASURED (gateway arm not selected)', holds: undefined });
+      list.push({
+        name: `gateway vs ${name}`,
+        wanted: `>= ${floor.toFixed(2)}x req/s, <= 1.00x p99`,
+        measured: 'NOT MEASURED (gateway arm not selected)',
+        holds: undefined,
+      });
       continue;
     }
     if (!rounds.has(peer)) {
       const why = skipped.find((arm) => arm.id === peer)?.reason ?? 'not run';
-      list.push({ name: `gateway vs ${name}: req/s`, wanted: `>= ${floor.toFixed(2)}x`, measured: `NOT MEASURED: ${why}`, holds: undefined });
+      list.push({
+        name: `gateway vs ${name}: req/s`,
+        wanted: `>= ${floor.toFixed(2)}x`,
+        measured: `NOT MEASURED: ${why}`,
+        holds: undefined,
+      });
       list.push({ name: `gateway vs ${name}: p99`, wanted: '<= 1.00x', measured: 'NOT MEASURED', holds: undefined });
       continue;
     }
     const ratio = pairedRatio(rounds, 'gateway', peer, rps);
-    list.push({ name: `gateway vs ${name}: req/s`, wanted: `>= ${floor.toFixed(2)}x`, measured: `${fixed(ratio)}x`, holds: ratio >= floor });
+    list.push({
+      name: `gateway vs ${name}: req/s`,
+      wanted: `>= ${floor.toFixed(2)}x`,
+      measured: `${fixed(ratio)}x`,
+      holds: ratio >= floor,
+    });
     const latency = pairedRatio(rounds, 'gateway', peer, p99);
     list.push({ name: `gateway vs ${name}: p99`, wanted: '<= 1.00x', measured: `${fixed(latency)}x`, holds: latency <= 1 });
   }
@@ -144,11 +162,21 @@ export function targets(
     ['mobile-hit', 'mobile-miss', 'bff-mobile'],
   ] as const) {
     if (!rounds.has(hit) || !rounds.has(miss)) {
-      list.push({ name: `${label} hit vs Redis ceiling and vs its miss`, wanted: '>= 0.60x, >= 10x', measured: 'NOT MEASURED (arms not selected)', holds: undefined });
+      list.push({
+        name: `${label} hit vs Redis ceiling and vs its miss`,
+        wanted: '>= 0.60x, >= 10x',
+        measured: 'NOT MEASURED (arms not selected)',
+        holds: undefined,
+      });
       continue;
     }
     const ceiling = pairedRatio(rounds, hit, 'ceiling-redis', rps);
-    list.push({ name: `${label} hit vs Redis ceiling`, wanted: '>= 0.60x', measured: `${fixed(ceiling)}x`, holds: ceiling >= 0.6 });
+    list.push({
+      name: `${label} hit vs Redis ceiling`,
+      wanted: '>= 0.60x',
+      measured: `${fixed(ceiling)}x`,
+      holds: ceiling >= 0.6,
+    });
     const own = pairedRatio(rounds, hit, miss, rps);
     list.push({ name: `${label} hit vs its miss`, wanted: '>= 10x', measured: `${fixed(own, 1)}x`, holds: own >= 10 });
   }
@@ -191,9 +219,16 @@ export function targets(
   const sizes = [...new Set(sql.map((row) => row.size))];
   for (const operation of operations) {
     const rows = sql.filter((row) => row.operation === operation);
-    const shown = rows.map((row) => `${row.size}: ${Object.values(row.statements).join('/')}${row.agreeing < 2 ? '?' : ''}`).join(', ');
+    const shown = rows
+      .map((row) => `${row.size}: ${Object.values(row.statements).join('/')}${row.agreeing < 2 ? '?' : ''}`)
+      .join(', ');
     const same = rows.every((row) => JSON.stringify(row.statements) === JSON.stringify(rows[0]!.statements));
-    list.push({ name: `SQL per op identical at ${sizes.join(' and ')}: ${operation}`, wanted: 'equal', measured: `${shown} (users/catalog/orders)`, holds: same });
+    list.push({
+      name: `SQL per op identical at ${sizes.join(' and ')}: ${operation}`,
+      wanted: 'equal',
+      measured: `${shown} (users/catalog/orders)`,
+      holds: same,
+    });
   }
   const serviceMemory = memory.filter((row) => services.includes(row.process));
   if (serviceMemory.length > 0) {
@@ -214,14 +249,22 @@ export function targets(
         holds: worst.growthPercent! < 5,
       });
     } else {
-      list.push({ name: 'RSS growth between the last two identical rounds', wanted: '< 5%', measured: 'needs 2 rounds', holds: undefined });
+      list.push({
+        name: 'RSS growth between the last two identical rounds',
+        wanted: '< 5%',
+        measured: 'needs 2 rounds',
+        holds: undefined,
+      });
     }
   }
   const withErrors = summaries.filter((summary) => summary.errors + summary.warmupErrors > 0);
   list.push({
     name: 'errors in any arm',
     wanted: '0',
-    measured: withErrors.length === 0 ? '0' : withErrors.map((summary) => `${summary.id}: ${summary.errors + summary.warmupErrors}`).join(', '),
+    measured:
+      withErrors.length === 0
+        ? '0'
+        : withErrors.map((summary) => `${summary.id}: ${summary.errors + summary.warmupErrors}`).join(', '),
     holds: withErrors.length === 0,
   });
   return list;
@@ -289,7 +332,12 @@ export function renderTable(input: {
   );
   const goals = section(
     ['target', 'wanted', 'measured', ''],
-    input.targets.map((target) => [target.name, target.wanted, target.measured, target.holds === undefined ? '-' : target.holds ? 'holds' : 'MISSES']),
+    input.targets.map((target) => [
+      target.name,
+      target.wanted,
+      target.measured,
+      target.holds === undefined ? '-' : target.holds ? 'holds' : 'MISSES',
+    ]),
     [false, false, false, false],
   );
   const width = Math.max(...[arms, sql, memory, goals].flat().map((line) => line.length));
@@ -314,7 +362,14 @@ export interface SoakSummary {
   seconds: number;
   result: MixResult;
   /** Per service: RSS and V8 heap at the start and the end of the soak. */
-  memory: Array<{ process: string; rssStart: number; rssEnd: number; heapStart?: number | undefined; heapEnd?: number | undefined; growthPercent: number }>;
+  memory: Array<{
+    process: string;
+    rssStart: number;
+    rssEnd: number;
+    heapStart?: number | undefined;
+    heapEnd?: number | undefined;
+    growthPercent: number;
+  }>;
 }
 
 export function mixTargets(mix: MixSummary | undefined, soak: SoakSummary | undefined, coldStarts: ColdStartResult[]): Target[] {
@@ -354,17 +409,29 @@ export function renderMix(mix: MixSummary | undefined, soak: SoakSummary | undef
   const lines: string[] = [];
   const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(0)} MB`);
   if (mix) {
-    lines.push(`mix probes (rate/s: p50/p99 ms, errors): ${mix.probes.map((probe) => `${probe.rate}: ${fixed(probe.p50, 0)}/${fixed(probe.p99, 0)}${probe.errors ? ` (${probe.errors} errors)` : ''}`).join('; ')}`);
+    lines.push(
+      `mix probes (rate/s: p50/p99 ms, errors): ${mix.probes.map((probe) => `${probe.rate}: ${fixed(probe.p50, 0)}/${fixed(probe.p99, 0)}${probe.errors ? ` (${probe.errors} errors)` : ''}`).join('; ')}`,
+    );
     lines.push(
       `mix at ${mix.half.rate}/s: ${Object.entries(mix.half.byClass)
-        .map(([name, figures]) => `${name} ${figures.answered} p99 ${fixed(figures.p99, 0)} ms${figures.errors ? ` ${figures.errors} errors` : ''}`)
-        .join('; ')}${mix.half.userErrors ? `; ${mix.half.userErrors} answers with userErrors` : ''}${mix.half.firstError ? `; first error: ${mix.half.firstError.slice(0, 200)}` : ''}`,
+        .map(
+          ([name, figures]) =>
+            `${name} ${figures.answered} p99 ${fixed(figures.p99, 0)} ms${figures.errors ? ` ${figures.errors} errors` : ''}`,
+        )
+        .join(
+          '; ',
+        )}${mix.half.userErrors ? `; ${mix.half.userErrors} answers with userErrors` : ''}${mix.half.firstError ? `; first error: ${mix.half.firstError.slice(0, 200)}` : ''}`,
     );
   }
   if (soak) {
     lines.push(
       `soak (${soak.seconds} s at ${soak.result.rate}/s, p50 ${fixed(soak.result.p50, 1)} p99 ${fixed(soak.result.p99, 1)} ms, errors ${soak.result.errors}): ` +
-        soak.memory.map((row) => `${row.process} RSS ${mb(row.rssStart)} -> ${mb(row.rssEnd)} (${row.growthPercent >= 0 ? '+' : ''}${row.growthPercent.toFixed(1)}%), heap ${mb(row.heapStart)} -> ${mb(row.heapEnd)}`).join('; '),
+        soak.memory
+          .map(
+            (row) =>
+              `${row.process} RSS ${mb(row.rssStart)} -> ${mb(row.rssEnd)} (${row.growthPercent >= 0 ? '+' : ''}${row.growthPercent.toFixed(1)}%), heap ${mb(row.heapStart)} -> ${mb(row.heapEnd)}`,
+          )
+          .join('; '),
     );
   }
   return lines.join('\n');

@@ -19,7 +19,16 @@ import type { LoadResult } from './load/spec.js';
 import { measureLive, type LiveResult } from './live.js';
 import { measureColdStart, type ColdStartResult } from './cold-start.js';
 import type { MixResult } from './load/spec.js';
-import { mixTargets, renderMix, renderTable, summarize, summarizeMemory, targets, type MixSummary, type SoakSummary } from './report.js';
+import {
+  mixTargets,
+  renderMix,
+  renderTable,
+  summarize,
+  summarizeMemory,
+  targets,
+  type MixSummary,
+  type SoakSummary,
+} from './report.js';
 import { repositoryRoot, SERVICE_NAMES } from './stack.js';
 
 const { values: args } = parseArgs({
@@ -74,7 +83,10 @@ if (profiled && !PROFILABLE.includes(profiled)) {
   process.exit(2);
 }
 /** --arms a,b: only these load arms (the two ceilings always run: every ratio needs them). */
-const onlyArms = args.arms?.split(',').map((id) => id.trim()).filter(Boolean);
+const onlyArms = args.arms
+  ?.split(',')
+  .map((id) => id.trim())
+  .filter(Boolean);
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s`;
@@ -100,8 +112,17 @@ async function searchMix(h: Harness): Promise<MixSummary> {
   const holds = (result: MixResult) => result.p99 < 100 && result.errors === 0;
   const probe = async (rate: number) => {
     const result = await h.mix(rate, config.mixProbeSeconds);
-    probes.push({ rate, p50: result.p50, p99: result.p99, errors: result.errors, answered: result.answered, dropped: result.dropped });
-    progress(`mix ${String(rate).padStart(5)}/s: p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}${result.firstError ? `  first: ${result.firstError.slice(0, 160)}` : ''}`);
+    probes.push({
+      rate,
+      p50: result.p50,
+      p99: result.p99,
+      errors: result.errors,
+      answered: result.answered,
+      dropped: result.dropped,
+    });
+    progress(
+      `mix ${String(rate).padStart(5)}/s: p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}${result.firstError ? `  first: ${result.firstError.slice(0, 160)}` : ''}`,
+    );
     return holds(result);
   };
   // Warm: caches filled and connections open, as on a shop that has been running.
@@ -122,7 +143,9 @@ async function searchMix(h: Harness): Promise<MixSummary> {
   }
   const halfRate = Math.max(1, Math.round(good / 2));
   const half = await h.mix(halfRate, config.mixHalfSeconds);
-  progress(`mix at half (${halfRate}/s): p50 ${half.p50.toFixed(1)} p99 ${half.p99.toFixed(1)} ms, hits ${half.hits}/${half.cacheable}, errors ${half.errors}`);
+  progress(
+    `mix at half (${halfRate}/s): p50 ${half.p50.toFixed(1)} p99 ${half.p99.toFixed(1)} ms, hits ${half.hits}/${half.cacheable}, errors ${half.errors}`,
+  );
   return { sustainedRate: good, probes, half };
 }
 
@@ -154,8 +177,11 @@ try {
   });
   const h = harness;
   if (onlyArms) {
-    const unknown = onlyArms.filter((id) => !OTHER_ARMS.includes(id) && !h.arms.some((arm) => arm.id === id) && !h.skipped.some((arm) => arm.id === id));
-    if (unknown.length > 0) throw new Error(`--arms: no arm ${unknown.join(', ')} (arms: ${h.arms.map((arm) => arm.id).join(', ')})`);
+    const unknown = onlyArms.filter(
+      (id) => !OTHER_ARMS.includes(id) && !h.arms.some((arm) => arm.id === id) && !h.skipped.some((arm) => arm.id === id),
+    );
+    if (unknown.length > 0)
+      throw new Error(`--arms: no arm ${unknown.join(', ')} (arms: ${h.arms.map((arm) => arm.id).join(', ')})`);
     h.arms = h.arms.filter((arm) => arm.kind === 'ceiling' || onlyArms.includes(arm.id));
   }
   for (const arm of h.skipped) progress(`NOT RUN: ${arm.label}: ${arm.reason}`);
@@ -168,7 +194,8 @@ try {
   let step = 0;
   const show = (phase: string, label: string, result: LoadResult) => {
     step += 1;
-    const cache = result.cache.HIT !== undefined || result.cache.MISS !== undefined ? ` hit ${result.cache.HIT ?? 0}/${result.requests}` : '';
+    const cache =
+      result.cache.HIT !== undefined || result.cache.MISS !== undefined ? ` hit ${result.cache.HIT ?? 0}/${result.requests}` : '';
     progress(
       `${String(Math.round((step / steps) * 100)).padStart(3)}% ${phase.padEnd(9)} ${label.padEnd(58)} ${result.rps.toFixed(0).padStart(6)} req/s  ` +
         `p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms  errors ${result.errors}${cache}${result.firstError ? `  first error: ${result.firstError.slice(0, 160)}` : ''}`,
@@ -220,10 +247,19 @@ try {
           .map((row) => {
             const start = before.find((other) => other.process === row.process);
             const rssStart = start?.rssBytes ?? NaN;
-            return { process: row.process, rssStart, rssEnd: row.rssBytes, heapStart: start?.heapUsedBytes, heapEnd: row.heapUsedBytes, growthPercent: ((row.rssBytes - rssStart) / rssStart) * 100 };
+            return {
+              process: row.process,
+              rssStart,
+              rssEnd: row.rssBytes,
+              heapStart: start?.heapUsedBytes,
+              heapEnd: row.heapUsedBytes,
+              growthPercent: ((row.rssBytes - rssStart) / rssStart) * 100,
+            };
           }),
       };
-      progress(`soak: p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}${result.firstError ? ` first: ${result.firstError.slice(0, 200)}` : ''}`);
+      progress(
+        `soak: p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}${result.firstError ? ` first: ${result.firstError.slice(0, 200)}` : ''}`,
+      );
     }
   }
   const summaries = summarize(h.arms, rounds, warmups);
@@ -250,7 +286,9 @@ try {
       try {
         const result = await measureColdStart(servers);
         coldStarts.push(result);
-        progress(`cold start (${result.mode}): first ${(result.firstMs / 1000).toFixed(1)} s, restart ${(result.restartMs / 1000).toFixed(1)} s`);
+        progress(
+          `cold start (${result.mode}): first ${(result.firstMs / 1000).toFixed(1)} s, restart ${(result.restartMs / 1000).toFixed(1)} s`,
+        );
       } catch (error) {
         // The figures measured so far are kept: the failure is reported as a missed target.
         const message = (error as Error).message;
@@ -260,7 +298,8 @@ try {
     }
   }
   targetList.push(...mixTargets(mix, soak, coldStarts));
-  for (const failure of coldStartFailures) targetList.push({ name: 'cold start', wanted: 'every service ready', measured: `FAILED: ${failure}`, holds: false });
+  for (const failure of coldStartFailures)
+    targetList.push({ name: 'cold start', wanted: 'every service ready', measured: `FAILED: ${failure}`, holds: false });
   const table = renderTable({ title, summaries, skipped: h.skipped, sql, memory: memorySummary, targets: targetList });
 
   await mkdir(resultsDir, { recursive: true });

@@ -131,7 +131,12 @@ export interface Stack {
    * Another instance of a service beside the stack's (its own port, the stack's settings plus
    * `env`, e.g. a gateway with other subgraph URLs), stopped with the stack; resolves when ready.
    */
-  startInstance(service: ServiceName, label: string, env: NodeJS.ProcessEnv, nodeArgs?: string[]): Promise<{ url: string; child: Child }>;
+  startInstance(
+    service: ServiceName,
+    label: string,
+    env: NodeJS.ProcessEnv,
+    nodeArgs?: string[],
+  ): Promise<{ url: string; child: Child }>;
   stop(): Promise<void>;
 }
 
@@ -160,12 +165,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const runPrefix = `bench:${runId}:`;
   const subgraphSecret = randomBytes(32).toString('base64url');
   const jwtSecret = randomBytes(32).toString('base64url');
-  const ports = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const))) as Record<
+  const ports = Object.fromEntries(
+    await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const)),
+  ) as Record<ServiceName, number>;
+  const urls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<
     ServiceName,
-    number
+    string
   >;
-  const urls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
-  const graphqlUrls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `${urls[name]}/graphql`])) as Record<ServiceName, string>;
+  const graphqlUrls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `${urls[name]}/graphql`])) as Record<
+    ServiceName,
+    string
+  >;
 
   const cleanups: Array<() => Promise<void>> = [];
   const children: Child[] = [];
@@ -222,10 +232,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const pids = {} as Record<ServiceName, number>;
   const startedEnv = {} as Record<ServiceName, NodeJS.ProcessEnv>;
   const spawnService = (service: ServiceName, label: string, env: NodeJS.ProcessEnv, nodeArgs: string[]) => {
-    const child = spawnChild(label, [...nodeArgs, ...serviceCommand(serviceNamed(service).workspace)], serviceProcessEnv({ ...base, ...redisEnv, ...env }), {
-      ipc: true,
-      onExit: (code, signal) => options.onCrash?.(service, `${label} exited (${signal ?? code}):\n${child.tail()}`),
-    });
+    const child = spawnChild(
+      label,
+      [...nodeArgs, ...serviceCommand(serviceNamed(service).workspace)],
+      serviceProcessEnv({ ...base, ...redisEnv, ...env }),
+      {
+        ipc: true,
+        onExit: (code, signal) => options.onCrash?.(service, `${label} exited (${signal ?? code}):\n${child.tail()}`),
+      },
+    );
     if (sharedBus && serveBusToChild) serveBusToChild(sharedBus, child.process);
     return child;
   };
@@ -253,7 +268,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     // Each role waits for the one before it; every service is told where the ones it calls answer (USERS_URL ..., GATEWAY_URL).
-    const peerUrls = Object.fromEntries(SERVICES.flatMap((service) => ('urlVariable' in service ? [[service.urlVariable, graphqlUrls[service.name]]] : [])));
+    const peerUrls = Object.fromEntries(
+      SERVICES.flatMap((service) => ('urlVariable' in service ? [[service.urlVariable, graphqlUrls[service.name]]] : [])),
+    );
     for (const role of ['subgraph', 'gateway', 'bff']) {
       const started = SERVICES.filter((service) => service.role === role).map(({ name }) =>
         run(name, { ...(role === 'subgraph' ? databaseEnv : {}), ...peerUrls }),
@@ -281,7 +298,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async startInstance(service, label, env, nodeArgs = []) {
       const port = await freePort();
-      const child = spawnService(service, label, { ...startedEnv[service], [serviceNamed(service).portVariable]: String(port), ...env }, nodeArgs);
+      const child = spawnService(
+        service,
+        label,
+        { ...startedEnv[service], [serviceNamed(service).portVariable]: String(port), ...env },
+        nodeArgs,
+      );
       extraInstances.push(child);
       const url = `http://127.0.0.1:${port}`;
       await waitForUrl(`${url}/health/ready`, label, child);

@@ -27,5 +27,7 @@ export function manifestText(manifest: PersistedQueryManifest): string {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const manifest = buildMobileManifest();
   writeFileSync(MOBILE_MANIFEST_PATH, manifestText(manifest));
-  console.log(`wrote ${path.relative(repositoryRoot, MOBILE_MANIFEST_PATH)}: ${manifest.operations.map((operation) => operation.name).join(', ')}`);
+  console.log(
+    `wrote ${path.relative(repositoryRoot, MOBILE_MANIFEST_PATH)}: ${manifest.operations.map((operation) => operation.name).join(', ')}`,
+  );
 }

@@ -25,7 +25,8 @@ async function workspaces() {
       continue;
     }
     const parent = path.join(root, pattern.slice(0, -2));
-    for (const entry of await readdir(parent, { withFileTypes: true })) if (entry.isDirectory()) found.push(path.join(parent, entry.name));
+    for (const entry of await readdir(parent, { withFileTypes: true }))
+      if (entry.isDirectory()) found.push(path.join(parent, entry.name));
   }
   return found;
 }
@@ -33,7 +34,8 @@ async function workspaces() {
 async function sources(dir) {
   const files = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts') || entry.name.endsWith('.test.ts')) continue;
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts') || entry.name.endsWith('.test.ts'))
+      continue;
     files.push(path.join(entry.parentPath, entry.name));
   }
   return files;
@@ -80,7 +82,11 @@ async function compileUnits() {
   const webServer = path.join(root, 'apps', 'web', 'server');
   units.push({ src: webServer, outdir: path.join(root, 'apps', 'web', 'server-dist'), entryPoints: await sources(webServer) });
   const scripts = path.join(root, 'scripts');
-  units.push({ src: scripts, outdir: path.join(scripts, 'dist'), entryPoints: ['start.ts', 'start-banner.ts'].map((name) => path.join(scripts, name)) });
+  units.push({
+    src: scripts,
+    outdir: path.join(scripts, 'dist'),
+    entryPoints: ['start.ts', 'start-banner.ts'].map((name) => path.join(scripts, name)),
+  });
   return units.filter((unit) => unit.entryPoints.length > 0);
 }
 
@@ -93,7 +99,12 @@ const STAMP = '.build-inputs';
  */
 async function inputsHash(src, entryPoints, toolchain) {
   const hash = createHash('sha256').update(toolchain);
-  for (const file of [...entryPoints].sort()) hash.update('\0').update(path.relative(src, file)).update('\0').update(await readFile(file));
+  for (const file of [...entryPoints].sort())
+    hash
+      .update('\0')
+      .update(path.relative(src, file))
+      .update('\0')
+      .update(await readFile(file));
   return hash.digest('hex');
 }
 
@@ -101,7 +112,10 @@ async function inputsHash(src, entryPoints, toolchain) {
 async function upToDate(src, outdir, entryPoints, hash) {
   if ((await readFile(path.join(outdir, STAMP), 'utf8').catch(() => '')) !== hash) return false;
   const compiled = entryPoints.map((file) => path.join(outdir, path.relative(src, file)).replace(/\.ts$/, '.js'));
-  return Promise.all(compiled.flatMap((file) => [file, `${file}.map`]).map((file) => access(file))).then(() => true, () => false);
+  return Promise.all(compiled.flatMap((file) => [file, `${file}.map`]).map((file) => access(file))).then(
+    () => true,
+    () => false,
+  );
 }
 
 const started = Date.now();

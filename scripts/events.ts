@@ -19,11 +19,17 @@ try {
   process.exit(2);
 }
 if (!redis) {
-  console.error('Neither REDIS_URL nor REDIS_CLUSTER_NODES is set. Without Redis, events live inside the `npm start` process and vanish with it.');
+  console.error(
+    'Neither REDIS_URL nor REDIS_CLUSTER_NODES is set. Without Redis, events live inside the `npm start` process and vanish with it.',
+  );
   process.exit(2);
 }
 const prefix = process.env.EVENT_STREAM_PREFIX;
-const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix), sessions: sessionEvents.stream(prefix) };
+const streams = {
+  orders: orderEvents.stream(prefix),
+  catalog: catalogEvents.stream(prefix),
+  sessions: sessionEvents.stream(prefix),
+};
 
 function stream(name: string | undefined): string {
   if (name !== 'orders' && name !== 'catalog') {
@@ -43,7 +49,9 @@ try {
         console.log(`${name}: ${letters.length} dead-lettered`);
         for (const letter of letters) {
           const event = JSON.parse(letter.event) as { id: string; type: string };
-          console.log(`  ${letter.id}  ${event.type} ${event.id}  group=${letter.group} attempts=${letter.attempts} at ${letter.failedAt}\n    ${letter.error}`);
+          console.log(
+            `  ${letter.id}  ${event.type} ${event.id}  group=${letter.group} attempts=${letter.attempts} at ${letter.failedAt}\n    ${letter.error}`,
+          );
         }
       }
       break;

@@ -32,7 +32,9 @@ export async function generateGatewayTypes(bffDir, schema) {
   const errors = validate(schema, document);
   if (errors.length > 0) {
     const where = path.relative(root, location);
-    throw new Error(`${where} does not match the gateway's schema:\n${errors.map((error) => `  ${where}:${error.locations?.[0]?.line ?? '?'}: ${error.message}`).join('\n')}`);
+    throw new Error(
+      `${where} does not match the gateway's schema:\n${errors.map((error) => `  ${where}:${error.locations?.[0]?.line ?? '?'}: ${error.message}`).join('\n')}`,
+    );
   }
   const output = await codegen({
     filename: 'gateway.ts',

@@ -36,4 +36,4 @@ for (const { dir, federation } of graphs) {
 }
 const { writeGatewayTypes } = await import('./gateway-types.mjs');
 await writeGatewayTypes();
-console.log('generated Prisma clients, resolver types and the BFFs\' gateway operation types');
+console.log("generated Prisma clients, resolver types and the BFFs' gateway operation types");

@@ -28,7 +28,9 @@ async function seedDomain(domain: SubgraphName, url: string): Promise<boolean> {
     }
     case 'orders': {
       const { prisma, pool } = ordersPrisma(url, options);
-      return seedOrdersIfEmpty(prisma, orderEvents.stream(process.env.EVENT_STREAM_PREFIX)).finally(() => prisma.$disconnect().then(() => pool.end()));
+      return seedOrdersIfEmpty(prisma, orderEvents.stream(process.env.EVENT_STREAM_PREFIX)).finally(() =>
+        prisma.$disconnect().then(() => pool.end()),
+      );
     }
   }
 }

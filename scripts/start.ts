@@ -53,7 +53,12 @@ const subgraphSecret = process.env.SUBGRAPH_SECRET || randomBytes(32).toString('
 function run(service: Service, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, serviceCommand(service.workspace), {
     cwd: repositoryRoot,
-    env: serviceProcessEnv({ ...process.env, SUBGRAPH_SECRET: subgraphSecret, ...env, ...(sharedBus ? { STOREFRONT_EVENT_BUS: 'parent' } : {}) }),
+    env: serviceProcessEnv({
+      ...process.env,
+      SUBGRAPH_SECRET: subgraphSecret,
+      ...env,
+      ...(sharedBus ? { STOREFRONT_EVENT_BUS: 'parent' } : {}),
+    }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   if (sharedBus) serveBusToChild(sharedBus, child);
@@ -112,7 +117,11 @@ try {
   process.env.WEB_ORIGINS ||= webApp.url;
 } catch (error) {
   const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-  console.error(taken ? `The web app's port is taken (${(error as Error).message}); set WEB_APP_PORT to a free one.` : (error as Error).message);
+  console.error(
+    taken
+      ? `The web app's port is taken (${(error as Error).message}); set WEB_APP_PORT to a free one.`
+      : (error as Error).message,
+  );
   process.exit(1);
 }
 
@@ -142,7 +151,9 @@ async function databaseEnv(): Promise<NodeJS.ProcessEnv> {
   );
   // PGlite serves one session at a time.
   env.DATABASE_POOL_MAX = '1';
-  console.log(`Using the embedded Postgres in ${path.relative(repositoryRoot, dataDir) || dataDir} (set DATABASE_URL to use a server).`);
+  console.log(
+    `Using the embedded Postgres in ${path.relative(repositoryRoot, dataDir) || dataDir} (set DATABASE_URL to use a server).`,
+  );
   return env;
 }
 
@@ -156,7 +167,8 @@ try {
     TRUST_PROXY: process.env.TRUST_PROXY || 'loopback',
     ...subgraphUrls,
   });
-  for (const service of SERVICES.filter(({ role }) => role === 'bff')) run(service, { [gateway.urlVariable]: `${urlOf(gateway)}/graphql` });
+  for (const service of SERVICES.filter(({ role }) => role === 'bff'))
+    run(service, { [gateway.urlVariable]: `${urlOf(gateway)}/graphql` });
   const databases = await databaseEnv();
   for (const service of SUBGRAPHS) run(service, { ...databases, ...subgraphUrls });
   await Promise.all(SERVICES.map((service) => waitUntilReady(service)));

@@ -10,7 +10,9 @@ const ids = (list: readonly { id: string }[]) => list.map((item) => item.id);
 const categoryOf = (product: SeedProduct) => categories.find((category) => category.id === product.categoryId)!;
 const inCategory = (categoryId: string) => newestFirst.filter((product) => product.categoryId === categoryId);
 const matching = (text: string) =>
-  newestFirst.filter((product) => [product.name, product.description, product.sku].some((field) => field.toLowerCase().includes(text.toLowerCase())));
+  newestFirst.filter((product) =>
+    [product.name, product.description, product.sku].some((field) => field.toLowerCase().includes(text.toLowerCase())),
+  );
 const inStock = newestFirst.filter((product) => product.stockQuantity > 0);
 const soldOut = newestFirst.filter((product) => product.stockQuantity === 0);
 const menu = [...categories].sort((a, b) => a.position - b.position);
@@ -29,9 +31,27 @@ const PRODUCTS = /* GraphQL */ `
   query ($filter: ProductFilter, $first: Int, $after: String) {
     products(filter: $filter, first: $first, after: $after) {
       totalCount
-      edges { cursor node { id } }
-      nodes { id name inStock category { id slug } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          id
+        }
+      }
+      nodes {
+        id
+        name
+        inStock
+        category {
+          id
+          slug
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -116,14 +136,22 @@ describe('catalog through the gateway', () => {
 
   async function productCounts(): Promise<Record<string, number>> {
     const response = await send('{ categories { slug productCount } }');
-    return Object.fromEntries(response.body.data!.categories.map((category: { slug: string; productCount: number }) => [category.slug, category.productCount]));
+    return Object.fromEntries(
+      response.body.data!.categories.map((category: { slug: string; productCount: number }) => [
+        category.slug,
+        category.productCount,
+      ]),
+    );
   }
 
   /** Sends an admin mutation that must come back with userErrors only; returns them as { field, code }. */
   async function userErrorsOf(mutation: string, variables: Record<string, unknown>) {
     const response = await send(mutation, variables, 'admin');
     expect(response.body.errors).toBeUndefined();
-    const payload = Object.values(response.body.data!)[0] as { product: unknown; userErrors: Array<{ field: string | null; code: string; message: string }> };
+    const payload = Object.values(response.body.data!)[0] as {
+      product: unknown;
+      userErrors: Array<{ field: string | null; code: string; message: string }>;
+    };
     expect(payload.product).toBeNull();
     for (const error of payload.userErrors) expect(error.message).toEqual(expect.any(String));
     return payload.userErrors.map(({ field, code }) => ({ field, code }));
@@ -274,8 +302,24 @@ describe('catalog through the gateway', () => {
         {
           categories {
             slug
-            newest: products(first: 3) { totalCount nodes { id } pageInfo { hasNextPage } }
-            soldOut: products(first: 20, inStock: false) { totalCount nodes { id } pageInfo { hasNextPage } }
+            newest: products(first: 3) {
+              totalCount
+              nodes {
+                id
+              }
+              pageInfo {
+                hasNextPage
+              }
+            }
+            soldOut: products(first: 20, inStock: false) {
+              totalCount
+              nodes {
+                id
+              }
+              pageInfo {
+                hasNextPage
+              }
+            }
           }
         }
       `);
@@ -286,7 +330,11 @@ describe('catalog through the gateway', () => {
           const gone = all.filter((product) => product.stockQuantity === 0);
           return {
             slug: category.slug,
-            newest: { totalCount: all.length, nodes: ids(all.slice(0, 3)).map((id) => ({ id })), pageInfo: { hasNextPage: all.length > 3 } },
+            newest: {
+              totalCount: all.length,
+              nodes: ids(all.slice(0, 3)).map((id) => ({ id })),
+              pageInfo: { hasNextPage: all.length > 3 },
+            },
             soldOut: { totalCount: gone.length, nodes: ids(gone).map((id) => ({ id })), pageInfo: { hasNextPage: false } },
           };
         }),
@@ -296,7 +344,18 @@ describe('catalog through the gateway', () => {
     it("pages through one category's products and refuses a bad cursor", async () => {
       const PAGE = /* GraphQL */ `
         query ($slug: String!, $after: String) {
-          category(slug: $slug) { products(first: 15, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }
+          category(slug: $slug) {
+            products(first: 15, after: $after) {
+              totalCount
+              nodes {
+                id
+              }
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+            }
+          }
         }
       `;
       const toys = categories.find((category) => category.slug === 'toys')!;
@@ -400,7 +459,11 @@ describe('catalog through the gateway', () => {
         ['a SKU with spaces', { sku: 'has spaces' }, { field: 'sku', code: 'INVALID_SKU' }],
         ['a lower-case currency', { currency: 'usd' }, { field: 'currency', code: 'INVALID_CURRENCY' }],
         ['an unknown category', { categoryId: UNKNOWN_ID }, { field: 'categoryId', code: 'CATEGORY_NOT_FOUND' }],
-        ['an image that is not http(s)', { images: [{ url: 'ftp://x.test/a.jpg', width: 1, height: 1, alt: '' }] }, { field: 'images', code: 'INVALID_IMAGE' }],
+        [
+          'an image that is not http(s)',
+          { images: [{ url: 'ftp://x.test/a.jpg', width: 1, height: 1, alt: '' }] },
+          { field: 'images', code: 'INVALID_IMAGE' },
+        ],
         ['a slug already taken', { slug: products[0]!.slug }, { field: 'slug', code: 'SLUG_TAKEN' }],
         ['a SKU already taken', { sku: products[0]!.sku }, { field: 'sku', code: 'SKU_TAKEN' }],
       ])('refuses %s with a user error and creates nothing', async (_case, overrides, expected) => {
@@ -423,7 +486,11 @@ describe('catalog through the gateway', () => {
     describe('updateProduct', () => {
       it('changes the given fields, keeps the others, and the change is visible afterwards', async () => {
         const product = await createAsAdmin();
-        const response = await send(UPDATE, { id: product.id, input: { name: 'Renamed Kettle', priceAmount: 999, categoryId: books.id } }, 'admin');
+        const response = await send(
+          UPDATE,
+          { id: product.id, input: { name: 'Renamed Kettle', priceAmount: 999, categoryId: books.id } },
+          'admin',
+        );
         expect(response.body.errors).toBeUndefined();
         expect(response.body.data!.updateProduct.userErrors).toEqual([]);
         const expected = {
@@ -456,7 +523,11 @@ describe('catalog through the gateway', () => {
         ['an invalid slug', { slug: '-leading-hyphen' }, { field: 'slug', code: 'INVALID_SLUG' }],
         ['a slug already taken', { slug: products[5]!.slug }, { field: 'slug', code: 'SLUG_TAKEN' }],
         ['an unknown category', { categoryId: UNKNOWN_ID }, { field: 'categoryId', code: 'CATEGORY_NOT_FOUND' }],
-        ['an invalid image', { images: [{ url: 'not a url', width: 1, height: 1, alt: '' }] }, { field: 'images', code: 'INVALID_IMAGE' }],
+        [
+          'an invalid image',
+          { images: [{ url: 'not a url', width: 1, height: 1, alt: '' }] },
+          { field: 'images', code: 'INVALID_IMAGE' },
+        ],
       ])('refuses %s with a user error and changes nothing', async (_case, input, expected) => {
         const product = await createAsAdmin();
         expect(await userErrorsOf(UPDATE, { id: product.id, input })).toEqual([expected]);
@@ -477,7 +548,10 @@ describe('catalog through the gateway', () => {
         const product = await createAsAdmin({ stockQuantity: 4 });
         const added = await send(ADJUST, { id: product.id, delta: 6 }, 'admin');
         expect(added.body.errors).toBeUndefined();
-        expect(added.body.data!.adjustStock).toMatchObject({ product: { id: product.id, stockQuantity: 10, inStock: true }, userErrors: [] });
+        expect(added.body.data!.adjustStock).toMatchObject({
+          product: { id: product.id, stockQuantity: 10, inStock: true },
+          userErrors: [],
+        });
         expect(await productById(product.id)).toMatchObject({ stockQuantity: 10, inStock: true });
 
         const emptied = await send(ADJUST, { id: product.id, delta: -10 }, 'admin');

@@ -18,12 +18,21 @@ import { startStack, type Stack } from './support/stack.js';
 const adaOrder = seedOrders.find((order) => order.buyerId === ada.id)!;
 const ORDER_WITH_PRODUCTS = /* GraphQL */ `
   query ($id: ID!) {
-    me { name }
-    order(id: $id) { status items { quantity product { name } } }
+    me {
+      name
+    }
+    order(id: $id) {
+      status
+      items {
+        quantity
+        product {
+          name
+        }
+      }
+    }
   }
 `;
 const NO_URLS = /127\.0\.0\.1|localhost|ECONNREFUSED|https?:\/\//;
-
 
 /** A series' value on a server's /metrics, found by its name and the labels given. */
 async function metric(graphqlUrl: string, name: string, labels: Record<string, string>): Promise<number | undefined> {
@@ -53,7 +62,9 @@ describe('circuit breaker per subgraph', () => {
     expect(response.body.data!.order.items.every((item: any) => item.product === null)).toBe(true);
     expect(errorCodes(response)).toContain(code);
     // Each error names a product field the failed catalog fetch should have filled.
-    expect(response.body.errors!.every((error) => /^order\.items\.\d+\.product\.name$/.test(error.path?.join('.') ?? ''))).toBe(true);
+    expect(response.body.errors!.every((error) => /^order\.items\.\d+\.product\.name$/.test(error.path?.join('.') ?? ''))).toBe(
+      true,
+    );
     expect(JSON.stringify(response.body)).not.toMatch(NO_URLS);
   }
 
@@ -99,7 +110,11 @@ describe('circuit breaker per subgraph', () => {
 
   it('opens after enough failures, then fails fast with CIRCUIT_OPEN without contacting the subgraph', async () => {
     catalog!.fail('reset');
-    const opened = await eventually(order, (response) => errorCodes(response).includes('CIRCUIT_OPEN'), 'the catalog circuit to open');
+    const opened = await eventually(
+      order,
+      (response) => errorCodes(response).includes('CIRCUIT_OPEN'),
+      'the catalog circuit to open',
+    );
     expectCatalogMissing(opened, 'CIRCUIT_OPEN');
     const error = opened.body.errors!.find((candidate) => candidate.extensions?.code === 'CIRCUIT_OPEN')!;
     expect(error.message).toMatch(/^The catalog service is unavailable/);
@@ -116,7 +131,11 @@ describe('circuit breaker per subgraph', () => {
   });
 
   it('goes half-open after the reset timeout; a failing probe (one request) opens it again', async () => {
-    await eventually(() => circuitState(stack.gatewayUrl, 'catalog'), (state) => state === 0.5, 'half-open');
+    await eventually(
+      () => circuitState(stack.gatewayUrl, 'catalog'),
+      (state) => state === 0.5,
+      'half-open',
+    );
     const requests = catalog!.failedRequests().length;
     const probe = await order();
     expect(errorCodes(probe).some((code) => code === 'CIRCUIT_OPEN' || code === 'SUBGRAPH_UNAVAILABLE')).toBe(true);
@@ -127,7 +146,11 @@ describe('circuit breaker per subgraph', () => {
 
   it('closes by itself once a half-open probe succeeds against the recovered subgraph', async () => {
     catalog!.resume();
-    await eventually(() => circuitState(stack.gatewayUrl, 'catalog'), (state) => state === 0.5, 'half-open');
+    await eventually(
+      () => circuitState(stack.gatewayUrl, 'catalog'),
+      (state) => state === 0.5,
+      'half-open',
+    );
     const connections = catalog!.connections();
     const probe = await order();
     expect(probe.body.errors).toBeUndefined();
@@ -138,8 +161,15 @@ describe('circuit breaker per subgraph', () => {
   });
 
   it('keeps the subgraph latency histogram, with the breaker outcome', async () => {
-    expect(await metric(stack.gatewayUrl, 'gateway_subgraph_request_duration_seconds_count', { subgraph: 'catalog', outcome: 'ok' })).toBeGreaterThan(0);
-    expect(await metric(stack.gatewayUrl, 'gateway_subgraph_request_duration_seconds_count', { subgraph: 'catalog', outcome: 'circuit_open' })).toBeGreaterThan(0);
+    expect(
+      await metric(stack.gatewayUrl, 'gateway_subgraph_request_duration_seconds_count', { subgraph: 'catalog', outcome: 'ok' }),
+    ).toBeGreaterThan(0);
+    expect(
+      await metric(stack.gatewayUrl, 'gateway_subgraph_request_duration_seconds_count', {
+        subgraph: 'catalog',
+        outcome: 'circuit_open',
+      }),
+    ).toBeGreaterThan(0);
   });
 });
 
@@ -176,38 +206,53 @@ describe('retries', () => {
 
   const PLACE_ORDER = /* GraphQL */ `
     mutation ($input: PlaceOrderInput!, $key: String!) {
-      placeOrder(input: $input, idempotencyKey: $key) { order { id } userErrors { code } }
+      placeOrder(input: $input, idempotencyKey: $key) {
+        order {
+          id
+        }
+        userErrors {
+          code
+        }
+      }
     }
   `;
 
-  it.each(['unavailable', 'reset'] as const)('never repeats a mutation: a failing placeOrder (%s) is sent to orders once', async (mode) => {
-    const orders = proxies.orders!;
-    orders.fail(mode);
-    try {
-      const before = orders.failedRequests().length;
-      const response = await graphql(
-        stack.gatewayUrl,
-        PLACE_ORDER,
-        { input: { items: [{ productId: products[1]!.id, quantity: 1 }] }, key: `circuit-${mode}-${Date.now()}` },
-        { token },
-      );
-      expect(errorCodes(response)).toEqual(['SUBGRAPH_UNAVAILABLE']);
-      expect(JSON.stringify(response.body)).not.toMatch(NO_URLS);
-      const sent = orders.failedRequests().slice(before);
-      expect(sent).toHaveLength(1);
-      expect(sent[0]).toMatch(/^\{"query":"mutation/);
-      expect(sent[0]).toContain('placeOrder');
-    } finally {
-      orders.resume();
-    }
-  });
+  it.each(['unavailable', 'reset'] as const)(
+    'never repeats a mutation: a failing placeOrder (%s) is sent to orders once',
+    async (mode) => {
+      const orders = proxies.orders!;
+      orders.fail(mode);
+      try {
+        const before = orders.failedRequests().length;
+        const response = await graphql(
+          stack.gatewayUrl,
+          PLACE_ORDER,
+          { input: { items: [{ productId: products[1]!.id, quantity: 1 }] }, key: `circuit-${mode}-${Date.now()}` },
+          { token },
+        );
+        expect(errorCodes(response)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+        expect(JSON.stringify(response.body)).not.toMatch(NO_URLS);
+        const sent = orders.failedRequests().slice(before);
+        expect(sent).toHaveLength(1);
+        expect(sent[0]).toMatch(/^\{"query":"mutation/);
+        expect(sent[0]).toContain('placeOrder');
+      } finally {
+        orders.resume();
+      }
+    },
+  );
 
   it('retries a failing query (SUBGRAPH_RETRIES times), then answers without it', async () => {
     const orders = proxies.orders!;
     orders.fail('unavailable');
     try {
       const before = orders.failedRequests().length;
-      const response = await graphql(stack.gatewayUrl, '{ me { name } order(id: "' + adaOrder.id + '") { status } }', {}, { token });
+      const response = await graphql(
+        stack.gatewayUrl,
+        '{ me { name } order(id: "' + adaOrder.id + '") { status } }',
+        {},
+        { token },
+      );
       expect(response.body.data!.me.name).toBe(ada.name);
       expect(errorCodes(response)).toEqual(['SUBGRAPH_UNAVAILABLE']);
       const sent = orders.failedRequests().slice(before);
@@ -218,7 +263,9 @@ describe('retries', () => {
       orders.resume();
     }
     // And recovers at once.
-    expect((await graphql(stack.gatewayUrl, `{ order(id: "${adaOrder.id}") { status } }`, {}, { token })).body.errors).toBeUndefined();
+    expect(
+      (await graphql(stack.gatewayUrl, `{ order(id: "${adaOrder.id}") { status } }`, {}, { token })).body.errors,
+    ).toBeUndefined();
   });
 
   it('the retry budget stops retries when most calls fail', async () => {
@@ -250,7 +297,10 @@ describe('BFF → gateway', () => {
   let token: string;
   let search = 0;
   // A new search each time, so the BFF's response cache never answers for the gateway.
-  const tiles = () => graphql(url, 'query ($search: String) { products(first: 2, search: $search) { nodes { id } } }', { search: `nothing-${(search += 1)}` });
+  const tiles = () =>
+    graphql(url, 'query ($search: String) { products(first: 2, search: $search) { nodes { id } } }', {
+      search: `nothing-${(search += 1)}`,
+    });
 
   beforeAll(async () => {
     stack = await startStack();
@@ -304,7 +354,11 @@ describe('BFF → gateway', () => {
 
   it('opens when the gateway is down: CIRCUIT_OPEN without a request to the gateway', async () => {
     proxy.fail('reset');
-    const opened = await eventually(tiles, (response) => errorCodes(response).includes('CIRCUIT_OPEN'), 'the gateway circuit to open');
+    const opened = await eventually(
+      tiles,
+      (response) => errorCodes(response).includes('CIRCUIT_OPEN'),
+      'the gateway circuit to open',
+    );
     expect(opened.body.errors![0]!.message).toMatch(/^The gateway service is unavailable/);
     expect(JSON.stringify(opened.body)).not.toMatch(NO_URLS);
     expect(await circuitState(url, 'gateway')).toBe(1);
@@ -315,7 +369,11 @@ describe('BFF → gateway', () => {
 
   it('recovers by itself: half-open, then closed after a successful call', async () => {
     proxy.resume();
-    await eventually(() => circuitState(url, 'gateway'), (state) => state === 0.5, 'half-open');
+    await eventually(
+      () => circuitState(url, 'gateway'),
+      (state) => state === 0.5,
+      'half-open',
+    );
     const response = await tiles();
     expect(response.body.errors).toBeUndefined();
     expect(await circuitState(url, 'gateway')).toBe(0);

@@ -12,12 +12,17 @@ function files(dir: string): string[] {
 }
 
 describe('client contracts', () => {
-  (existsSync(SHARED_CLIENTS_DIR) ? it : it.skip)('contracts/ is an exact copy of ../shared/clients (copy it again when the apps change)', () => {
-    expect(files(VENDORED_CLIENTS_DIR)).toEqual(files(SHARED_CLIENTS_DIR));
-    for (const file of files(SHARED_CLIENTS_DIR)) {
-      expectLabelled(readFileSync(path.join(VENDORED_CLIENTS_DIR, file), 'utf8'), file).toBe(readFileSync(path.join(SHARED_CLIENTS_DIR, file), 'utf8'));
-    }
-  });
+  (existsSync(SHARED_CLIENTS_DIR) ? it : it.skip)(
+    'contracts/ is an exact copy of ../shared/clients (copy it again when the apps change)',
+    () => {
+      expect(files(VENDORED_CLIENTS_DIR)).toEqual(files(SHARED_CLIENTS_DIR));
+      for (const file of files(SHARED_CLIENTS_DIR)) {
+        expectLabelled(readFileSync(path.join(VENDORED_CLIENTS_DIR, file), 'utf8'), file).toBe(
+          readFileSync(path.join(SHARED_CLIENTS_DIR, file), 'utf8'),
+        );
+      }
+    },
+  );
 
   it('every operation names its fragments, and every fragment it spreads exists', () => {
     for (const client of ['web', 'mobile'] as const) {

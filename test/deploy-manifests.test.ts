@@ -14,7 +14,14 @@ import { createGraphQLHttpServer, createLogger, createMetrics, listen } from '@s
 import { loadUsersConfig } from '@storefront/users/config';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectLabelled } from '@storefront/testing';
-import { kustomizationFile, parseYamlStream, readYamlDocuments, renderKustomization, withoutHash, type K8sObject } from './support/kustomize.js';
+import {
+  kustomizationFile,
+  parseYamlStream,
+  readYamlDocuments,
+  renderKustomization,
+  withoutHash,
+  type K8sObject,
+} from './support/kustomize.js';
 
 /**
  * The image and the Kubernetes manifests, checked without a container engine or a cluster:
@@ -48,12 +55,15 @@ const ENTRYPOINT_VARIABLES = new Set(['SERVICE']);
 /** The variables a config loader reads: it reads exactly the keys of its zod shape. */
 function variablesRead(load: ServiceSpec['load']): Set<string> {
   const read = new Set<string>();
-  const env = new Proxy({}, {
-    get(_target, key) {
-      if (typeof key === 'string') read.add(key);
-      return undefined;
+  const env = new Proxy(
+    {},
+    {
+      get(_target, key) {
+        if (typeof key === 'string') read.add(key);
+        return undefined;
+      },
     },
-  });
+  );
   load(env);
   return read;
 }
@@ -77,7 +87,8 @@ function secretValues(): Record<string, string> {
 
 const workloads = (objects: K8sObject[]) => objects.filter((object) => object.kind === 'Deployment' || object.kind === 'Job');
 const containerOf = (workload: K8sObject) => workload.spec.template.spec.containers[0];
-const serviceOf = (workload: K8sObject): string => containerOf(workload).env.find((entry: any) => entry.name === 'SERVICE')?.value;
+const serviceOf = (workload: K8sObject): string =>
+  containerOf(workload).env.find((entry: any) => entry.name === 'SERVICE')?.value;
 
 function environmentOf(workload: K8sObject, secrets: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
@@ -85,7 +96,10 @@ function environmentOf(workload: K8sObject, secrets: Record<string, string>): Re
     if (entry.valueFrom?.secretKeyRef) {
       const { name, key } = entry.valueFrom.secretKeyRef;
       expectLabelled(name, `${workload.metadata.name}: ${entry.name}`).toBe('storefront-secrets');
-      expectLabelled(Object.keys(secrets), `${workload.metadata.name}: secret key ${key} is not in secrets.example.yaml`).toContain(key);
+      expectLabelled(
+        Object.keys(secrets),
+        `${workload.metadata.name}: secret key ${key} is not in secrets.example.yaml`,
+      ).toContain(key);
       env[entry.name] = secrets[key]!;
     } else {
       expectLabelled(typeof entry.value, `${workload.metadata.name}: ${entry.name} must be a string`).toBe('string');
@@ -123,32 +137,45 @@ describe('deploy/ manifests', () => {
     for (const file of kustomizations) {
       const dir = path.dirname(file);
       const [kustomization] = readYamlDocuments(file);
-      const named = [...(kustomization.resources ?? []), ...(kustomization.patches ?? []).map((patch: { path: string }) => patch.path)];
-      for (const entry of named) expectLabelled(existsSync(path.resolve(dir, entry)), `${path.relative(repositoryRoot, file)}: ${entry}`).toBe(true);
+      const named = [
+        ...(kustomization.resources ?? []),
+        ...(kustomization.patches ?? []).map((patch: { path: string }) => patch.path),
+      ];
+      for (const entry of named)
+        expectLabelled(existsSync(path.resolve(dir, entry)), `${path.relative(repositoryRoot, file)}: ${entry}`).toBe(true);
     }
     // The Secret template is never applied: real values come from the operator's store.
     expect(rendered.some((object) => object.kind === 'Secret')).toBe(false);
   });
 
   it('has a Deployment, Service and PodDisruptionBudget per service, HPAs for the gateway and BFFs, and the migration Job', () => {
-    const names = (kind: string) => rendered.filter((object) => object.kind === kind).map((object) => object.metadata.name).sort();
-    const services = Object.keys(SERVICES).filter((name) => name !== 'migrate').sort();
+    const names = (kind: string) =>
+      rendered
+        .filter((object) => object.kind === kind)
+        .map((object) => object.metadata.name)
+        .sort();
+    const services = Object.keys(SERVICES)
+      .filter((name) => name !== 'migrate')
+      .sort();
     expect(names('Deployment')).toEqual(services);
     expect(names('Service')).toEqual(services);
     expect(names('PodDisruptionBudget')).toEqual(services);
     expect(names('HorizontalPodAutoscaler')).toEqual(['bff-mobile', 'bff-web', 'gateway']);
     expect(names('Job')).toEqual(['storefront-migrate']);
-    for (const object of rendered.filter((candidate) => candidate.kind !== 'Namespace')) expect(object.metadata.namespace).toBe('storefront');
+    for (const object of rendered.filter((candidate) => candidate.kind !== 'Namespace'))
+      expect(object.metadata.namespace).toBe('storefront');
 
     for (const deployment of rendered.filter((object) => object.kind === 'Deployment')) {
       const name = deployment.metadata.name;
       const podLabels = deployment.spec.template.metadata.labels;
-      const selects = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
+      const selects = (selector: Record<string, string>) =>
+        Object.entries(selector).every(([key, value]) => podLabels[key] === value);
       expectLabelled(selects(deployment.spec.selector.matchLabels), name).toBe(true);
       const service = rendered.find((object) => object.kind === 'Service' && object.metadata.name === name)!;
       expectLabelled(selects(service.spec.selector), `Service ${name}`).toBe(true);
       const containerPorts = containerOf(deployment).ports.map((port: { name: string }) => port.name);
-      for (const port of service.spec.ports) expectLabelled(containerPorts, `Service ${name} targets ${port.targetPort}`).toContain(port.targetPort);
+      for (const port of service.spec.ports)
+        expectLabelled(containerPorts, `Service ${name} targets ${port.targetPort}`).toContain(port.targetPort);
       const budget = rendered.find((object) => object.kind === 'PodDisruptionBudget' && object.metadata.name === name)!;
       expectLabelled(selects(budget.spec.selector.matchLabels), `PodDisruptionBudget ${name}`).toBe(true);
       const autoscaler = rendered.find((object) => object.kind === 'HorizontalPodAutoscaler' && object.metadata.name === name);
@@ -205,7 +232,9 @@ describe('deploy/ manifests', () => {
       expectLabelled(measured, `README's benchmark table has no RSS for ${name}`).not.toBeNull();
       const { requests, limits } = containerOf(deployment).resources;
       const mebibytes = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1]);
-      expectLabelled(mebibytes(requests.memory) * 1.048576, `${name}: request vs ${measured![1]} MB`).toBeGreaterThanOrEqual(Number(measured![1]));
+      expectLabelled(mebibytes(requests.memory) * 1.048576, `${name}: request vs ${measured![1]} MB`).toBeGreaterThanOrEqual(
+        Number(measured![1]),
+      );
       expectLabelled(mebibytes(limits.memory), `${name}: limit`).toBeGreaterThanOrEqual(1.5 * mebibytes(requests.memory));
       expectLabelled(requests.cpu, name).toMatch(/^\d+m$/);
     }
@@ -217,7 +246,12 @@ describe('deploy/ manifests', () => {
     beforeAll(async () => {
       // The HTTP front every server uses (packages/http-server/src/server.ts), answering for real.
       const apollo = new ApolloServer({ typeDefs: 'type Query { ok: Boolean }' });
-      const server = createGraphQLHttpServer({ apollo, context: async () => ({}), logger: createLogger('probe', 'silent'), metrics: createMetrics('probe') });
+      const server = createGraphQLHttpServer({
+        apollo,
+        context: async () => ({}),
+        logger: createLogger('probe', 'silent'),
+        metrics: createMetrics('probe'),
+      });
       const running = await listen(server, 0, '127.0.0.1');
       base = `http://127.0.0.1:${running.port}`;
       close = () => running.close();
@@ -232,7 +266,10 @@ describe('deploy/ manifests', () => {
         for (const [probe, expected] of Object.entries(probes)) {
           const { path: probePath, port } = container[probe].httpGet;
           expectLabelled(probePath, `${deployment.metadata.name} ${probe}`).toBe(expected);
-          expectLabelled(container.ports.map((entry: { name: string }) => entry.name), `${deployment.metadata.name} ${probe}`).toContain(port);
+          expectLabelled(
+            container.ports.map((entry: { name: string }) => entry.name),
+            `${deployment.metadata.name} ${probe}`,
+          ).toContain(port);
           expectLabelled((await fetch(`${base}${probePath}`)).status, probePath).toBe(200);
         }
       }
@@ -245,7 +282,9 @@ function workspaceFolders(): string[] {
   const { workspaces } = JSON.parse(readFileSync(at('package.json'), 'utf8')) as { workspaces: string[] };
   return workspaces.flatMap((pattern) =>
     pattern.endsWith('/*')
-      ? readdirSync(at(pattern.slice(0, -2)), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
+      ? readdirSync(at(pattern.slice(0, -2)), { withFileTypes: true })
+          .filter((entry) => entry.isDirectory())
+          .map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
       : [pattern],
   );
 }
@@ -267,7 +306,8 @@ describe('the image', () => {
   it('is built in stages, with every workspace manifest, and runs as a non-root user through the entry point', () => {
     const dockerfile = readFileSync(at('Dockerfile'), 'utf8');
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
-    for (const workspace of workspaceFolders()) expectLabelled(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+    for (const workspace of workspaceFolders())
+      expectLabelled(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     const user = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
     expect(user).toBeDefined();
@@ -301,7 +341,8 @@ describe('the image', () => {
         for (const [, specifier] of source.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)["']([^"'./][^"']*)["']/g)) {
           if (isBuiltin(specifier!)) continue;
           const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!;
-          if (!production.has(name)) missing.add(`${name} (${path.relative(repositoryRoot, path.join(file.parentPath, file.name))})`);
+          if (!production.has(name))
+            missing.add(`${name} (${path.relative(repositoryRoot, path.join(file.parentPath, file.name))})`);
         }
       }
     }
@@ -319,9 +360,11 @@ const kubectlRender = kubectlKustomize(overlay);
         objects.map((object) => {
           const copy = structuredClone(object);
           copy.metadata.name = withoutHash(copy.metadata.name);
-          for (const volume of copy.spec?.template?.spec?.volumes ?? []) if (volume.configMap) volume.configMap.name = withoutHash(volume.configMap.name);
+          for (const volume of copy.spec?.template?.spec?.volumes ?? [])
+            if (volume.configMap) volume.configMap.name = withoutHash(volume.configMap.name);
           // A patched variable's place in the list differs between kustomize versions; its value does not.
-          for (const container of copy.spec?.template?.spec?.containers ?? []) container.env?.sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name));
+          for (const container of copy.spec?.template?.spec?.containers ?? [])
+            container.env?.sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name));
           return [key(object), copy];
         }),
       );

@@ -12,10 +12,12 @@ import { WebClient } from './support/web-client.js';
 const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) =>
   eventually(read, done, 'the condition', { timeoutMs, intervalMs: 25 });
 
-const PLACE = 'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id status } userErrors { code message } } }';
+const PLACE =
+  'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id status } userErrors { code message } } }';
 const ORDER = 'query ($id: ID!) { order(id: $id) { status cancelReason } }';
 const STOCK = 'query ($id: ID!) { product(id: $id) { stockQuantity } }';
-const SET_STOCK = 'mutation ($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stockQuantity: $stock }) { product { stockQuantity } userErrors { code } } }';
+const SET_STOCK =
+  'mutation ($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stockQuantity: $stock }) { product { stockQuantity } userErrors { code } } }';
 
 describe('order events through the whole stack (real Postgres and Redis Streams)', () => {
   let stack: Stack;
@@ -28,7 +30,8 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
     expect(response.body.data!.updateProduct.userErrors).toEqual([]);
   };
   const statusOf = async (id: string, token: string) =>
-    (await graphql<{ order: { status: string; cancelReason: string | null } }>(stack.gatewayUrl, ORDER, { id }, { token })).body.data!.order;
+    (await graphql<{ order: { status: string; cancelReason: string | null } }>(stack.gatewayUrl, ORDER, { id }, { token })).body
+      .data!.order;
   const place = async (token: string, items: Array<{ productId: string; quantity: number }>, key: string) => {
     const response = await graphql(stack.gatewayUrl, PLACE, { input: { items }, key }, { token });
     const payload = response.body.data!.placeOrder;
@@ -50,7 +53,11 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
     const pending = seedOrders.filter((order) => order.status === 'PENDING');
     expect(pending.length).toBeGreaterThan(0);
     for (const order of pending) {
-      await until(() => statusOf(order.id, tokens.admin), (state) => state.status !== 'PENDING', 10_000);
+      await until(
+        () => statusOf(order.id, tokens.admin),
+        (state) => state.status !== 'PENDING',
+        10_000,
+      );
     }
   });
 
@@ -69,15 +76,24 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
     await mobilePage();
     expect((await mobilePage()).headers.get('x-cache')).toBe('HIT');
 
-    const placed = await web.send('PlaceOrder', { input: { items: [{ productId: product.id, quantity: 3 }] }, idempotencyKey: 'events-web-1' });
+    const placed = await web.send('PlaceOrder', {
+      input: { items: [{ productId: product.id, quantity: 3 }] },
+      idempotencyKey: 'events-web-1',
+    });
     const orderId = placed.body.data!.placeOrder.order.id as string;
     expect(placed.body.data!.placeOrder.order.status).toBe('PENDING');
 
-    await until(() => statusOf(orderId, tokens.ada), (order) => order.status === 'CONFIRMED');
+    await until(
+      () => statusOf(orderId, tokens.ada),
+      (order) => order.status === 'CONFIRMED',
+    );
     expect(await stockOf(product.id)).toBe(before - 3);
     const webStock = await until(webPage, (page) => page.body.data!.product.stock.quantity === before - 3);
     expect(webStock.body.data!.product.stock).toEqual({ available: before - 3 > 0, quantity: before - 3 });
-    const mobileStock = await until(mobilePage, (page) => page.body.data?.product?.stockLabel !== undefined && page.headers.get('x-cache') !== 'HIT');
+    const mobileStock = await until(
+      mobilePage,
+      (page) => page.body.data?.product?.stockLabel !== undefined && page.headers.get('x-cache') !== 'HIT',
+    );
     expect(mobileStock.body.data!.product.inStock).toBe(true);
   });
 
@@ -92,7 +108,12 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
       [
         [first, tokens.ada],
         [second, tokens.grace],
-      ].map(([id, token]) => until(() => statusOf(id!, token!), (order) => order.status !== 'PENDING')),
+      ].map(([id, token]) =>
+        until(
+          () => statusOf(id!, token!),
+          (order) => order.status !== 'PENDING',
+        ),
+      ),
     );
     expect(outcomes.map((order) => order.status).sort()).toEqual(['CANCELLED', 'CONFIRMED']);
     expect(outcomes.find((order) => order.status === 'CANCELLED')!.cancelReason).toMatch(/\S/);
@@ -137,7 +158,10 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
     expect(confirmed.length).toBeGreaterThan(0);
     expect(confirmed.length).toBeLessThan(200);
     for (const product of pool) {
-      const sold = confirmed.flatMap((order) => order.lines).filter((line) => line.productId === product.id).reduce((sum, line) => sum + line.quantity, 0);
+      const sold = confirmed
+        .flatMap((order) => order.lines)
+        .filter((line) => line.productId === product.id)
+        .reduce((sum, line) => sum + line.quantity, 0);
       const stock = await stockOf(product.id);
       expect(stock).toBeGreaterThanOrEqual(0);
       expect(stock).toBe(initial - sold);
@@ -148,7 +172,7 @@ describe('order events through the whole stack (real Postgres and Redis Streams)
     await catalog.connect();
     try {
       const { rows } = await catalog.query<{ count: string }>(
-        "SELECT count(*) FROM stock_reservations WHERE order_id = ANY($1::uuid[])",
+        'SELECT count(*) FROM stock_reservations WHERE order_id = ANY($1::uuid[])',
         [placed.map((order) => order.id)],
       );
       expect(Number(rows[0]!.count)).toBe(200);

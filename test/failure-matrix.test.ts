@@ -37,7 +37,10 @@ interface Answer {
   status: number;
   headers: Headers;
   text: string;
-  body: { data?: Record<string, any> | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
+  body: {
+    data?: Record<string, any> | null;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  };
 }
 
 /** One contract operation as the matrix sends it. */
@@ -63,13 +66,20 @@ const PROBES: Record<Subgraph, string> = {
 function unexplainedGaps(actual: unknown, expected: unknown, errorPaths: string[], path: Array<string | number> = []): string[] {
   const here = path.join('.');
   const explained = () => errorPaths.some((errorPath) => here === '' || errorPath === here || errorPath.startsWith(`${here}.`));
-  if ((actual === null || actual === undefined) && expected !== null && expected !== undefined) return explained() ? [] : [`${here || 'data'} is null`];
+  if ((actual === null || actual === undefined) && expected !== null && expected !== undefined)
+    return explained() ? [] : [`${here || 'data'} is null`];
   if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) return explained() ? [] : [`${here} has ${JSON.stringify(actual)?.slice(0, 80)}`];
+    if (!Array.isArray(actual) || actual.length !== expected.length)
+      return explained() ? [] : [`${here} has ${JSON.stringify(actual)?.slice(0, 80)}`];
     return expected.flatMap((item, index) => unexplainedGaps(actual[index], item, errorPaths, [...path, index]));
   }
   if (typeof expected === 'object' && expected !== null) {
-    return Object.keys(expected).flatMap((key) => unexplainedGaps((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], errorPaths, [...path, key]));
+    return Object.keys(expected).flatMap((key) =>
+      unexplainedGaps((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], errorPaths, [
+        ...path,
+        key,
+      ]),
+    );
   }
   return actual === expected ? [] : [`${here} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`];
 }
@@ -126,17 +136,27 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
         return proxies[name].url;
       },
     });
-    const ports = [stack.gatewayUrl, stack.webUrl, stack.mobileUrl, ...SUBGRAPHS.flatMap((name) => [proxies[name].url, stack.subgraphs[name].running.url])].map(
-      (url) => new URL(url).port,
+    const ports = [
+      stack.gatewayUrl,
+      stack.webUrl,
+      stack.mobileUrl,
+      ...SUBGRAPHS.flatMap((name) => [proxies[name].url, stack.subgraphs[name].running.url]),
+    ].map((url) => new URL(url).port);
+    internals = new RegExp(
+      `127\\.0\\.0\\.1|localhost|ECONN|EPIPE|TimeoutError|\\bat \\S+ \\(|node_modules|:(${ports.join('|')})\\b`,
     );
-    internals = new RegExp(`127\\.0\\.0\\.1|localhost|ECONN|EPIPE|TimeoutError|\\bat \\S+ \\(|node_modules|:(${ports.join('|')})\\b`);
     // A cold stack (first plans, first connections) may miss the short timeouts once: wait until it answers.
     await until(async () => {
-      const response = await graphql(stack.gatewayUrl, 'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } } }', { email: ada.email, password: ada.password });
+      const response = await graphql(
+        stack.gatewayUrl,
+        'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { accessToken } } }',
+        { email: ada.email, password: ada.password },
+      );
       gatewayToken = response.body.data?.logIn.session?.accessToken;
       return gatewayToken !== undefined;
     }, 'the gateway to sign ada in');
-    for (const subgraph of SUBGRAPHS) await until(() => answersThroughGateway(subgraph), `${subgraph} to answer through the gateway`);
+    for (const subgraph of SUBGRAPHS)
+      await until(() => answersThroughGateway(subgraph), `${subgraph} to answer through the gateway`);
 
     const web = (signedIn?: { email: string; password: string }) => async () => {
       const client = new WebClient(stack.webUrl);
@@ -157,7 +177,10 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
     for (let phase = 0; phase < SUBGRAPHS.length * OUTAGES.length; phase += 1) {
       let order: string | undefined;
       await until(async () => {
-        const placed = await webGrace.send('PlaceOrder', { input: { items: [{ productId: inStock.id, quantity: 1 }] }, idempotencyKey: randomUUID() });
+        const placed = await webGrace.send('PlaceOrder', {
+          input: { items: [{ productId: inStock.id, quantity: 1 }] },
+          idempotencyKey: randomUUID(),
+        });
         order = placed.body.data?.placeOrder.order?.id;
         return order !== undefined;
       }, 'an order for grace to cancel');
@@ -165,23 +188,36 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
       spent.push({ signedIn: await web(grace)(), refreshToken, order: order! });
     }
 
-    const webSend = (client: WebClient, name: string, variables: (phase: number) => Record<string, unknown> = () => ({})) => async (phase: number) => {
-      const response = await client.send(name, variables(phase));
-      return { status: response.status, headers: response.headers, text: JSON.stringify(response.body), body: response.body };
-    };
+    const webSend =
+      (client: WebClient, name: string, variables: (phase: number) => Record<string, unknown> = () => ({})) =>
+      async (phase: number) => {
+        const response = await client.send(name, variables(phase));
+        return { status: response.status, headers: response.headers, text: JSON.stringify(response.body), body: response.body };
+      };
     const mobileDocuments = loadClientOperations('mobile');
-    const mobileSend = (token: string | undefined, name: string, variables: (phase: number) => Record<string, unknown> = () => ({})) => async (phase: number) =>
-      postGraphQL(stack.mobileUrl, { operationName: name, query: mobileDocuments.get(name)!.document, variables: variables(phase) }, { token });
+    const mobileSend =
+      (token: string | undefined, name: string, variables: (phase: number) => Record<string, unknown> = () => ({})) =>
+      async (phase: number) =>
+        postGraphQL(
+          stack.mobileUrl,
+          { operationName: name, query: mobileDocuments.get(name)!.document, variables: variables(phase) },
+          { token },
+        );
 
     const webCases: Record<string, Case['send']> = {
       Viewer: webSend(webAda, 'Viewer'),
       OrderDetail: webSend(webAda, 'OrderDetail', () => ({ id: adaOrder.id })),
       CatalogPage: webSend(webAnonymous, 'CatalogPage', () => ({ first: 6 })),
       ProductPage: webSend(webAnonymous, 'ProductPage', () => ({ slug: someProduct.slug })),
-      SignUp: webSend(new WebClient(stack.webUrl), 'SignUp', () => ({ input: { email: `matrix-${randomUUID()}@example.com`, password: 'matrix-password-1', name: 'Matrix' } })),
+      SignUp: webSend(new WebClient(stack.webUrl), 'SignUp', () => ({
+        input: { email: `matrix-${randomUUID()}@example.com`, password: 'matrix-password-1', name: 'Matrix' },
+      })),
       LogIn: webSend(new WebClient(stack.webUrl), 'LogIn', () => ({ email: ada.email, password: ada.password })),
       LogOut: async (phase) => webSend(spent[phase]!.signedIn, 'LogOut')(phase),
-      PlaceOrder: webSend(webGrace, 'PlaceOrder', () => ({ input: { items: [{ productId: inStock.id, quantity: 1 }] }, idempotencyKey: randomUUID() })),
+      PlaceOrder: webSend(webGrace, 'PlaceOrder', () => ({
+        input: { items: [{ productId: inStock.id, quantity: 1 }] },
+        idempotencyKey: randomUUID(),
+      })),
       CancelOrder: webSend(webGrace, 'CancelOrder', (phase) => ({ id: spent[phase]!.order })),
       UpdateProduct: webSend(webAdmin, 'UpdateProduct', () => ({ id: someProduct.id, input: { name: someProduct.name } })),
     };
@@ -192,9 +228,15 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
       MyOrders: mobileSend(mobileAda.accessToken, 'MyOrders'),
       LogIn: mobileSend(undefined, 'LogIn', () => ({ email: ada.email, password: ada.password })),
       RefreshSession: mobileSend(undefined, 'RefreshSession', (phase) => ({ refreshToken: spent[phase]!.refreshToken })),
-      PlaceOrder: mobileSend(mobileGrace.accessToken, 'PlaceOrder', () => ({ items: [{ productId: inStock.id, quantity: 1 }], idempotencyKey: randomUUID() })),
+      PlaceOrder: mobileSend(mobileGrace.accessToken, 'PlaceOrder', () => ({
+        items: [{ productId: inStock.id, quantity: 1 }],
+        idempotencyKey: randomUUID(),
+      })),
     };
-    for (const [client, table] of [['web', webCases], ['mobile', mobileCases]] as const) {
+    for (const [client, table] of [
+      ['web', webCases],
+      ['mobile', mobileCases],
+    ] as const) {
       for (const operation of loadClientOperations(client).values()) {
         if (operation.type === 'subscription') continue; // the live updates have their own tests
         const send = table[operation.name];
@@ -205,11 +247,14 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
 
     // The healthy answers, to compare every answer below with.
     for (const item of cases.filter((candidate) => candidate.type === 'query')) {
-      await until(async () => {
-        const answer = await item.send(0);
-        healthy.set(key(item), answer.body.data);
-        return answer.body.errors === undefined;
-      }, `a healthy answer to ${key(item)}`);
+      await until(
+        async () => {
+          const answer = await item.send(0);
+          healthy.set(key(item), answer.body.data);
+          return answer.body.errors === undefined;
+        },
+        `a healthy answer to ${key(item)}`,
+      );
     }
   });
 
@@ -274,9 +319,10 @@ describe('the failure matrix: each subgraph killed, then frozen, under every con
     for (const name of ['MyOrders', 'Home']) {
       const answer = await postGraphQL(stack.mobileUrl, { operationName: name, query: documents.get(name)!.document }, { token });
       expectLabelled(answer.body.data, name).toBeNull();
-      expectLabelled(answer.body.errors?.map((error) => [error.path?.join('.'), error.extensions?.code]), name).toEqual([
-        [name === 'Home' ? 'home.recentOrders' : 'myOrders', 'UNAUTHENTICATED'],
-      ]);
+      expectLabelled(
+        answer.body.errors?.map((error) => [error.path?.join('.'), error.extensions?.code]),
+        name,
+      ).toEqual([[name === 'Home' ? 'home.recentOrders' : 'myOrders', 'UNAUTHENTICATED']]);
     }
   });
 

@@ -16,9 +16,25 @@ const ADA_ORDERS = /* GraphQL */ `
         nodes {
           number
           status
-          total { amount currency }
-          items { quantity unitPrice { amount } product { name category { name } } }
-          buyer { name }
+          total {
+            amount
+            currency
+          }
+          items {
+            quantity
+            unitPrice {
+              amount
+            }
+            product {
+              name
+              category {
+                name
+              }
+            }
+          }
+          buyer {
+            name
+          }
         }
       }
     }

@@ -142,7 +142,8 @@ const webGraph: Graph = {
   list: 'catalog',
   listType: 'ProductConnection',
   scalar: 'totalCount',
-  deep: (depth) => `{ catalog(first: 1) { edges { node { ${'related(first: 1) { '.repeat(depth - 4)}id${' }'.repeat(depth - 4)} } } } }`,
+  deep: (depth) =>
+    `{ catalog(first: 1) { edges { node { ${'related(first: 1) { '.repeat(depth - 4)}id${' }'.repeat(depth - 4)} } } } }`,
   items: (n) => repeat(n, () => '__typename'),
 };
 
@@ -239,13 +240,18 @@ describe('document limits over HTTP (each just under passes, just over is refuse
 
     it('MAX_ALIASES: TOO_MANY_ALIASES, aliases of __typename included', async () => {
       const max = limits().MAX_ALIASES;
-      const aliased = (n: number, field: string) => `{ ${graph.list}(first: 1) { ${repeat(n, (index) => `a${index}: ${field}`)} } }`;
+      const aliased = (n: number, field: string) =>
+        `{ ${graph.list}(first: 1) { ${repeat(n, (index) => `a${index}: ${field}`)} } }`;
       expectPassed(await post(url(), { query: aliased(max, '__typename') }));
       expectRefused(await post(url(), { query: aliased(max + 1, '__typename') }), 'TOO_MANY_ALIASES');
       // Ordinary fields, and aliases spread through fragments, count the same.
       if (graph.scalar) expectRefused(await post(url(), { query: aliased(max + 1, graph.scalar) }), 'TOO_MANY_ALIASES');
       const fragments = `fragment A on ${graph.listType} { ${repeat(max, (index) => `a${index}: __typename`)} } fragment B on ${graph.listType} { b: __typename }`;
-      expectPassed(await post(url(), { query: `{ ${graph.list}(first: 1) { ...A ...B } } ${fragments.replace(/ b: __typename/, ' __typename')}` }));
+      expectPassed(
+        await post(url(), {
+          query: `{ ${graph.list}(first: 1) { ...A ...B } } ${fragments.replace(/ b: __typename/, ' __typename')}`,
+        }),
+      );
       expectRefused(await post(url(), { query: `{ ${graph.list}(first: 1) { ...A ...B } } ${fragments}` }), 'TOO_MANY_ALIASES');
     });
 
@@ -258,7 +264,8 @@ describe('document limits over HTTP (each just under passes, just over is refuse
 
     it('MAX_DIRECTIVES: TOO_MANY_DIRECTIVES', async () => {
       const max = limits().MAX_DIRECTIVES;
-      const directed = (n: number) => `{ ${graph.list}(first: 1) { ${repeat(n, (index) => `__typename @${index % 2 ? 'skip(if: false)' : 'include(if: true)'}`)} } }`;
+      const directed = (n: number) =>
+        `{ ${graph.list}(first: 1) { ${repeat(n, (index) => `__typename @${index % 2 ? 'skip(if: false)' : 'include(if: true)'}`)} } }`;
       expectPassed(await post(url(), { query: directed(max) }));
       expectRefused(await post(url(), { query: directed(max + 1) }), 'TOO_MANY_DIRECTIVES');
     });
@@ -266,11 +273,18 @@ describe('document limits over HTTP (each just under passes, just over is refuse
     it('MAX_DIRECTIVES: a directive repeated on one field is refused once with DIRECTIVE_REPEATED, before validation', async () => {
       // Unknown or known, under the limit or far over it: one error, not one per repeat.
       expectRefused(await post(url(), { query: `{ ${graph.list}(first: 1) { __typename @aa @aa } }` }), 'DIRECTIVE_REPEATED');
-      expectRefused(await post(url(), { query: `{ ${graph.list}(first: 1) { __typename @include(if: true) @include(if: true) } }` }), 'DIRECTIVE_REPEATED');
+      expectRefused(
+        await post(url(), { query: `{ ${graph.list}(first: 1) { __typename @include(if: true) @include(if: true) } }` }),
+        'DIRECTIVE_REPEATED',
+      );
       expectRefused(await post(url(), { query: `{ __typename ${'@aa '.repeat(10)}}` }), 'DIRECTIVE_REPEATED');
       expectRefused(await get(url(), `{ __typename ${'@aa'.repeat(10)} }`), 'DIRECTIVE_REPEATED');
       // The same directive on different fields is no repeat; an `@` in a string or comment is no directive.
-      expectPassed(await post(url(), { query: `{ ${graph.list}(first: 1) { a: __typename @include(if: true) b: __typename @include(if: true) } }` }));
+      expectPassed(
+        await post(url(), {
+          query: `{ ${graph.list}(first: 1) { a: __typename @include(if: true) b: __typename @include(if: true) } }`,
+        }),
+      );
       expectPassed(await post(url(), { query: `# @aa @aa @aa @aa\n{ ${graph.list}(first: 1) { __typename } }` }));
     });
 
@@ -334,7 +348,9 @@ describe('document limits over HTTP (each just under passes, just over is refuse
         const byVariable = `query ($first: Int) { ${graph.list}(first: $first) { __typename } }`;
         expectRefused(await post(url(), { query: byVariable, variables: { first } }), 'BAD_USER_INPUT');
       }
-      expect((await post(url(), { query: `{ ${graph.list}(first: ${max + 1}) { __typename } }` })).body.errors![0]!.message).toContain(`between 1 and ${max}`);
+      expect(
+        (await post(url(), { query: `{ ${graph.list}(first: ${max + 1}) { __typename } }` })).body.errors![0]!.message,
+      ).toContain(`between 1 and ${max}`);
     });
 
     it('MAX_BODY_BYTES: a larger request body gets 413', async () => {
@@ -374,7 +390,10 @@ describe('document limits over HTTP (each just under passes, just over is refuse
       const aliased = (n: number) => `{ ${graph.list}(first: 1) { ${repeat(n, (index) => `a${index}: __typename`)} } }`;
       expectPassed(await post(url(), { query: aliased(defaults.MAX_ALIASES) }));
       expectRefused(await post(url(), { query: aliased(defaults.MAX_ALIASES + 1) }), 'TOO_MANY_ALIASES');
-      expectRefused(await post(url(), { query: `{ ${graph.list}(first: ${defaults.MAX_PAGE_SIZE + 1}) { __typename } }` }), 'BAD_USER_INPUT');
+      expectRefused(
+        await post(url(), { query: `{ ${graph.list}(first: ${defaults.MAX_PAGE_SIZE + 1}) { __typename } }` }),
+        'BAD_USER_INPUT',
+      );
       // Two bytes a token, so the document is within MAX_DOCUMENT_BYTES and parsing stops it.
       expectRefused(await post(url(), { query: `{ ${'a '.repeat(defaults.MAX_TOKENS)}}` }), 'TOO_MANY_TOKENS');
     });
@@ -396,8 +415,13 @@ describe('the default limits fit every client operation', () => {
     for (const operation of operations.values()) {
       const document = parse(operation.document, { maxLexicalTokens: limits.maxTokens });
       expectLabelled(Buffer.byteLength(operation.document), operation.name).toBeLessThanOrEqual(limits.maxDocumentBytes);
-      expectLabelled(validate(schema, document, documentLimitRules(limits)).map((error) => error.message), operation.name).toEqual([]);
-      const definition = document.definitions.find((each): each is OperationDefinitionNode => each.kind === Kind.OPERATION_DEFINITION)!;
+      expectLabelled(
+        validate(schema, document, documentLimitRules(limits)).map((error) => error.message),
+        operation.name,
+      ).toEqual([]);
+      const definition = document.definitions.find(
+        (each): each is OperationDefinitionNode => each.kind === Kind.OPERATION_DEFINITION,
+      )!;
       // Every page-size variable at the maximum: the worst case the app can send.
       const variables = Object.fromEntries(
         (definition.variableDefinitions ?? [])

@@ -33,7 +33,12 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
   }
 
   async function placeOrder(token: string, productId: string, quantity: number) {
-    const response = await send(stack.mobileUrl, 'PlaceOrder', { items: [{ productId, quantity }], idempotencyKey: randomUUID() }, { token });
+    const response = await send(
+      stack.mobileUrl,
+      'PlaceOrder',
+      { items: [{ productId, quantity }], idempotencyKey: randomUUID() },
+      { token },
+    );
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data!.placeOrder.error).toBeNull();
     return response.body.data!.placeOrder.order as OrderRow;
@@ -50,7 +55,9 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
   });
 
   it('has a Subscription root that the contract validates against', () => {
-    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bff-mobile/schema.graphql', import.meta.url), 'utf8'));
+    const schema = buildSchema(
+      cacheControlTypeDefs + readFileSync(new URL('../bff-mobile/schema.graphql', import.meta.url), 'utf8'),
+    );
     expect(schema.getSubscriptionType()?.name).toBe('Subscription');
     const live = [...loadClientOperations('mobile').values()].filter((operation) => operation.type === 'subscription');
     expect(live.map((operation) => operation.name).sort()).toEqual(['MyOrderUpdates', 'OrderUpdates']);
@@ -66,7 +73,10 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
       const followed = socket.follow<OrderUpdates>('OrderUpdates', { id: order.id });
       await followed.until((data) => data.length === 1, 'the current state');
       await hold.release();
-      const seen = await followed.until((data) => data.some((payload) => payload.orderUpdated.status === 'CONFIRMED'), 'CONFIRMED');
+      const seen = await followed.until(
+        (data) => data.some((payload) => payload.orderUpdated.status === 'CONFIRMED'),
+        'CONFIRMED',
+      );
       expect(seen.map((payload) => payload.orderUpdated.status)).toEqual(['PENDING', 'CONFIRMED']);
       expect(seen[1]!.orderUpdated.totalLabel).toMatch(/€|\$/);
       expect(seen[1]!.orderUpdated.totalLabel).toContain(','); // German decimal comma
@@ -82,24 +92,41 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
     try {
       // What the app's order list shows right now, through the query.
       const listed = await send(stack.mobileUrl, 'MyOrders', { first: 50 }, { token: adaToken });
-      const open = (listed.body.data!.myOrders.nodes as OrderRow[]).filter((order) => order.status === 'PENDING' || order.status === 'CONFIRMED').slice(0, 20);
-      const seedOpen = seedOrders.filter((order) => order.buyerId === ada.id && (order.status === 'PENDING' || order.status === 'CONFIRMED'));
+      const open = (listed.body.data!.myOrders.nodes as OrderRow[])
+        .filter((order) => order.status === 'PENDING' || order.status === 'CONFIRMED')
+        .slice(0, 20);
+      const seedOpen = seedOrders.filter(
+        (order) => order.buyerId === ada.id && (order.status === 'PENDING' || order.status === 'CONFIRMED'),
+      );
       expect(open.map((order) => order.id)).toEqual(expect.arrayContaining(seedOpen.map((order) => order.id)));
       const followed = socket.follow<MyOrderUpdates>('MyOrderUpdates');
       const first = await followed.until((data) => data.length >= open.length, 'the open orders');
-      expect(first.slice(0, open.length).map((payload) => payload.myOrderUpdated)).toEqual(open.map((order) => ({ ...order, cancelReason: null })));
+      expect(first.slice(0, open.length).map((payload) => payload.myOrderUpdated)).toEqual(
+        open.map((order) => ({ ...order, cancelReason: null })),
+      );
       // Placed from "another device" (plain HTTP): the subscription hears of it, PENDING first (the catalog is held).
       const hold = await holdProduct(stack.subgraphs.catalog.database.url, inStock[1]!.id);
       const order = await placeOrder(adaToken, inStock[1]!.id, 1);
-      await followed.until((data) => data.some((payload) => payload.myOrderUpdated.id === order.id), 'the new order, PENDING').finally(() => hold.release());
+      await followed
+        .until((data) => data.some((payload) => payload.myOrderUpdated.id === order.id), 'the new order, PENDING')
+        .finally(() => hold.release());
       const seen = await followed.until(
         (data) => data.some((payload) => payload.myOrderUpdated.id === order.id && payload.myOrderUpdated.status === 'CONFIRMED'),
         'the new order confirmed',
       );
-      expect(seen.filter((payload) => payload.myOrderUpdated.id === order.id).map((payload) => payload.myOrderUpdated.status)).toEqual(['PENDING', 'CONFIRMED']);
+      expect(
+        seen.filter((payload) => payload.myOrderUpdated.id === order.id).map((payload) => payload.myOrderUpdated.status),
+      ).toEqual(['PENDING', 'CONFIRMED']);
       // Grace's orders never reach ada.
       await placeOrder(graceToken, inStock[2]!.id, 1);
-      expect(followed.data().every((payload) => open.some((listedOrder) => listedOrder.id === payload.myOrderUpdated.id) || payload.myOrderUpdated.id === order.id)).toBe(true);
+      expect(
+        followed
+          .data()
+          .every(
+            (payload) =>
+              open.some((listedOrder) => listedOrder.id === payload.myOrderUpdated.id) || payload.myOrderUpdated.id === order.id,
+          ),
+      ).toBe(true);
     } finally {
       await socket.close();
     }
@@ -114,7 +141,12 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
     try {
       const followers = [big, extra].map((order) => socket.follow<OrderUpdates>('OrderUpdates', { id: order.id }));
       const finals = await Promise.all(
-        followers.map(async (followed) => (await followed.until((data) => data.some((payload) => payload.orderUpdated.status !== 'PENDING'), 'a final status')).at(-1)!.orderUpdated),
+        followers.map(
+          async (followed) =>
+            (
+              await followed.until((data) => data.some((payload) => payload.orderUpdated.status !== 'PENDING'), 'a final status')
+            ).at(-1)!.orderUpdated,
+        ),
       );
       expect(finals.map((order) => order.status).sort()).toEqual(['CANCELLED', 'CONFIRMED']);
       const cancelled = finals.find((order) => order.status === 'CANCELLED')!;
@@ -145,7 +177,7 @@ describe('mobile live updates (GraphQL over WebSocket, real Postgres and Redis)'
     }
   });
 
-  it('runs a persisted subscription sent by its hash, and in production only the manifest\'s documents', async () => {
+  it("runs a persisted subscription sent by its hash, and in production only the manifest's documents", async () => {
     const operation = loadClientOperations('mobile').get('MyOrderUpdates')!;
     const hash = persistedQueryId(operation.document);
     for (const url of [stack.mobileUrl, production.url]) {

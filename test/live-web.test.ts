@@ -18,7 +18,14 @@ const inStock = products.filter((product) => product.stockQuantity >= 20);
 const [orderedProduct, lastUnitProduct, followedProduct, reconnectProduct, replicaProduct] = inStock;
 
 type OrderStatus = { orderUpdated: { id: string; number: string; status: string; cancelReason: string | null } };
-type ProductStock = { productUpdated: { id: string; inStock: boolean; price: { amount: number; formatted: string }; stock: { available: boolean; quantity: number } } };
+type ProductStock = {
+  productUpdated: {
+    id: string;
+    inStock: boolean;
+    price: { amount: number; formatted: string };
+    stock: { available: boolean; quantity: number };
+  };
+};
 
 describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
   let stack: Stack;
@@ -36,14 +43,19 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
   });
 
   async function placeOrder(browser: WebClient, productId: string, quantity: number) {
-    const response = await browser.send('PlaceOrder', { input: { items: [{ productId, quantity }] }, idempotencyKey: freshKey() });
+    const response = await browser.send('PlaceOrder', {
+      input: { items: [{ productId, quantity }] },
+      idempotencyKey: freshKey(),
+    });
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data!.placeOrder.userErrors).toEqual([]);
     return response.body.data!.placeOrder.order as { id: string; number: string; status: string };
   }
 
   it('has a Subscription root that the contract validates against (graphql-js would otherwise accept any subscription)', () => {
-    const schema = buildSchema(cacheControlTypeDefs + readFileSync(new URL('../bff-web/schema.graphql', import.meta.url), 'utf8'));
+    const schema = buildSchema(
+      cacheControlTypeDefs + readFileSync(new URL('../bff-web/schema.graphql', import.meta.url), 'utf8'),
+    );
     expect(schema.getSubscriptionType()?.name).toBe('Subscription');
     const live = [...loadClientOperations('web').values()].filter((operation) => operation.type === 'subscription');
     expect(live.map((operation) => operation.name).sort()).toEqual(['OrderStatus', 'ProductStock']);
@@ -58,7 +70,10 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
     try {
       await followed.until((data) => data.length === 1, 'the current state');
       await hold.release();
-      const seen = await followed.until((data) => data.some((payload) => payload.orderUpdated.status === 'CONFIRMED'), 'CONFIRMED');
+      const seen = await followed.until(
+        (data) => data.some((payload) => payload.orderUpdated.status === 'CONFIRMED'),
+        'CONFIRMED',
+      );
       expect(seen.map((payload) => payload.orderUpdated.status)).toEqual(['PENDING', 'CONFIRMED']);
       expect(seen[1]!.orderUpdated).toEqual({ id: order.id, number: order.number, status: 'CONFIRMED', cancelReason: null });
       expect(followed.errorCodes()).toEqual([]);
@@ -72,12 +87,20 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
     const update = await adminBrowser.send('UpdateProduct', { id: lastUnitProduct!.id, input: { stockQuantity: 1 } });
     expect(update.body.data!.updateProduct.userErrors).toEqual([]);
     // Two orders for the last unit: both are accepted, the catalog can fill only one.
-    const [first, second] = await Promise.all([placeOrder(adaBrowser, lastUnitProduct!.id, 1), placeOrder(adaBrowser, lastUnitProduct!.id, 1)]);
-    const followers = [first, second].map((order) => followWeb<OrderStatus>(stack.webUrl, adaBrowser, 'OrderStatus', { id: order.id }));
+    const [first, second] = await Promise.all([
+      placeOrder(adaBrowser, lastUnitProduct!.id, 1),
+      placeOrder(adaBrowser, lastUnitProduct!.id, 1),
+    ]);
+    const followers = [first, second].map((order) =>
+      followWeb<OrderStatus>(stack.webUrl, adaBrowser, 'OrderStatus', { id: order.id }),
+    );
     try {
       const finals = await Promise.all(
         followers.map(async (followed) => {
-          const seen = await followed.until((data) => data.some((payload) => payload.orderUpdated.status !== 'PENDING'), 'a final status');
+          const seen = await followed.until(
+            (data) => data.some((payload) => payload.orderUpdated.status !== 'PENDING'),
+            'a final status',
+          );
           return seen.at(-1)!.orderUpdated;
         }),
       );
@@ -97,7 +120,10 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
       const [current] = await followed.until((data) => data.length === 1, 'the current state');
       expect(current!.productUpdated.stock).toEqual({ available: true, quantity: followedProduct!.stockQuantity });
       await placeOrder(adaBrowser, followedProduct!.id, 2);
-      await followed.until((data) => data.at(-1)!.productUpdated.stock.quantity === followedProduct!.stockQuantity - 2, 'the stock drop');
+      await followed.until(
+        (data) => data.at(-1)!.productUpdated.stock.quantity === followedProduct!.stockQuantity - 2,
+        'the stock drop',
+      );
       const price = followedProduct!.priceAmount + 111;
       const update = await adminBrowser.send('UpdateProduct', { id: followedProduct!.id, input: { priceAmount: price } });
       expect(update.body.data!.updateProduct.userErrors).toEqual([]);
@@ -183,13 +209,18 @@ describe('web live updates (GraphQL over SSE, real Postgres and Redis)', () => {
   it('tells a subscriber on each of two instances about the same event once', async () => {
     const replica = await stack.startWeb();
     const shopper = new WebClient(stack.webUrl);
-    const followers = [stack.webUrl, replica.url].map((url) => followWeb<ProductStock>(url, shopper, 'ProductStock', { id: replicaProduct!.id }));
+    const followers = [stack.webUrl, replica.url].map((url) =>
+      followWeb<ProductStock>(url, shopper, 'ProductStock', { id: replicaProduct!.id }),
+    );
     try {
       for (const followed of followers) await followed.until((data) => data.length === 1, 'the current state');
       const price = replicaProduct!.priceAmount + 5;
       await adminBrowser.send('UpdateProduct', { id: replicaProduct!.id, input: { priceAmount: price } });
       for (const followed of followers) {
-        const seen = await followed.until((data) => data.at(-1)!.productUpdated.price.amount === price, 'the change on each instance');
+        const seen = await followed.until(
+          (data) => data.at(-1)!.productUpdated.price.amount === price,
+          'the change on each instance',
+        );
         expect(seen).toHaveLength(2);
       }
     } finally {
@@ -240,7 +271,11 @@ describe('web live limits and draining', () => {
       body: JSON.stringify({ query: loadClientOperations('web').get('ProductStock')!.document, variables: { id: product.id } }),
     });
     expect(third.status).toBe(429);
-    expect(await third.json()).toEqual({ errors: [{ message: 'Too many open subscription connections for this account.', extensions: { code: 'TOO_MANY_CONNECTIONS' } }] });
+    expect(await third.json()).toEqual({
+      errors: [
+        { message: 'Too many open subscription connections for this account.', extensions: { code: 'TOO_MANY_CONNECTIONS' } },
+      ],
+    });
     open[0]!.dispose();
     const fourth = followWeb<ProductStock>(stack.webUrl, browser, 'ProductStock', { id: product.id });
     await fourth.until((data) => data.length === 1, 'served after one closed');

@@ -3,7 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { serviceCommand } from '@storefront/config';
 import pg from 'pg';
 import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@storefront/config/services';
-import { dropDatabase, migrateCommand, migrationStatus, migrationsDir, readMigrations, repositoryRoot, withDatabase } from '@storefront/db';
+import {
+  dropDatabase,
+  migrateCommand,
+  migrationStatus,
+  migrationsDir,
+  readMigrations,
+  repositoryRoot,
+  withDatabase,
+} from '@storefront/db';
 import { products } from '@storefront/catalog/seed-data';
 import { ada } from '@storefront/users/seed-data';
 import { eventually, expectLabelled, testRedisUrl, testServerUrl } from '@storefront/testing';
@@ -34,10 +42,16 @@ function npmRun(script: string, env: NodeJS.ProcessEnv): Promise<Finished> {
 
 /** No database variable of the shell running the tests reaches a child. */
 const cleanDatabaseEnv: NodeJS.ProcessEnv = Object.fromEntries(
-  ['DATABASE_URL', 'DATABASE_NAME_PREFIX', 'MIGRATION_DATABASE_URL', 'MIGRATE_DOMAINS', ...DOMAINS.flatMap((domain) => {
-    const upper = domain.toUpperCase();
-    return [`${upper}_DATABASE_URL`, `${upper}_MIGRATION_DATABASE_URL`];
-  })].map((name) => [name, '']),
+  [
+    'DATABASE_URL',
+    'DATABASE_NAME_PREFIX',
+    'MIGRATION_DATABASE_URL',
+    'MIGRATE_DOMAINS',
+    ...DOMAINS.flatMap((domain) => {
+      const upper = domain.toUpperCase();
+      return [`${upper}_DATABASE_URL`, `${upper}_MIGRATION_DATABASE_URL`];
+    }),
+  ].map((name) => [name, '']),
 );
 
 const secrets = { JWT_SECRET: randomBytes(32).toString('base64url'), SUBGRAPH_SECRET: randomBytes(32).toString('base64url') };
@@ -73,10 +87,17 @@ async function readiness(url: string): Promise<{ status: number; body: any }> {
 
 /** `probe`'s first answer other than undefined; a probe that throws has no answer yet. */
 const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
-  eventually(() => probe().catch(() => undefined), (value) => value !== undefined, what, { timeoutMs: 30_000, intervalMs: 200 }) as Promise<T>;
+  eventually(
+    () => probe().catch(() => undefined),
+    (value) => value !== undefined,
+    what,
+    { timeoutMs: 30_000, intervalMs: 200 },
+  ) as Promise<T>;
 
 const shipped = Object.fromEntries(
-  await Promise.all(DOMAINS.map(async (domain) => [domain, (await readMigrations(migrationsDir(domain))).map((m) => m.name)] as const)),
+  await Promise.all(
+    DOMAINS.map(async (domain) => [domain, (await readMigrations(migrationsDir(domain))).map((m) => m.name)] as const),
+  ),
 ) as Record<Domain, string[]>;
 
 afterAll(async () => {
@@ -112,7 +133,8 @@ describe('npm run migrate, then production services', () => {
     const history = async () => {
       const client = await connectClient(domainUrl('catalog'));
       try {
-        return (await client.query('SELECT id, migration_name, finished_at FROM "_prisma_migrations" ORDER BY migration_name')).rows;
+        return (await client.query('SELECT id, migration_name, finished_at FROM "_prisma_migrations" ORDER BY migration_name'))
+          .rows;
       } finally {
         await client.end();
       }
@@ -120,7 +142,8 @@ describe('npm run migrate, then production services', () => {
     const before = await history();
     const run = await npmRun('migrate', migrationEnv);
     expectLabelled(run.code, run.output).toBe(0);
-    for (const domain of DOMAINS) expect(run.output).toContain(`${domain}: up to date (${shipped[domain].length} applied earlier)`);
+    for (const domain of DOMAINS)
+      expect(run.output).toContain(`${domain}: up to date (${shipped[domain].length} applied earlier)`);
     expect(run.output).not.toContain('applied 2');
     expect(await history()).toEqual(before);
   }, 90_000);
@@ -149,10 +172,15 @@ describe('npm run migrate, then production services', () => {
       redisUrl: testRedisUrl,
       // Roomy call timeouts: a first sign-in (scrypt) on a busy two-core machine can take seconds.
       env: { NODE_ENV: 'production', ...secrets, SUBGRAPH_TIMEOUT_MS: '30000', GATEWAY_TIMEOUT_MS: '30000' },
-      serviceEnv: Object.fromEntries(DOMAINS.map((domain) => [domain, { [`${domain.toUpperCase()}_DATABASE_URL`]: domainUrl(domain) }])),
+      serviceEnv: Object.fromEntries(
+        DOMAINS.map((domain) => [domain, { [`${domain.toUpperCase()}_DATABASE_URL`]: domainUrl(domain) }]),
+      ),
     });
     for (const domain of DOMAINS) {
-      expect(await readiness(stack.urls[domain])).toEqual({ status: 200, body: { status: 'ok', checks: { database: 'up', migrations: 'up' } } });
+      expect(await readiness(stack.urls[domain])).toEqual({
+        status: 200,
+        body: { status: 'ok', checks: { database: 'up', migrations: 'up' } },
+      });
     }
 
     const web = await signedIn(stack.graphql['bff-web'], ada);
@@ -216,7 +244,9 @@ describe('a production subgraph on an unmigrated database', () => {
     expect(down.status).toBe(503);
     expect(down.body.checks).toEqual({ database: 'up', migrations: 'down' });
     expect(down.body.reasons.migrations).toContain(`${shipped.catalog.length} not applied: ${shipped.catalog.join(', ')}`);
-    await until('the log line saying why', async () => (catalog!.tail().includes('database is behind its migrations') ? true : undefined));
+    await until('the log line saying why', async () =>
+      catalog!.tail().includes('database is behind its migrations') ? true : undefined,
+    );
 
     const run = await npmRun('migrate', { CATALOG_MIGRATION_DATABASE_URL: database, MIGRATE_DOMAINS: 'catalog' });
     expectLabelled(run.code, run.output).toBe(0);
@@ -226,7 +256,9 @@ describe('a production subgraph on an unmigrated database', () => {
     });
     expect(up.body).toEqual({ status: 'ok', checks: { database: 'up', migrations: 'up' } });
     expect(catalog.process.exitCode).toBeNull();
-    await until('the log line saying so', async () => (catalog!.tail().includes('database migrations are all applied: ready') ? true : undefined));
+    await until('the log line saying so', async () =>
+      catalog!.tail().includes('database migrations are all applied: ready') ? true : undefined,
+    );
     // The outbox relay (every 200 ms) and the consumer waited for the tables instead of failing on them.
     expect(catalog.tail()).not.toMatch(/relay round failed|event failed/);
   }, 120_000);

@@ -47,17 +47,23 @@ describe('the home screen', () => {
     const cards = catalog.body.data!.catalog.edges.map((edge: { node: { id: string; inStock: boolean } }) => edge.node);
     expect(ids(cards.filter((card: { inStock: boolean }) => card.inStock))).toEqual(ids(home.featured));
     expect(ids(catalog.body.data!.categories)).toEqual(ids(home.categories));
-    expect(ids(viewer.body.data!.viewer.orders.edges.map((edge: { node: { id: string } }) => edge.node))).toEqual(ids(home.recentOrders));
+    expect(ids(viewer.body.data!.viewer.orders.edges.map((edge: { node: { id: string } }) => edge.node))).toEqual(
+      ids(home.recentOrders),
+    );
 
     const webBytes = catalog.bytes + viewer.bytes;
-    console.log(`home for ada: mobile BFF ${mobile.bytes} bytes in 1 request; web BFF ${webBytes} bytes in 2 requests (CatalogPage ${catalog.bytes} + Viewer ${viewer.bytes})`);
+    console.log(
+      `home for ada: mobile BFF ${mobile.bytes} bytes in 1 request; web BFF ${webBytes} bytes in 2 requests (CatalogPage ${catalog.bytes} + Viewer ${viewer.bytes})`,
+    );
     expect(mobile.bytes).toBeLessThan(webBytes);
   });
 });
 
 describe('invalidation shared with the web BFF', () => {
-  it('a product changed through the web BFF drops the mobile BFF\'s cached tiles, detail and home', async () => {
-    const product = [...products].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).find((candidate) => candidate.stockQuantity > 0)!;
+  it("a product changed through the web BFF drops the mobile BFF's cached tiles, detail and home", async () => {
+    const product = [...products]
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .find((candidate) => candidate.stockQuantity > 0)!;
     const url = stack.mobileUrl;
     await send(url, 'ProductDetail', { id: product.id });
     await send(url, 'Products', { first: 5 });

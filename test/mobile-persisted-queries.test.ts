@@ -59,7 +59,9 @@ describe('the operation manifest (bff-mobile/persisted-queries.json)', () => {
     const manifest = JSON.parse(readFileSync(MOBILE_MANIFEST_PATH, 'utf8'));
     expect(manifest.format).toBe('apollo-persisted-query-manifest');
     expect(manifest.version).toBe(1);
-    expect(manifest.operations.map((operation: { name: string }) => operation.name).sort()).toEqual([...mobileOperations.keys()].sort());
+    expect(manifest.operations.map((operation: { name: string }) => operation.name).sort()).toEqual(
+      [...mobileOperations.keys()].sort(),
+    );
     for (const operation of manifest.operations) {
       const app = mobileOperation(operation.name);
       expect(operation).toEqual({ id: app.hash, name: app.name, type: app.type, body: app.document });
@@ -71,12 +73,23 @@ describe('automatic persisted queries', () => {
   it('hash miss, register with hash and query, hash hit, GET with hash', async () => {
     const { name, query, hash } = adHocQuery();
     const variables = { first: 2 };
-    const expected = { data: { products: { nodes: products.slice(-2).reverse().map(({ id, name: productName }) => ({ id, name: productName })) } } };
+    const expected = {
+      data: {
+        products: {
+          nodes: products
+            .slice(-2)
+            .reverse()
+            .map(({ id, name: productName }) => ({ id, name: productName })),
+        },
+      },
+    };
 
     // 1. The hash alone, unknown: PersistedQueryNotFound, so the client sends the document.
     const miss = await postGraphQL(url, { operationName: name, variables, extensions: persistedQuery(hash) });
     expect(miss.status).toBe(200);
-    expect(miss.body).toEqual({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    expect(miss.body).toEqual({
+      errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }],
+    });
     const getMiss = await getGraphQL(url, { operationName: name, variables, extensions: persistedQuery(hash) });
     expect(codes(getMiss)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
 
@@ -106,14 +119,18 @@ describe('automatic persisted queries', () => {
     });
     const running = await other.listen(0, '127.0.0.1');
     try {
-      const hit = await getGraphQL(running.url, { operationName: name, variables: { first: 1 }, extensions: persistedQuery(hash) });
+      const hit = await getGraphQL(running.url, {
+        operationName: name,
+        variables: { first: 1 },
+        extensions: persistedQuery(hash),
+      });
       expect(hit.body.data!.products.nodes).toHaveLength(1);
     } finally {
       await other.stop();
     }
   });
 
-  it('the app\'s own operations are pre-registered: their hashes hit without ever sending the document', async () => {
+  it("the app's own operations are pre-registered: their hashes hit without ever sending the document", async () => {
     for (const [name, variables] of [
       ['Products', { first: 3 }],
       ['ProductDetail', { id: products[0]!.id }],
@@ -127,7 +144,11 @@ describe('automatic persisted queries', () => {
     }
     // Mutations too (over POST).
     const { hash } = mobileOperation('LogIn');
-    const logIn = await postGraphQL(url, { operationName: 'LogIn', variables: { email: ada.email, password: ada.password }, extensions: persistedQuery(hash) });
+    const logIn = await postGraphQL(url, {
+      operationName: 'LogIn',
+      variables: { email: ada.email, password: ada.password },
+      extensions: persistedQuery(hash),
+    });
     expect(logIn.body.data!.logIn.user.id).toBe(ada.id);
   });
 
@@ -160,7 +181,11 @@ describe('automatic persisted queries', () => {
 
 describe('HTTP revalidation (ETag and 304)', () => {
   it('a cacheable GET carries Cache-Control and a strong ETag; If-None-Match gets 304 without a body', async () => {
-    const params = { operationName: 'Products', variables: { first: 5 }, extensions: persistedQuery(mobileOperation('Products').hash) };
+    const params = {
+      operationName: 'Products',
+      variables: { first: 5 },
+      extensions: persistedQuery(mobileOperation('Products').hash),
+    };
     const first = await getGraphQL(url, params);
     expect(first.status).toBe(200);
     const etag = first.headers.get('etag')!;
@@ -187,7 +212,7 @@ describe('HTTP revalidation (ETag and 304)', () => {
     expect((await getGraphQL(url, params, { language: 'de', headers: { 'if-none-match': etag } })).status).toBe(200);
   });
 
-  it('a signed-in home revalidates per user, and changes when the user\'s orders do', async () => {
+  it("a signed-in home revalidates per user, and changes when the user's orders do", async () => {
     const { accessToken: token } = await mobileLogIn(url, ada.email, ada.password);
     const params = { operationName: 'Home', extensions: persistedQuery(mobileOperation('Home').hash) };
     const first = await getGraphQL(url, params, { token });
@@ -195,7 +220,12 @@ describe('HTTP revalidation (ETag and 304)', () => {
     const etag = first.headers.get('etag')!;
     expect((await getGraphQL(url, params, { token, headers: { 'if-none-match': etag } })).status).toBe(304);
 
-    await send(url, 'PlaceOrder', { items: [{ productId: products[10]!.id, quantity: 1 }], idempotencyKey: `etag-${randomUUID()}` }, { token });
+    await send(
+      url,
+      'PlaceOrder',
+      { items: [{ productId: products[10]!.id, quantity: 1 }], idempotencyKey: `etag-${randomUUID()}` },
+      { token },
+    );
     const after = await getGraphQL(url, params, { token, headers: { 'if-none-match': etag } });
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(etag);
@@ -204,7 +234,11 @@ describe('HTTP revalidation (ETag and 304)', () => {
   it('no ETag on POST, on errors or on uncacheable responses', async () => {
     const post = await send(url, 'Products', { first: 2 });
     expect(post.headers.get('etag')).toBeNull();
-    const error = await getGraphQL(url, { operationName: 'Products', variables: { first: 500 }, extensions: persistedQuery(mobileOperation('Products').hash) });
+    const error = await getGraphQL(url, {
+      operationName: 'Products',
+      variables: { first: 500 },
+      extensions: persistedQuery(mobileOperation('Products').hash),
+    });
     expect(codes(error)).toEqual(['BAD_USER_INPUT']);
     expect(error.headers.get('etag')).toBeNull();
     const miss = await getGraphQL(url, { operationName: 'X', extensions: persistedQuery('f'.repeat(64)) });
@@ -237,7 +271,7 @@ describe('the safelist in production', () => {
     if (keys.length > 0) await redis.del(...keys);
   });
 
-  it('runs the app\'s operations, by hash (pre-registered) or by their exact document', async () => {
+  it("runs the app's operations, by hash (pre-registered) or by their exact document", async () => {
     for (const [name, variables] of [
       ['Products', { first: 2 }],
       ['ProductDetail', { id: products[0]!.id }],
@@ -259,7 +293,12 @@ describe('the safelist in production', () => {
     const refused = await postGraphQL(productionUrl, { operationName: name, query, variables: { first: 1 } });
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual({
-      errors: [{ message: expect.stringMatching(/not one of the app's persisted operations/), extensions: { code: 'PERSISTED_QUERY_NOT_IN_SAFELIST' } }],
+      errors: [
+        {
+          message: expect.stringMatching(/not one of the app's persisted operations/),
+          extensions: { code: 'PERSISTED_QUERY_NOT_IN_SAFELIST' },
+        },
+      ],
     });
 
     // As an APQ registration: refused, and not registered.
@@ -268,11 +307,15 @@ describe('the safelist in production', () => {
     expect(codes(register)).toEqual(['PERSISTED_QUERY_NOT_IN_SAFELIST']);
     expect(await redis.get(`${prefix}pq:mobile:apq:${hash}`)).toBeNull();
     // An unknown hash is never found, so the app can only send its document, which is refused.
-    expect(codes(await getGraphQL(productionUrl, { operationName: name, extensions: persistedQuery(hash) }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    expect(codes(await getGraphQL(productionUrl, { operationName: name, extensions: persistedQuery(hash) }))).toEqual([
+      'PERSISTED_QUERY_NOT_FOUND',
+    ]);
 
     // The app's operation, reformatted: not the text the manifest holds.
     const reformatted = mobileOperation('Products').document.replace(/\n\s*/g, ' ');
-    expect(codes(await postGraphQL(productionUrl, { operationName: 'Products', query: reformatted }))).toEqual(['PERSISTED_QUERY_NOT_IN_SAFELIST']);
+    expect(codes(await postGraphQL(productionUrl, { operationName: 'Products', query: reformatted }))).toEqual([
+      'PERSISTED_QUERY_NOT_IN_SAFELIST',
+    ]);
     // Introspection, too.
     const introspection = await postGraphQL(productionUrl, { query: '{ __schema { types { name } } }' });
     expect(introspection.status).toBe(400);
@@ -294,7 +337,9 @@ describe('the safelist in production', () => {
     } finally {
       await development.stop();
     }
-    expect(codes(await getGraphQL(productionUrl, { operationName: name, extensions: persistedQuery(hash) }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    expect(codes(await getGraphQL(productionUrl, { operationName: name, extensions: persistedQuery(hash) }))).toEqual([
+      'PERSISTED_QUERY_NOT_FOUND',
+    ]);
   });
 
   it('outside production, anything goes', async () => {

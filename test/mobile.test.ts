@@ -9,15 +9,7 @@ import { loadMobileConfig } from '@storefront/bff-mobile/config';
 import { products } from '@storefront/catalog/seed-data';
 import { ada, grace } from '@storefront/users/seed-data';
 import { expectLabelled, graphql, testRedis, testRedisUrl } from '@storefront/testing';
-import {
-  assertValidSchema,
-  isEnumType,
-  isInputObjectType,
-  isObjectType,
-  parse,
-  validate,
-  type GraphQLNamedType,
-} from 'graphql';
+import { assertValidSchema, isEnumType, isInputObjectType, isObjectType, parse, validate, type GraphQLNamedType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   menu,
@@ -67,7 +59,8 @@ afterAll(async () => {
 const as = (caller: Caller) => ({ token: tokens[caller] });
 const codes = (response: MobileResponse) => (response.body.errors ?? []).map((error) => error.extensions?.code);
 const seedProduct = (number: number) => products[number - 1]!;
-const rowsOf = (caller: 'ada' | 'grace') => ordersOf(accounts[caller].id).map((order) => orderRow(order, orderNumbers.get(order.id)!));
+const rowsOf = (caller: 'ada' | 'grace') =>
+  ordersOf(accounts[caller].id).map((order) => orderRow(order, orderNumbers.get(order.id)!));
 const uniqueKey = () => `test-${randomUUID()}`;
 /** An order row without its status, which moves on (PENDING → CONFIRMED) as the order is processed. */
 const placed = ({ status: _status, ...row }: Record<string, unknown>) => row;
@@ -76,7 +69,17 @@ describe('the schema', () => {
   it('is valid, and every operation of contracts/mobile validates against it', () => {
     assertValidSchema(mobileSchema);
     // The subscriptions (MyOrderUpdates, OrderUpdates) are exercised in test/live-mobile.test.ts.
-    expect([...mobileOperations.keys()].sort()).toEqual(['Home', 'LogIn', 'MyOrderUpdates', 'MyOrders', 'OrderUpdates', 'PlaceOrder', 'ProductDetail', 'Products', 'RefreshSession']);
+    expect([...mobileOperations.keys()].sort()).toEqual([
+      'Home',
+      'LogIn',
+      'MyOrderUpdates',
+      'MyOrders',
+      'OrderUpdates',
+      'PlaceOrder',
+      'ProductDetail',
+      'Products',
+      'RefreshSession',
+    ]);
     for (const operation of mobileOperations.values()) {
       expectLabelled(validate(mobileSchema, parse(operation.document)), operation.name).toEqual([]);
     }
@@ -91,7 +94,8 @@ describe('the schema', () => {
       if (isObjectType(type) || isInputObjectType(type)) {
         for (const field of Object.values(type.getFields())) if (!field.description) missing.push(`${type.name}.${field.name}`);
       }
-      if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      if (isEnumType(type))
+        for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
     }
     expect(missing).toEqual([]);
   });
@@ -166,7 +170,7 @@ describe('every operation of contracts/mobile, as anonymous, ada and grace', () 
     });
   });
 
-  it.each(callers)('MyOrders as %s: the signed-in user\'s orders only', async (caller) => {
+  it.each(callers)("MyOrders as %s: the signed-in user's orders only", async (caller) => {
     const response = await send(url, 'MyOrders', {}, as(caller));
     if (caller === 'anonymous') {
       expect(codes(response)).toEqual(['UNAUTHENTICATED']);
@@ -219,7 +223,12 @@ describe('every operation of contracts/mobile, as anonymous, ada and grace', () 
     const session = await mobileLogIn(url, account.email, account.password);
     const response = await send(url, 'RefreshSession', { refreshToken: session.refreshToken }, { token: session.accessToken });
     expect(response.body).toEqual({
-      data: { refreshSession: { session: { accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900 }, error: null } },
+      data: {
+        refreshSession: {
+          session: { accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900 },
+          error: null,
+        },
+      },
     });
     expect(response.body.data!.refreshSession.session.refreshToken).not.toBe(session.refreshToken);
     const orders = await send(url, 'MyOrders', {}, { token: response.body.data!.refreshSession.session.accessToken });
@@ -229,7 +238,12 @@ describe('every operation of contracts/mobile, as anonymous, ada and grace', () 
   // Last: it adds orders, which the tests above count.
   it.each(callers)('PlaceOrder as %s', async (caller) => {
     const product = seedProduct(2);
-    const response = await send(url, 'PlaceOrder', { items: [{ productId: product.id, quantity: 2 }], idempotencyKey: uniqueKey() }, as(caller));
+    const response = await send(
+      url,
+      'PlaceOrder',
+      { items: [{ productId: product.id, quantity: 2 }], idempotencyKey: uniqueKey() },
+      as(caller),
+    );
     if (caller === 'anonymous') {
       expect(codes(response)).toEqual(['UNAUTHENTICATED']);
       expect(response.body.data).toBeNull();
@@ -268,7 +282,9 @@ describe('bearer tokens', () => {
     ] as const) {
       const response = await send(url, name, variables, { token });
       expectLabelled(response.status, name).toBe(401);
-      expectLabelled(response.body, name).toEqual({ errors: [{ message: expect.stringMatching(/expired/), extensions: { code: 'UNAUTHENTICATED' } }] });
+      expectLabelled(response.body, name).toEqual({
+        errors: [{ message: expect.stringMatching(/expired/), extensions: { code: 'UNAUTHENTICATED' } }],
+      });
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     }
   });
@@ -276,9 +292,9 @@ describe('bearer tokens', () => {
   it('a forged, tampered or malformed token gets 401 UNAUTHENTICATED and no data', async () => {
     const forged = (await signAccessToken(ada, { secret: 'someone-else-s-secret-0000000000000000' })).accessToken;
     const [header, , signature] = tokens.grace!.split('.');
-    const payload = Buffer.from(JSON.stringify({ sub: ada.id, role: 'ADMIN', iss: 'storefront-users', aud: 'storefront', exp: 9_999_999_999 })).toString(
-      'base64url',
-    );
+    const payload = Buffer.from(
+      JSON.stringify({ sub: ada.id, role: 'ADMIN', iss: 'storefront-users', aud: 'storefront', exp: 9_999_999_999 }),
+    ).toString('base64url');
     const tampered = `${header}.${payload}.${signature}`;
     for (const token of [forged, tampered, 'not-a-jwt']) {
       const response = await send(url, 'MyOrders', {}, { token });
@@ -293,7 +309,12 @@ describe('bearer tokens', () => {
   it('an expired token places no order', async () => {
     const token = await expiredToken(ada);
     const before = (await send(url, 'MyOrders', { first: 50 }, as('ada'))).body.data!.myOrders.nodes.length;
-    const response = await send(url, 'PlaceOrder', { items: [{ productId: seedProduct(3).id, quantity: 1 }], idempotencyKey: uniqueKey() }, { token });
+    const response = await send(
+      url,
+      'PlaceOrder',
+      { items: [{ productId: seedProduct(3).id, quantity: 1 }], idempotencyKey: uniqueKey() },
+      { token },
+    );
     expect(response.status).toBe(401);
     expect(response.body.data).toBeUndefined();
     expect((await send(url, 'MyOrders', { first: 50 }, as('ada'))).body.data!.myOrders.nodes.length).toBe(before);
@@ -310,7 +331,10 @@ describe('bearer tokens', () => {
     // Anything else in the same document is refused.
     const mixed = await postGraphQL(
       url,
-      { query: 'mutation { logIn(email: "grace@example.com", password: "grace-password-1") { error { code } } placeOrder(items: [], idempotencyKey: "k") { error { code } } }' },
+      {
+        query:
+          'mutation { logIn(email: "grace@example.com", password: "grace-password-1") { error { code } } placeOrder(items: [], idempotencyKey: "k") { error { code } } }',
+      },
       { token },
     );
     expect(mixed.status).toBe(401);
@@ -360,7 +384,10 @@ describe('input and localization', () => {
       return { price, stockLabel };
     };
     const amount = seedProduct(60).priceAmount;
-    expect(await labels('de-DE,de;q=0.9,en;q=0.5', 60)).toEqual({ price: priceLabel(amount, 'USD', 'de-DE'), stockLabel: 'Nur noch 5 verfügbar' });
+    expect(await labels('de-DE,de;q=0.9,en;q=0.5', 60)).toEqual({
+      price: priceLabel(amount, 'USD', 'de-DE'),
+      stockLabel: 'Nur noch 5 verfügbar',
+    });
     expect(await labels('fr-FR', 60)).toEqual({ price: priceLabel(amount, 'USD', 'fr-FR'), stockLabel: 'Plus que 5 en stock' });
     expect(await labels('en-GB', 60)).toEqual({ price: priceLabel(amount, 'USD', 'en-GB'), stockLabel: 'Only 5 left' });
     expect((await labels('de', 1)).stockLabel).toBe('Auf Lager');
@@ -377,8 +404,10 @@ describe('input and localization', () => {
 
 describe('idempotent checkout', () => {
   const items = () => [{ productId: seedProduct(4).id, quantity: 1 }];
-  const place = (idempotencyKey: string, lines = items(), caller: Caller = 'ada') => send(url, 'PlaceOrder', { items: lines, idempotencyKey }, as(caller));
-  const orderCount = async (caller: 'ada' | 'grace') => (await send(url, 'MyOrders', { first: 50 }, as(caller))).body.data!.myOrders.nodes.length;
+  const place = (idempotencyKey: string, lines = items(), caller: Caller = 'ada') =>
+    send(url, 'PlaceOrder', { items: lines, idempotencyKey }, as(caller));
+  const orderCount = async (caller: 'ada' | 'grace') =>
+    (await send(url, 'MyOrders', { first: 50 }, as(caller))).body.data!.myOrders.nodes.length;
   const placeOrderCalls = async () =>
     Number(/bff_gateway_requests_total\{operation="PlaceOrder"[^}]*\} (\d+)/.exec(await stack.mobileMetrics())?.[1] ?? 0);
 
@@ -423,14 +452,26 @@ describe('idempotent checkout', () => {
     // sees a timeout, as on a phone losing its connection at the wrong moment.
     const proxy = await startAnswerSwallowingProxy(stack.gatewayUrl);
     const timingOut = createMobileServer({
-      config: loadMobileConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_URL: proxy.url, GATEWAY_TIMEOUT_MS: '500', REDIS_URL: testRedisUrl }),
+      config: loadMobileConfig({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        GATEWAY_URL: proxy.url,
+        GATEWAY_TIMEOUT_MS: '500',
+        REDIS_URL: testRedisUrl,
+      }),
       store: new RedisCacheStore(testRedis, stack.redisPrefix),
     });
     const running = await timingOut.listen(0, '127.0.0.1');
     try {
       const adaOrders = async () =>
-        (await graphql<{ me: { orders: { nodes: Array<{ id: string }> } } }>(stack.gatewayUrl, '{ me { orders(first: 100) { nodes { id } } } }', {}, { token: tokens.ada }))
-          .body.data!.me.orders.nodes;
+        (
+          await graphql<{ me: { orders: { nodes: Array<{ id: string }> } } }>(
+            stack.gatewayUrl,
+            '{ me { orders(first: 100) { nodes { id } } } }',
+            {},
+            { token: tokens.ada },
+          )
+        ).body.data!.me.orders.nodes;
       const before = await adaOrders();
       const key = uniqueKey();
       const lines = [{ productId: seedProduct(7).id, quantity: 1 }];
@@ -457,7 +498,7 @@ describe('idempotent checkout', () => {
     }
   });
 
-  it('keys belong to their user: grace using ada\'s key places her own order', async () => {
+  it("keys belong to their user: grace using ada's key places her own order", async () => {
     const key = uniqueKey();
     const adaOrder = (await place(key)).body.data!.placeOrder.order;
     const graceOrder = (await place(key, items(), 'grace')).body.data!.placeOrder.order;
@@ -466,7 +507,10 @@ describe('idempotent checkout', () => {
 
   it('business failures come back as error { code message }', async () => {
     const outOfStock = await place(uniqueKey(), [{ productId: seedProduct(9).id, quantity: 1 }]);
-    expect(outOfStock.body.data!.placeOrder).toEqual({ order: null, error: { code: 'OUT_OF_STOCK', message: expect.any(String) } });
+    expect(outOfStock.body.data!.placeOrder).toEqual({
+      order: null,
+      error: { code: 'OUT_OF_STOCK', message: expect.any(String) },
+    });
     const empty = await place(uniqueKey(), []);
     expect(empty.body.data!.placeOrder.error.code).toBe('EMPTY_ORDER');
     const badKey = await place('not a valid key!');
@@ -495,7 +539,11 @@ describe('response cache', () => {
     expect((await send(url, 'Home', {}, as('ada'))).headers.get('x-cache')).toBe('HIT');
     const graceHome = await send(url, 'Home', {}, as('grace'));
     expect(graceHome.headers.get('x-cache')).toBe('MISS');
-    expect(graceHome.body.data!.home.recentOrders.every((order: { id: string }) => !adaHome.body.data!.home.recentOrders.some((mine: { id: string }) => mine.id === order.id))).toBe(true);
+    expect(
+      graceHome.body.data!.home.recentOrders.every(
+        (order: { id: string }) => !adaHome.body.data!.home.recentOrders.some((mine: { id: string }) => mine.id === order.id),
+      ),
+    ).toBe(true);
     expect((await send(url, 'Home')).body.data!.home.recentOrders).toEqual([]);
   });
 
@@ -507,11 +555,16 @@ describe('response cache', () => {
     expect(german.body.data!.product.stockLabel).not.toBe(english.body.data!.product.stockLabel);
   });
 
-  it('placing an order drops the user\'s cached home and order list', async () => {
+  it("placing an order drops the user's cached home and order list", async () => {
     await send(url, 'Home', {}, as('grace'));
     await send(url, 'MyOrders', {}, as('grace'));
     expect((await send(url, 'Home', {}, as('grace'))).headers.get('x-cache')).toBe('HIT');
-    const response = await send(url, 'PlaceOrder', { items: [{ productId: seedProduct(6).id, quantity: 1 }], idempotencyKey: uniqueKey() }, as('grace'));
+    const response = await send(
+      url,
+      'PlaceOrder',
+      { items: [{ productId: seedProduct(6).id, quantity: 1 }], idempotencyKey: uniqueKey() },
+      as('grace'),
+    );
     const order = placed(response.body.data!.placeOrder.order);
     const home = await send(url, 'Home', {}, as('grace'));
     expect(home.headers.get('x-cache')).toBe('MISS');

@@ -46,7 +46,13 @@ async function startOtlpReceiver() {
           resourceSpans?: Array<{
             scopeSpans?: Array<{
               scope?: { name?: string };
-              spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: Array<{ key: string; value: Record<string, unknown> }> }>;
+              spans?: Array<{
+                traceId: string;
+                spanId: string;
+                parentSpanId?: string;
+                name: string;
+                attributes?: Array<{ key: string; value: Record<string, unknown> }>;
+              }>;
             }>;
           }>;
         };
@@ -80,8 +86,10 @@ async function startOtlpReceiver() {
 const base = (url: string) => url.replace(/\/graphql$/, '');
 
 /** `check`'s first answer other than undefined. */
-const until = <T>(check: () => Promise<T | undefined>, { timeoutMs, intervalMs, message }: { timeoutMs: number; intervalMs: number; message: string }) =>
-  eventually(check, (value) => value !== undefined, message, { timeoutMs, intervalMs }) as Promise<T>;
+const until = <T>(
+  check: () => Promise<T | undefined>,
+  { timeoutMs, intervalMs, message }: { timeoutMs: number; intervalMs: number; message: string },
+) => eventually(check, (value) => value !== undefined, message, { timeoutMs, intervalMs }) as Promise<T>;
 
 describe('observability', () => {
   let stack: Stack;
@@ -158,7 +166,8 @@ describe('observability', () => {
       expect(ids.has(server('catalog').parentSpanId!)).toBe(true);
       expect(server('catalog').attributes['request.id']).toBe(requestId);
       // Prisma's spans hang under the catalog's request.
-      for (const span of inTrace.filter((each) => each.name.startsWith('prisma:'))) expect(ids.has(span.parentSpanId!)).toBe(true);
+      for (const span of inTrace.filter((each) => each.name.startsWith('prisma:')))
+        expect(ids.has(span.parentSpanId!)).toBe(true);
     });
   });
 
@@ -176,7 +185,9 @@ describe('observability', () => {
       async () => {
         await tracing.flush();
         const inTrace = receiver.spans.filter((span) => span.traceId === traceId);
-        const fromOrders = inTrace.find((span) => span.scope === 'catalog' && span.attributes['graphql.operation.name'] === 'OrdersProductsForOrder');
+        const fromOrders = inTrace.find(
+          (span) => span.scope === 'catalog' && span.attributes['graphql.operation.name'] === 'OrdersProductsForOrder',
+        );
         return fromOrders ? { inTrace, fromOrders } : undefined;
       },
       { timeoutMs: 15_000, intervalMs: 100, message: "catalog's span of orders' call in the caller's trace" },

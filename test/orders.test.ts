@@ -31,15 +31,43 @@ const ORDER_FIELDS = /* GraphQL */ `
 const ORDER = `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
 const MY_ORDERS = /* GraphQL */ `
   query ($first: Int) {
-    me { id orders(first: $first) { totalCount nodes { id status buyer { id } } pageInfo { hasNextPage } } }
+    me {
+      id
+      orders(first: $first) {
+        totalCount
+        nodes {
+          id
+          status
+          buyer {
+            id
+          }
+        }
+        pageInfo {
+          hasNextPage
+        }
+      }
+    }
   }
 `;
 const ALL_ORDERS = /* GraphQL */ `
   query ($first: Int, $after: String) {
     orders(first: $first, after: $after) {
       totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes { id status total { amount } buyer { name email } }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        id
+        status
+        total {
+          amount
+        }
+        buyer {
+          name
+          email
+        }
+      }
     }
   }
 `;
@@ -167,7 +195,21 @@ describe('orders through the gateway', () => {
     it("joins the three subgraphs for ada's order: buyer name, product names and categories", async () => {
       const JOIN = /* GraphQL */ `
         query ($id: ID!) {
-          order(id: $id) { status buyer { name } items { quantity product { name category { name } } } }
+          order(id: $id) {
+            status
+            buyer {
+              name
+            }
+            items {
+              quantity
+              product {
+                name
+                category {
+                  name
+                }
+              }
+            }
+          }
         }
       `;
       const response = await send(JOIN, { id: adaLatest.id }, 'ada');
@@ -177,7 +219,10 @@ describe('orders through the gateway', () => {
         buyer: { name: ada.name },
         items: adaLatest.lines.map((each) => {
           const product = productById.get(each.productId)!;
-          return { quantity: each.quantity, product: { name: product.name, category: { name: categoryById.get(product.categoryId)!.name } } };
+          return {
+            quantity: each.quantity,
+            product: { name: product.name, category: { name: categoryById.get(product.categoryId)!.name } },
+          };
         }),
       });
     });
@@ -203,7 +248,10 @@ describe('orders through the gateway', () => {
 
     it('pages with first', async () => {
       const response = await send(MY_ORDERS, { first: 2 }, 'ada');
-      expect(response.body.data!.me.orders).toMatchObject({ totalCount: ordersOf(ada.id).length, pageInfo: { hasNextPage: true } });
+      expect(response.body.data!.me.orders).toMatchObject({
+        totalCount: ordersOf(ada.id).length,
+        pageInfo: { hasNextPage: true },
+      });
       expect(ids(response.body.data!.me.orders.nodes)).toEqual(ids(ordersOf(ada.id).slice(0, 2)));
     });
   });
@@ -259,7 +307,10 @@ describe('orders through the gateway', () => {
         status: 'PENDING',
         cancelReason: null,
         placedAt: expect.any(String),
-        total: { amount: chosen.reduce((sum, product, index) => sum + product.priceAmount * quantities[index]!, 0), currency: 'USD' },
+        total: {
+          amount: chosen.reduce((sum, product, index) => sum + product.priceAmount * quantities[index]!, 0),
+          currency: 'USD',
+        },
         itemCount: 6,
         items: chosen.map((product, index) => ({
           quantity: quantities[index],
@@ -315,7 +366,9 @@ describe('orders through the gateway', () => {
 
     it('refuses a malformed idempotency key', async () => {
       for (const key of ['', 'has space', 'x'.repeat(101)]) {
-        expect(await refused([line(available[0]!, 1)], key)).toEqual([{ field: 'idempotencyKey', code: 'INVALID_IDEMPOTENCY_KEY' }]);
+        expect(await refused([line(available[0]!, 1)], key)).toEqual([
+          { field: 'idempotencyKey', code: 'INVALID_IDEMPOTENCY_KEY' },
+        ]);
       }
     });
 
@@ -389,6 +442,9 @@ describe('orders through the gateway', () => {
 
   it('shows admin in the seed as a user without orders', async () => {
     const response = await send(MY_ORDERS, { first: 10 }, 'admin');
-    expect(response.body.data!.me).toEqual({ id: admin.id, orders: { totalCount: 0, nodes: [], pageInfo: { hasNextPage: false } } });
+    expect(response.body.data!.me).toEqual({
+      id: admin.id,
+      orders: { totalCount: 0, nodes: [], pageInfo: { hasNextPage: false } },
+    });
   });
 });

@@ -17,7 +17,8 @@ import { logIn } from './support/session.js';
 const POOL_SIZE = 4;
 const SERVICE_POOL = 10;
 
-const PLACE = 'mutation ($items: [OrderLineInput!]!, $key: String!) { placeOrder(input: { items: $items }, idempotencyKey: $key) { order { id } userErrors { code message } } }';
+const PLACE =
+  'mutation ($items: [OrderLineInput!]!, $key: String!) { placeOrder(input: { items: $items }, idempotencyKey: $key) { order { id } userErrors { code message } } }';
 
 async function rows<Row extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<Row[]> {
   const client = new pg.Client({ connectionString: url });
@@ -32,7 +33,9 @@ async function rows<Row extends pg.QueryResultRow>(url: string, sql: string, val
 describe('the subgraphs on Postgres through PgBouncer in transaction mode', () => {
   const prefix = `sf_test_pgb_${randomBytes(4).toString('hex')}_`;
   const redisPrefix = `sf:test:pgbouncer:${randomBytes(4).toString('hex')}:`;
-  const direct = Object.fromEntries(DOMAINS.map((domain) => [domain, withDatabase(testServerUrl, `${prefix}${domain}`)])) as Record<Domain, string>;
+  const direct = Object.fromEntries(
+    DOMAINS.map((domain) => [domain, withDatabase(testServerUrl, `${prefix}${domain}`)]),
+  ) as Record<Domain, string>;
   let bouncer: PgBouncer | undefined;
   const services: ServiceProcess[] = [];
   let gatewayUrl: string;
@@ -75,7 +78,10 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
       NODE_OPTIONS: '',
     };
     const names = ['users', 'catalog', 'orders', 'gateway'] as const;
-    const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await listenPort()] as const))) as Record<(typeof names)[number], number>;
+    const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await listenPort()] as const))) as Record<
+      (typeof names)[number],
+      number
+    >;
     const url = (name: (typeof names)[number]) => `http://127.0.0.1:${ports[name]}/graphql`;
     const own = {
       users: {},
@@ -114,7 +120,10 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
         { id: product.id, stock: initial },
         { token: adminToken },
       );
-      expectLabelled(set.body.errors, `${JSON.stringify(set.body.errors)}\n${services.map((service) => service.tail()).join('\n')}`).toBeUndefined();
+      expectLabelled(
+        set.body.errors,
+        `${JSON.stringify(set.body.errors)}\n${services.map((service) => service.tail()).join('\n')}`,
+      ).toBeUndefined();
       expect(set.body.data!.updateProduct.userErrors).toEqual([]);
     }
 
@@ -126,7 +135,10 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
           const n = round * 10 + index;
           const line = { productId: pool[n % 2]!.id, quantity: 1 + (n % 2) };
           const response = await graphql(gatewayUrl, PLACE, { items: [line], key: `pgbouncer-${n}` }, { token: tokens[n % 2]! });
-          expectLabelled(response.body.errors, `${JSON.stringify(response.body.errors)}\n${services.map((service) => service.tail()).join('\n')}`).toBeUndefined();
+          expectLabelled(
+            response.body.errors,
+            `${JSON.stringify(response.body.errors)}\n${services.map((service) => service.tail()).join('\n')}`,
+          ).toBeUndefined();
           expect(response.body.data!.placeOrder.userErrors).toEqual([]);
           placed.push({ id: response.body.data!.placeOrder.order.id as string, ...line });
         }),
@@ -137,7 +149,11 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
     const deadline = Date.now() + 60_000;
     let statuses: Array<{ id: string; status: string }> = [];
     do {
-      statuses = await rows<{ id: string; status: string }>(direct.orders, 'SELECT id, status FROM orders WHERE id = ANY($1::uuid[])', [ids]);
+      statuses = await rows<{ id: string; status: string }>(
+        direct.orders,
+        'SELECT id, status FROM orders WHERE id = ANY($1::uuid[])',
+        [ids],
+      );
       if (statuses.every((order) => order.status !== 'PENDING')) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     } while (Date.now() < deadline);
@@ -148,12 +164,22 @@ describe('the subgraphs on Postgres through PgBouncer in transaction mode', () =
     // 30 units asked of each product, 25 in stock: some orders are refused, none oversold.
     expect(confirmed.size).toBeGreaterThan(0);
     expect(confirmed.size).toBeLessThan(40);
-    const stock = await rows<{ id: string; stock: number }>(direct.catalog, 'SELECT id, stock_quantity AS stock FROM products WHERE id = ANY($1::uuid[])', [pool.map((product) => product.id)]);
+    const stock = await rows<{ id: string; stock: number }>(
+      direct.catalog,
+      'SELECT id, stock_quantity AS stock FROM products WHERE id = ANY($1::uuid[])',
+      [pool.map((product) => product.id)],
+    );
     for (const product of pool) {
-      const sold = placed.filter((order) => confirmed.has(order.id) && order.productId === product.id).reduce((sum, order) => sum + order.quantity, 0);
+      const sold = placed
+        .filter((order) => confirmed.has(order.id) && order.productId === product.id)
+        .reduce((sum, order) => sum + order.quantity, 0);
       expect(stock.find((row) => row.id === product.id)!.stock).toBe(initial - sold);
     }
-    const [{ count }] = (await rows<{ count: string }>(direct.catalog, 'SELECT count(*) FROM stock_reservations WHERE order_id = ANY($1::uuid[])', [ids])) as [{ count: string }];
+    const [{ count }] = (await rows<{ count: string }>(
+      direct.catalog,
+      'SELECT count(*) FROM stock_reservations WHERE order_id = ANY($1::uuid[])',
+      [ids],
+    )) as [{ count: string }];
     expect(Number(count)).toBe(40);
   }, 120_000);
 

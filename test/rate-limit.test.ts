@@ -47,8 +47,18 @@ describe('rate limits', () => {
     stack = await startStack({
       web: true,
       mobile: true,
-      webEnv: { TRUST_PROXY: 'loopback', RATE_LIMIT_PER_IP: String(WEB.perIp), RATE_LIMIT_PER_USER: String(WEB.perUser), ...login },
-      mobileEnv: { TRUST_PROXY: 'loopback', RATE_LIMIT_PER_IP: String(MOBILE.perIp), RATE_LIMIT_PER_USER: String(MOBILE.perUser), ...login },
+      webEnv: {
+        TRUST_PROXY: 'loopback',
+        RATE_LIMIT_PER_IP: String(WEB.perIp),
+        RATE_LIMIT_PER_USER: String(WEB.perUser),
+        ...login,
+      },
+      mobileEnv: {
+        TRUST_PROXY: 'loopback',
+        RATE_LIMIT_PER_IP: String(MOBILE.perIp),
+        RATE_LIMIT_PER_USER: String(MOBILE.perUser),
+        ...login,
+      },
       gatewayEnv: { RATE_LIMIT_PER_IP: String(GATEWAY.perIp), REDIS_URL: testRedisUrl },
       // The same sign-in limits behind the gateway, on the users service.
       usersEnv: login,
@@ -76,18 +86,29 @@ describe('rate limits', () => {
       const webResults = [];
       for (let i = 0; i < WEB.perIp; i += 1) webResults.push(await web.send('CatalogPage', page));
       expect(webResults.map((response) => response.status)).toEqual(Array(WEB.perIp).fill(200));
-      expect(webResults.map((response) => response.headers.get('x-cache'))).toEqual(['MISS', ...Array(WEB.perIp - 1).fill('HIT')]);
+      expect(webResults.map((response) => response.headers.get('x-cache'))).toEqual([
+        'MISS',
+        ...Array(WEB.perIp - 1).fill('HIT'),
+      ]);
       expectRateLimited(await web.send('CatalogPage', page));
 
       const session = await mobileLogIn(stack.mobileUrl, admin.email, admin.password);
       const products = { first: 2, search: `budget-${Date.now()}` };
       const mobileResults = [];
       for (let i = 0; i < MOBILE.perUser; i += 1) {
-        mobileResults.push(await sendMobile(stack.mobileUrl, 'Products', products, { token: session.accessToken, headers: from(freshAddress()) }));
+        mobileResults.push(
+          await sendMobile(stack.mobileUrl, 'Products', products, { token: session.accessToken, headers: from(freshAddress()) }),
+        );
       }
       expect(mobileResults.map((response) => response.status)).toEqual(Array(MOBILE.perUser).fill(200));
-      expect(mobileResults.map((response) => response.headers.get('x-cache'))).toEqual(['MISS', ...Array(MOBILE.perUser - 1).fill('HIT')]);
-      const refused = await sendMobile(stack.mobileUrl, 'Products', products, { token: session.accessToken, headers: from(freshAddress()) });
+      expect(mobileResults.map((response) => response.headers.get('x-cache'))).toEqual([
+        'MISS',
+        ...Array(MOBILE.perUser - 1).fill('HIT'),
+      ]);
+      const refused = await sendMobile(stack.mobileUrl, 'Products', products, {
+        token: session.accessToken,
+        headers: from(freshAddress()),
+      });
       expectRateLimited(refused);
     });
 
@@ -140,10 +161,20 @@ describe('rate limits', () => {
     it('limits signed-in mobile users per user', async () => {
       const session = await mobileLogIn(stack.mobileUrl, grace.email, grace.password);
       for (let i = 0; i < MOBILE.perUser; i += 1) {
-        const response = await postGraphQL(stack.mobileUrl, { query: '{ __typename }' }, { token: session.accessToken, headers: from(freshAddress()) });
+        const response = await postGraphQL(
+          stack.mobileUrl,
+          { query: '{ __typename }' },
+          { token: session.accessToken, headers: from(freshAddress()) },
+        );
         expect(response.status).toBe(200);
       }
-      expectRateLimited(await postGraphQL(stack.mobileUrl, { query: '{ __typename }' }, { token: session.accessToken, headers: from(freshAddress()) }));
+      expectRateLimited(
+        await postGraphQL(
+          stack.mobileUrl,
+          { query: '{ __typename }' },
+          { token: session.accessToken, headers: from(freshAddress()) },
+        ),
+      );
     });
 
     it('limits the gateway per address, and a BFF passes the gateway refusal on', async () => {
@@ -221,10 +252,16 @@ describe('rate limits', () => {
       const client = new WebClient(stack.webUrl, from(address));
       for (let i = 0; i < LOGIN.perIp; i += 1) {
         // Refused sign-ups (a password too short) of distinct emails: only the address adds up.
-        const response = await client.send('SignUp', { input: { email: `signup-${address}-${i}@example.com`, password: 'short', name: 'Again' } });
+        const response = await client.send('SignUp', {
+          input: { email: `signup-${address}-${i}@example.com`, password: 'short', name: 'Again' },
+        });
         expect(response.body.data?.signUp.userErrors.length).toBeGreaterThan(0);
       }
-      expectRateLimited(await client.send('SignUp', { input: { email: `new-${Date.now()}@example.com`, password: 'a-long-password-1', name: 'New' } }));
+      expectRateLimited(
+        await client.send('SignUp', {
+          input: { email: `new-${Date.now()}@example.com`, password: 'a-long-password-1', name: 'New' },
+        }),
+      );
     });
 
     it('limits mobile sign-ins per account and per address', async () => {
@@ -234,11 +271,13 @@ describe('rate limits', () => {
         expect(response.status).toBe(200);
         expect(response.body.data?.logIn.error?.code).toBe('INVALID_CREDENTIALS');
       };
-      for (let i = 0; i < LOGIN.perAccount; i += 1) await mobileFailed(await attempt(freshAddress(), admin.email, 'not-the-password'));
+      for (let i = 0; i < LOGIN.perAccount; i += 1)
+        await mobileFailed(await attempt(freshAddress(), admin.email, 'not-the-password'));
       expectRateLimited(await attempt(freshAddress(), admin.email, admin.password));
 
       const address = freshAddress();
-      for (let i = 0; i < LOGIN.perIp; i += 1) await mobileFailed(await attempt(address, `stuffing-m${i}@example.com`, 'x-password'));
+      for (let i = 0; i < LOGIN.perIp; i += 1)
+        await mobileFailed(await attempt(address, `stuffing-m${i}@example.com`, 'x-password'));
       const refused = await attempt(address, ada.email, ada.password);
       expectRateLimited(refused);
       expect(refused.body.errors?.[0]?.message).toMatch(/sign-in attempts/);
@@ -294,7 +333,8 @@ describe('rate limits', () => {
     it('limits failures per client address across accounts, by the address the BFF or proxy names', async () => {
       const account = await newAccount('gateway-stuffing');
       const address = freshAddress();
-      for (let i = 0; i < LOGIN.perIp; i += 1) failed(await gatewayLogIn(address, `gateway-stuffing-${i}@example.com`, 'password-123'));
+      for (let i = 0; i < LOGIN.perIp; i += 1)
+        failed(await gatewayLogIn(address, `gateway-stuffing-${i}@example.com`, 'password-123'));
       expectRateLimited(await gatewayLogIn(address, account.email, account.password));
       signedIn(await gatewayLogIn(freshAddress(), account.email, account.password));
     });
@@ -302,7 +342,10 @@ describe('rate limits', () => {
     it("does not lump a BFF's clients together: each is limited by its own address", async () => {
       // More failures through one web BFF than one address may have, each from another client.
       for (let i = 0; i <= LOGIN.perIp; i += 1) {
-        const response = await new WebClient(stack.webUrl, from(freshAddress())).send('LogIn', { email: `bff-client-${i}@example.com`, password: 'password-123' });
+        const response = await new WebClient(stack.webUrl, from(freshAddress())).send('LogIn', {
+          email: `bff-client-${i}@example.com`,
+          password: 'password-123',
+        });
         expect(response.body.errors).toBeUndefined();
         expect(response.body.data?.logIn.userErrors.length).toBeGreaterThan(0);
       }

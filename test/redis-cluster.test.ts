@@ -29,7 +29,10 @@ describe('the stack on a Redis Cluster', () => {
   beforeAll(async () => {
     cluster = startRedisCluster();
     stack = await startStack({ redis: (await cluster).connection, events: true, web: true });
-    tokens = { ada: await logIn(stack.gatewayUrl, ada.email, ada.password), admin: await logIn(stack.gatewayUrl, admin.email, admin.password) };
+    tokens = {
+      ada: await logIn(stack.gatewayUrl, ada.email, ada.password),
+      admin: await logIn(stack.gatewayUrl, admin.email, admin.password),
+    };
   }, 120_000);
   afterAll(async () => {
     try {
@@ -75,15 +78,20 @@ describe('the stack on a Redis Cluster', () => {
 
   it('confirms an order placed through the web BFF: the event travels orders → catalog → orders on the cluster', async () => {
     const product = products.find((candidate) => candidate.stockQuantity >= 10)!;
-    const stockOf = async () => (await graphql(stack.gatewayUrl, STOCK, { id: product.id })).body.data!.product.stockQuantity as number;
+    const stockOf = async () =>
+      (await graphql(stack.gatewayUrl, STOCK, { id: product.id })).body.data!.product.stockQuantity as number;
     const before = await stockOf();
     const web = new WebClient(stack.webUrl);
     await web.send('LogIn', { email: ada.email, password: ada.password });
-    const placed = await web.send('PlaceOrder', { input: { items: [{ productId: product.id, quantity: 2 }] }, idempotencyKey: 'cluster-order-1' });
+    const placed = await web.send('PlaceOrder', {
+      input: { items: [{ productId: product.id, quantity: 2 }] },
+      idempotencyKey: 'cluster-order-1',
+    });
     const orderId = placed.body.data!.placeOrder.order.id as string;
 
     await until(
-      async () => (await graphql(stack.gatewayUrl, ORDER, { id: orderId }, { token: tokens.ada })).body.data!.order.status as string,
+      async () =>
+        (await graphql(stack.gatewayUrl, ORDER, { id: orderId }, { token: tokens.ada })).body.data!.order.status as string,
       (status) => status === 'CONFIRMED',
     );
     expect(await stockOf()).toBe(before - 2);

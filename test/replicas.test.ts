@@ -93,12 +93,16 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
       const other = webTab(url, cookies);
       const response = await other.send('Viewer', { ordersFirst: 1 });
       expect(response.body.errors).toBeUndefined();
-      expectLabelled(response.body.data!.viewer, `${url}: ${JSON.stringify(response.body)} ${other.lastSetCookies.join('; ')}`).not.toBeNull();
+      expectLabelled(
+        response.body.data!.viewer,
+        `${url}: ${JSON.stringify(response.body)} ${other.lastSetCookies.join('; ')}`,
+      ).not.toBeNull();
       return { email: response.body.data!.viewer?.email as string | undefined, cookies: other.cookies };
     };
     expect((await viewerOn(web1.graphqlUrl, tab.cookies)).email).toBe(ada.email);
     // Through the balancer, both instances in turn.
-    for (let request = 0; request < 2; request += 1) expect((await viewerOn(stack.balanced['bff-web'], tab.cookies)).email).toBe(ada.email);
+    for (let request = 0; request < 2; request += 1)
+      expect((await viewerOn(stack.balanced['bff-web'], tab.cookies)).email).toBe(ada.email);
 
     // The browser drops the access cookie when it expires; the next request renews it with the refresh cookie.
     const stale = new Map(tab.cookies);
@@ -123,8 +127,11 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
   it('mobile tokens from one instance work on the other, and a rotation on one is enforced by the other', async () => {
     const [mobile0, mobile1] = stack.instances['bff-mobile'] as [ServiceProcess, ServiceProcess];
     const refresh = async (url: string, refreshToken: string) =>
-      (await sendMobile<{ refreshSession: { session: { accessToken: string; refreshToken: string } | null; error: { code: string } | null } }>(url, 'RefreshSession', { refreshToken }))
-        .body.data!.refreshSession;
+      (
+        await sendMobile<{
+          refreshSession: { session: { accessToken: string; refreshToken: string } | null; error: { code: string } | null };
+        }>(url, 'RefreshSession', { refreshToken })
+      ).body.data!.refreshSession;
     const myOrders = (url: string, token: string) => sendMobile(url, 'MyOrders', { first: 1 }, { token });
 
     const session = await mobileLogIn(mobile0.graphqlUrl, grace.email, grace.password);
@@ -138,7 +145,10 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const second = await refresh(mobile1.graphqlUrl, first.session!.refreshToken);
     expect(second.error).toBeNull();
     // The token mobile-1 just rotated, replayed on mobile-0: theft, the whole session ends...
-    expect((await refresh(mobile0.graphqlUrl, first.session!.refreshToken)).error).toEqual({ code: 'REFRESH_TOKEN_REUSED', message: expect.any(String) });
+    expect((await refresh(mobile0.graphqlUrl, first.session!.refreshToken)).error).toEqual({
+      code: 'REFRESH_TOKEN_REUSED',
+      message: expect.any(String),
+    });
     // ...so the newest refresh token is dead on either instance.
     expect((await refresh(mobile1.graphqlUrl, second.session!.refreshToken)).error?.code).toBe('INVALID_REFRESH_TOKEN');
   }, 120_000);
@@ -147,7 +157,8 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const product = products.filter((candidate) => candidate.stockQuantity > 0)[40]!;
     const { accessToken } = await mobileLogIn(stack.balanced['bff-mobile'], ada.email, ada.password);
     const webPage = (instance: ServiceProcess) => webTab(instance.graphqlUrl).send('ProductPage', { slug: product.slug });
-    const mobilePage = (instance: ServiceProcess) => sendMobile(instance.graphqlUrl, 'ProductDetail', { id: product.id }, { token: accessToken });
+    const mobilePage = (instance: ServiceProcess) =>
+      sendMobile(instance.graphqlUrl, 'ProductDetail', { id: product.id }, { token: accessToken });
     const pages = [
       ...stack.instances['bff-web'].map((instance) => async () => {
         const response = await webPage(instance);
@@ -160,7 +171,7 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     ];
 
     // Cached once per BFF, then a hit on the other instance: the cache is shared.
-    const [web0, web1, mobile0, mobile1] = pages as [typeof pages[0], typeof pages[0], typeof pages[0], typeof pages[0]];
+    const [web0, web1, mobile0, mobile1] = pages as [(typeof pages)[0], (typeof pages)[0], (typeof pages)[0], (typeof pages)[0]];
     expect(await web0()).toEqual({ name: product.name, cache: 'MISS' });
     expect(await web1()).toEqual({ name: product.name, cache: 'HIT' });
     expect(await mobile0()).toEqual({ name: product.name, cache: 'MISS' });
@@ -175,7 +186,8 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     );
     expect(update.body.data!.updateProduct.userErrors).toEqual([]);
     // The entries live 60 s; the change shows on every instance long before.
-    for (const page of pages) await eventually(page, (seen) => seen.name === renamed, 'the renamed product on every instance', 15_000);
+    for (const page of pages)
+      await eventually(page, (seen) => seen.name === renamed, 'the renamed product on every instance', 15_000);
   }, 120_000);
 
   it('rate limits are shared by the instances and keyed on the client address HAProxy adds, never on its own or a forged one', async () => {
@@ -190,9 +202,17 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
           'x-apollo-operation-name': 'ProductDetail',
           ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
         },
-        body: JSON.stringify({ operationName: 'ProductDetail', query: mobileOperation('ProductDetail').document, variables: { id: product.id } }),
+        body: JSON.stringify({
+          operationName: 'ProductDetail',
+          query: mobileOperation('ProductDetail').document,
+          variables: { id: product.id },
+        }),
       });
-      return { status: response.status, servedBy: response.headers.get('x-served-by'), body: (await response.json()) as MobileResponse['body'] };
+      return {
+        status: response.status,
+        servedBy: response.headers.get('x-served-by'),
+        body: (await response.json()) as MobileResponse['body'],
+      };
     };
 
     // Each request claims another client address; were the claim believed, none would be limited.
@@ -208,7 +228,8 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     expect(refused.status).toBe(429);
     expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
     // Straight to an instance, the header is not even read (the peer is no trusted proxy): same budget.
-    for (const instance of stack.instances['bff-mobile']) expect((await ask(instance.graphqlUrl, limited, '203.0.113.10')).status).toBe(429);
+    for (const instance of stack.instances['bff-mobile'])
+      expect((await ask(instance.graphqlUrl, limited, '203.0.113.10')).status).toBe(429);
     // Another client behind the same balancer has its own budget.
     expect((await ask(stack.balanced['bff-mobile'], neighbour)).status).toBe(200);
 
@@ -226,7 +247,9 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
 
   /** Both buyers' bearer tokens, signed in through the balancer. */
   async function buyers() {
-    return Promise.all([ada, grace].map(async (user) => (await mobileLogIn(stack.balanced['bff-mobile'], user.email, user.password)).accessToken));
+    return Promise.all(
+      [ada, grace].map(async (user) => (await mobileLogIn(stack.balanced['bff-mobile'], user.email, user.password)).accessToken),
+    );
   }
 
   async function setStock(productId: string, stock: number) {
@@ -242,7 +265,12 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
   /** Waits until none of `orderIds` is PENDING (catalog answered each), and returns their statuses. */
   async function settled(orderIds: string[]): Promise<Map<string, string>> {
     const rows = await eventually(
-      () => query<{ id: string; status: string }>(stack.databases.orders.url, 'SELECT id, status FROM orders WHERE id = ANY($1::uuid[])', [orderIds]),
+      () =>
+        query<{ id: string; status: string }>(
+          stack.databases.orders.url,
+          'SELECT id, status FROM orders WHERE id = ANY($1::uuid[])',
+          [orderIds],
+        ),
       (found) => found.length === orderIds.length && found.every((row) => row.status !== 'PENDING'),
       'every order answered by the catalog',
       60_000,
@@ -255,7 +283,10 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     const redis = new Redis(stack.redisUrl);
     try {
       const entries = (await redis.xrange(stream, '-', '+')) as Array<[string, string[]]>;
-      const events = entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { id: string; type: string; payload: { orderId?: string } });
+      const events = entries.map(
+        ([, fields]) =>
+          JSON.parse(fields[fields.indexOf('event') + 1]!) as { id: string; type: string; payload: { orderId?: string } },
+      );
       const copies = new Map<string, number>();
       for (const event of events) copies.set(event.id, (copies.get(event.id) ?? 0) + 1);
       return { copies, events };
@@ -279,15 +310,25 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
           const n = round * 20 + index;
           const lines = [{ productId: pool[n % 5]!.id, quantity: 1 + (n % 3) }];
           if (n % 2 === 0) lines.push({ productId: pool[(n + 2) % 5]!.id, quantity: 1 });
-          const send = () => sendMobile(stack.balanced['bff-mobile'], 'PlaceOrder', { items: lines, idempotencyKey: `replicas-bulk-${n}` }, { token: tokens[n % 2]! });
+          const send = () =>
+            sendMobile(
+              stack.balanced['bff-mobile'],
+              'PlaceOrder',
+              { items: lines, idempotencyKey: `replicas-bulk-${n}` },
+              { token: tokens[n % 2]! },
+            );
           let response = await send();
           // A burst may find every connection busy: a retryable code, and the app's retry with the same key.
           for (let tries = 1; tries < 5 && isRetryable(response); tries += 1) {
             retried += 1;
             response = await send();
           }
-          if (response.body.errors) throw new Error(`${JSON.stringify(response.body)}\n${stack.logs('orders', 'catalog', 'gateway')}`);
-          const { order, error } = response.body.data!.placeOrder as { order: { id: string } | null; error: { code: string } | null };
+          if (response.body.errors)
+            throw new Error(`${JSON.stringify(response.body)}\n${stack.logs('orders', 'catalog', 'gateway')}`);
+          const { order, error } = response.body.data!.placeOrder as {
+            order: { id: string } | null;
+            error: { code: string } | null;
+          };
           // Demand exceeds supply: an order for more than the stock left is refused at once...
           if (error?.code === 'OUT_OF_STOCK') outOfStock += 1;
           else {
@@ -309,16 +350,27 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     expect(confirmed.length).toBeGreaterThan(0);
     expect(confirmed.length).toBeLessThan(200);
     const stock = new Map(
-      (await query<{ id: string; stock: number }>(stack.databases.catalog.url, 'SELECT id, stock_quantity AS stock FROM products WHERE id = ANY($1::uuid[])', [pool.map((product) => product.id)])).map(
-        (row) => [row.id, row.stock],
-      ),
+      (
+        await query<{ id: string; stock: number }>(
+          stack.databases.catalog.url,
+          'SELECT id, stock_quantity AS stock FROM products WHERE id = ANY($1::uuid[])',
+          [pool.map((product) => product.id)],
+        )
+      ).map((row) => [row.id, row.stock]),
     );
     for (const product of pool) {
-      const sold = confirmed.flatMap((order) => order.lines).filter((line) => line.productId === product.id).reduce((sum, line) => sum + line.quantity, 0);
+      const sold = confirmed
+        .flatMap((order) => order.lines)
+        .filter((line) => line.productId === product.id)
+        .reduce((sum, line) => sum + line.quantity, 0);
       expect(stock.get(product.id)).toBeGreaterThanOrEqual(0);
       expect(stock.get(product.id)).toBe(initial - sold);
     }
-    const [{ count }] = (await query<{ count: string }>(stack.databases.catalog.url, 'SELECT count(*) FROM stock_reservations WHERE order_id = ANY($1::uuid[])', [ids])) as [{ count: string }];
+    const [{ count }] = (await query<{ count: string }>(
+      stack.databases.catalog.url,
+      'SELECT count(*) FROM stock_reservations WHERE order_id = ANY($1::uuid[])',
+      [ids],
+    )) as [{ count: string }];
     expect(Number(count)).toBe(placed.length);
 
     // Each event on each stream exactly once: one OrderPlaced and one answer from catalog per order.
@@ -327,15 +379,22 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     for (const { copies } of [fromOrders, fromCatalog]) expect([...copies.values()].filter((times) => times > 1)).toEqual([]);
     const ours = new Set(ids);
     const about = (events: typeof fromOrders.events, types: string[]) =>
-      events.filter((event) => types.includes(event.type) && ours.has(event.payload.orderId ?? '')).map((event) => event.payload.orderId).sort();
+      events
+        .filter((event) => types.includes(event.type) && ours.has(event.payload.orderId ?? ''))
+        .map((event) => event.payload.orderId)
+        .sort();
     expect(about(fromOrders.events, ['OrderPlaced'])).toEqual([...ids].sort());
     expect(about(fromCatalog.events, ['StockReserved', 'StockReservationFailed'])).toEqual([...ids].sort());
     expect(await stack.deadLetters()).toEqual([]);
 
     // Both instances did their share: each orders relay published, each catalog consumer applied reservations.
-    for (const instance of stack.instances.orders) expectLabelled(metricValue(await instance.metrics(), 'events_published_total'), instance.name).toBeGreaterThan(0);
+    for (const instance of stack.instances.orders)
+      expectLabelled(metricValue(await instance.metrics(), 'events_published_total'), instance.name).toBeGreaterThan(0);
     for (const instance of stack.instances.catalog) {
-      expectLabelled(metricValue(await instance.metrics(), 'events_processed_total', { type: 'OrderPlaced' }), instance.name).toBeGreaterThan(0);
+      expectLabelled(
+        metricValue(await instance.metrics(), 'events_processed_total', { type: 'OrderPlaced' }),
+        instance.name,
+      ).toBeGreaterThan(0);
     }
   }, 300_000);
 
@@ -352,7 +411,10 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
     /** One request through the balancer; true when it succeeded, false on a retryable coded error. */
     const attempt = async <Response extends Answer>(send: () => Promise<Response>, done: (response: Response) => boolean) => {
       sent += 1;
-      const response = await send().catch((error: unknown) => ({ status: 0, body: { errors: [{ message: error instanceof Error ? error.message : String(error) }] } }) as Response);
+      const response = await send().catch(
+        (error: unknown) =>
+          ({ status: 0, body: { errors: [{ message: error instanceof Error ? error.message : String(error) }] } }) as Response,
+      );
       if (!response.body.errors?.length && done(response)) {
         outcomes.ok += 1;
         return true;
@@ -369,7 +431,13 @@ describe('two instances of every service behind HAProxy, on real Postgres and Re
       // The app's retry: the same key again, until it is answered.
       for (let tries = 0; tries < 20; tries += 1) {
         const placed = await attempt(
-          () => sendMobile(stack.balanced['bff-mobile'], 'PlaceOrder', { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: key }, { token }),
+          () =>
+            sendMobile(
+              stack.balanced['bff-mobile'],
+              'PlaceOrder',
+              { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: key },
+              { token },
+            ),
           (response) => response.body.data?.placeOrder?.order?.id !== undefined,
         );
         if (placed) return;

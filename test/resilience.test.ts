@@ -11,8 +11,18 @@ const adaOrder = seedOrders.find((order) => order.buyerId === ada.id)!;
 
 const ORDER_WITH_PRODUCTS = /* GraphQL */ `
   query ($id: ID!) {
-    me { name }
-    order(id: $id) { status items { quantity product { name } } }
+    me {
+      name
+    }
+    order(id: $id) {
+      status
+      items {
+        quantity
+        product {
+          name
+        }
+      }
+    }
   }
 `;
 
@@ -89,9 +99,15 @@ describe('a slow or dead subgraph', () => {
       stack.gatewayUrl,
       /* GraphQL */ `
         query {
-          me { name }
-          shelf: category(slug: "kitchen") { name }
-          product(slug: "anything") { name }
+          me {
+            name
+          }
+          shelf: category(slug: "kitchen") {
+            name
+          }
+          product(slug: "anything") {
+            name
+          }
         }
       `,
       {},

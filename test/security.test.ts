@@ -41,7 +41,11 @@ const roomyRateLimits = {
 const adaOrder = seedOrders.find((order) => order.buyerId === ada.id)!;
 const graceOrders = seedOrders.filter((order) => order.buyerId === grace.id);
 /** What must never reach grace (or an anonymous caller) about ada and her order. */
-const adaSecrets = [ada.name, ada.email, ...adaOrder.lines.map((line) => products.find((product) => product.id === line.productId)!.name)];
+const adaSecrets = [
+  ada.name,
+  ada.email,
+  ...adaOrder.lines.map((line) => products.find((product) => product.id === line.productId)!.name),
+];
 const expectNothingOfAda = (text: string, label?: string) => {
   for (const secret of adaSecrets) expectLabelled(text, label).not.toContain(secret);
 };
@@ -51,7 +55,8 @@ interface Attempt {
   status: number;
   text: string;
   headers: Headers;
-  body: { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } | undefined;
+  body:
+    { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } | undefined;
 }
 
 let responsesChecked = 0;
@@ -107,7 +112,10 @@ function expectRefused(attempt: Attempt, status: number, expected: string[], mat
 const repeat = (n: number, text: (index: number) => string) => Array.from({ length: n }, (_, index) => text(index)).join(' ');
 
 /** A JWT with another header or payload but the original signature, or none. */
-function tampered(token: string, change: { header?: object; payload?: (claims: Record<string, unknown>) => object; signature?: string }) {
+function tampered(
+  token: string,
+  change: { header?: object; payload?: (claims: Record<string, unknown>) => object; signature?: string },
+) {
   const [header, payload, signature] = token.split('.');
   const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -121,7 +129,14 @@ function tampered(token: string, change: { header?: object; payload?: (claims: R
 interface Tier {
   name: 'gateway' | 'bff-web' | 'bff-mobile';
   url: string;
-  limits: { MAX_ALIASES: number; MAX_DIRECTIVES: number; MAX_TOKENS: number; MAX_DOCUMENT_BYTES: number; MAX_BODY_BYTES: number; MAX_PAGE_SIZE: number };
+  limits: {
+    MAX_ALIASES: number;
+    MAX_DIRECTIVES: number;
+    MAX_TOKENS: number;
+    MAX_DOCUMENT_BYTES: number;
+    MAX_BODY_BYTES: number;
+    MAX_PAGE_SIZE: number;
+  };
   /** A root list field with `first`, and its type. */
   list: string;
   listType: string;
@@ -163,7 +178,12 @@ describe('the classic GraphQL attacks, in production mode', () => {
     servers.push(gateway);
     const gatewayUrl = (await gateway.listen(0, '127.0.0.1')).url;
 
-    const webConfig = loadWebConfig({ ...production, GATEWAY_URL: gatewayUrl, REDIS_URL: testRedisUrl, WEB_ORIGINS: 'https://shop.example' });
+    const webConfig = loadWebConfig({
+      ...production,
+      GATEWAY_URL: gatewayUrl,
+      REDIS_URL: testRedisUrl,
+      WEB_ORIGINS: 'https://shop.example',
+    });
     const web = createWebServer({ config: webConfig, store: new RedisCacheStore(testRedis, stack.redisPrefix) });
     servers.push(web);
     const webUrl = (await web.listen(0, '127.0.0.1')).url;
@@ -258,7 +278,11 @@ describe('the classic GraphQL attacks, in production mode', () => {
     it('alias overloading, __typename included, is refused with TOO_MANY_ALIASES', async () => {
       const { url, list, limits } = tier();
       const flood = limits.MAX_ALIASES * 10;
-      expectRefused(await post(url, { query: `{ ${list}(first: 1) { ${repeat(flood, (index) => `a${index}: __typename`)} } }` }), 400, ['TOO_MANY_ALIASES']);
+      expectRefused(
+        await post(url, { query: `{ ${list}(first: 1) { ${repeat(flood, (index) => `a${index}: __typename`)} } }` }),
+        400,
+        ['TOO_MANY_ALIASES'],
+      );
       // The same field over and over under aliases, at the root.
       const root = `{ ${repeat(limits.MAX_ALIASES + 1, (index) => `a${index}: ${list}(first: 1) { __typename }`)} }`;
       expectRefused(await post(url, { query: root }), 400, ['TOO_MANY_ALIASES'], 'including');
@@ -272,7 +296,9 @@ describe('the classic GraphQL attacks, in production mode', () => {
     it('directive overloading is refused once: TOO_MANY_DIRECTIVES, DIRECTIVE_REPEATED', async () => {
       const { url, list, limits } = tier();
       const flood = limits.MAX_DIRECTIVES * 10;
-      const many = await post(url, { query: `{ ${list}(first: 1) { ${repeat(flood, () => '__typename @include(if: true)')} } }` });
+      const many = await post(url, {
+        query: `{ ${list}(first: 1) { ${repeat(flood, () => '__typename @include(if: true)')} } }`,
+      });
       expectRefused(many, 400, ['TOO_MANY_DIRECTIVES']);
       expect(many.body?.errors).toHaveLength(1);
       // One field, the same (unknown) directive over and over, as graphql-cop sends it: one error, not one per repeat.
@@ -305,7 +331,9 @@ describe('the classic GraphQL attacks, in production mode', () => {
 
     it('page sizes above the maximum are refused with BAD_USER_INPUT', async () => {
       const { url, list, limits } = tier();
-      expectRefused(await post(url, { query: `{ ${list}(first: ${limits.MAX_PAGE_SIZE + 1}) { __typename } }` }), 400, ['BAD_USER_INPUT']);
+      expectRefused(await post(url, { query: `{ ${list}(first: ${limits.MAX_PAGE_SIZE + 1}) { __typename } }` }), 400, [
+        'BAD_USER_INPUT',
+      ]);
       expectRefused(await post(url, { query: `{ ${list}(first: 1000000) { __typename } }` }), 400, ['BAD_USER_INPUT']);
     });
 
@@ -344,7 +372,10 @@ describe('the classic GraphQL attacks, in production mode', () => {
       const attempts =
         name === 'gateway'
           ? [
-              await post(url, { query: 'query ($s: OrderStatus) { orders(status: $s) { totalCount } }', variables: { s: 'PENDIN' } }),
+              await post(url, {
+                query: 'query ($s: OrderStatus) { orders(status: $s) { totalCount } }',
+                variables: { s: 'PENDIN' },
+              }),
               await post(url, {
                 query: 'mutation ($input: SignUpInput!) { signUp(input: $input) { userErrors { code } } }',
                 variables: { input: { name: 'Mallory', emial: 'mallory@example.com', password: 'mallory-password-1' } },
@@ -362,7 +393,11 @@ describe('the classic GraphQL attacks, in production mode', () => {
                 // The app's own PlaceOrder, exactly as the safelist has it, with a misspelled field.
                 await post(
                   url,
-                  { operationName: 'PlaceOrder', query: mobileOperation('PlaceOrder').document, variables: { items: [{ productid: 'x', quantity: 1 }], idempotencyKey: 'k-1' } },
+                  {
+                    operationName: 'PlaceOrder',
+                    query: mobileOperation('PlaceOrder').document,
+                    variables: { items: [{ productid: 'x', quantity: 1 }], idempotencyKey: 'k-1' },
+                  },
                   { authorization: `Bearer ${tokens.grace}` },
                 ),
               ];
@@ -377,17 +412,44 @@ describe('the classic GraphQL attacks, in production mode', () => {
       const requests =
         name === 'gateway'
           ? [
-              (text: string) => ({ query: 'query ($value: String) { products(filter: { search: $value }, first: 1) { totalCount } }', variables: { value: text } }),
-              (text: string) => ({ query: 'query ($value: String) { product(slug: $value) { id } }', variables: { value: text } }),
-              (text: string) => ({ query: 'query ($value: String) { category(slug: $value) { id } }', variables: { value: text } }),
+              (text: string) => ({
+                query: 'query ($value: String) { products(filter: { search: $value }, first: 1) { totalCount } }',
+                variables: { value: text },
+              }),
+              (text: string) => ({
+                query: 'query ($value: String) { product(slug: $value) { id } }',
+                variables: { value: text },
+              }),
+              (text: string) => ({
+                query: 'query ($value: String) { category(slug: $value) { id } }',
+                variables: { value: text },
+              }),
             ]
           : name === 'bff-web'
             ? [
-                (text: string) => ({ operationName: 'CatalogPage', query: webOperations.get('CatalogPage')!.document, variables: { search: text } }),
-                (text: string) => ({ operationName: 'CatalogPage', query: webOperations.get('CatalogPage')!.document, variables: { category: text } }),
-                (text: string) => ({ operationName: 'ProductPage', query: webOperations.get('ProductPage')!.document, variables: { slug: text } }),
+                (text: string) => ({
+                  operationName: 'CatalogPage',
+                  query: webOperations.get('CatalogPage')!.document,
+                  variables: { search: text },
+                }),
+                (text: string) => ({
+                  operationName: 'CatalogPage',
+                  query: webOperations.get('CatalogPage')!.document,
+                  variables: { category: text },
+                }),
+                (text: string) => ({
+                  operationName: 'ProductPage',
+                  query: webOperations.get('ProductPage')!.document,
+                  variables: { slug: text },
+                }),
               ]
-            : [(text: string) => ({ operationName: 'Products', query: mobileOperation('Products').document, variables: { search: text } })];
+            : [
+                (text: string) => ({
+                  operationName: 'Products',
+                  query: mobileOperation('Products').document,
+                  variables: { search: text },
+                }),
+              ];
       for (const request of requests) {
         for (const text of ['kett\u0000le', '\ud800', 'a\udc00b']) {
           const attempt = await post(url, request(text));
@@ -396,7 +458,11 @@ describe('the classic GraphQL attacks, in production mode', () => {
       }
       // In a literal too (a lone surrogate cannot be written in one: the parser refuses its escape).
       if (name === 'gateway') {
-        expectRefused(await post(url, { query: '{ products(filter: { categorySlug: "toys\\u0000" }, first: 1) { totalCount } }' }), 400, ['BAD_USER_INPUT']);
+        expectRefused(
+          await post(url, { query: '{ products(filter: { categorySlug: "toys\\u0000" }, first: 1) { totalCount } }' }),
+          400,
+          ['BAD_USER_INPUT'],
+        );
       }
     });
 
@@ -413,7 +479,10 @@ describe('the classic GraphQL attacks, in production mode', () => {
         ['application/x-www-form-urlencoded', `query=${encodeURIComponent(mutation)}`],
         ['text/plain', JSON.stringify({ query: mutation })],
         ['text/plain;charset=UTF-8', JSON.stringify({ query: '{ __typename }' })],
-        ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${mutation}\r\n--x--\r\n`],
+        [
+          'multipart/form-data; boundary=x',
+          `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${mutation}\r\n--x--\r\n`,
+        ],
       ];
       for (const [contentType, body] of simple) {
         const attempt = await request(url, { method: 'POST', headers: { 'content-type': contentType! }, body: body! });
@@ -456,7 +525,9 @@ describe('the classic GraphQL attacks, in production mode', () => {
       expectLabelled(nested.status, nested.text).toBe(400);
       expect(nested.body?.data ?? null).toBeNull();
       expect(nested.body?.errors).toHaveLength(1);
-      expect(['DOCUMENT_TOO_LARGE', 'TOO_MANY_TOKENS', 'QUERY_TOO_COSTLY', 'GRAPHQL_VALIDATION_FAILED']).toContain(codes(nested)[0]);
+      expect(['DOCUMENT_TOO_LARGE', 'TOO_MANY_TOKENS', 'QUERY_TOO_COSTLY', 'GRAPHQL_VALIDATION_FAILED']).toContain(
+        codes(nested)[0],
+      );
     });
 
     it('GET without a preflight header (GET-based CSRF) is refused, query or not', async () => {
@@ -471,8 +542,16 @@ describe('the classic GraphQL attacks, in production mode', () => {
     it('trace mode is off: no tracing or ftv1 extension, whatever the request asks', async () => {
       const { url } = tier();
       const attempts = [
-        await post(url, { query: '{ __typename }', extensions: { tracing: true } }, { 'apollo-federation-include-trace': 'ftv1' }),
-        await post(url, { query: '{ __typename }' }, { 'apollo-federation-include-trace': 'ftv1', 'apollo-query-plan-experimental': '1' }),
+        await post(
+          url,
+          { query: '{ __typename }', extensions: { tracing: true } },
+          { 'apollo-federation-include-trace': 'ftv1' },
+        ),
+        await post(
+          url,
+          { query: '{ __typename }' },
+          { 'apollo-federation-include-trace': 'ftv1', 'apollo-query-plan-experimental': '1' },
+        ),
       ];
       for (const attempt of attempts) {
         expect(attempt.text).not.toMatch(/ftv1|tracing|queryPlan|"extensions"\s*:\s*\{\s*"(?!code)/);
@@ -495,7 +574,10 @@ describe('the classic GraphQL attacks, in production mode', () => {
         // expectNoInternals (every response of this suite) already refused stacks, exception extensions and suggestions.
         expectLabelled(attempt.status, attempt.text).toBeGreaterThanOrEqual(400);
         expectLabelled(attempt.body?.errors?.[0]?.extensions?.code, attempt.text).toEqual(expect.any(String));
-        expectLabelled(attempt.body?.errors?.[0]?.extensions?.code, `${name} ${index}: ${attempt.status} ${attempt.text}`).not.toBe('INTERNAL_SERVER_ERROR');
+        expectLabelled(
+          attempt.body?.errors?.[0]?.extensions?.code,
+          `${name} ${index}: ${attempt.status} ${attempt.text}`,
+        ).not.toBe('INTERNAL_SERVER_ERROR');
       }
     });
 
@@ -510,7 +592,8 @@ describe('the classic GraphQL attacks, in production mode', () => {
   describe('broken, forged and expired tokens', () => {
     const badTokens = async () => {
       const forged = (await signAccessToken({ id: ada.id, role: 'ADMIN' }, { secret: OTHER_SECRET })).accessToken;
-      const expired = (await signAccessToken({ id: ada.id, role: 'CUSTOMER' }, { secret: JWT_SECRET, ttlSeconds: -60 })).accessToken;
+      const expired = (await signAccessToken({ id: ada.id, role: 'CUSTOMER' }, { secret: JWT_SECRET, ttlSeconds: -60 }))
+        .accessToken;
       return {
         malformed: 'not-a-jwt',
         truncated: tokens.ada.slice(0, -10),
@@ -524,7 +607,11 @@ describe('the classic GraphQL attacks, in production mode', () => {
 
     it('gateway (bearer): 401 UNAUTHENTICATED, no data', async () => {
       for (const [kind, token] of Object.entries(await badTokens())) {
-        const attempt = await post(tiers.gateway.url, { query: `{ me { id email } order(id: "${adaOrder.id}") { id } }` }, { authorization: `Bearer ${token}` });
+        const attempt = await post(
+          tiers.gateway.url,
+          { query: `{ me { id email } order(id: "${adaOrder.id}") { id } }` },
+          { authorization: `Bearer ${token}` },
+        );
         expectLabelled(attempt.status, kind).toBe(401);
         expectRefused(attempt, 401, ['UNAUTHENTICATED']);
         expectNothingOfAda(attempt.text, kind);
@@ -534,11 +621,19 @@ describe('the classic GraphQL attacks, in production mode', () => {
     it('bff-mobile (bearer): 401 UNAUTHENTICATED with a challenge, no data', async () => {
       const { document, hash } = mobileOperation('MyOrders');
       for (const [kind, token] of Object.entries(await badTokens())) {
-        const byHash = await get(tiers['bff-mobile'].url, { operationName: 'MyOrders', extensions: JSON.stringify(persistedQuery(hash)) }, { authorization: `Bearer ${token}` });
+        const byHash = await get(
+          tiers['bff-mobile'].url,
+          { operationName: 'MyOrders', extensions: JSON.stringify(persistedQuery(hash)) },
+          { authorization: `Bearer ${token}` },
+        );
         expectLabelled(byHash.status, kind).toBe(401);
         expectRefused(byHash, 401, ['UNAUTHENTICATED']);
         expectLabelled(byHash.headers.get('www-authenticate'), kind).toMatch(/^Bearer error="invalid_token"/);
-        const byText = await post(tiers['bff-mobile'].url, { operationName: 'MyOrders', query: document }, { authorization: `Bearer ${token}` });
+        const byText = await post(
+          tiers['bff-mobile'].url,
+          { operationName: 'MyOrders', query: document },
+          { authorization: `Bearer ${token}` },
+        );
         expectRefused(byText, 401, ['UNAUTHENTICATED']);
       }
     });
@@ -546,7 +641,11 @@ describe('the classic GraphQL attacks, in production mode', () => {
     it('bff-web (session cookie): UNAUTHENTICATED, no data, and a tampered cookie is cleared', async () => {
       const orderDetail = webOperations.get('OrderDetail')!.document;
       for (const [kind, token] of Object.entries(await badTokens())) {
-        const attempt = await post(tiers['bff-web'].url, { operationName: 'OrderDetail', query: orderDetail, variables: { id: adaOrder.id } }, { cookie: `sf_session=${token}` });
+        const attempt = await post(
+          tiers['bff-web'].url,
+          { operationName: 'OrderDetail', query: orderDetail, variables: { id: adaOrder.id } },
+          { cookie: `sf_session=${token}` },
+        );
         expectLabelled(codes(attempt), kind).toEqual(['UNAUTHENTICATED']);
         expectLabelled(attempt.body?.data?.order ?? null, kind).toBeNull();
         expectNothingOfAda(attempt.text, kind);
@@ -556,7 +655,11 @@ describe('the classic GraphQL attacks, in production mode', () => {
       expect(refused.status).toBe(401);
       expect(refused.headers.getSetCookie().some((cookie) => /^sf_session=;/.test(cookie))).toBe(true);
       // A forged refresh cookie signs no one in.
-      const refresh = await post(tiers['bff-web'].url, { query: '{ viewer { id } }' }, { cookie: 'sf_refresh=forged-refresh-token' });
+      const refresh = await post(
+        tiers['bff-web'].url,
+        { query: '{ viewer { id } }' },
+        { cookie: 'sf_refresh=forged-refresh-token' },
+      );
       expect(refresh.body?.data?.viewer ?? null).toBeNull();
     });
   });
@@ -565,7 +668,10 @@ describe('the classic GraphQL attacks, in production mode', () => {
     it('gateway: order(id) and user(id) are FORBIDDEN and leak nothing', async () => {
       const order = await post(
         tiers.gateway.url,
-        { query: 'query ($id: ID!) { order(id: $id) { id number total { amount } buyer { name email } } }', variables: { id: adaOrder.id } },
+        {
+          query: 'query ($id: ID!) { order(id: $id) { id number total { amount } buyer { name email } } }',
+          variables: { id: adaOrder.id },
+        },
         { authorization: `Bearer ${tokens.grace}` },
       );
       expect(codes(order)).toEqual(['FORBIDDEN']);
@@ -577,10 +683,17 @@ describe('the classic GraphQL attacks, in production mode', () => {
       );
       expect(codes(user)).toEqual(['FORBIDDEN']);
       expect(user.body?.data?.user ?? null).toBeNull();
-      const anonymous = await post(tiers.gateway.url, { query: 'query ($id: ID!) { user(id: $id) { email } }', variables: { id: ada.id } });
+      const anonymous = await post(tiers.gateway.url, {
+        query: 'query ($id: ID!) { user(id: $id) { email } }',
+        variables: { id: ada.id },
+      });
       expect(codes(anonymous)).toEqual(['UNAUTHENTICATED']);
       // All orders are for admins only.
-      const all = await post(tiers.gateway.url, { query: '{ orders(first: 100) { nodes { id } } }' }, { authorization: `Bearer ${tokens.grace}` });
+      const all = await post(
+        tiers.gateway.url,
+        { query: '{ orders(first: 100) { nodes { id } } }' },
+        { authorization: `Bearer ${tokens.grace}` },
+      );
       expect(codes(all)).toEqual(['FORBIDDEN']);
       for (const attempt of [order, user, anonymous, all]) {
         expectNothingOfAda(attempt.text);
@@ -599,7 +712,10 @@ describe('the classic GraphQL attacks, in production mode', () => {
       // A cross-site form (text/plain) carrying grace's cookies cannot sign her out either.
       const csrf = await request(tiers['bff-web'].url, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain', cookie: [...graceClient.cookies].map(([key, value]) => `${key}=${value}`).join('; ') },
+        headers: {
+          'content-type': 'text/plain',
+          cookie: [...graceClient.cookies].map(([key, value]) => `${key}=${value}`).join('; '),
+        },
         body: JSON.stringify({ query: 'mutation { logOut }' }),
       });
       expectRefused(csrf, 400, ['BAD_REQUEST']);
@@ -609,10 +725,18 @@ describe('the classic GraphQL attacks, in production mode', () => {
 
     it("bff-mobile: no query reads an order by id, and grace's orders are hers only", async () => {
       const { url } = tiers['bff-mobile'];
-      const byId = await post(url, { query: 'query ($id: ID!) { order(id: $id) { id } }', variables: { id: adaOrder.id } }, { authorization: `Bearer ${tokens.grace}` });
+      const byId = await post(
+        url,
+        { query: 'query ($id: ID!) { order(id: $id) { id } }', variables: { id: adaOrder.id } },
+        { authorization: `Bearer ${tokens.grace}` },
+      );
       expectRefused(byId, 400, ['GRAPHQL_VALIDATION_FAILED']);
       const { hash } = mobileOperation('MyOrders');
-      const mine = await get(url, { operationName: 'MyOrders', variables: JSON.stringify({ first: 50 }), extensions: JSON.stringify(persistedQuery(hash)) }, { authorization: `Bearer ${tokens.grace}` });
+      const mine = await get(
+        url,
+        { operationName: 'MyOrders', variables: JSON.stringify({ first: 50 }), extensions: JSON.stringify(persistedQuery(hash)) },
+        { authorization: `Bearer ${tokens.grace}` },
+      );
       expect(mine.status).toBe(200);
       const ids = (mine.body!.data!.myOrders.nodes as Array<{ id: string }>).map((order) => order.id).sort();
       expect(ids).toEqual(graceOrders.map((order) => order.id).sort());

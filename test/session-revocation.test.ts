@@ -19,7 +19,8 @@ interface Tokens {
   refreshToken: string;
 }
 
-const until = (check: () => Promise<boolean>, withinMs: number) => eventually(check, Boolean, 'the condition', { timeoutMs: withinMs, intervalMs: 50 });
+const until = (check: () => Promise<boolean>, withinMs: number) =>
+  eventually(check, Boolean, 'the condition', { timeoutMs: withinMs, intervalMs: 50 });
 
 describe('a reused refresh token revokes the access tokens of its session', () => {
   let stack: Stack;
@@ -33,7 +34,8 @@ describe('a reused refresh token revokes the access tokens of its session', () =
     const response = await graphql(stack.gatewayUrl, LOG_IN, { email: ada.email, password: ada.password });
     return response.body.data!.logIn.session;
   };
-  const refresh = async (refreshToken: string) => (await graphql(stack.gatewayUrl, REFRESH, { refreshToken })).body.data!.refreshSession;
+  const refresh = async (refreshToken: string) =>
+    (await graphql(stack.gatewayUrl, REFRESH, { refreshToken })).body.data!.refreshSession;
 
   /** Whether each tier still takes `accessToken` as ada's. */
   const accepted = async (accessToken: string) => {
@@ -53,7 +55,8 @@ describe('a reused refresh token revokes the access tokens of its session', () =
     const second = (await refresh(first.refreshToken)).session as Tokens;
     const other = await logIn();
     // Both generations of the session work, on every tier (and the check's "not revoked" is now cached).
-    for (const token of [first.accessToken, second.accessToken]) expect(await accepted(token)).toMatchObject({ gateway: true, mobile: true, web: true });
+    for (const token of [first.accessToken, second.accessToken])
+      expect(await accepted(token)).toMatchObject({ gateway: true, mobile: true, web: true });
 
     expect((await refresh(first.refreshToken)).userErrors).toEqual([{ code: 'REFRESH_TOKEN_REUSED' }]);
 
@@ -70,8 +73,13 @@ describe('a reused refresh token revokes the access tokens of its session', () =
   it('logging out revokes the access tokens of that session too', async () => {
     const session = await logIn();
     expect(await accepted(session.accessToken)).toMatchObject({ gateway: true, mobile: true, web: true });
-    const out = await graphql(stack.gatewayUrl, 'mutation ($refreshToken: String!) { logOut(refreshToken: $refreshToken) }', { refreshToken: session.refreshToken });
+    const out = await graphql(stack.gatewayUrl, 'mutation ($refreshToken: String!) { logOut(refreshToken: $refreshToken) }', {
+      refreshToken: session.refreshToken,
+    });
     expect(out.body.data?.logOut).toBe(true);
-    await until(async () => (await accepted(session.accessToken)).refusals.every((refusal) => refusal === '401 UNAUTHENTICATED'), CACHE_MS + 4_000);
+    await until(
+      async () => (await accepted(session.accessToken)).refusals.every((refusal) => refusal === '401 UNAUTHENTICATED'),
+      CACHE_MS + 4_000,
+    );
   });
 });

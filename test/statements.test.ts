@@ -11,9 +11,28 @@ const ALL_ORDERS = /* GraphQL */ `
       nodes {
         number
         itemCount
-        total { amount }
-        items { quantity product { name price { amount } category { name } } }
-        buyer { name email orders(first: 2) { totalCount } }
+        total {
+          amount
+        }
+        items {
+          quantity
+          product {
+            name
+            price {
+              amount
+            }
+            category {
+              name
+            }
+          }
+        }
+        buyer {
+          name
+          email
+          orders(first: 2) {
+            totalCount
+          }
+        }
       }
     }
   }

@@ -17,7 +17,8 @@ const N = 8;
 const ME = '{ me { id name email } }';
 const adaOrder = seedOrders.find((order) => order.buyerId === ada.id)!;
 const ORDER_WITH_PRODUCTS = 'query ($id: ID!) { order(id: $id) { status items { quantity product { name } } } }';
-const LOG_IN = 'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { refreshToken } userErrors { code } } }';
+const LOG_IN =
+  'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { session { refreshToken } userErrors { code } } }';
 
 interface CountingProxy {
   url: string;
@@ -44,7 +45,8 @@ async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
       return;
     }
     const headers = Object.entries(request.headers).filter(
-      (entry): entry is [string, string] => typeof entry[1] === 'string' && !['host', 'connection', 'content-length'].includes(entry[0]),
+      (entry): entry is [string, string] =>
+        typeof entry[1] === 'string' && !['host', 'connection', 'content-length'].includes(entry[0]),
     );
     const upstream = await fetch(targetUrl, { method: request.method, headers, body });
     response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
@@ -77,7 +79,10 @@ async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
 /** `gateway_subgraph_deduplicated_requests_total` of `subgraph` on the gateway at `gatewayUrl`. */
 async function deduplicated(gatewayUrl: string, subgraph: string): Promise<number> {
   const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
-  const series = new RegExp(`^gateway_subgraph_deduplicated_requests_total\\{[^}]*subgraph="${subgraph}"[^}]*\\} (\\d+)`, 'm').exec(text);
+  const series = new RegExp(
+    `^gateway_subgraph_deduplicated_requests_total\\{[^}]*subgraph="${subgraph}"[^}]*\\} (\\d+)`,
+    'm',
+  ).exec(text);
   return Number(series?.[1] ?? 0);
 }
 
@@ -100,7 +105,8 @@ async function concurrently(
     for (;;) {
       const accounted = proxy.received.length - before.received + (await deduplicated(gatewayUrl, subgraph)) - before.joined;
       if (accounted >= requests.length) break;
-      if (Date.now() > deadline) throw new Error(`only ${accounted} of ${requests.length} requests reached ${subgraph} or joined one`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${accounted} of ${requests.length} requests reached ${subgraph} or joined one`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     proxy.release(answer);
@@ -122,7 +128,9 @@ describe('SUBGRAPH_DEDUPLICATE_INFLIGHT', () => {
     expect(loadGatewayConfig({ SUBGRAPH_DEDUPLICATE_INFLIGHT: 'false' }).SUBGRAPH_DEDUPLICATE_INFLIGHT).toBe(false);
     for (const bad of ['yes', '1', 'TRUE', 'off']) {
       expect(() => loadGatewayConfig({ SUBGRAPH_DEDUPLICATE_INFLIGHT: bad })).toThrow(ConfigError);
-      expect(() => loadGatewayConfig({ SUBGRAPH_DEDUPLICATE_INFLIGHT: bad })).toThrow(/SUBGRAPH_DEDUPLICATE_INFLIGHT: must be true or false/);
+      expect(() => loadGatewayConfig({ SUBGRAPH_DEDUPLICATE_INFLIGHT: bad })).toThrow(
+        /SUBGRAPH_DEDUPLICATE_INFLIGHT: must be true or false/,
+      );
     }
   });
 });
@@ -148,17 +156,28 @@ describe('identical subgraph fetches in flight', () => {
     });
     users = proxies.users!;
     catalog = proxies.catalog!;
-    [adaToken, graceToken] = await Promise.all([logIn(stack.gatewayUrl, ada.email, ada.password), logIn(stack.gatewayUrl, grace.email, grace.password)]);
+    [adaToken, graceToken] = await Promise.all([
+      logIn(stack.gatewayUrl, ada.email, ada.password),
+      logIn(stack.gatewayUrl, grace.email, grace.password),
+    ]);
   });
   afterAll(async () => {
     await stack?.stop();
     await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
   });
 
-  const me = (token: string, gatewayUrl = stack.gatewayUrl) => () => graphql(gatewayUrl, ME, {}, { token });
+  const me =
+    (token: string, gatewayUrl = stack.gatewayUrl) =>
+    () =>
+      graphql(gatewayUrl, ME, {}, { token });
 
   it('sends one request for identical queries of one user, and each caller gets the whole answer', async () => {
-    const { responses, sent, joined } = await concurrently(users, stack.gatewayUrl, 'users', Array.from({ length: N }, () => me(adaToken)));
+    const { responses, sent, joined } = await concurrently(
+      users,
+      stack.gatewayUrl,
+      'users',
+      Array.from({ length: N }, () => me(adaToken)),
+    );
     expect(sent).toHaveLength(1);
     expect(joined).toBe(N - 1);
     for (const response of responses) {
@@ -174,7 +193,12 @@ describe('identical subgraph fetches in flight', () => {
 
   it('shares entity fetches too, each caller merging the answer into its own result', async () => {
     const send = () => graphql(stack.gatewayUrl, ORDER_WITH_PRODUCTS, { id: adaOrder.id }, { token: adaToken });
-    const { responses, sent, joined } = await concurrently(catalog, stack.gatewayUrl, 'catalog', Array.from({ length: N }, () => send));
+    const { responses, sent, joined } = await concurrently(
+      catalog,
+      stack.gatewayUrl,
+      'catalog',
+      Array.from({ length: N }, () => send),
+    );
     expect(sent).toHaveLength(1);
     expect(sent[0]!.body).toContain('_entities');
     expect(joined).toBe(N - 1);
@@ -189,7 +213,9 @@ describe('identical subgraph fetches in flight', () => {
     const requests = Array.from({ length: N }, (_, index) => me(index % 2 === 0 ? adaToken : graceToken));
     const { responses, sent, joined } = await concurrently(users, stack.gatewayUrl, 'users', requests);
     expect(sent).toHaveLength(2);
-    expect(new Set(sent.map((request) => request.authorization))).toEqual(new Set([`Bearer ${adaToken}`, `Bearer ${graceToken}`]));
+    expect(new Set(sent.map((request) => request.authorization))).toEqual(
+      new Set([`Bearer ${adaToken}`, `Bearer ${graceToken}`]),
+    );
     expect(joined).toBe(N - 2);
     responses.forEach((response, index) => {
       const user = index % 2 === 0 ? ada : grace;
@@ -210,7 +236,13 @@ describe('identical subgraph fetches in flight', () => {
   });
 
   it('fails every caller when the shared request fails, and sends the next query afresh', async () => {
-    const { responses, sent, joined } = await concurrently(users, stack.gatewayUrl, 'users', Array.from({ length: N }, () => me(adaToken)), 'fail');
+    const { responses, sent, joined } = await concurrently(
+      users,
+      stack.gatewayUrl,
+      'users',
+      Array.from({ length: N }, () => me(adaToken)),
+      'fail',
+    );
     expect(sent).toHaveLength(1);
     expect(joined).toBe(N - 1);
     for (const response of responses) {
@@ -237,10 +269,16 @@ describe('identical subgraph fetches in flight', () => {
     });
     const { url } = await gateway.listen(0, '127.0.0.1');
     try {
-      const { responses, sent, joined } = await concurrently(users, url, 'users', Array.from({ length: N }, () => me(adaToken, url)));
+      const { responses, sent, joined } = await concurrently(
+        users,
+        url,
+        'users',
+        Array.from({ length: N }, () => me(adaToken, url)),
+      );
       expect(sent).toHaveLength(N);
       expect(joined).toBe(0);
-      for (const response of responses) expect(response.body).toEqual({ data: { me: { id: ada.id, name: ada.name, email: ada.email } } });
+      for (const response of responses)
+        expect(response.body).toEqual({ data: { me: { id: ada.id, name: ada.name, email: ada.email } } });
     } finally {
       await gateway.stop();
     }

@@ -11,7 +11,8 @@ const product = products[0]!;
 const WITH_SKU = 'query ($slug: String!) { product(slug: $slug) { sku } }';
 const WITHOUT_SKU = 'query ($slug: String!) { product(slug: $slug) { name } }';
 
-const until = (attempt: () => Promise<boolean>, timeoutMs = 10_000) => eventually(attempt, Boolean, 'the condition', { timeoutMs, intervalMs: 0 });
+const until = (attempt: () => Promise<boolean>, timeoutMs = 10_000) =>
+  eventually(attempt, Boolean, 'the condition', { timeoutMs, intervalMs: 0 });
 
 describe('the gateway serves any supergraph file and follows its changes', () => {
   let stack: Stack;
@@ -54,9 +55,13 @@ describe('the gateway serves any supergraph file and follows its changes', () =>
     })();
 
     await writeFile(file, withoutSku);
-    await until(async () => errorCodes(await graphql(stack.gatewayUrl, WITH_SKU, { slug: product.slug })).includes('GRAPHQL_VALIDATION_FAILED'));
+    await until(async () =>
+      errorCodes(await graphql(stack.gatewayUrl, WITH_SKU, { slug: product.slug })).includes('GRAPHQL_VALIDATION_FAILED'),
+    );
     await writeFile(file, original);
-    await until(async () => (await graphql(stack.gatewayUrl, WITH_SKU, { slug: product.slug })).body.data?.product?.sku === product.sku);
+    await until(
+      async () => (await graphql(stack.gatewayUrl, WITH_SKU, { slug: product.slug })).body.data?.product?.sku === product.sku,
+    );
 
     keepGoing = false;
     await traffic;

@@ -31,7 +31,10 @@ const OTHER_SECRET = 'another-secret-that-is-long-enough-0000000';
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+  return {
+    status: response.status,
+    body: JSON.parse(text) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> },
+  };
 }
 
 function expectRefused(response: Awaited<ReturnType<typeof post>>) {
@@ -62,12 +65,19 @@ describe('subgraphs accept only the gateway', () => {
       expectRefused(await post(url, JSON.stringify({ query: SERVICE_SDL })));
       expectRefused(await post(url, JSON.stringify({ query: '{ __typename }' })));
       if (name === 'catalog') {
-        expectRefused(await post(url, JSON.stringify({ query: ENTITIES, variables: { representations: [{ __typename: 'Product', id: productId }] } })));
+        expectRefused(
+          await post(
+            url,
+            JSON.stringify({ query: ENTITIES, variables: { representations: [{ __typename: 'Product', id: productId }] } }),
+          ),
+        );
         expectRefused(await post(url, JSON.stringify({ query: '{ products(first: 1) { nodes { id name } } }' })));
       }
     }
     // GET too (the query in the URL).
-    const response = await fetch(`${urls().catalog}?query=${encodeURIComponent(SERVICE_SDL)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const response = await fetch(`${urls().catalog}?query=${encodeURIComponent(SERVICE_SDL)}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(response.status).toBe(403);
   });
 
@@ -82,7 +92,9 @@ describe('subgraphs accept only the gateway', () => {
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ data: { _entities: [{ id: productId }] } });
     const sdl = JSON.stringify({ query: SERVICE_SDL });
-    expect((await post(urls().users, sdl, signSubgraphRequest(testSubgraphSecret, { method: 'POST', body: sdl }))).status).toBe(200);
+    expect((await post(urls().users, sdl, signSubgraphRequest(testSubgraphSecret, { method: 'POST', body: sdl }))).status).toBe(
+      200,
+    );
   });
 
   it('refuses a wrong secret, an expired or future timestamp, another body and a malformed signature', async () => {
@@ -92,7 +104,10 @@ describe('subgraphs accept only the gateway', () => {
     expectRefused(await post(url, body, signSubgraphRequest(testSubgraphSecret, { method: 'POST', body }, Date.now() - 120_000)));
     expectRefused(await post(url, body, signSubgraphRequest(testSubgraphSecret, { method: 'POST', body }, Date.now() + 120_000)));
     // A captured signature does not carry over to another body ...
-    const captured = signSubgraphRequest(testSubgraphSecret, { method: 'POST', body: JSON.stringify({ query: '{ __typename }' }) });
+    const captured = signSubgraphRequest(testSubgraphSecret, {
+      method: 'POST',
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expectRefused(await post(url, body, captured));
     // ... nor to another method.
     expectRefused(await post(url, body, signSubgraphRequest(testSubgraphSecret, { method: 'GET', body })));
@@ -116,7 +131,9 @@ describe('subgraphs accept only the gateway', () => {
     expect((await post(urls().catalog, body, captured)).status).toBe(200);
     expectRefused(await post(urls().catalog, body, captured));
     // Signed anew, the same request goes through again.
-    expect((await post(urls().catalog, body, signSubgraphRequest(testSubgraphSecret, { method: 'POST', body }))).status).toBe(200);
+    expect((await post(urls().catalog, body, signSubgraphRequest(testSubgraphSecret, { method: 'POST', body }))).status).toBe(
+      200,
+    );
   });
 
   it('keeps health and metrics open', async () => {
@@ -168,18 +185,27 @@ describe('subgraphs accept only the gateway', () => {
 
   it('refuses orders\u2019 calls to catalog signed with another secret', async () => {
     const orders = createOrdersServer({
-      config: loadOrdersConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SUBGRAPH_SECRET: OTHER_SECRET, CATALOG_URL: urls().catalog }),
+      config: loadOrdersConfig({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        SUBGRAPH_SECRET: OTHER_SECRET,
+        CATALOG_URL: urls().catalog,
+      }),
       databaseUrl: stack.subgraphs.orders.database.url,
     });
     const running = await orders.listen(0, '127.0.0.1');
     try {
       const token = await accessTokenFor(ada);
       const body = JSON.stringify({
-        query: 'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id } userErrors { code } } }',
+        query:
+          'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { order { id } userErrors { code } } }',
         variables: { input: { items: [{ productId, quantity: 1 }] }, key: `trust-other-${Date.now()}` },
       });
       // This orders instance is reached with its own secret, as its gateway would; its call to catalog is refused.
-      const response = await post(running.url, body, { authorization: `Bearer ${token}`, ...signSubgraphRequest(OTHER_SECRET, { method: 'POST', body }) });
+      const response = await post(running.url, body, {
+        authorization: `Bearer ${token}`,
+        ...signSubgraphRequest(OTHER_SECRET, { method: 'POST', body }),
+      });
       expect(response.status).toBe(200);
       expect(JSON.stringify(response.body)).toMatch(/CATALOG_UNAVAILABLE/);
       expect(JSON.stringify(response.body)).not.toMatch(/"id":"[0-9a-f-]{36}"/);
@@ -213,7 +239,10 @@ describe('client addresses', () => {
   });
 
   it('parses TRUST_PROXY and refuses nonsense', () => {
-    expect(loadGatewayConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toEqual({ kind: 'list', entries: ['loopback', '10.0.0.0/8'] });
+    expect(loadGatewayConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toEqual({
+      kind: 'list',
+      entries: ['loopback', '10.0.0.0/8'],
+    });
     expect(loadGatewayConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toEqual({ kind: 'hops', hops: 2 });
     expect(loadGatewayConfig({}).TRUST_PROXY).toEqual({ kind: 'none' });
     expect(() => loadGatewayConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
@@ -235,10 +264,14 @@ describe('secrets in production', () => {
       expect(() => load({ NODE_ENV: 'production' })).toThrow(ConfigError);
       expect(() => load({ NODE_ENV: 'production' })).toThrow(/SUBGRAPH_SECRET: must be set/);
       expect(() => load({ NODE_ENV: 'production', JWT_SECRET: realJwt })).toThrow(/SUBGRAPH_SECRET/);
-      expect(() => load({ NODE_ENV: 'production', JWT_SECRET: realJwt, SUBGRAPH_SECRET: DEVELOPMENT_SECRET })).toThrow(/SUBGRAPH_SECRET/);
+      expect(() => load({ NODE_ENV: 'production', JWT_SECRET: realJwt, SUBGRAPH_SECRET: DEVELOPMENT_SECRET })).toThrow(
+        /SUBGRAPH_SECRET/,
+      );
       expect(() => load({ NODE_ENV: 'production', JWT_SECRET: realJwt, SUBGRAPH_SECRET: 'short' })).toThrow(/SUBGRAPH_SECRET/);
       expect(() => load({ NODE_ENV: 'production', SUBGRAPH_SECRET: realSubgraph })).toThrow(/JWT_SECRET/);
-      expect(load({ NODE_ENV: 'production', JWT_SECRET: realJwt, SUBGRAPH_SECRET: realSubgraph }).SUBGRAPH_SECRET).toBe(realSubgraph);
+      expect(load({ NODE_ENV: 'production', JWT_SECRET: realJwt, SUBGRAPH_SECRET: realSubgraph }).SUBGRAPH_SECRET).toBe(
+        realSubgraph,
+      );
     }
     for (const load of [loadWebConfig, loadMobileConfig]) {
       expect(() => load({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: must be set/);
@@ -250,7 +283,14 @@ describe('secrets in production', () => {
   it('a service started in production with the default subgraph secret exits, naming it', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
       cwd: repositoryRoot,
-      env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: realJwt, SUBGRAPH_SECRET: '', GATEWAY_PORT: '0', LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        JWT_SECRET: realJwt,
+        SUBGRAPH_SECRET: '',
+        GATEWAY_PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -7,24 +7,58 @@ import { startStack, type Stack } from './support/stack.js';
 const SIGN_UP = /* GraphQL */ `
   mutation ($input: SignUpInput!) {
     signUp(input: $input) {
-      user { id email name role }
-      session { accessToken refreshToken expiresIn }
-      userErrors { field code message }
+      user {
+        id
+        email
+        name
+        role
+      }
+      session {
+        accessToken
+        refreshToken
+        expiresIn
+      }
+      userErrors {
+        field
+        code
+        message
+      }
     }
   }
 `;
 const LOG_IN = /* GraphQL */ `
   mutation ($email: String!, $password: String!) {
     logIn(email: $email, password: $password) {
-      user { id email role }
-      session { accessToken refreshToken expiresIn }
-      userErrors { field code message }
+      user {
+        id
+        email
+        role
+      }
+      session {
+        accessToken
+        refreshToken
+        expiresIn
+      }
+      userErrors {
+        field
+        code
+        message
+      }
     }
   }
 `;
 const REFRESH = /* GraphQL */ `
   mutation ($token: String!) {
-    refreshSession(refreshToken: $token) { session { accessToken refreshToken } userErrors { field code } }
+    refreshSession(refreshToken: $token) {
+      session {
+        accessToken
+        refreshToken
+      }
+      userErrors {
+        field
+        code
+      }
+    }
   }
 `;
 const LOG_OUT = 'mutation ($token: String!) { logOut(refreshToken: $token) }';
@@ -55,7 +89,9 @@ describe('users through the gateway', () => {
     });
 
     it('refuses an email that exists in any letter case', async () => {
-      const response = await graphql(url, SIGN_UP, { input: { email: 'ADA@example.COM', password: 'another-password', name: 'Impostor' } });
+      const response = await graphql(url, SIGN_UP, {
+        input: { email: 'ADA@example.COM', password: 'another-password', name: 'Impostor' },
+      });
       expect(response.body.data!.signUp.userErrors).toEqual([
         { field: 'email', code: 'EMAIL_TAKEN', message: 'An account with this email already exists.' },
       ]);

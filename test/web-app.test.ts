@@ -6,7 +6,17 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { eventually, expectLabelled } from '@storefront/testing';
 import { documentationScreenshot, launchChromium, screenshotOnFailure } from './support/browser.js';
-import { addToCart, checkOutTwiceQuickly, markDocument, orderCount, orderStatus, sameDocument, signIn, startShop, type Shop } from './support/shop.js';
+import {
+  addToCart,
+  checkOutTwiceQuickly,
+  markDocument,
+  orderCount,
+  orderStatus,
+  sameDocument,
+  signIn,
+  startShop,
+  type Shop,
+} from './support/shop.js';
 import { categoryEntry, inCategory, menu, money, newestFirst } from './support/web.js';
 
 /**
@@ -56,7 +66,8 @@ const scarce = inStock[0]!;
 const retried = inStock[1]!;
 const edited = inStock.at(-1)!;
 
-const cardNames = (page: Page) => page.getByRole('list', { name: 'Products' }).getByRole('heading', { level: 3 }).allTextContents();
+const cardNames = (page: Page) =>
+  page.getByRole('list', { name: 'Products' }).getByRole('heading', { level: 3 }).allTextContents();
 
 describe('the web storefront in Chromium', () => {
   it('browses the catalog, filters by category and pages through it', async () => {
@@ -71,22 +82,35 @@ describe('the web storefront in Chromium', () => {
 
     const category = menu[2]!;
     const listed = inCategory(category.id);
-    await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: new RegExp(`^${category.name}`) }).click();
+    await page
+      .getByRole('navigation', { name: 'Categories' })
+      .getByRole('link', { name: new RegExp(`^${category.name}`) })
+      .click();
     await page.getByRole('heading', { level: 1, name: category.name }).waitFor();
     await page.getByText(`${categoryEntry(category).productCount} products`).waitFor();
     expect(new URL(page.url()).searchParams.get('category')).toBe(category.slug);
     expect(await cardNames(page)).toEqual(listed.slice(0, PAGE_SIZE).map((product) => product.name));
 
     await page.getByRole('link', { name: 'Next page' }).click();
-    await eventually(() => cardNames(page), (value) => {
-      expect(value).toEqual(listed.slice(PAGE_SIZE, 2 * PAGE_SIZE).map((product) => product.name));
-      return true;
-    }, 'cardNames(page)', { retryErrors: true });
+    await eventually(
+      () => cardNames(page),
+      (value) => {
+        expect(value).toEqual(listed.slice(PAGE_SIZE, 2 * PAGE_SIZE).map((product) => product.name));
+        return true;
+      },
+      'cardNames(page)',
+      { retryErrors: true },
+    );
     await page.getByRole('link', { name: 'Previous page' }).click();
-    await eventually(() => cardNames(page), (value) => {
-      expect(value).toEqual(listed.slice(0, PAGE_SIZE).map((product) => product.name));
-      return true;
-    }, 'cardNames(page)', { retryErrors: true });
+    await eventually(
+      () => cardNames(page),
+      (value) => {
+        expect(value).toEqual(listed.slice(0, PAGE_SIZE).map((product) => product.name));
+        return true;
+      },
+      'cardNames(page)',
+      { retryErrors: true },
+    );
   }, 60_000);
 
   it('signs in with HttpOnly session cookies that survive a reload, and renews an expired one unnoticed', async () => {
@@ -126,10 +150,15 @@ describe('the web storefront in Chromium', () => {
     await page.getByLabel('Password').fill('short');
     await page.getByRole('button', { name: 'Create account' }).click();
     // The BFF's userError shows at its field, which gets the keyboard.
-    await eventually(() => page.getByLabel('Password').getAttribute('aria-invalid'), (value) => {
-      expect(value).toBe('true');
-      return true;
-    }, "page.getByLabel('Password').getAttribute('aria-invalid')", { retryErrors: true });
+    await eventually(
+      () => page.getByLabel('Password').getAttribute('aria-invalid'),
+      (value) => {
+        expect(value).toBe('true');
+        return true;
+      },
+      "page.getByLabel('Password').getAttribute('aria-invalid')",
+      { retryErrors: true },
+    );
     expect(await page.evaluate('document.activeElement.id')).toBe('field-password');
     await page.getByLabel('Password').fill('mary-password-1');
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -180,19 +209,29 @@ describe('the web storefront in Chromium', () => {
       await catalog.query('SELECT id FROM products WHERE id = $1 FOR UPDATE', [scarce.id]);
       await addToCart(first, shop.app.url, scarce, scarce.stockQuantity);
       await checkOutTwiceQuickly(first, shop.app.url);
-      await eventually(() => orderStatus(first), (value) => {
-        expect(value).toContain('Pending');
-        return true;
-      }, 'orderStatus(first)', { retryErrors: true });
+      await eventually(
+        () => orderStatus(first),
+        (value) => {
+          expect(value).toContain('Pending');
+          return true;
+        },
+        'orderStatus(first)',
+        { retryErrors: true },
+      );
       await markDocument(first);
 
       second = await first.context().newPage();
       await addToCart(second, shop.app.url, scarce, scarce.stockQuantity);
       await checkOutTwiceQuickly(second, shop.app.url);
-      await eventually(() => orderStatus(second), (value) => {
-        expect(value).toContain('Pending');
-        return true;
-      }, 'orderStatus(second)', { retryErrors: true });
+      await eventually(
+        () => orderStatus(second),
+        (value) => {
+          expect(value).toContain('Pending');
+          return true;
+        },
+        'orderStatus(second)',
+        { retryErrors: true },
+      );
       await markDocument(second);
     } finally {
       await catalog.query('COMMIT').catch(() => undefined);
@@ -200,11 +239,17 @@ describe('the web storefront in Chromium', () => {
     }
 
     // Whichever the catalog reserved first is confirmed; the other finds no stock left.
-    const settled = async () => (await Promise.all([orderStatus(first), orderStatus(second!)])).filter((text) => !text.includes('Pending')).length;
-    await eventually(settled, (value) => {
-      expect(value).toBe(2);
-      return true;
-    }, 'settled', { retryErrors: true, timeoutMs: 20_000 });
+    const settled = async () =>
+      (await Promise.all([orderStatus(first), orderStatus(second!)])).filter((text) => !text.includes('Pending')).length;
+    await eventually(
+      settled,
+      (value) => {
+        expect(value).toBe(2);
+        return true;
+      },
+      'settled',
+      { retryErrors: true, timeoutMs: 20_000 },
+    );
     const pages = [first, second!];
     const texts = await Promise.all(pages.map(orderStatus));
     const confirmed = pages[texts.findIndex((text) => text.includes('Confirmed'))];
@@ -249,10 +294,15 @@ describe('the web storefront in Chromium', () => {
   it("shows an admin's edit on the product page at once, and stock and price change live on a shopper's open page", async () => {
     const shopper = await newPage();
     await shopper.goto(`${shop.app.url}/products/${edited.slug}`);
-    await eventually(() => shopper.getByTestId('product-stock').innerText(), (value) => {
-      expect(value).toBe(`In stock: ${edited.stockQuantity}`);
-      return true;
-    }, "shopper.getByTestId('product-stock').innerText()", { retryErrors: true });
+    await eventually(
+      () => shopper.getByTestId('product-stock').innerText(),
+      (value) => {
+        expect(value).toBe(`In stock: ${edited.stockQuantity}`);
+        return true;
+      },
+      "shopper.getByTestId('product-stock').innerText()",
+      { retryErrors: true },
+    );
     await markDocument(shopper);
 
     const page = await newPage();
@@ -269,14 +319,24 @@ describe('the web storefront in Chromium', () => {
     expect(await page.getByTestId('product-price').innerText()).toBe('$12.34');
     expect(await page.getByTestId('product-stock').innerText()).toBe('In stock: 7');
 
-    await eventually(() => shopper.getByTestId('product-stock').innerText(), (value) => {
-      expect(value).toBe('In stock: 7');
-      return true;
-    }, "shopper.getByTestId('product-stock').innerText()", { retryErrors: true, timeoutMs: 20_000 });
-    await eventually(() => shopper.getByTestId('product-price').innerText(), (value) => {
-      expect(value).toBe('$12.34');
-      return true;
-    }, "shopper.getByTestId('product-price').innerText()", { retryErrors: true });
+    await eventually(
+      () => shopper.getByTestId('product-stock').innerText(),
+      (value) => {
+        expect(value).toBe('In stock: 7');
+        return true;
+      },
+      "shopper.getByTestId('product-stock').innerText()",
+      { retryErrors: true, timeoutMs: 20_000 },
+    );
+    await eventually(
+      () => shopper.getByTestId('product-price').innerText(),
+      (value) => {
+        expect(value).toBe('$12.34');
+        return true;
+      },
+      "shopper.getByTestId('product-price').innerText()",
+      { retryErrors: true },
+    );
     expect(await sameDocument(shopper)).toBe(true);
     // A fresh load is not served the page the BFF cached before the edit.
     await shopper.reload();

@@ -82,7 +82,9 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       const page = (first: number) =>
         cheapestOf(
           stack,
-          ['en-GB', 'en-AU', 'en-CA'].map((locale) => () => anonymous.send('CatalogPage', { first }, { 'accept-language': locale })),
+          ['en-GB', 'en-AU', 'en-CA'].map(
+            (locale) => () => anonymous.send('CatalogPage', { first }, { 'accept-language': locale }),
+          ),
         );
       const six = await page(6);
       const twentyFour = await page(24);
@@ -139,7 +141,10 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       const { client } = await signedUp(stack.webUrl, 'Frequent Buyer');
       const place = async (count: number, offset: number) => {
         for (let index = 0; index < count; index += 1) {
-          const items = [inStock[offset + index]!, inStock[offset + index + 40]!].map((product) => ({ productId: product.id, quantity: 1 }));
+          const items = [inStock[offset + index]!, inStock[offset + index + 40]!].map((product) => ({
+            productId: product.id,
+            quantity: 1,
+          }));
           const response = await client.send('PlaceOrder', { input: { items }, idempotencyKey: freshKey() });
           expect(response.body.data!.placeOrder.userErrors).toEqual([]);
         }
@@ -147,7 +152,9 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       const viewerPage = () =>
         cheapestOf(
           stack,
-          ['en-GB', 'en-AU', 'en-CA'].map((locale) => () => client.send('Viewer', { ordersFirst: 10 }, { 'accept-language': locale })),
+          ['en-GB', 'en-AU', 'en-CA'].map(
+            (locale) => () => client.send('Viewer', { ordersFirst: 10 }, { 'accept-language': locale }),
+          ),
         );
       await place(2, 0);
       const two = await viewerPage();
@@ -204,13 +211,17 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       const german = await anonymous.send('CatalogPage', variables, { 'accept-language': 'de-DE' });
       expect(german.headers.get('x-cache')).toBe('MISS');
       const expected = inCategory(categoryBySlug('toys').id).slice(0, 3);
-      expect(english.body.data!.catalog.edges.map((edge: any) => edge.node.price)).toEqual(expected.map((product) => money(product.priceAmount, 'USD', 'en-US')));
-      expect(german.body.data!.catalog.edges.map((edge: any) => edge.node.price)).toEqual(expected.map((product) => money(product.priceAmount, 'USD', 'de-DE')));
+      expect(english.body.data!.catalog.edges.map((edge: any) => edge.node.price)).toEqual(
+        expected.map((product) => money(product.priceAmount, 'USD', 'en-US')),
+      );
+      expect(german.body.data!.catalog.edges.map((edge: any) => edge.node.price)).toEqual(
+        expected.map((product) => money(product.priceAmount, 'USD', 'de-DE')),
+      );
     });
   });
 
   describe('per-user responses', () => {
-    it("Viewer is private, a HIT for the same user, and never served to another user or to an anonymous caller", async () => {
+    it('Viewer is private, a HIT for the same user, and never served to another user or to an anonymous caller', async () => {
       const first = await adaClient.send('Viewer');
       expect(first.body.data!.viewer.id).toBe(ada.id);
       expect(first.headers.get('x-cache')).toBe('MISS');
@@ -301,12 +312,19 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       expect((await adaClient.send('Viewer', { ordersFirst: 5 })).headers.get('x-cache')).toBe('HIT');
       const count = cached.body.data!.viewer.orders.totalCount as number;
 
-      const response = await adaClient.send('PlaceOrder', { input: { items: [{ productId: inStock[7]!.id, quantity: 2 }] }, idempotencyKey: freshKey() });
+      const response = await adaClient.send('PlaceOrder', {
+        input: { items: [{ productId: inStock[7]!.id, quantity: 2 }] },
+        idempotencyKey: freshKey(),
+      });
       const order = response.body.data!.placeOrder.order;
       const after = await adaClient.send('Viewer', { ordersFirst: 5 });
       expect(after.headers.get('x-cache')).toBe('MISS');
       expect(after.body.data!.viewer.orders.totalCount).toBe(count + 1);
-      expect(after.body.data!.viewer.orders.edges[0].node).toMatchObject({ id: order.id, status: 'PENDING', total: money(inStock[7]!.priceAmount * 2, 'USD') });
+      expect(after.body.data!.viewer.orders.edges[0].node).toMatchObject({
+        id: order.id,
+        status: 'PENDING',
+        total: money(inStock[7]!.priceAmount * 2, 'USD'),
+      });
 
       // Cancelling drops both the Viewer page and the cached order page.
       expect((await adaClient.send('OrderDetail', { id: order.id })).body.data!.order.status).toBe('PENDING');
@@ -327,14 +345,23 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       const listing = { category: 'kitchen', first: 4 };
       const productVars = { slug: target.slug };
       const neighbourVars = { slug: neighbour.slug };
-      for (const [operation, variables] of [['ProductPage', productVars], ['CatalogPage', listing], ['ProductPage', neighbourVars]] as const) {
+      for (const [operation, variables] of [
+        ['ProductPage', productVars],
+        ['CatalogPage', listing],
+        ['ProductPage', neighbourVars],
+      ] as const) {
         await anonymous.send(operation, variables);
         expect((await anonymous.send(operation, variables)).headers.get('x-cache')).toBe('HIT');
       }
-      expect((await anonymous.send('ProductPage', neighbourVars)).body.data!.product.related.map((card: any) => card.id)).toContain(target.id);
+      expect(
+        (await anonymous.send('ProductPage', neighbourVars)).body.data!.product.related.map((card: any) => card.id),
+      ).toContain(target.id);
 
       const name = `${target.name} Mk II`;
-      const update = await adminClient.send('UpdateProduct', { id: target.id, input: { name, priceAmount: target.priceAmount + 100 } });
+      const update = await adminClient.send('UpdateProduct', {
+        id: target.id,
+        input: { name, priceAmount: target.priceAmount + 100 },
+      });
       expect(update.body.data!.updateProduct.userErrors).toEqual([]);
       const card = { ...productCard(target), name, price: money(target.priceAmount + 100, target.currency) };
 
@@ -380,7 +407,11 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
     it('a GET a browser could send cross-site is refused (CSRF), cached or not; with a preflight header it is a hit', async () => {
       const variables = { category: 'kitchen', first: 6 };
       expect((await rawCatalogPage(variables)).headers.get('x-cache')).toBe('MISS');
-      const search = new URLSearchParams({ query: webOperation('CatalogPage'), operationName: 'CatalogPage', variables: JSON.stringify(variables) });
+      const search = new URLSearchParams({
+        query: webOperation('CatalogPage'),
+        operationName: 'CatalogPage',
+        variables: JSON.stringify(variables),
+      });
       const simple = await fetch(`${stack.webUrl}?${search}`);
       expect(simple.status).toBe(400);
       expect(await simple.text()).toMatch(/Cross-Site Request Forgery/);
@@ -389,11 +420,14 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       expect(preflighted.headers.get('x-cache')).toBe('HIT');
     });
 
-    it('an expired access cookie on a cached Viewer is renewed from the refresh cookie, and the answer is still that user\'s', async () => {
+    it("an expired access cookie on a cached Viewer is renewed from the refresh cookie, and the answer is still that user's", async () => {
       const client = await signedIn(stack.webUrl, grace);
       await client.send('Viewer', { ordersFirst: 3 });
       expect((await client.send('Viewer', { ordersFirst: 3 })).headers.get('x-cache')).toBe('HIT');
-      const { accessToken: expired } = await signAccessToken({ id: grace.id, role: 'CUSTOMER' }, { secret: DEVELOPMENT_SECRET, ttlSeconds: -60 });
+      const { accessToken: expired } = await signAccessToken(
+        { id: grace.id, role: 'CUSTOMER' },
+        { secret: DEVELOPMENT_SECRET, ttlSeconds: -60 },
+      );
       client.cookies.set('sf_session', expired);
       const renewed = await client.send('Viewer', { ordersFirst: 3 });
       expect(renewed.body.data!.viewer.id).toBe(grace.id);
@@ -425,7 +459,8 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       const variables = { category: 'kitchen', first: 7 };
       await anonymous.send('CatalogPage', variables);
       expect((await anonymous.send('CatalogPage', variables)).headers.get('x-cache')).toBe('HIT');
-      const forged = (await signAccessToken({ id: ada.id, role: 'ADMIN' }, { secret: 'not-the-bff-secret-0000000000000000' })).accessToken;
+      const forged = (await signAccessToken({ id: ada.id, role: 'ADMIN' }, { secret: 'not-the-bff-secret-0000000000000000' }))
+        .accessToken;
       const refused = await rawCatalogPage(variables, { cookie: `sf_session=${forged}` });
       expect(refused.status).toBe(401);
       expect(refused.headers.get('x-cache')).toBeNull();
@@ -449,7 +484,9 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
         expect(moved.body.data!.updateProduct.userErrors).toEqual([]);
       }
       const headers = { 'accept-language': 'en-IE' };
-      const withFour = await costOf(stack, () => anonymous.send('ProductPage', { slug: inCategory(categoryBySlug('outdoors').id)[3]!.slug }, headers));
+      const withFour = await costOf(stack, () =>
+        anonymous.send('ProductPage', { slug: inCategory(categoryBySlug('outdoors').id)[3]!.slug }, headers),
+      );
       const withNone = await costOf(stack, () => anonymous.send('ProductPage', { slug: alone!.slug }, headers));
       expect(withFour.result.headers.get('x-cache')).toBe('MISS');
       expect(withNone.result.headers.get('x-cache')).toBe('MISS');

@@ -39,7 +39,20 @@ import {
 const operations = loadClientOperations('web');
 /** Every operation the web app sends; each has tests below. A new one fails the coverage test until it gets some. */
 // The subscriptions (OrderStatus, ProductStock) are covered by test/live-web.test.ts.
-const COVERED = ['CatalogPage', 'ProductPage', 'SignUp', 'LogIn', 'LogOut', 'Viewer', 'OrderDetail', 'PlaceOrder', 'CancelOrder', 'UpdateProduct', 'OrderStatus', 'ProductStock'];
+const COVERED = [
+  'CatalogPage',
+  'ProductPage',
+  'SignUp',
+  'LogIn',
+  'LogOut',
+  'Viewer',
+  'OrderDetail',
+  'PlaceOrder',
+  'CancelOrder',
+  'UpdateProduct',
+  'OrderStatus',
+  'ProductStock',
+];
 
 const DE = { 'accept-language': 'de-DE,de;q=0.9,en;q=0.5' };
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
@@ -124,15 +137,18 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
       },
     });
 
-    it.each<Caller>(['anonymous', 'ada', 'grace', 'admin'])('shows %s the menu and the newest 24 product cards (en-US by default)', async (caller) => {
-      const response = await clients[caller].send('CatalogPage', {});
-      expect(response.status).toBe(200);
-      expect(response.body.errors).toBeUndefined();
-      expect(response.body.data).toEqual(firstPage());
-      const { edges, pageInfo } = response.body.data!.catalog;
-      expect(pageInfo.endCursor).toBe(edges.at(-1).cursor);
-      expect(edges[0].node.price.formatted).toMatch(/^\$\d{1,3}(,\d{3})*\.\d{2}$/);
-    });
+    it.each<Caller>(['anonymous', 'ada', 'grace', 'admin'])(
+      'shows %s the menu and the newest 24 product cards (en-US by default)',
+      async (caller) => {
+        const response = await clients[caller].send('CatalogPage', {});
+        expect(response.status).toBe(200);
+        expect(response.body.errors).toBeUndefined();
+        expect(response.body.data).toEqual(firstPage());
+        const { edges, pageInfo } = response.body.data!.catalog;
+        expect(pageInfo.endCursor).toBe(edges.at(-1).cursor);
+        expect(edges[0].node.price.formatted).toMatch(/^\$\d{1,3}(,\d{3})*\.\d{2}$/);
+      },
+    );
 
     it('formats prices for the Accept-Language (de-DE)', async () => {
       const response = await clients.anonymous.send('CatalogPage', {}, DE);
@@ -192,12 +208,15 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
   describe('ProductPage', () => {
     const product = available[10]!;
 
-    it.each<Caller>(['anonymous', 'ada', 'admin'])('shows %s a product with its images, stock, category and 4 related products', async (caller) => {
-      const response = await clients[caller].send('ProductPage', { slug: product.slug });
-      expect(response.body.errors).toBeUndefined();
-      expect(response.body.data!.product).toEqual(productPage(product));
-      expect(response.body.data!.product.related).toHaveLength(4);
-    });
+    it.each<Caller>(['anonymous', 'ada', 'admin'])(
+      'shows %s a product with its images, stock, category and 4 related products',
+      async (caller) => {
+        const response = await clients[caller].send('ProductPage', { slug: product.slug });
+        expect(response.body.errors).toBeUndefined();
+        expect(response.body.data!.product).toEqual(productPage(product));
+        expect(response.body.data!.product.related).toHaveLength(4);
+      },
+    );
 
     it('shows a sold-out product as unavailable, prices in de-DE', async () => {
       const response = await clients.grace.send('ProductPage', { slug: soldOut.slug }, DE);
@@ -262,25 +281,33 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
       const client = new WebClient(stack.webUrl);
       const taken = await client.send('SignUp', { input: { email: ada.email, password: 'a-long-password-1', name: 'Impostor' } });
       expect(taken.body.errors).toBeUndefined();
-      expect(taken.body.data!.signUp).toEqual({ viewer: null, userErrors: [{ field: 'email', code: 'EMAIL_TAKEN', message: expect.any(String) }] });
+      expect(taken.body.data!.signUp).toEqual({
+        viewer: null,
+        userErrors: [{ field: 'email', code: 'EMAIL_TAKEN', message: expect.any(String) }],
+      });
       const weak = await client.send('SignUp', { input: { email: 'weak@example.com', password: 'short', name: 'Weak' } });
-      expect(weak.body.data!.signUp.userErrors).toEqual([{ field: 'password', code: 'WEAK_PASSWORD', message: expect.any(String) }]);
+      expect(weak.body.data!.signUp.userErrors).toEqual([
+        { field: 'password', code: 'WEAK_PASSWORD', message: expect.any(String) },
+      ]);
       expect(client.lastSetCookies).toEqual([]);
       expect(client.cookies.size).toBe(0);
     });
 
-    it.each(['ada', 'grace', 'admin'] as const)('LogIn signs %s in with HttpOnly, SameSite=Lax, Secure cookies and no token in the body', async (name) => {
-      const user = seedUser[name];
-      const client = new WebClient(stack.webUrl);
-      const response = await client.send('LogIn', { email: user.email, password: user.password });
-      expect(response.body.errors).toBeUndefined();
-      expect(response.body.data!.logIn).toEqual({
-        viewer: { id: user.id, name: user.name, email: user.email, role: user.role },
-        userErrors: [],
-      });
-      expectSessionCookies(client.lastSetCookies);
-      expectNoTokens(response.body, client);
-    });
+    it.each(['ada', 'grace', 'admin'] as const)(
+      'LogIn signs %s in with HttpOnly, SameSite=Lax, Secure cookies and no token in the body',
+      async (name) => {
+        const user = seedUser[name];
+        const client = new WebClient(stack.webUrl);
+        const response = await client.send('LogIn', { email: user.email, password: user.password });
+        expect(response.body.errors).toBeUndefined();
+        expect(response.body.data!.logIn).toEqual({
+          viewer: { id: user.id, name: user.name, email: user.email, role: user.role },
+          userErrors: [],
+        });
+        expectSessionCookies(client.lastSetCookies);
+        expectNoTokens(response.body, client);
+      },
+    );
 
     it('LogIn with a wrong password answers INVALID_CREDENTIALS and sets no cookie', async () => {
       const client = new WebClient(stack.webUrl);
@@ -333,7 +360,11 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
         name: user.name,
         email: user.email,
         role: 'CUSTOMER',
-        orders: { totalCount: own.length, pageInfo: { hasNextPage: false, endCursor: expect.any(String) }, edges: own.map((order) => orderEdge(order)) },
+        orders: {
+          totalCount: own.length,
+          pageInfo: { hasNextPage: false, endCursor: expect.any(String) },
+          edges: own.map((order) => orderEdge(order)),
+        },
       });
       const others = seedOrders.filter((order) => order.buyerId !== user.id).map((order) => order.id);
       const shown = response.body.data!.viewer.orders.edges.map((edge: { node: { id: string } }) => edge.node.id);
@@ -350,7 +381,11 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
         pageInfo: { hasNextPage: true, endCursor: first.body.data!.viewer.orders.edges[1].cursor },
         edges: own.slice(0, 2).map((order) => orderEdge(order, 'de-DE')),
       });
-      const rest = await clients.ada.send('Viewer', { ordersFirst: 2, ordersAfter: first.body.data!.viewer.orders.pageInfo.endCursor }, DE);
+      const rest = await clients.ada.send(
+        'Viewer',
+        { ordersFirst: 2, ordersAfter: first.body.data!.viewer.orders.pageInfo.endCursor },
+        DE,
+      );
       expect(rest.body.data!.viewer.orders).toEqual({
         totalCount: 3,
         pageInfo: { hasNextPage: false, endCursor: expect.any(String) },
@@ -390,7 +425,8 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
       expect(errorCodes(response)).toEqual(['FORBIDDEN']);
       expect(response.body.data ?? { order: null }).toEqual({ order: null });
       const text = JSON.stringify(response.body);
-      for (const secret of [ada.name, ada.email, ada.id, ...adaShipped.lines.map((line) => line.productId)]) expect(text).not.toContain(secret);
+      for (const secret of [ada.name, ada.email, ada.id, ...adaShipped.lines.map((line) => line.productId)])
+        expect(text).not.toContain(secret);
       // Her own order she sees.
       const own = await clients.grace.send('OrderDetail', { id: graceOrder.id });
       expect(own.body.errors).toBeUndefined();
@@ -438,9 +474,18 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
       const page = await client.send('Viewer');
       expect(page.body.data!.viewer.id).toBe(viewer.id);
       expect(page.body.data!.viewer.orders.totalCount).toBe(1);
-      expect(page.body.data!.viewer.orders.edges[0].node).toMatchObject({ id: order.id, number: order.number, status: 'PENDING', itemCount: 4 });
+      expect(page.body.data!.viewer.orders.edges[0].node).toMatchObject({
+        id: order.id,
+        number: order.number,
+        status: 'PENDING',
+        itemCount: 4,
+      });
       const detail = await client.send('OrderDetail', { id: order.id });
-      expect(detail.body.data!.order).toMatchObject({ id: order.id, buyer: { id: viewer.id, name: 'Checkout Shopper' }, total: money(total, 'USD') });
+      expect(detail.body.data!.order).toMatchObject({
+        id: order.id,
+        buyer: { id: viewer.id, name: 'Checkout Shopper' },
+        total: money(total, 'USD'),
+      });
       // Nobody else's page shows it.
       expect(errorCodes(await clients.grace.send('OrderDetail', { id: order.id }))).toEqual(['FORBIDDEN']);
     });
@@ -457,7 +502,10 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
 
     it('refuses a sold-out product with an OUT_OF_STOCK userError and places nothing', async () => {
       const { client } = await signedUp(stack.webUrl);
-      const response = await client.send('PlaceOrder', { input: { items: [{ productId: soldOut.id, quantity: 1 }] }, idempotencyKey: freshKey() });
+      const response = await client.send('PlaceOrder', {
+        input: { items: [{ productId: soldOut.id, quantity: 1 }] },
+        idempotencyKey: freshKey(),
+      });
       expect(response.body.errors).toBeUndefined();
       expect(response.body.data!.placeOrder).toEqual({
         order: null,
@@ -501,7 +549,10 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
     it('answers a shipped order with an ORDER_SHIPPED userError', async () => {
       const response = await clients.ada.send('CancelOrder', { id: adaShipped.id });
       expect(response.body.errors).toBeUndefined();
-      expect(response.body.data!.cancelOrder).toEqual({ order: null, userErrors: [{ field: 'id', code: 'ORDER_SHIPPED', message: expect.any(String) }] });
+      expect(response.body.data!.cancelOrder).toEqual({
+        order: null,
+        userErrors: [{ field: 'id', code: 'ORDER_SHIPPED', message: expect.any(String) }],
+      });
     });
   });
 
@@ -533,7 +584,11 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
       expect(cached.headers.get('x-cache')).toBe('HIT');
       expect(cached.body).toEqual(before.body);
 
-      const change = { name: `${updateTarget.name} (new edition)`, priceAmount: updateTarget.priceAmount + 1_000, stockQuantity: updateTarget.stockQuantity + 7 };
+      const change = {
+        name: `${updateTarget.name} (new edition)`,
+        priceAmount: updateTarget.priceAmount + 1_000,
+        stockQuantity: updateTarget.stockQuantity + 7,
+      };
       const response = await clients.admin.send('UpdateProduct', { id: updateTarget.id, input: change });
       expect(response.body.errors).toBeUndefined();
       expect(response.body.data!.updateProduct).toEqual({
@@ -573,7 +628,10 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
 
     it('renews an expired access token from the refresh cookie, transparently', async () => {
       const client = await signedIn(stack.webUrl, grace);
-      const { accessToken: expired } = await signAccessToken({ id: grace.id, role: 'CUSTOMER' }, { secret: DEVELOPMENT_SECRET, ttlSeconds: -60 });
+      const { accessToken: expired } = await signAccessToken(
+        { id: grace.id, role: 'CUSTOMER' },
+        { secret: DEVELOPMENT_SECRET, ttlSeconds: -60 },
+      );
       client.cookies.set('sf_session', expired);
       const response = await client.send('Viewer', { ordersFirst: 1 });
       expect(response.body.errors).toBeUndefined();
@@ -613,7 +671,10 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
       expect(current).not.toBe(spent);
       expect((await client.send('LogOut')).body).toEqual({ data: { logOut: true } });
 
-      for (const [name, token] of [['current', current], ['spent', spent]] as const) {
+      for (const [name, token] of [
+        ['current', current],
+        ['spent', spent],
+      ] as const) {
         const thief = new WebClient(stack.webUrl);
         thief.cookies.set('sf_refresh', token);
         const response = await thief.send('Viewer', { ordersFirst: 1 });
@@ -669,7 +730,12 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
       let running: RunningServer;
 
       beforeAll(async () => {
-        const config = loadWebConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(20).toString('hex'), GATEWAY_URL: stack.gatewayUrl, LOG_LEVEL: 'silent' });
+        const config = loadWebConfig({
+          NODE_ENV: 'production',
+          JWT_SECRET: randomBytes(20).toString('hex'),
+          GATEWAY_URL: stack.gatewayUrl,
+          LOG_LEVEL: 'silent',
+        });
         expect(config.JWT_SECRET).toHaveLength(40);
         server = createWebServer({ config });
         running = await server.listen(0, '127.0.0.1');
@@ -732,7 +798,10 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
       const response = await fetch(stack.webUrl, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
-        body: JSON.stringify({ query: operations.get('LogIn')!.document, variables: { email: ada.email, password: ada.password } }),
+        body: JSON.stringify({
+          query: operations.get('LogIn')!.document,
+          variables: { email: ada.email, password: ada.password },
+        }),
       });
       expect(response.status).toBe(400);
       expect(await response.text()).toMatch(/CSRF|Cross-Site Request Forgery/i);
@@ -744,7 +813,9 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
     it('a gateway outage gives SERVICE_UNAVAILABLE with no internal detail, and the BFF keeps serving', async () => {
       const port = await closedPort();
       const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
-      const server = createWebServer({ config: loadWebConfig({ NODE_ENV: 'test', GATEWAY_URL: gatewayUrl, LOG_LEVEL: 'silent' }) });
+      const server = createWebServer({
+        config: loadWebConfig({ NODE_ENV: 'test', GATEWAY_URL: gatewayUrl, LOG_LEVEL: 'silent' }),
+      });
       const running = await server.listen(0, '127.0.0.1');
       try {
         const client = new WebClient(running.url);
@@ -757,7 +828,15 @@ describe('web BFF over HTTP (real Postgres and Redis)', () => {
           expect(response.status).toBeLessThan(500);
           expect(errorCodes(response)).toEqual(['SERVICE_UNAVAILABLE']);
           const text = JSON.stringify(response.body);
-          for (const detail of ['127.0.0.1', String(port), 'localhost', gatewayUrl, 'ECONNREFUSED', 'fetch failed', 'stacktrace']) {
+          for (const detail of [
+            '127.0.0.1',
+            String(port),
+            'localhost',
+            gatewayUrl,
+            'ECONNREFUSED',
+            'fetch failed',
+            'stacktrace',
+          ]) {
             expect(text).not.toContain(detail);
           }
         }

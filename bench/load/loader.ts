@@ -67,7 +67,10 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         ],
       },
       (error, result) => {
-        if (error) { reject(error); return; }
+        if (error) {
+          reject(error);
+          return;
+        }
         const seconds = result.duration || spec.durationSeconds;
         resolve({
           requests: result.requests.total,

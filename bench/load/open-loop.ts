@@ -32,7 +32,10 @@ function percentile(sorted: number[], fraction: number): number {
 }
 
 function pathOf(value: unknown, path: string[]): unknown {
-  return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>(
+    (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+    value,
+  );
 }
 
 /** A class ready to draw from: its variant weights and, for a chain, each variant's current value and whether it is in flight. */
@@ -45,7 +48,12 @@ interface PreparedClass {
 
 function prepare(spec: MixClass): PreparedClass {
   const weights = spec.variants.map((_variant, rank) => (spec.zipf ? 1 / (rank + 1) ** spec.zipf : 1));
-  return { spec, variantSums: cumulative(weights), ...(spec.chain ? { chainValues: [...spec.chain.initial] } : {}), busy: spec.variants.map(() => false) };
+  return {
+    spec,
+    variantSums: cumulative(weights),
+    ...(spec.chain ? { chainValues: [...spec.chain.initial] } : {}),
+    busy: spec.variants.map(() => false),
+  };
 }
 
 export async function runMix(spec: MixSpec): Promise<MixResult> {
@@ -55,8 +63,19 @@ export async function runMix(spec: MixSpec): Promise<MixResult> {
   const timeoutMs = (spec.timeoutSeconds ?? 10) * 1000;
   const agent = new Agent({ connections: maxInFlight, pipelining: 1, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
-  const byClass = new Map<string, { latencies: number[]; errors: number }>(spec.classes.map((mixClass) => [mixClass.name, { latencies: [], errors: 0 }]));
-  const result = { sent: 0, answered: 0, dropped: 0, errors: 0, userErrors: 0, hits: 0, cacheable: 0, firstError: undefined as string | undefined };
+  const byClass = new Map<string, { latencies: number[]; errors: number }>(
+    spec.classes.map((mixClass) => [mixClass.name, { latencies: [], errors: 0 }]),
+  );
+  const result = {
+    sent: 0,
+    answered: 0,
+    dropped: 0,
+    errors: 0,
+    userErrors: 0,
+    hits: 0,
+    cacheable: 0,
+    firstError: undefined as string | undefined,
+  };
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
 
@@ -158,10 +177,16 @@ export async function runMix(spec: MixSpec): Promise<MixResult> {
     p99: percentile(latencies, 0.99),
     errors: result.errors + result.dropped,
     userErrors: result.userErrors,
-    ...(result.firstError ? { firstError: result.firstError } : result.dropped > 0 ? { firstError: `${result.dropped} arrivals dropped (more than ${maxInFlight} in flight)` } : {}),
+    ...(result.firstError
+      ? { firstError: result.firstError }
+      : result.dropped > 0
+        ? { firstError: `${result.dropped} arrivals dropped (more than ${maxInFlight} in flight)` }
+        : {}),
     hits: result.hits,
     cacheable: result.cacheable,
-    chains: Object.fromEntries(classes.filter((prepared) => prepared.chainValues).map((prepared) => [prepared.spec.name, prepared.chainValues!])),
+    chains: Object.fromEntries(
+      classes.filter((prepared) => prepared.chainValues).map((prepared) => [prepared.spec.name, prepared.chainValues!]),
+    ),
     byClass: Object.fromEntries(
       [...byClass].map(([name, figures]) => {
         const sorted = figures.latencies.sort((a, b) => a - b);

@@ -14,7 +14,9 @@ const secret = process.env.SUBGRAPH_SECRET!;
 const gateway = createGatewayRuntime({
   supergraph: benchSupergraph(),
   logging: 'warn',
-  ...(process.env.BENCH_HIVE_DEDUPLICATE === 'false' ? { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } } : {}),
+  ...(process.env.BENCH_HIVE_DEDUPLICATE === 'false'
+    ? { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } }
+    : {}),
   propagateHeaders: {
     fromClientToSubgraphs: ({ request }) => {
       const authorization = request.headers.get('authorization');

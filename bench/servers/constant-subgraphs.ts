@@ -26,7 +26,8 @@ async function record(subgraph: string, request: http.IncomingMessage, body: str
   if (process.env.BENCH_RECORD_AUTHORIZATION) forwarded.authorization = process.env.BENCH_RECORD_AUTHORIZATION;
   const response = await fetch(upstream[subgraph]!, { method: 'POST', headers: forwarded, body });
   const bytes = Buffer.from(await response.arrayBuffer());
-  if (!response.ok || bytes.includes('"errors":')) throw new Error(`${subgraph} answered ${response.status}: ${bytes.toString().slice(0, 300)}`);
+  if (!response.ok || bytes.includes('"errors":'))
+    throw new Error(`${subgraph} answered ${response.status}: ${bytes.toString().slice(0, 300)}`);
   return bytes;
 }
 
@@ -58,7 +59,9 @@ const server = http.createServer((request, response) => {
         response.end(bytes);
       },
       (error: unknown) =>
-        response.writeHead(502, headers).end(JSON.stringify({ errors: [{ message: error instanceof Error ? error.message : String(error) }] })),
+        response
+          .writeHead(502, headers)
+          .end(JSON.stringify({ errors: [{ message: error instanceof Error ? error.message : String(error) }] })),
     );
   });
 });

@@ -17,9 +17,13 @@ await runService(async () => {
     { url: running.url, cache: config.redis?.kind ?? 'in-process', safelist: config.NODE_ENV === 'production' },
     'bff-mobile ready',
   );
-  stopOnSignals(server.logger, async () => {
-    await server.stop();
-    await bus.close();
-    await tracing.shutdown();
-  }, { drainMs: drainMsFor(config) });
+  stopOnSignals(
+    server.logger,
+    async () => {
+      await server.stop();
+      await bus.close();
+      await tracing.shutdown();
+    },
+    { drainMs: drainMsFor(config) },
+  );
 });

@@ -1,5 +1,12 @@
 import type { BffCaller, BffServerOptions } from '@storefront/bff';
-import { Kind, OperationTypeNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  Kind,
+  OperationTypeNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { MobileContext } from './context.js';
 
 type Plugin = NonNullable<BffServerOptions<MobileContext, BffCaller>['plugins']>[number];
@@ -45,7 +52,8 @@ export function bearerPlugin(): Plugin {
         async didResolveOperation({ contextValue, operation, document }) {
           if (!contextValue.authError) return;
           const tokenless =
-            operation?.operation === OperationTypeNode.MUTATION && [...rootFields(operation, document)].every((field) => TOKENLESS_MUTATIONS.has(field));
+            operation?.operation === OperationTypeNode.MUTATION &&
+            [...rootFields(operation, document)].every((field) => TOKENLESS_MUTATIONS.has(field));
           if (!tokenless) throw contextValue.authError;
         },
       };

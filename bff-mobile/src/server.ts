@@ -107,7 +107,12 @@ export function createMobileServer({
         cacheTags: new Set(),
         startedAt: Date.now(),
         gateway,
-        batch: createGatewayBatch(gateway, () => ({ requestId: request.requestId, accessToken }), logger, metrics.dataloaderBatchSize),
+        batch: createGatewayBatch(
+          gateway,
+          () => ({ requestId: request.requestId, accessToken }),
+          logger,
+          metrics.dataloaderBatchSize,
+        ),
         store,
         logger,
       };

@@ -32,7 +32,11 @@ function invalidTokenError(error: TokenError): GraphQLError {
 }
 
 /** Verifies the bearer token with the users service's key; never throws for a bad token. */
-export async function authenticateBearer(request: RequestInfo, jwtSecret: string, revokedSessions?: RevokedSessions): Promise<BearerIdentity> {
+export async function authenticateBearer(
+  request: RequestInfo,
+  jwtSecret: string,
+  revokedSessions?: RevokedSessions,
+): Promise<BearerIdentity> {
   try {
     const token = bearerToken(request.header('authorization'));
     if (token === undefined) return { viewer: undefined, accessToken: undefined, authError: undefined };

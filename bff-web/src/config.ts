@@ -1,11 +1,26 @@
-import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
+import {
+  assertProductionSecrets,
+  httpUrl,
+  loadConfig,
+  milliseconds,
+  port,
+  resilienceShape,
+  secret,
+  serviceShape,
+  z,
+} from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
 import { heapGrowingPercent, loginLimitShape, rateLimitShape, sessionRevocationShape } from '@storefront/config';
 import { documentLimitsShape, liveShape } from '@storefront/config';
 
 const origins = z
   .string()
-  .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
 
 const shape = {
@@ -43,7 +58,10 @@ const shape = {
   /** Ended sessions, recorded by the users service in REDIS_URL (SESSION_REVOCATION_*). */
   ...sessionRevocationShape(),
   /** Keeps stacks that share one Redis apart (tests, side-by-side stacks). */
-  EVENT_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/).optional(),
+  EVENT_STREAM_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]*$/)
+    .optional(),
 };
 
 export type WebConfig = ReturnType<typeof loadWebConfig>;

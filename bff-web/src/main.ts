@@ -14,9 +14,13 @@ await runService(async () => {
   const server = createWebServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
   const running = await server.listen(config.BFF_WEB_PORT, config.HOST);
   server.logger.info({ url: running.url, cache: config.redis?.kind ?? 'in-process' }, 'bff-web ready');
-  stopOnSignals(server.logger, async () => {
-    await server.stop();
-    await bus.close();
-    await tracing.shutdown();
-  }, { drainMs: drainMsFor(config) });
+  stopOnSignals(
+    server.logger,
+    async () => {
+      await server.stop();
+      await bus.close();
+      await tracing.shutdown();
+    },
+    { drainMs: drainMsFor(config) },
+  );
 });

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { SessionRefresher, createBffServer, liveLimits, createCacheStore, createGatewayBatch, type BffEvents, type CacheStore } from '@storefront/bff';
+import {
+  SessionRefresher,
+  createBffServer,
+  liveLimits,
+  createCacheStore,
+  createGatewayBatch,
+  type BffEvents,
+  type CacheStore,
+} from '@storefront/bff';
 import { SessionRevocations } from '@storefront/request-identity';
 import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
@@ -73,7 +81,12 @@ export function createWebServer({
         cacheTags: new Set(),
         startedAt: Date.now(),
         gateway,
-        batch: createGatewayBatch(gateway, () => ({ requestId: request.requestId, accessToken: session.accessToken }), logger, metrics.dataloaderBatchSize),
+        batch: createGatewayBatch(
+          gateway,
+          () => ({ requestId: request.requestId, accessToken: session.accessToken }),
+          logger,
+          metrics.dataloaderBatchSize,
+        ),
         store,
         logger,
       };

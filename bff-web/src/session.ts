@@ -46,7 +46,11 @@ export interface CookieCaller extends BffCaller {
  * cookies need no change: a valid access cookie, or no session cookies at all; otherwise the
  * session is refreshed or cleared by resolveWebSession.
  */
-export async function identifyByCookies(request: RequestInfo, jwtSecret: string, revokedSessions?: RevokedSessions): Promise<CookieCaller> {
+export async function identifyByCookies(
+  request: RequestInfo,
+  jwtSecret: string,
+  revokedSessions?: RevokedSessions,
+): Promise<CookieCaller> {
   const { accessToken, refreshToken } = readSessionCookies(request.header('cookie'));
   const variant = negotiateLocale(request.header('accept-language'));
   const signedOut = { viewer: undefined, accessToken: undefined, refreshToken, variant };

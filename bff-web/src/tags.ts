@@ -15,7 +15,10 @@ export function tagOrder(context: WebContext, order: GatewayOrder | null): void 
   if (!order) return;
   context.cacheTags.add(tags.order(order.id));
   context.cacheTags.add(tags.user(order.buyer.id));
-  tagProducts(context, order.items.map((item) => item.product));
+  tagProducts(
+    context,
+    order.items.map((item) => item.product),
+  );
 }
 
 /** Drops cached responses after a change made through this BFF. */

@@ -33,7 +33,9 @@ export async function composeSupergraph(
   return { supergraphSdl: result.supergraphSdl, hints: result.hints.map((hint) => hint.toString()) };
 }
 
-async function subgraphSchemas(overrides: Partial<Record<SubgraphName, string>>): Promise<{ name: string; url: string; sdl: string }[]> {
+async function subgraphSchemas(
+  overrides: Partial<Record<SubgraphName, string>>,
+): Promise<{ name: string; url: string; sdl: string }[]> {
   return Promise.all(
     SUBGRAPHS.map(async ({ name, workspace, defaultPort }) => {
       const sdl = overrides[name] ?? (await readFile(path.join(repositoryRoot, workspace, 'schema.graphql'), 'utf8'));

@@ -1,4 +1,14 @@
-import { assertProductionSecrets, httpUrl, loadConfig, milliseconds, port, resilienceShape, secret, serviceShape, z } from '@storefront/config';
+import {
+  assertProductionSecrets,
+  httpUrl,
+  loadConfig,
+  milliseconds,
+  port,
+  resilienceShape,
+  secret,
+  serviceShape,
+  z,
+} from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
 import { rateLimitShape, sessionRevocationShape, subgraphTrustShape } from '@storefront/config';
 import { documentLimitsShape } from '@storefront/config';

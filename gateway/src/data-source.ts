@@ -52,9 +52,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   constructor(options: SubgraphDataSourceOptions) {
     // undici on the gateway's keep-alive pool; the call's deadline bounds every attempt.
     const send = (url: string, init: SubgraphRequestInit, signal: AbortSignal) =>
-      sendSubgraphRequest(url, withGatewaySignature(options.subgraphSecret, url, init) as SubgraphRequestInit, signal, options.dispatcher);
+      sendSubgraphRequest(
+        url,
+        withGatewaySignature(options.subgraphSecret, url, init) as SubgraphRequestInit,
+        signal,
+        options.dispatcher,
+      );
     const { deduplicated } = options;
-    const inflight = deduplicated ? new InflightFetches<SubgraphAnswer>(() => deduplicated.inc({ subgraph: options.name })) : undefined;
+    const inflight = deduplicated
+      ? new InflightFetches<SubgraphAnswer>(() => deduplicated.inc({ subgraph: options.name }))
+      : undefined;
     super({
       url: options.url,
       fetcher: ((url: string, init: SubgraphRequestInit) => {
@@ -89,7 +96,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     try {
       // Entity fetches and query fetches may be retried and shared; a mutation's fetch is sent once.
       const idempotent = options.request.query ? operationType(options.request.query) === OperationTypeNode.QUERY : false;
-      const attempt = (deadline?: AbortSignal) => currentCall.run({ deadline, shareable: idempotent }, () => super.process(options));
+      const attempt = (deadline?: AbortSignal) =>
+        currentCall.run({ deadline, shareable: idempotent }, () => super.process(options));
       const response = this.resilience ? await this.resilience.call(attempt, { idempotent }) : await attempt();
       stop({ outcome: 'ok' });
       return response;
@@ -107,7 +115,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   /** The stable, URL-free error a failed call becomes (timeouts and other failures are logged), and its metric outcome. */
-  private failureOf(error: unknown, options: GraphQLDataSourceProcessOptions<GatewayContext>): { failure: GraphQLError; outcome: string } {
+  private failureOf(
+    error: unknown,
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): { failure: GraphQLError; outcome: string } {
     if (error instanceof CircuitOpenError) {
       return {
         failure: new GraphQLError(error.message, { extensions: { code: 'CIRCUIT_OPEN', serviceName: this.subgraph } }),

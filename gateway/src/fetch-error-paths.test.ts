@@ -6,13 +6,30 @@ describe('fetchErrorPaths', () => {
     const query = /* GraphQL */ `
       query Bff__catalog__0($skipped: Boolean!) {
         __typename
-        f0: products { nodes { id } }
-        f1: product(id: "1") { id }
+        f0: products {
+          nodes {
+            id
+          }
+        }
+        f1: product(id: "1") {
+          id
+        }
         ...Root
-        f3: categories @skip(if: $skipped) { id }
-        f4: categories @include(if: $skipped) { id }
+        f3: categories @skip(if: $skipped) {
+          id
+        }
+        f4: categories @include(if: $skipped) {
+          id
+        }
       }
-      fragment Root on Query { f2: category(slug: "kitchen") { id } f0: products { totalCount } }
+      fragment Root on Query {
+        f2: category(slug: "kitchen") {
+          id
+        }
+        f0: products {
+          totalCount
+        }
+      }
     `;
     expect(fetchErrorPaths({ query, variables: { skipped: true } })).toEqual([['f0'], ['f1'], ['f2'], ['f4']]);
   });
@@ -21,11 +38,19 @@ describe('fetchErrorPaths', () => {
     const query = /* GraphQL */ `
       query Op__catalog__1($representations: [_Any!]!) {
         _entities(representations: $representations) {
-          ... on Product { __typename name price { amount } }
+          ... on Product {
+            __typename
+            name
+            price {
+              amount
+            }
+          }
           ...CategoryFields
         }
       }
-      fragment CategoryFields on Category { label: name }
+      fragment CategoryFields on Category {
+        label: name
+      }
     `;
     const representations = [
       { __typename: 'Product', id: 'p1' },

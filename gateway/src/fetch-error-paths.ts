@@ -33,7 +33,12 @@ function included(directives: readonly DirectiveNode[] | undefined, variables: R
  * The fields `selectionSet` selects on an object of type `typename` (every type condition
  * when undefined), through inline fragments and fragment spreads, without `__typename`.
  */
-function selectedFields(selectionSet: SelectionSetNode, walk: Walk, typename: string | undefined, into: FieldNode[] = []): FieldNode[] {
+function selectedFields(
+  selectionSet: SelectionSetNode,
+  walk: Walk,
+  typename: string | undefined,
+  into: FieldNode[] = [],
+): FieldNode[] {
   for (const selection of selectionSet.selections) {
     if (!included(selection.directives, walk.variables)) continue;
     if (selection.kind === Kind.FIELD) {
@@ -43,7 +48,8 @@ function selectedFields(selectionSet: SelectionSetNode, walk: Walk, typename: st
     const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : walk.fragments.get(selection.name.value);
     if (!fragment) continue;
     const condition = fragment.typeCondition?.name.value;
-    if (typename === undefined || condition === undefined || condition === typename) selectedFields(fragment.selectionSet, walk, typename, into);
+    if (typename === undefined || condition === undefined || condition === typename)
+      selectedFields(fragment.selectionSet, walk, typename, into);
   }
   return into;
 }
@@ -66,7 +72,11 @@ function typenameOf(representation: unknown): string | undefined {
  * error given these paths lands where the client sees the missing data, as Apollo Router
  * reports a failed fetch.
  */
-export function fetchErrorPaths(fetch: { document?: DocumentNode | undefined; query?: string | undefined; variables?: Record<string, unknown> | undefined }): FetchErrorPath[] {
+export function fetchErrorPaths(fetch: {
+  document?: DocumentNode | undefined;
+  query?: string | undefined;
+  variables?: Record<string, unknown> | undefined;
+}): FetchErrorPath[] {
   let document = fetch.document;
   if (!document && fetch.query) {
     try {
@@ -76,7 +86,9 @@ export function fetchErrorPaths(fetch: { document?: DocumentNode | undefined; qu
     }
   }
   if (!document) return [];
-  const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const operation = document.definitions.find(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  );
   if (!operation) return [];
   const variables = fetch.variables ?? {};
   const walk: Walk = {

@@ -12,8 +12,12 @@ await runService(async () => {
   const server = createGatewayServer({ config });
   const running = await server.listen(config.GATEWAY_PORT, config.HOST);
   server.logger.info({ url: running.url }, 'gateway ready');
-  stopOnSignals(server.logger, async () => {
-    await server.stop();
-    await tracing.shutdown();
-  }, { drainMs: drainMsFor(config) });
+  stopOnSignals(
+    server.logger,
+    async () => {
+      await server.stop();
+      await tracing.shutdown();
+    },
+    { drainMs: drainMsFor(config) },
+  );
 });

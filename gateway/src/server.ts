@@ -1,7 +1,16 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { TokenError, viewerFromAuthorization } from '@storefront/auth';
-import { apolloDefaults, createGraphQLHttpServer, createLogger, createMetrics, documentLimits, listen, type Logger, type RunningServer } from '@storefront/http-server';
+import {
+  apolloDefaults,
+  createGraphQLHttpServer,
+  createLogger,
+  createMetrics,
+  documentLimits,
+  listen,
+  type Logger,
+  type RunningServer,
+} from '@storefront/http-server';
 import { GraphQLError } from 'graphql';
 import { Counter, Histogram } from 'prom-client';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
@@ -17,7 +26,13 @@ import { SessionRevocations } from '@storefront/request-identity';
  * ahead of time (never introspecting subgraphs), verifying the caller's token before it
  * forwards it, and bounding every subgraph call.
  */
-export function createGatewayServer({ config, logger = createLogger('gateway', config.LOG_LEVEL) }: { config: GatewayConfig; logger?: Logger }) {
+export function createGatewayServer({
+  config,
+  logger = createLogger('gateway', config.LOG_LEVEL),
+}: {
+  config: GatewayConfig;
+  logger?: Logger;
+}) {
   const metrics = createMetrics('gateway');
   const subgraphLatency = new Histogram({
     name: 'gateway_subgraph_request_duration_seconds',

@@ -47,7 +47,12 @@ export interface SubgraphRequestInit {
 }
 
 /** Sends one request to a subgraph and reads its whole answer; `signal` aborts both. */
-export async function sendSubgraphRequest(url: string, init: SubgraphRequestInit, signal: AbortSignal, dispatcher?: Dispatcher): Promise<SubgraphAnswer> {
+export async function sendSubgraphRequest(
+  url: string,
+  init: SubgraphRequestInit,
+  signal: AbortSignal,
+  dispatcher?: Dispatcher,
+): Promise<SubgraphAnswer> {
   const response = await request(url, {
     method: init.method ?? 'POST',
     headers: init.headers ?? {},

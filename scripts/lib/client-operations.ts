@@ -1,7 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repositoryRoot } from '@storefront/db';
-import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  print,
+  visit,
+  type DefinitionNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+} from 'graphql';
 
 /**
  * The client teams' operations, as the apps send them. The source of truth is
@@ -53,7 +61,12 @@ export function loadClientOperations(client: 'web' | 'mobile', dir = clientsDir(
     const name = node.name?.value;
     if (!name) throw new Error(`an anonymous operation in ${client}/${file}`);
     const documents = [node, ...[...used(node)].map((fragment) => fragments.get(fragment)!)];
-    result.set(name, { name, type: node.operation, document: documents.map((definition) => print(definition)).join('\n\n'), file });
+    result.set(name, {
+      name,
+      type: node.operation,
+      document: documents.map((definition) => print(definition)).join('\n\n'),
+      file,
+    });
   }
   return result;
 }

@@ -15,7 +15,8 @@ export const FAILURE_SCREENSHOTS = path.join(repositoryRoot, 'test-results', 'we
 const DOC_SCREENSHOTS = path.join(repositoryRoot, 'docs', 'screenshots');
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh (as root), as .ci/run does.`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh (as root), as .ci/run does.`);
   return chromium.launch({ executablePath: CHROMIUM, headless: true });
 }
 
@@ -33,11 +34,16 @@ export function screenshotOnFailure(openPages: () => readonly Page[]): void {
     const test = runningTest();
     if (!test?.failed) return;
     await mkdir(FAILURE_SCREENSHOTS, { recursive: true });
-    const name = test.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').slice(0, 80);
+    const name = test.name
+      .replace(/[^a-z0-9]+/gi, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 80);
     const pages = openPages().filter((page) => !page.isClosed());
     await Promise.all(
       pages.map((page, index) =>
-        page.screenshot({ path: path.join(FAILURE_SCREENSHOTS, `${name}-${index + 1}.png`), fullPage: true }).catch(() => undefined),
+        page
+          .screenshot({ path: path.join(FAILURE_SCREENSHOTS, `${name}-${index + 1}.png`), fullPage: true })
+          .catch(() => undefined),
       ),
     );
   });

@@ -115,7 +115,9 @@ function parseStates(csv: string): Map<string, string> {
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   requireInstalled(HAPROXY);
   const dir = await mkdtemp(path.join(tmpdir(), 'storefront-haproxy-'));
-  const ports = Object.fromEntries(await Promise.all(options.services.map(async (service) => [service.name, await listenPort()] as const)));
+  const ports = Object.fromEntries(
+    await Promise.all(options.services.map(async (service) => [service.name, await listenPort()] as const)),
+  );
   const statsPort = await listenPort();
   const file = path.join(dir, 'haproxy.cfg');
   await writeFile(file, configuration(options, ports, statsPort));
@@ -142,7 +144,13 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`haproxy exited (${child.exitCode}):\n${output}`);
-    if (await states().then(() => true, () => false)) break;
+    if (
+      await states().then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`haproxy did not start:\n${output}`);

@@ -79,7 +79,8 @@ export function renderKustomization(dir: string): K8sObject[] {
     for (const entry of generator.files as string[]) {
       const [key, source] = entry.includes('=') ? entry.split('=', 2) : [path.basename(entry), entry];
       const sourcePath = path.resolve(dir, source!);
-      if (path.relative(dir, sourcePath).startsWith('..')) throw new Error(`${file}: ${source} is outside the kustomization (kustomize refuses it)`);
+      if (path.relative(dir, sourcePath).startsWith('..'))
+        throw new Error(`${file}: ${source} is outside the kustomization (kustomize refuses it)`);
       data[key!] = readFileSync(sourcePath, 'utf8');
     }
     objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: generator.name }, data });
@@ -87,7 +88,10 @@ export function renderKustomization(dir: string): K8sObject[] {
   for (const { path: patchPath } of kustomization.patches ?? []) {
     for (const patch of readYamlDocuments(path.resolve(dir, patchPath)) as K8sObject[]) {
       const at = objects.findIndex((object) => object.kind === patch.kind && object.metadata.name === patch.metadata.name);
-      if (at === -1) throw new Error(`${file}: patch ${patchPath} targets ${patch.kind}/${patch.metadata.name}, which is not among its resources`);
+      if (at === -1)
+        throw new Error(
+          `${file}: patch ${patchPath} targets ${patch.kind}/${patch.metadata.name}, which is not among its resources`,
+        );
       objects[at] = strategicMerge(objects[at], patch);
     }
   }
@@ -100,7 +104,8 @@ export function renderKustomization(dir: string): K8sObject[] {
     }
   }
   if (kustomization.namespace) {
-    for (const object of objects) if (!CLUSTER_SCOPED.has(object.kind)) object.metadata = { ...object.metadata, namespace: kustomization.namespace };
+    for (const object of objects)
+      if (!CLUSTER_SCOPED.has(object.kind)) object.metadata = { ...object.metadata, namespace: kustomization.namespace };
   }
   return objects;
 }

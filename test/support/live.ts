@@ -30,13 +30,19 @@ export class Followed<Data = Record<string, any>> {
   errorCodes(): string[] {
     const codes = this.results.flatMap((result) => (result.errors ?? []).map((error) => String(error.extensions?.code)));
     const failure = this.error;
-    if (Array.isArray(failure)) codes.push(...failure.map((error: { extensions?: { code?: unknown } }) => String(error.extensions?.code)));
+    if (Array.isArray(failure))
+      codes.push(...failure.map((error: { extensions?: { code?: unknown } }) => String(error.extensions?.code)));
     return codes;
   }
 
   /** Waits until `done` holds for the data payloads received. */
   until(done: (data: Data[]) => boolean, what: string, timeoutMs?: number): Promise<Data[]> {
-    return eventually(() => this.data(), (data) => done(data) || (this.ended && !done(data) ? this.failEarly(what) : false), what, timeoutMs);
+    return eventually(
+      () => this.data(),
+      (data) => done(data) || (this.ended && !done(data) ? this.failEarly(what) : false),
+      what,
+      timeoutMs,
+    );
   }
 
   /** Waits until the stream has ended (completed or failed). */
@@ -45,7 +51,9 @@ export class Followed<Data = Record<string, any>> {
   }
 
   private failEarly(what: string): never {
-    throw new Error(`the stream ended before ${what}: ${JSON.stringify({ results: this.results, error: Array.isArray(this.error) ? this.error : String(this.error), completed: this.completed })}`);
+    throw new Error(
+      `the stream ended before ${what}: ${JSON.stringify({ results: this.results, error: Array.isArray(this.error) ? this.error : String(this.error), completed: this.completed })}`,
+    );
   }
 
   sink() {
@@ -58,7 +66,12 @@ export class Followed<Data = Record<string, any>> {
 }
 
 /** Follows a web live operation (contracts/web/live.graphql) over SSE, as the signed-in (or anonymous) browser `client`. */
-export function followWeb<Data = Record<string, any>>(url: string, client: WebClient, operationName: string, variables: Record<string, unknown> = {}) {
+export function followWeb<Data = Record<string, any>>(
+  url: string,
+  client: WebClient,
+  operationName: string,
+  variables: Record<string, unknown> = {},
+) {
   const operation = webOperations.get(operationName);
   if (!operation) throw new Error(`no web operation named ${operationName}`);
   const sse = createSseClient({ url, fetchFn: client.fetch, retryAttempts: 0 });
@@ -84,13 +97,20 @@ export function mobileSocket(url: string, authorization: string | undefined, hea
     connectionParams: authorization === undefined ? {} : { authorization },
     retryAttempts: 0,
     lazy: true,
-    on: { closed: (event) => void closes.push({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }) },
+    on: {
+      closed: (event) =>
+        void closes.push({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }),
+    },
   });
   return {
     client,
     closes,
     /** Follows a mobile operation (contracts/mobile), sent as the app sends it; `persisted` sends only its hash. */
-    follow<Data = Record<string, any>>(operationName: string, variables: Record<string, unknown> = {}, options: { hashOnly?: string } = {}) {
+    follow<Data = Record<string, any>>(
+      operationName: string,
+      variables: Record<string, unknown> = {},
+      options: { hashOnly?: string } = {},
+    ) {
       const operation = mobileOperations.get(operationName);
       if (!operation) throw new Error(`no mobile operation named ${operationName}`);
       const followed = new Followed<Data>();

@@ -99,7 +99,13 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`pgbouncer exited (${child.exitCode}):\n${output}`);
-    if (await show('CONFIG').then(() => true, () => false)) break;
+    if (
+      await show('CONFIG').then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`pgbouncer did not start:\n${output}`);

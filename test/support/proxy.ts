@@ -81,7 +81,9 @@ export async function startStallingProxy(targetUrl: string): Promise<StallingPro
         if (bodies.length === 0) return;
         failed.push(...bodies);
         if (failing === 'unavailable') {
-          client.end('HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: close\r\n\r\nunavailable');
+          client.end(
+            'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: close\r\n\r\nunavailable',
+          );
           upstream?.destroy();
         } else {
           closeBoth();

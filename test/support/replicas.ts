@@ -4,7 +4,12 @@ import { catalogEvents } from '@storefront/catalog-events';
 import { Redis } from 'ioredis';
 import { RedisStreamsBus, type DeadLetter } from '@storefront/events';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
-import { DATABASE_DOMAINS as DOMAINS, SERVICE_NAMES, type ServiceName, type SubgraphName as Domain } from '@storefront/config/services';
+import {
+  DATABASE_DOMAINS as DOMAINS,
+  SERVICE_NAMES,
+  type ServiceName,
+  type SubgraphName as Domain,
+} from '@storefront/config/services';
 import { startHaproxy, type Haproxy } from './haproxy.js';
 import { listenPort } from './listen-port.js';
 import { seedDatabases } from './seed.js';
@@ -51,7 +56,12 @@ export interface ReplicatedStack {
 }
 
 /** Every service's environment for this stack: shared secrets, Redis, fresh databases and roomy limits. */
-function baseEnv(secrets: { jwt: string; subgraph: string }, redisUrl: string, prefix: string, drainMs: number): Record<string, string> {
+function baseEnv(
+  secrets: { jwt: string; subgraph: string },
+  redisUrl: string,
+  prefix: string,
+  drainMs: number,
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -110,7 +120,11 @@ export async function startReplicatedStack(options: ReplicatedStackOptions): Pro
     await Promise.all(DOMAINS.map(async (domain) => [domain, await createTestDatabase(domain)] as const)),
   ) as Record<Domain, TestDatabase>;
   const ports = Object.fromEntries(
-    await Promise.all(SERVICE_NAMES.map(async (service) => [service, await Promise.all(Array.from({ length: options.replicas }, () => listenPort()))] as const)),
+    await Promise.all(
+      SERVICE_NAMES.map(
+        async (service) => [service, await Promise.all(Array.from({ length: options.replicas }, () => listenPort()))] as const,
+      ),
+    ),
   ) as Record<ServiceName, number[]>;
 
   let haproxy: Haproxy | undefined;
@@ -135,7 +149,10 @@ export async function startReplicatedStack(options: ReplicatedStackOptions): Pro
       sourceAddress: BALANCER_ADDRESS,
       check: { path: '/health/ready', intervalMs: 200, fall: 2, rise: 2 },
     });
-    const balanced = Object.fromEntries(SERVICE_NAMES.map((service) => [service, `${haproxy!.urls[service]}/graphql`])) as Record<ServiceName, string>;
+    const balanced = Object.fromEntries(SERVICE_NAMES.map((service) => [service, `${haproxy!.urls[service]}/graphql`])) as Record<
+      ServiceName,
+      string
+    >;
 
     const base = baseEnv(secrets, redisUrl, prefix, options.drainMs);
     const envOf: Record<ServiceName, Record<string, string>> = {
@@ -143,14 +160,26 @@ export async function startReplicatedStack(options: ReplicatedStackOptions): Pro
       catalog: { CATALOG_DATABASE_URL: databases.catalog.url },
       orders: { ORDERS_DATABASE_URL: databases.orders.url, CATALOG_URL: balanced.catalog },
       // Its callers are the BFFs (this host) through the balancer: both may name the client.
-      gateway: { USERS_URL: balanced.users, CATALOG_URL: balanced.catalog, ORDERS_URL: balanced.orders, TRUST_PROXY: `127.0.0.1,${BALANCER_ADDRESS}` },
+      gateway: {
+        USERS_URL: balanced.users,
+        CATALOG_URL: balanced.catalog,
+        ORDERS_URL: balanced.orders,
+        TRUST_PROXY: `127.0.0.1,${BALANCER_ADDRESS}`,
+      },
       'bff-web': { GATEWAY_URL: balanced.gateway, TRUST_PROXY: BALANCER_ADDRESS },
       'bff-mobile': { GATEWAY_URL: balanced.gateway, TRUST_PROXY: BALANCER_ADDRESS },
     };
     const instances = Object.fromEntries(
       SERVICE_NAMES.map((service) => [
         service,
-        ports[service].map((port, index) => new ServiceProcess(service, `${service}-${index}`, port, { ...base, ...envOf[service], ...options.serviceEnv?.[service] })),
+        ports[service].map(
+          (port, index) =>
+            new ServiceProcess(service, `${service}-${index}`, port, {
+              ...base,
+              ...envOf[service],
+              ...options.serviceEnv?.[service],
+            }),
+        ),
       ]),
     ) as Record<ServiceName, ServiceProcess[]>;
     all.push(...Object.values(instances).flat());
@@ -174,7 +203,10 @@ export async function startReplicatedStack(options: ReplicatedStackOptions): Pro
       async restart(instance) {
         const exiting = instance.stop('SIGTERM');
         await haproxy!.waitFor(instance.service, instance.name, 'DOWN');
-        const servingWhenTakenOut = await fetch(`${instance.origin}/health/live`).then((response) => response.ok, () => false);
+        const servingWhenTakenOut = await fetch(`${instance.origin}/health/live`).then(
+          (response) => response.ok,
+          () => false,
+        );
         const exit = await exiting;
         instance.start();
         await instance.ready();

@@ -53,7 +53,12 @@ export async function signIn(page: Page, appUrl: string, user: { email: string; 
 }
 
 /** Puts `quantity` of a product in the cart from its page. */
-export async function addToCart(page: Page, appUrl: string, product: { slug: string; name: string }, quantity: number): Promise<void> {
+export async function addToCart(
+  page: Page,
+  appUrl: string,
+  product: { slug: string; name: string },
+  quantity: number,
+): Promise<void> {
   await page.goto(`${appUrl}/products/${product.slug}`);
   await page.getByRole('heading', { level: 1, name: product.name }).waitFor();
   await page.getByLabel('Quantity', { exact: true }).fill(String(quantity));

@@ -14,7 +14,14 @@ import { createWebServer } from '@storefront/bff-web/server';
 import { loadWebConfig } from '@storefront/bff-web/config';
 import { createMobileServer } from '@storefront/bff-mobile/server';
 import { loadMobileConfig } from '@storefront/bff-mobile/config';
-import { answering, createTestDatabase, deleteTestKeys, testRedis, testSubgraphSecret, type TestDatabase } from '@storefront/testing';
+import {
+  answering,
+  createTestDatabase,
+  deleteTestKeys,
+  testRedis,
+  testSubgraphSecret,
+  type TestDatabase,
+} from '@storefront/testing';
 import type { RedisConnection } from '@storefront/redis';
 import type { Logger } from '@storefront/http-server';
 import { randomBytes } from 'node:crypto';
@@ -151,7 +158,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redis = options.redis ?? testRedis;
   const bus = options.events ? new RedisStreamsBus(redis) : undefined;
   // Short retry delays: a test waits for redelivery instead of a production-sized pause.
-  const events = bus ? { bus, streamPrefix: redisPrefix, relayIntervalMs: options.relayIntervalMs ?? 50, retryAfterMs: 500 } : undefined;
+  const events = bus
+    ? { bus, streamPrefix: redisPrefix, relayIntervalMs: options.relayIntervalMs ?? 50, retryAfterMs: 500 }
+    : undefined;
 
   // The test defaults, then what the test asks every service to read (e.g. shared production-strength secrets).
   const serviceEnv = { ...baseEnv, ...options.env };
@@ -171,7 +180,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...loggerFor('users'),
   });
   await seedUsersIfEmpty(users.prisma, 1024);
-  const catalog = createCatalogServer({ config: loadCatalogConfig(serviceEnv), databaseUrl: catalogDb.url, ...(events ? { events } : {}), ...loggerFor('catalog') });
+  const catalog = createCatalogServer({
+    config: loadCatalogConfig(serviceEnv),
+    databaseUrl: catalogDb.url,
+    ...(events ? { events } : {}),
+    ...loggerFor('catalog'),
+  });
   await seedCatalogIfEmpty(catalog.prisma);
   const [usersRunning, catalogRunning] = await Promise.all([users.listen(0, '127.0.0.1'), catalog.listen(0, '127.0.0.1')]);
 
@@ -218,14 +232,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const bffEvents = events ? { events: { bus: events.bus, streamPrefix: redisPrefix, retryAfterMs: 500 } } : {};
   const newWeb = (env: Record<string, string> = {}) =>
     createWebServer({
-      config: loadWebConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, ...redisEnv(redis), ...options.webEnv, ...env }),
+      config: loadWebConfig({
+        ...serviceEnv,
+        ...limitEnv,
+        GATEWAY_URL: gatewayRunning.url,
+        ...redisEnv(redis),
+        ...options.webEnv,
+        ...env,
+      }),
       store: new RedisCacheStore(redis, redisPrefix),
       ...loggerFor('bff-web'),
       ...bffEvents,
     });
   const newMobile = (env: Record<string, string> = {}) =>
     createMobileServer({
-      config: loadMobileConfig({ ...serviceEnv, ...limitEnv, GATEWAY_URL: gatewayRunning.url, ...redisEnv(redis), ...options.mobileEnv, ...env }),
+      config: loadMobileConfig({
+        ...serviceEnv,
+        ...limitEnv,
+        GATEWAY_URL: gatewayRunning.url,
+        ...redisEnv(redis),
+        ...options.mobileEnv,
+        ...env,
+      }),
       store: new RedisCacheStore(redis, redisPrefix),
       ...loggerFor('bff-mobile'),
       ...bffEvents,
@@ -235,7 +263,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const running = await server.listen(0, '127.0.0.1');
     // Caches refuse commands until connected (at once on a server, once it has the slot map on a cluster).
     await answering(() => server.store.ping());
-    const instance = { url: running.url, metrics: () => server.metrics.registry.metrics(), stop: () => (extraInstances.delete(instance), server.stop()) };
+    const instance = {
+      url: running.url,
+      metrics: () => server.metrics.registry.metrics(),
+      stop: () => (extraInstances.delete(instance), server.stop()),
+    };
     extraInstances.add(instance);
     return instance;
   };

@@ -15,14 +15,22 @@ export class WebClient {
   ) {}
 
   /** Sends one operation of `contracts/web` (with its fragments) by name. */
-  send<Data = Record<string, any>>(operationName: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  send<Data = Record<string, any>>(
+    operationName: string,
+    variables: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
     const operation = operations.get(operationName);
     if (!operation) throw new Error(`no web operation named ${operationName}`);
     return this.post<Data>({ query: operation.document, operationName, variables }, headers);
   }
 
   /** Sends any document, for cases the app's operations do not cover. */
-  query<Data = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  query<Data = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
     return this.post<Data>({ query, variables }, headers);
   }
 

@@ -145,7 +145,10 @@ export async function costOf<T>(stack: Stack, run: () => Promise<T>) {
   return {
     result,
     gateway: gatewayAfter - gatewayBefore,
-    sql: Object.fromEntries(names.map((name, index) => [name, sqlAfter[index]! - sqlBefore[index]!])) as Record<(typeof names)[number], number>,
+    sql: Object.fromEntries(names.map((name, index) => [name, sqlAfter[index]! - sqlBefore[index]!])) as Record<
+      (typeof names)[number],
+      number
+    >,
   };
 }
 

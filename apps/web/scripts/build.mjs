@@ -14,7 +14,9 @@ const STAMP = '.inputs-hash';
 
 async function filesUnder(dir, accept = () => true) {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  return entries.filter((entry) => entry.isFile() && accept(path.join(entry.parentPath, entry.name))).map((entry) => path.join(entry.parentPath, entry.name));
+  return entries
+    .filter((entry) => entry.isFile() && accept(path.join(entry.parentPath, entry.name)))
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 async function inputsHash() {
@@ -60,7 +62,12 @@ export async function buildWebApp({ force = false } = {}) {
   await generateDocuments();
   const { build } = await import('vite');
   const staging = `${distDir}-staging-${process.pid}`;
-  await build({ root: appDir, configFile: path.join(appDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir: staging, emptyOutDir: true } });
+  await build({
+    root: appDir,
+    configFile: path.join(appDir, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: staging, emptyOutDir: true },
+  });
   await writeFile(path.join(staging, STAMP), hash);
   await swapIn(staging);
   return true;

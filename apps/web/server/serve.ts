@@ -24,9 +24,15 @@ export interface RunningWebApp {
  * config at /config.json. Hashed assets are cached for good; index.html and the config are
  * revalidated, so a new build or another BFF URL is picked up on the next load.
  */
-export async function serveWebApp(options: { port: number; host?: string; runtime: RuntimeConfig; distDir?: string }): Promise<RunningWebApp> {
+export async function serveWebApp(options: {
+  port: number;
+  host?: string;
+  runtime: RuntimeConfig;
+  distDir?: string;
+}): Promise<RunningWebApp> {
   const distDir = options.distDir ?? DIST_DIR;
-  if (!existsSync(path.join(distDir, 'index.html'))) throw new Error(`The web app is not built (no ${distDir}/index.html); run npm run build.`);
+  if (!existsSync(path.join(distDir, 'index.html')))
+    throw new Error(`The web app is not built (no ${distDir}/index.html); run npm run build.`);
   const runtimeBody = JSON.stringify(options.runtime);
   const files = sirv(distDir, {
     single: true,

@@ -22,9 +22,7 @@ export const Home: HomeResolvers = {
 
   recentOrders: async (_home, _args, context) => {
     if (!context.viewer) return [];
-    const me = signedInAccount(
-      await readRoot(context.batch, ReadRecentOrdersDocument, { first: RECENT_ORDERS_COUNT }),
-    );
+    const me = signedInAccount(await readRoot(context.batch, ReadRecentOrdersDocument, { first: RECENT_ORDERS_COUNT }));
     const orders = me.orders.nodes;
     tagOrders(context, orders);
     return orders;

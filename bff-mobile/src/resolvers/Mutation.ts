@@ -1,9 +1,14 @@
 import type { MutationResolvers } from '../generated/graphql.js';
 import type { MobileContext } from '../context.js';
-import { LogInDocument, PlaceOrderDocument, RefreshSessionDocument, type GatewayUserError, type PlaceOrderMutation } from '../gateway.js';
+import {
+  LogInDocument,
+  PlaceOrderDocument,
+  RefreshSessionDocument,
+  type GatewayUserError,
+  type PlaceOrderMutation,
+} from '../gateway.js';
 import { invalidate } from '../tags.js';
 import { limitSignIn, tags } from '@storefront/bff';
-
 
 const caller = (context: MobileContext) => ({ requestId: context.requestId, accessToken: context.accessToken });
 

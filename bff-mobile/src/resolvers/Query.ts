@@ -15,9 +15,11 @@ function checkPageSize(first: number): void {
 
 /** Narrows this field's cache hint to the signed-in user (Apollo's cache-control plugin puts `cacheControl` on info). */
 function cachePerUser(info: GraphQLResolveInfo): void {
-  (info as GraphQLResolveInfo & { cacheControl?: { setCacheHint(hint: { scope: 'PRIVATE' }): void } }).cacheControl?.setCacheHint({
-    scope: 'PRIVATE',
-  });
+  (info as GraphQLResolveInfo & { cacheControl?: { setCacheHint(hint: { scope: 'PRIVATE' }): void } }).cacheControl?.setCacheHint(
+    {
+      scope: 'PRIVATE',
+    },
+  );
 }
 
 export const Query: QueryResolvers = {
@@ -49,9 +51,7 @@ export const Query: QueryResolvers = {
 
   myOrders: async (_parent, { first, after }, context) => {
     checkPageSize(first);
-    const { orders } = signedInAccount(
-      await readRoot(context.batch, ReadMyOrdersDocument, { first, after: after ?? null }),
-    );
+    const { orders } = signedInAccount(await readRoot(context.batch, ReadMyOrdersDocument, { first, after: after ?? null }));
     tagOrders(context, orders.nodes);
     return orders;
   },

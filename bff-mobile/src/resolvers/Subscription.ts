@@ -17,10 +17,14 @@ function signedIn(context: MobileContext) {
 
 /** One order through the gateway with the subscriber's own token (the orders subgraph checks it too). */
 async function readOrder(context: MobileContext, id: string): Promise<GatewayOrderSummary> {
-  const { order } = await context.gateway.request(LiveOrderDocument, { id }, {
-    requestId: context.requestId,
-    accessToken: context.accessToken,
-  });
+  const { order } = await context.gateway.request(
+    LiveOrderDocument,
+    { id },
+    {
+      requestId: context.requestId,
+      accessToken: context.accessToken,
+    },
+  );
   if (!order) throw new GraphQLError('This order was not found.', { extensions: { code: 'NOT_FOUND' } });
   return order;
 }
@@ -52,12 +56,18 @@ export const Subscription: SubscriptionResolvers = {
         concerns: (event) => orderEvents.has(event.type) && payloadField(event, 'buyerId') === viewer.id,
         read: async (event) => {
           if (event) return [await readOrder(context, String(payloadField(event, 'orderId')))];
-          const { me } = await context.gateway.request(LiveOpenOrdersDocument, {}, {
-            requestId: context.requestId,
-            accessToken: context.accessToken,
-          });
+          const { me } = await context.gateway.request(
+            LiveOpenOrdersDocument,
+            {},
+            {
+              requestId: context.requestId,
+              accessToken: context.accessToken,
+            },
+          );
           if (!me) throw unauthenticatedError();
-          return me.orders.nodes.filter((order) => order.status === 'PENDING' || order.status === 'CONFIRMED').slice(0, OPEN_ORDERS_SENT_FIRST);
+          return me.orders.nodes
+            .filter((order) => order.status === 'PENDING' || order.status === 'CONFIRMED')
+            .slice(0, OPEN_ORDERS_SENT_FIRST);
         },
         key: (order) => order.id,
         authorize: buyerOnly(context),

@@ -60,7 +60,9 @@ export const Mutation: MutationResolvers = {
     }
     // Streams opened with this session end on every instance, not only this one.
     if (viewer) {
-      await context.liveEvents?.sessionEnded(viewer).catch((error: unknown) => context.logger?.warn({ err: error }, 'could not end the live streams of the session'));
+      await context.liveEvents
+        ?.sessionEnded(viewer)
+        .catch((error: unknown) => context.logger?.warn({ err: error }, 'could not end the live streams of the session'));
     }
     return true;
   },

@@ -1,12 +1,18 @@
 import { readRoot, tags } from '@storefront/bff';
 import { GraphQLError } from 'graphql';
 import type { QueryResolvers } from '../generated/graphql.js';
-import { ReadCatalogDocument, ReadCategoriesDocument, ReadOrderDocument, ReadProductDocument, ReadViewerDocument, type ReadProductQueryVariables } from '../gateway.js';
+import {
+  ReadCatalogDocument,
+  ReadCategoriesDocument,
+  ReadOrderDocument,
+  ReadProductDocument,
+  ReadViewerDocument,
+  type ReadProductQueryVariables,
+} from '../gateway.js';
 import { tagOrder, tagProducts } from '../tags.js';
 
 export const Query: QueryResolvers = {
-  viewer: (_parent, _args, { viewer, batch }) =>
-    viewer ? readRoot(batch, ReadViewerDocument) : null,
+  viewer: (_parent, _args, { viewer, batch }) => (viewer ? readRoot(batch, ReadViewerDocument) : null),
 
   categories: async (_parent, _args, context) => {
     context.cacheTags.add(tags.categories);
@@ -20,7 +26,10 @@ export const Query: QueryResolvers = {
       first,
       after: after ?? null,
     });
-    tagProducts(context, connection.edges.map((edge) => edge.node));
+    tagProducts(
+      context,
+      connection.edges.map((edge) => edge.node),
+    );
     return connection;
   },
 

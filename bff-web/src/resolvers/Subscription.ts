@@ -2,11 +2,13 @@ import { forbiddenError, liveFeed, livePayload, SharedReads, unauthenticatedErro
 import type { Envelope } from '@storefront/events';
 import { orderEvents } from '@storefront/orders-events';
 import { GraphQLError } from 'graphql';
-import type { SubscriptionOrderUpdatedArgs, SubscriptionProductUpdatedArgs, SubscriptionResolvers } from '../generated/graphql.js';
+import type {
+  SubscriptionOrderUpdatedArgs,
+  SubscriptionProductUpdatedArgs,
+  SubscriptionResolvers,
+} from '../generated/graphql.js';
 import { LiveOrderDocument, LiveProductDocument, type GatewayOrder, type GatewayProduct } from '../gateway.js';
 import type { WebContext } from '../context.js';
-
-
 
 /** Product reads are public: one per product and event for every follower on this instance. */
 const productReads = new SharedReads();
@@ -23,18 +25,25 @@ export const Subscription: SubscriptionResolvers = {
         concerns: (event) => orderEvents.has(event.type) && payloadField(event, 'orderId') === id,
         // Read with the subscriber's own token: the orders subgraph checks who may see the order too.
         read: async () => {
-          const { order } = await context.gateway.request(LiveOrderDocument, { id }, {
-            requestId: context.requestId,
-            accessToken: context.accessToken,
-          });
+          const { order } = await context.gateway.request(
+            LiveOrderDocument,
+            { id },
+            {
+              requestId: context.requestId,
+              accessToken: context.accessToken,
+            },
+          );
           if (!order) throw notFound('This order');
           return [order];
         },
         key: (order) => order.id,
         // The order's own changes: its lines' products change on their own (productUpdated follows those).
-        fingerprint: ({ items, ...order }) => JSON.stringify({ ...order, items: items.map(({ product, ...line }) => ({ ...line, productId: product?.id })) }),
+        fingerprint: ({ items, ...order }) =>
+          JSON.stringify({ ...order, items: items.map(({ product, ...line }) => ({ ...line, productId: product?.id })) }),
         authorize: (order) =>
-          context.viewer?.role === 'ADMIN' || order.buyer.id === context.viewer?.id ? undefined : forbiddenError('This order is not yours.'),
+          context.viewer?.role === 'ADMIN' || order.buyer.id === context.viewer?.id
+            ? undefined
+            : forbiddenError('This order is not yours.'),
       });
     },
     resolve: (payload: unknown) => livePayload<GatewayOrder>(payload),

@@ -19,7 +19,24 @@ describe('verifyAccessToken', () => {
   });
 
   it('accepts a token again and again until it expires, then refuses it as expired', async () => {
-    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'requestAnimationFrame',
+        'cancelAnimationFrame',
+        'requestIdleCallback',
+        'cancelIdleCallback',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
     jest.setSystemTime(new Date('2026-11-22T10:00:00Z'));
     const { accessToken } = await signAccessToken(ada, { secret, ttlSeconds: 60 });
     expect(await verifyAccessToken(accessToken, secret)).toEqual({ ...ada, expiresAt: expect.any(Number) });

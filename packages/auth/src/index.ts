@@ -140,8 +140,20 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** The viewer of a request's Authorization header: undefined when anonymous. */
-export async function viewerFromAuthorization(header: string | undefined, secret: string, revoked?: RevokedSessions): Promise<Viewer | undefined> {
+export async function viewerFromAuthorization(
+  header: string | undefined,
+  secret: string,
+  revoked?: RevokedSessions,
+): Promise<Viewer | undefined> {
   const token = bearerToken(header);
   return token === undefined ? undefined : verifyAccessToken(token, secret, revoked);
 }
-export { CLIENT_IP_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature, type SignatureCheck } from './signature.js';
+export {
+  CLIENT_IP_HEADER,
+  NONCE_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  signSubgraphRequest,
+  verifySubgraphSignature,
+  type SignatureCheck,
+} from './signature.js';

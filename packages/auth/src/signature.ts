@@ -75,4 +75,3 @@ export function verifySubgraphSignature(
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'mismatch' };
   return { ok: true };
 }
-

@@ -41,13 +41,22 @@ const shapes = new WeakMap<DocumentNode, ReadShape>();
 function shapeOf(document: DocumentNode): ReadShape {
   let shape = shapes.get(document);
   if (shape) return shape;
-  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const operations = document.definitions.filter(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  );
   const [operation] = operations;
   const [field] = operation?.selectionSet.selections ?? [];
-  if (operations.length !== 1 || operation!.operation !== OperationTypeNode.QUERY || operation!.selectionSet.selections.length !== 1 || field?.kind !== Kind.FIELD) {
+  if (
+    operations.length !== 1 ||
+    operation!.operation !== OperationTypeNode.QUERY ||
+    operation!.selectionSet.selections.length !== 1 ||
+    field?.kind !== Kind.FIELD
+  ) {
     throw new Error(`A batched gateway read is one query of one root field (${operation?.name?.value ?? 'anonymous'} is not).`);
   }
-  const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);
+  const fragments = document.definitions.filter(
+    (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION,
+  );
   shape = { field, variableDefinitions: operation!.variableDefinitions ?? [], fragments };
   shapes.set(document, shape);
   return shape;
@@ -106,7 +115,11 @@ export function createGatewayBatch(
       const result = await gateway.execute<Record<string, unknown>>(name, query, variables, identity);
       const failures = result.errors.filter((error) => !isPassedThrough(error));
       // An outage under a long list is one error per entity and field: the count and the first say it.
-      if (failures.length > 0) logger.warn({ requestId: identity.requestId, gatewayErrors: failures.length, gatewayError: failures[0] }, 'gateway answered with errors');
+      if (failures.length > 0)
+        logger.warn(
+          { requestId: identity.requestId, gatewayErrors: failures.length, gatewayError: failures[0] },
+          'gateway answered with errors',
+        );
       return splitBatchResult(
         result,
         reads.map((_read, index) => `f${index}`),

@@ -25,7 +25,8 @@ describe.each(targets)('RedisCacheStore on %s Redis', (_name, connect) => {
     // Entries enough to land in different slots (and, on the cluster, on different nodes).
     const tagged = Array.from({ length: 12 }, (_, index) => `cache:web:public:tagged-${index}`);
     const other = 'cache:web:public:other';
-    for (const key of tagged) expect(await store.set(key, `value of ${key}`, 60, ['product:1', 'catalog'], Date.now())).toBe(true);
+    for (const key of tagged)
+      expect(await store.set(key, `value of ${key}`, 60, ['product:1', 'catalog'], Date.now())).toBe(true);
     expect(await store.set(other, 'other', 60, ['product:2'], Date.now())).toBe(true);
     expect(new Set(tagged.map((key) => keySlot(prefix + key))).size).toBeGreaterThan(1);
 

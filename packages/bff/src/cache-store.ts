@@ -26,7 +26,10 @@ export interface CacheStore {
    * `getMany` that also takes a point from a request counter living on the same Redis, in
    * the same script (one command for a cache hit); absent on stores without Redis.
    */
-  getManyCharging?(keys: readonly string[], counter: RedisCounter): Promise<{ values: Array<Buffer | undefined>; consumed: number }>;
+  getManyCharging?(
+    keys: readonly string[],
+    counter: RedisCounter,
+  ): Promise<{ values: Array<Buffer | undefined>; consumed: number }>;
   /**
    * Stores `value` unless one of `tags` was invalidated after `computedAt` (the start of the
    * request that computed it): a response built from data that changed meanwhile is stale.
@@ -122,7 +125,11 @@ export class RedisCacheStore implements CacheStore {
     // Fail fast when Redis is away: a cache miss is better than a request waiting on it.
     // Commands queue while a server (re)connects, each bounded by commandTimeout; a cluster
     // client without its slot map refuses them.
-    this.client = createRedisClient(redis, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 2_000 }, { failWhileDown: true });
+    this.client = createRedisClient(
+      redis,
+      { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 2_000 },
+      { failWhileDown: true },
+    );
     this.client.on('error', () => undefined);
     this.client.defineCommand('cacheIndex', { lua: INDEX_SCRIPT });
     this.client.defineCommand('cacheDropTags', { lua: DROP_TAGS_SCRIPT });
@@ -141,7 +148,10 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async getMany(keys: readonly string[]): Promise<Array<Buffer | undefined>> {
-    const values = await getBuffers(this.client, keys.map((key) => this.prefix + key));
+    const values = await getBuffers(
+      this.client,
+      keys.map((key) => this.prefix + key),
+    );
     return values.map((value) => value ?? undefined);
   }
 
@@ -150,7 +160,10 @@ export class RedisCacheStore implements CacheStore {
    * slot (a signed-in caller's own entry) and the others (the shared entry) are read beside
    * it, in parallel: still one round trip of waiting, in two commands.
    */
-  async getManyCharging(keys: readonly string[], counter: RedisCounter): Promise<{ values: Array<Buffer | undefined>; consumed: number }> {
+  async getManyCharging(
+    keys: readonly string[],
+    counter: RedisCounter,
+  ): Promise<{ values: Array<Buffer | undefined>; consumed: number }> {
     const entryKeys = keys.map((key) => this.prefix + key);
     if (!isCluster(this.client)) {
       const [consumed, values] = await this.chargedGet(counter, entryKeys);
@@ -159,13 +172,25 @@ export class RedisCacheStore implements CacheStore {
     const counterSlot = keySlot(counter.key);
     const charged = entryKeys.filter((key) => keySlot(key) === counterSlot);
     const apart = entryKeys.filter((key) => keySlot(key) !== counterSlot);
-    const [[consumed, chargedValues], apartValues] = await Promise.all([this.chargedGet(counter, charged), getBuffers(this.client, apart)]);
-    const valueOf = (key: string) => (charged.includes(key) ? chargedValues[charged.indexOf(key)] : apartValues[apart.indexOf(key)]);
+    const [[consumed, chargedValues], apartValues] = await Promise.all([
+      this.chargedGet(counter, charged),
+      getBuffers(this.client, apart),
+    ]);
+    const valueOf = (key: string) =>
+      charged.includes(key) ? chargedValues[charged.indexOf(key)] : apartValues[apart.indexOf(key)];
     return { consumed, values: entryKeys.map((key) => valueOf(key) ?? undefined) };
   }
 
-  private async chargedGet(counter: RedisCounter, keys: readonly string[]): Promise<[consumed: number, values: Array<Buffer | null>]> {
-    const [consumed, ...values] = await this.scripts.cacheChargedGetBuffer(keys.length + 1, counter.key, ...keys, counter.durationSeconds);
+  private async chargedGet(
+    counter: RedisCounter,
+    keys: readonly string[],
+  ): Promise<[consumed: number, values: Array<Buffer | null>]> {
+    const [consumed, ...values] = await this.scripts.cacheChargedGetBuffer(
+      keys.length + 1,
+      counter.key,
+      ...keys,
+      counter.durationSeconds,
+    );
     return [consumed, values];
   }
 
@@ -182,7 +207,10 @@ export class RedisCacheStore implements CacheStore {
     const indexed = await Promise.all(tagKeys.map((pair) => this.scripts.cacheIndex(2, ...pair, ...args)));
     if (indexed.includes(0)) return false;
     await this.client.set(entryKey, value, 'EX', ttlSeconds);
-    const invalidatedAt = await getBuffers(this.client, tagKeys.map(([, at]) => at));
+    const invalidatedAt = await getBuffers(
+      this.client,
+      tagKeys.map(([, at]) => at),
+    );
     if (invalidatedAt.some((at) => at !== null && Number(at) >= computedAt)) {
       await this.client.del(entryKey);
       return false;

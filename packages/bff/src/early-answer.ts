@@ -63,7 +63,8 @@ function graphQLParams({ method, body, searchParams }: GraphQLHttpRequest): Grap
       for (const name of ['query', 'operationName', 'variables', 'extensions']) {
         const values = searchParams.getAll(name);
         if (values.length > 1) return undefined;
-        if (values.length === 1) fields[name] = name === 'variables' || name === 'extensions' ? JSON.parse(values[0]!) : values[0];
+        if (values.length === 1)
+          fields[name] = name === 'variables' || name === 'extensions' ? JSON.parse(values[0]!) : values[0];
       }
     } catch {
       return undefined;

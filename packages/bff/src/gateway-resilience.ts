@@ -1,6 +1,12 @@
 import type { ResilienceEnvSettings } from '@storefront/config';
 import type { Logger } from '@storefront/http-server';
-import { createOutboundClient, operationType, postThrough, type CircuitOpenError, type OutboundClient } from '@storefront/outbound';
+import {
+  createOutboundClient,
+  operationType,
+  postThrough,
+  type CircuitOpenError,
+  type OutboundClient,
+} from '@storefront/outbound';
 import { GraphQLError, OperationTypeNode } from 'graphql';
 import type { Registry } from 'prom-client';
 
@@ -38,5 +44,7 @@ export async function postToGateway(
   init: { headers: Record<string, string>; body: string },
   operation: { name: string; query: string },
 ): Promise<Response> {
-  return postThrough(resilience, url, init, { idempotent: operationType(operation.query, operation.name) === OperationTypeNode.QUERY });
+  return postThrough(resilience, url, init, {
+    idempotent: operationType(operation.query, operation.name) === OperationTypeNode.QUERY,
+  });
 }

@@ -1,8 +1,21 @@
 export { RedisCacheStore, type CacheStore } from './cache-store.js';
 export { createCacheStore, MemoryCacheStore } from './memory-cache-store.js';
-export { GatewayClient, GatewayUnavailableError, toClientError, type CallerIdentity, type GatewayError, type GatewayResult } from './gateway-client.js';
+export {
+  GatewayClient,
+  GatewayUnavailableError,
+  toClientError,
+  type CallerIdentity,
+  type GatewayError,
+  type GatewayResult,
+} from './gateway-client.js';
 export { formatMoney, negotiateLocale, preferredLanguage } from './locale.js';
-export { decodeCachedResponse, OperationProfiles, responseCachePlugin, type CacheableContext, type ResponseCacheOptions } from './response-cache.js';
+export {
+  decodeCachedResponse,
+  OperationProfiles,
+  responseCachePlugin,
+  type CacheableContext,
+  type ResponseCacheOptions,
+} from './response-cache.js';
 export type { BffCaller } from './request-pipeline.js';
 export { tags, type CacheTag } from './tags.js';
 export {
@@ -15,7 +28,16 @@ export {
   type CookieSettings,
   type SessionTokens,
 } from './session.js';
-export { allow, authorization, deny, forbiddenError, isAdmin, isSignedIn, unauthenticatedError, type AuthorizationContext } from './shield.js';
+export {
+  allow,
+  authorization,
+  deny,
+  forbiddenError,
+  isAdmin,
+  isSignedIn,
+  unauthenticatedError,
+  type AuthorizationContext,
+} from './shield.js';
 export { cacheControlTypeDefs, createBffServer, type BffContext, type BffEvents, type BffServerOptions } from './server.js';
 export { startCacheInvalidation, staleTags } from './invalidation.js';
 export { createGatewayBatch, readRoot, signedInAccount, type GatewayBatch } from './batch.js';

@@ -10,7 +10,9 @@ export function staleTags(event: Envelope): CacheTag[] {
   if (event.type === 'ProductChanged') {
     const { productId, changes } = catalogEvents.payloadOf(event, 'ProductChanged');
     // A new name or price can move it into listings and searches that did not show it.
-    return changes.includes('stock') && changes.length === 1 ? [tags.product(productId)] : [tags.product(productId), tags.catalog];
+    return changes.includes('stock') && changes.length === 1
+      ? [tags.product(productId)]
+      : [tags.product(productId), tags.catalog];
   }
   if (orderEvents.has(event.type)) {
     const { orderId, buyerId } = orderEvents.payloadOf(event, event.type);

@@ -13,7 +13,11 @@ export function negotiateLocale(acceptLanguage: string | undefined): string {
 const negotiatedLocales = new Map<string | undefined, string>();
 const MAX_REMEMBERED_HEADERS = 500;
 
-function remembered<T>(known: Map<string | undefined, T>, header: string | undefined, work: (header: string | undefined) => T): T {
+function remembered<T>(
+  known: Map<string | undefined, T>,
+  header: string | undefined,
+  work: (header: string | undefined) => T,
+): T {
   const hit = known.get(header);
   if (hit !== undefined) return hit;
   const result = work(header);
@@ -54,7 +58,10 @@ function acceptedTags(acceptLanguage: string | undefined): string[] {
  * `Accept-Language` header, for texts a BFF translates itself: `es, de-CH;q=0.8` → `de` when
  * Spanish is not supported. Falls back to the first supported language.
  */
-export function preferredLanguage<Language extends string>(acceptLanguage: string | undefined, supported: readonly [Language, ...Language[]]): Language {
+export function preferredLanguage<Language extends string>(
+  acceptLanguage: string | undefined,
+  supported: readonly [Language, ...Language[]],
+): Language {
   let known = preferredLanguages.get(supported);
   if (!known) preferredLanguages.set(supported, (known = new Map<string | undefined, string>()));
   return remembered(known, acceptLanguage, (header) => pickLanguage(header, supported)) as Language;
@@ -62,7 +69,10 @@ export function preferredLanguage<Language extends string>(acceptLanguage: strin
 
 const preferredLanguages = new WeakMap<readonly string[], Map<string | undefined, string>>();
 
-function pickLanguage<Language extends string>(acceptLanguage: string | undefined, supported: readonly [Language, ...Language[]]): Language {
+function pickLanguage<Language extends string>(
+  acceptLanguage: string | undefined,
+  supported: readonly [Language, ...Language[]],
+): Language {
   for (const tag of acceptedTags(acceptLanguage)) {
     const primary = tag.split('-')[0]!.toLowerCase();
     const match = supported.find((language) => language === primary);

@@ -21,10 +21,12 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   async getMany(keys: readonly string[]): Promise<Array<Buffer | undefined>> {
-    return Promise.all(keys.map(async (key) => {
-      const value = await this.get(key);
-      return value === undefined ? undefined : Buffer.from(value);
-    }));
+    return Promise.all(
+      keys.map(async (key) => {
+        const value = await this.get(key);
+        return value === undefined ? undefined : Buffer.from(value);
+      }),
+    );
   }
 
   async set(key: string, value: string, ttlSeconds: number, tags: readonly CacheTag[], computedAt: number): Promise<boolean> {

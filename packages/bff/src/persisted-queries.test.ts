@@ -6,7 +6,12 @@ import { answering, deleteTestKeys, redisTargets } from '@storefront/testing';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { RedisCacheStore, type CacheStore } from './cache-store.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
-import { persistedQueryCache, persistedQueryId, readPersistedQueryManifest, type ManifestOperation } from './persisted-queries.js';
+import {
+  persistedQueryCache,
+  persistedQueryId,
+  readPersistedQueryManifest,
+  type ManifestOperation,
+} from './persisted-queries.js';
 
 const appQuery = 'query Home { home { featured { id } } }';
 const manifest = new Map<string, ManifestOperation>([
@@ -47,7 +52,7 @@ describe.each(stores)('persistedQueryCache on the %s store', (_name, createStore
     await store.close();
   });
 
-  it('finds the manifest\'s operations without registration, and keeps namespaces apart', async () => {
+  it("finds the manifest's operations without registration, and keeps namespaces apart", async () => {
     const store = await createStore();
     const cache = persistedQueryCache(store, { namespace: 'one', manifest });
     expect(await cache.get(key(appQuery))).toBe(appQuery);
@@ -56,7 +61,7 @@ describe.each(stores)('persistedQueryCache on the %s store', (_name, createStore
     await store.close();
   });
 
-  it('with manifestOnly, finds the manifest\'s operations only and registers nothing', async () => {
+  it("with manifestOnly, finds the manifest's operations only and registers nothing", async () => {
     const store = await createStore();
     const open = persistedQueryCache(store, { namespace: 'safelist' });
     await open.set(key(other), other);
@@ -103,9 +108,9 @@ describe('readPersistedQueryManifest', () => {
 
   it('refuses an id that is not the hash of its body, and other formats', () => {
     const edited = { ...[...manifest.values()][0]!, body: `${appQuery} ` };
-    expect(() => readPersistedQueryManifest(write({ format: 'apollo-persisted-query-manifest', version: 1, operations: [edited] }))).toThrow(
-      /not the sha256 of its body/,
-    );
+    expect(() =>
+      readPersistedQueryManifest(write({ format: 'apollo-persisted-query-manifest', version: 1, operations: [edited] })),
+    ).toThrow(/not the sha256 of its body/);
     expect(() => readPersistedQueryManifest(write({ operations: [] }))).toThrow(/not an apollo-persisted-query-manifest/);
   });
 });

@@ -70,7 +70,12 @@ export interface PersistedQueryCacheOptions {
  * miss, never the request: the client then sends the full document, as the protocol says.
  */
 export function persistedQueryCache(store: CacheStore, options: PersistedQueryCacheOptions): PersistedQueryCache {
-  const { manifest = new Map<string, ManifestOperation>(), manifestOnly = false, ttlSeconds = PERSISTED_QUERY_TTL_SECONDS, logger } = options;
+  const {
+    manifest = new Map<string, ManifestOperation>(),
+    manifestOnly = false,
+    ttlSeconds = PERSISTED_QUERY_TTL_SECONDS,
+    logger,
+  } = options;
   const storeKey = (key: string) => `pq:${options.namespace}:${key}`;
   // Apollo asks for `apq:<hash>`; the manifest is keyed by the hash alone.
   const hashOf = (key: string) => key.slice(key.lastIndexOf(':') + 1);
@@ -104,13 +109,15 @@ export function persistedQueryCache(store: CacheStore, options: PersistedQueryCa
  * to the byte. Anything else is refused with 400 and PERSISTED_QUERY_NOT_IN_SAFELIST before it
  * executes or is registered.
  */
-export function safelistPlugin<Context extends BaseContext>(manifest: ReadonlyMap<string, ManifestOperation>): ApolloServerPlugin<Context> {
+export function safelistPlugin<Context extends BaseContext>(
+  manifest: ReadonlyMap<string, ManifestOperation>,
+): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ queryHash }) {
           if (manifest.has(queryHash)) return;
-          throw new GraphQLError('This operation is not one of the app\'s persisted operations, so this server does not run it.', {
+          throw new GraphQLError("This operation is not one of the app's persisted operations, so this server does not run it.", {
             extensions: { code: NOT_IN_SAFELIST, http: { status: 400 } },
           });
         },

@@ -93,7 +93,12 @@ export class RequestBudget {
 }
 
 /** The request budget and the sign-in limiter of one client type. */
-export function createBffLimiters(clientType: string, limits: BffRateLimits, metrics: ServiceMetrics, cacheRedis: RedisConnection | undefined) {
+export function createBffLimiters(
+  clientType: string,
+  limits: BffRateLimits,
+  metrics: ServiceMetrics,
+  cacheRedis: RedisConnection | undefined,
+) {
   const store = new RateLimitStore(limits.redis);
   const requests = new RequestRateLimiter({
     store,
@@ -124,7 +129,12 @@ export function createBffLimiters(clientType: string, limits: BffRateLimits, met
  * RATE_LIMITED (HTTP 429, retryAfter) once the account or the address has failed too often;
  * `succeeded` tells whether the result signed someone in (only failures count).
  */
-export function limitSignIn<T>(context: RateLimitContext, email: string, run: () => Promise<T>, succeeded: (result: T) => boolean): Promise<T> {
+export function limitSignIn<T>(
+  context: RateLimitContext,
+  email: string,
+  run: () => Promise<T>,
+  succeeded: (result: T) => boolean,
+): Promise<T> {
   if (!context.loginAttempts) return run();
   return context.loginAttempts.attempt(email, context.clientIp ?? 'unknown', run, succeeded);
 }

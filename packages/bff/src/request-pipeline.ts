@@ -51,9 +51,13 @@ export function requestPipeline<Caller extends BffCaller>(options: RequestPipeli
     const keys = cache.keys({ ...query, variant: caller.variant, viewerId: caller.viewer?.id });
     const holder = { userId: caller.viewer?.id, ip: request.ip };
     const counter = budget?.lookupCounter(holder);
-    const [read, chargedApart] = await Promise.all([cache.read(keys, counter), counter || !budget ? undefined : budget.tryCharge(holder)]);
+    const [read, chargedApart] = await Promise.all([
+      cache.read(keys, counter),
+      counter || !budget ? undefined : budget.tryCharge(holder),
+    ]);
     // A refused budget is charged again on Apollo's pass, which answers with its RATE_LIMITED error.
-    const charged = !budget || (counter ? read.consumed !== undefined && budget.settle(counter, read.consumed) : chargedApart === true);
+    const charged =
+      !budget || (counter ? read.consumed !== undefined && budget.settle(counter, read.consumed) : chargedApart === true);
     if (!charged) return { admitted: { caller, charged: false } };
     if (!read.entry) return { admitted: { caller, charged: true, missedKey: keys.public } };
     cache.count('hit');

@@ -63,7 +63,12 @@ export class ResponseCache {
   }
 
   /** Stores a response, unless one of its tags was invalidated since `computedAt`; never fails the request. */
-  async write(key: string, entry: Omit<CachedResponse, 'etag'> & { body: string }, tags: readonly CacheTag[], computedAt: number): Promise<void> {
+  async write(
+    key: string,
+    entry: Omit<CachedResponse, 'etag'> & { body: string },
+    tags: readonly CacheTag[],
+    computedAt: number,
+  ): Promise<void> {
     await this.store.set(key, encodeCachedResponse(entry), entry.maxAge, tags, computedAt).catch(() => false);
   }
 
@@ -175,8 +180,14 @@ export interface CacheKeys {
 }
 
 function responseCacheKeys(clientType: string, parts: CacheKeyParts): CacheKeys {
-  const variant = parts.profile.variesBySignIn ? `${parts.variant}|${parts.viewerId ? 'signed-in' : 'signed-out'}` : parts.variant;
-  const base = hash('sha256', JSON.stringify([parts.queryHash, parts.operationName ?? null, parts.variables ?? {}, variant]), 'base64url');
+  const variant = parts.profile.variesBySignIn
+    ? `${parts.variant}|${parts.viewerId ? 'signed-in' : 'signed-out'}`
+    : parts.variant;
+  const base = hash(
+    'sha256',
+    JSON.stringify([parts.queryHash, parts.operationName ?? null, parts.variables ?? {}, variant]),
+    'base64url',
+  );
   return {
     public: `cache:${clientType}:public:${base}`,
     // In the slot of the user's request counter (a Redis Cluster looks up and counts a hit in one script).
@@ -200,7 +211,9 @@ export interface ResponseCacheOptions {
  * `x-cache: HIT` and the remaining max-age in Cache-Control. Most hits are answered before
  * Apollo runs (see early-answer.ts); this plugin serves the rest and stores every miss.
  */
-export function responseCachePlugin<Context extends CacheableContext>(options: ResponseCacheOptions): ApolloServerPlugin<Context> {
+export function responseCachePlugin<Context extends CacheableContext>(
+  options: ResponseCacheOptions,
+): ApolloServerPlugin<Context> {
   const { cache, profiles } = options;
 
   const keysOf = (requestContext: GraphQLRequestContext<Context>, profile: OperationProfile) =>

@@ -3,7 +3,20 @@ import { hostname } from 'node:os';
 import type { EventBus, Subscription } from '@storefront/events';
 import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { apolloDefaults, createGraphQLHttpServer, listen, type CorsOptions, type DocumentLimits, type Logger, type NodeEnv, type ReadinessCheck, type RequestContext, type RequestInfo, type RunningServer, type ServiceMetrics } from '@storefront/http-server';
+import {
+  apolloDefaults,
+  createGraphQLHttpServer,
+  listen,
+  type CorsOptions,
+  type DocumentLimits,
+  type Logger,
+  type NodeEnv,
+  type ReadinessCheck,
+  type RequestContext,
+  type RequestInfo,
+  type RunningServer,
+  type ServiceMetrics,
+} from '@storefront/http-server';
 import { clientAddressResolver } from '@storefront/request-identity';
 import { GraphQLError, OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
@@ -32,7 +45,11 @@ export const cacheControlTypeDefs = /* GraphQL */ `
     PUBLIC
     PRIVATE
   }
-  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+  directive @cacheControl(
+    maxAge: Int
+    scope: CacheControlScope
+    inheritMaxAge: Boolean
+  ) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
 `;
 
 export type BffContext = RequestContext & CacheableContext & AuthorizationContext & RateLimitContext & LiveContext;
@@ -104,7 +121,9 @@ export interface BffEvents {
  * deny by default), resolvers that call the gateway, and a response cache, on the same HTTP
  * front as every other server of the project.
  */
-export function createBffServer<Context extends BffContext, Caller extends BffCaller>(options: BffServerOptions<Context, Caller>) {
+export function createBffServer<Context extends BffContext, Caller extends BffCaller>(
+  options: BffServerOptions<Context, Caller>,
+) {
   const { logger, metrics, store, clientType } = options;
   const gatewayRequests = new Counter({
     name: 'bff_gateway_requests_total',
@@ -137,8 +156,19 @@ export function createBffServer<Context extends BffContext, Caller extends BffCa
     authorization(options.rules),
   );
   const profiles = new OperationProfiles();
-  const pipeline = requestPipeline<Caller>({ identify: options.identify, cache, profiles, budget: limiters?.requests, vary: options.vary });
-  const defaults = apolloDefaults<Context>({ nodeEnv: options.nodeEnv, logger, metrics, ...(options.limits ? { limits: options.limits } : {}) });
+  const pipeline = requestPipeline<Caller>({
+    identify: options.identify,
+    cache,
+    profiles,
+    budget: limiters?.requests,
+    vary: options.vary,
+  });
+  const defaults = apolloDefaults<Context>({
+    nodeEnv: options.nodeEnv,
+    logger,
+    metrics,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   const apollo = new ApolloServer<Context>({
     schema,
     ...defaults,
@@ -211,7 +241,9 @@ export function createBffServer<Context extends BffContext, Caller extends BffCa
         ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
         readiness: [{ name: 'cache', check: () => store.ping() }, ...(options.readiness ?? [])],
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
-        ...(options.limits ? { maxDocumentBytes: options.limits.maxDocumentBytes, maxDirectives: options.limits.maxDirectives } : {}),
+        ...(options.limits
+          ? { maxDocumentBytes: options.limits.maxDocumentBytes, maxDirectives: options.limits.maxDirectives }
+          : {}),
         ...(options.etag ? { etag: true } : {}),
         earlyAnswer: pipeline.earlyAnswer,
         ...(live?.settings.transport === 'sse' ? { eventStream: liveSseHandler(live.transport) } : {}),
@@ -262,7 +294,9 @@ export function createBffServer<Context extends BffContext, Caller extends BffCa
 }
 
 /** A subscription sent as an ordinary request would otherwise run as a query and answer null; it gets a clear 400. */
-function plainHttpSubscriptionRefusal<Context extends BffContext>(transport: 'sse' | 'websocket' | undefined): ApolloServerPlugin<Context> {
+function plainHttpSubscriptionRefusal<Context extends BffContext>(
+  transport: 'sse' | 'websocket' | undefined,
+): ApolloServerPlugin<Context> {
   const how =
     transport === 'sse'
       ? 'Subscribe over Server-Sent Events: POST with Accept: text/event-stream (the graphql-sse protocol).'

@@ -8,8 +8,10 @@ const unavailable = (path?: Array<string | number>): GatewayError => ({
   ...(path ? { path } : {}),
   extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
 });
-const toClientError = (error: GatewayError) => new GraphQLError('unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', from: error.path ?? null } });
-const codeOf = (value: unknown) => (value instanceof GraphQLError || value instanceof UnfilledValue ? value.extensions.code : value);
+const toClientError = (error: GatewayError) =>
+  new GraphQLError('unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE', from: error.path ?? null } });
+const codeOf = (value: unknown) =>
+  value instanceof GraphQLError || value instanceof UnfilledValue ? value.extensions.code : value;
 
 describe('splitBatchResult', () => {
   it('gives each field its value, and a field the gateway could not fill its error', () => {
@@ -27,11 +29,21 @@ describe('splitBatchResult', () => {
   });
 
   it('puts an error under a field with data in place of the null it caused, once', () => {
-    const order = { status: 'CONFIRMED', items: [{ quantity: 1, product: null }, { quantity: 2, product: null }] };
+    const order = {
+      status: 'CONFIRMED',
+      items: [
+        { quantity: 1, product: null },
+        { quantity: 2, product: null },
+      ],
+    };
     const [value] = splitBatchResult(
       {
         data: { f0: order },
-        errors: [unavailable(['f0', 'items', 0, 'product', 'name']), unavailable(['f0', 'items', 0, 'product', 'price']), unavailable(['f0', 'items', 1, 'product', 'name'])],
+        errors: [
+          unavailable(['f0', 'items', 0, 'product', 'name']),
+          unavailable(['f0', 'items', 0, 'product', 'price']),
+          unavailable(['f0', 'items', 1, 'product', 'name']),
+        ],
       },
       ['f0'],
       toClientError,
@@ -42,12 +54,20 @@ describe('splitBatchResult', () => {
   });
 
   it('fails the field when an error points at data that is there', () => {
-    const [value] = splitBatchResult({ data: { f0: { name: 'Ada' } }, errors: [unavailable(['f0', 'name'])] }, ['f0'], toClientError);
+    const [value] = splitBatchResult(
+      { data: { f0: { name: 'Ada' } }, errors: [unavailable(['f0', 'name'])] },
+      ['f0'],
+      toClientError,
+    );
     expect(codeOf(value)).toBe('SERVICE_UNAVAILABLE');
   });
 
   it('fails every field for an error without a path, whatever data came with it', () => {
-    const values = splitBatchResult({ data: { f0: { name: 'Ada' }, f1: null }, errors: [unavailable()] }, ['f0', 'f1'], toClientError);
+    const values = splitBatchResult(
+      { data: { f0: { name: 'Ada' }, f1: null }, errors: [unavailable()] },
+      ['f0', 'f1'],
+      toClientError,
+    );
     expect(values.map(codeOf)).toEqual(['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE']);
   });
 

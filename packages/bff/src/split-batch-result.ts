@@ -30,7 +30,10 @@ export function splitBatchResult(
       continue;
     }
     if (failed[index]) continue;
-    if (values[index] === null || !placeAtGap(values[index], error.path!.slice(1), () => new UnfilledValue(toClientError(error)))) {
+    if (
+      values[index] === null ||
+      !placeAtGap(values[index], error.path!.slice(1), () => new UnfilledValue(toClientError(error)))
+    ) {
       failed[index] = toClientError(error);
     }
   }

@@ -32,8 +32,7 @@ export function loadConfig<Shape extends z.ZodRawShape>(
 
 export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 
-export const port = (fallback: number) =>
-  z.coerce.number().int().min(0).max(65_535).default(fallback);
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
 export const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -65,9 +64,16 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 export const listenHost = z
   .string()
   .trim()
-  .refine((value) => isIP(value) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value), {
-    error: 'must be an IP address or a host name',
-  })
+  .refine(
+    (value) =>
+      isIP(value) !== 0 ||
+      /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
+        value,
+      ),
+    {
+      error: 'must be an IP address or a host name',
+    },
+  )
   .default('0.0.0.0');
 
 /** Settings every service reads. */
@@ -101,7 +107,10 @@ export function heapGrowingPercent(defaultPercent: number) {
  */
 export const databaseShape = {
   DATABASE_URL: postgresUrl.optional(),
-  DATABASE_NAME_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lower-case letters, digits and _ only').optional(),
+  DATABASE_NAME_PREFIX: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'lower-case letters, digits and _ only')
+    .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
 };
 

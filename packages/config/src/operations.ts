@@ -8,10 +8,7 @@ import { secret } from './secrets.js';
  * addresses / CIDR ranges / keywords (`loopback`, `linklocal`, `uniquelocal`).
  */
 export type TrustProxySetting =
-  | { kind: 'none' }
-  | { kind: 'all' }
-  | { kind: 'hops'; hops: number }
-  | { kind: 'list'; entries: string[] };
+  { kind: 'none' } | { kind: 'all' } | { kind: 'hops'; hops: number } | { kind: 'list'; entries: string[] };
 
 const TRUST_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
@@ -35,7 +32,10 @@ export const trustProxy = z
     if (text === '' || text === 'false' || text === '0') return { kind: 'none' };
     if (text === 'true') return { kind: 'all' };
     if (/^\d+$/.test(text)) return { kind: 'hops', hops: Number(text) };
-    const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const entries = text
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
     const invalid = entries.filter((entry) => !validTrustEntry(entry));
     if (invalid.length > 0) {
       ctx.addIssue({ code: 'custom', message: `not an address, CIDR range or keyword: ${invalid.join(', ')}` });
@@ -47,7 +47,11 @@ export const trustProxy = z
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 /** `RATE_LIMIT_KEY_PREFIX`: Redis key prefix of the counters (keeps stacks sharing one Redis apart). */
-export const rateLimitKeyPrefix = z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('rl:');
+export const rateLimitKeyPrefix = z
+  .string()
+  .max(100)
+  .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
+  .default('rl:');
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Budgets of one client type (web, mobile, the gateway); 0 turns a budget off. */
@@ -90,7 +94,12 @@ export function loginLimitShape(defaults: { perAccount?: number; perIp?: number;
  */
 export function eventRetentionShape() {
   return {
-    EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 7),
+    EVENT_RETENTION_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 365)
+      .default(24 * 7),
     EVENT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
   };
 }
@@ -104,7 +113,11 @@ export function subgraphTrustShape() {
     SUBGRAPH_SECRET: secret(),
     SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
     /** Prefix of the Redis keys holding the nonces of signed requests already taken (subgraphs with REDIS_URL). */
-    SUBGRAPH_NONCE_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('nonce:'),
+    SUBGRAPH_NONCE_KEY_PREFIX: z
+      .string()
+      .max(100)
+      .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
+      .default('nonce:'),
   };
 }
 
@@ -116,7 +129,11 @@ export function subgraphTrustShape() {
  */
 export function sessionRevocationShape() {
   return {
-    SESSION_REVOCATION_KEY_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('session:revoked:'),
+    SESSION_REVOCATION_KEY_PREFIX: z
+      .string()
+      .max(100)
+      .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
+      .default('session:revoked:'),
     SESSION_REVOCATION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   };
 }

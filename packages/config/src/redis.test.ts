@@ -22,6 +22,8 @@ describe('REDIS_URL and REDIS_CLUSTER_NODES', () => {
       expect(() => load({ REDIS_CLUSTER_NODES: bad })).toThrow(ConfigError);
       expect(() => load({ REDIS_CLUSTER_NODES: bad })).toThrow(/REDIS_CLUSTER_NODES/);
     }
-    expect(() => load({ REDIS_URL: 'redis://cache:6379', REDIS_CLUSTER_NODES: 'redis-0:6379' })).toThrow(/REDIS_URL, REDIS_CLUSTER_NODES: set one/);
+    expect(() => load({ REDIS_URL: 'redis://cache:6379', REDIS_CLUSTER_NODES: 'redis-0:6379' })).toThrow(
+      /REDIS_URL, REDIS_CLUSTER_NODES: set one/,
+    );
   });
 });

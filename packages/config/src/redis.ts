@@ -14,26 +14,27 @@ export type RedisConnection = { kind: 'standalone'; url: string } | { kind: 'clu
 const NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
 
 /** `REDIS_CLUSTER_NODES`: comma-separated `host:port` of cluster nodes (a few are enough: the client discovers the rest). */
-export const redisClusterNodes = z
-  .string()
-  .transform((value, ctx): RedisClusterNode[] => {
-    const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
-    const nodes: RedisClusterNode[] = [];
-    for (const entry of entries) {
-      const match = NODE.exec(entry);
-      const port = Number(match?.[3]);
-      if (!match || port < 1 || port > 65_535) {
-        ctx.addIssue({ code: 'custom', message: `not host:port: ${entry}` });
-        return z.NEVER;
-      }
-      nodes.push({ host: match[1] ?? match[2]!, port });
-    }
-    if (nodes.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'names no node (host:port,host:port,...)' });
+export const redisClusterNodes = z.string().transform((value, ctx): RedisClusterNode[] => {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const nodes: RedisClusterNode[] = [];
+  for (const entry of entries) {
+    const match = NODE.exec(entry);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65_535) {
+      ctx.addIssue({ code: 'custom', message: `not host:port: ${entry}` });
       return z.NEVER;
     }
-    return nodes;
-  });
+    nodes.push({ host: match[1] ?? match[2]!, port });
+  }
+  if (nodes.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'names no node (host:port,host:port,...)' });
+    return z.NEVER;
+  }
+  return nodes;
+});
 
 /**
  * Where a service's Redis is: `REDIS_URL` for one server, or `REDIS_CLUSTER_NODES` for a
@@ -61,7 +62,9 @@ export function redisConnection(config: RedisSettings): RedisConnection | undefi
 }
 
 /** A loaded config plus `redis`, its Redis connection; throws (naming both variables) when both are set. */
-export function withRedisConnection<Config extends RedisSettings>(config: Config): Readonly<Config & { redis: RedisConnection | undefined }> {
+export function withRedisConnection<Config extends RedisSettings>(
+  config: Config,
+): Readonly<Config & { redis: RedisConnection | undefined }> {
   return Object.freeze({ ...config, redis: redisConnection(config) });
 }
 
@@ -69,6 +72,10 @@ export function withRedisConnection<Config extends RedisSettings>(config: Config
 export function sameRedis(a: RedisConnection | undefined, b: RedisConnection | undefined): boolean {
   if (!a || !b || a.kind !== b.kind) return false;
   if (a.kind === 'standalone') return a.url === (b as typeof a).url;
-  const names = (nodes: RedisClusterNode[]) => nodes.map((node) => `${node.host}:${node.port}`).sort().join(',');
+  const names = (nodes: RedisClusterNode[]) =>
+    nodes
+      .map((node) => `${node.host}:${node.port}`)
+      .sort()
+      .join(',');
   return names(a.nodes) === names((b as typeof a).nodes);
 }

@@ -9,17 +9,12 @@ export function secret() {
 }
 
 /** Throws when a production config still carries a development default secret. */
-export function assertProductionSecrets(
-  config: { NODE_ENV: string } & Record<string, unknown>,
-  names: readonly string[],
-): void {
+export function assertProductionSecrets(config: { NODE_ENV: string } & Record<string, unknown>, names: readonly string[]): void {
   if (config.NODE_ENV !== 'production') return;
   const defaults = names.filter((name) => config[name] === DEVELOPMENT_SECRET);
   if (defaults.length > 0) {
     throw new ConfigError(
-      `Invalid configuration:\n${defaults
-        .map((name) => `  ${name}: must be set to a real secret in production`)
-        .join('\n')}`,
+      `Invalid configuration:\n${defaults.map((name) => `  ${name}: must be set to a real secret in production`).join('\n')}`,
     );
   }
 }

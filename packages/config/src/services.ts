@@ -22,10 +22,41 @@ export interface ServiceEntry {
 }
 
 export const SERVICES = [
-  { name: 'users', role: 'subgraph', workspace: 'subgraphs/users', portVariable: 'USERS_PORT', defaultPort: 4001, urlVariable: 'USERS_URL', embeddedDatabasePort: 55431 },
-  { name: 'catalog', role: 'subgraph', workspace: 'subgraphs/catalog', portVariable: 'CATALOG_PORT', defaultPort: 4002, urlVariable: 'CATALOG_URL', embeddedDatabasePort: 55432 },
-  { name: 'orders', role: 'subgraph', workspace: 'subgraphs/orders', portVariable: 'ORDERS_PORT', defaultPort: 4003, urlVariable: 'ORDERS_URL', embeddedDatabasePort: 55433 },
-  { name: 'gateway', role: 'gateway', workspace: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 4000, urlVariable: 'GATEWAY_URL' },
+  {
+    name: 'users',
+    role: 'subgraph',
+    workspace: 'subgraphs/users',
+    portVariable: 'USERS_PORT',
+    defaultPort: 4001,
+    urlVariable: 'USERS_URL',
+    embeddedDatabasePort: 55431,
+  },
+  {
+    name: 'catalog',
+    role: 'subgraph',
+    workspace: 'subgraphs/catalog',
+    portVariable: 'CATALOG_PORT',
+    defaultPort: 4002,
+    urlVariable: 'CATALOG_URL',
+    embeddedDatabasePort: 55432,
+  },
+  {
+    name: 'orders',
+    role: 'subgraph',
+    workspace: 'subgraphs/orders',
+    portVariable: 'ORDERS_PORT',
+    defaultPort: 4003,
+    urlVariable: 'ORDERS_URL',
+    embeddedDatabasePort: 55433,
+  },
+  {
+    name: 'gateway',
+    role: 'gateway',
+    workspace: 'gateway',
+    portVariable: 'GATEWAY_PORT',
+    defaultPort: 4000,
+    urlVariable: 'GATEWAY_URL',
+  },
   { name: 'bff-web', role: 'bff', workspace: 'bff-web', portVariable: 'BFF_WEB_PORT', defaultPort: 4100 },
   { name: 'bff-mobile', role: 'bff', workspace: 'bff-mobile', portVariable: 'BFF_MOBILE_PORT', defaultPort: 4200 },
 ] as const satisfies readonly ServiceEntry[];

@@ -43,7 +43,9 @@ describe('prepareDomainDatabase', () => {
     try {
       const { rows } = await client.query('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL');
       expect(rows).toEqual([{ migration_name: '20261121000000_init' }]);
-      await client.query(`INSERT INTO users (id, email, name, password_hash) VALUES (gen_random_uuid(), 'a@example.com', 'A', 'x')`);
+      await client.query(
+        `INSERT INTO users (id, email, name, password_hash) VALUES (gen_random_uuid(), 'a@example.com', 'A', 'x')`,
+      );
     } finally {
       await client.end();
     }
@@ -85,7 +87,12 @@ describe('ensureDatabase', () => {
     const url = withDatabase(testServerUrl, `${uniquePrefix()}race`);
     created.push(url);
 
-    const outcomes = await Promise.allSettled([ensureDatabase(url), ensureDatabase(url), ensureDatabase(url), ensureDatabase(url)]);
+    const outcomes = await Promise.allSettled([
+      ensureDatabase(url),
+      ensureDatabase(url),
+      ensureDatabase(url),
+      ensureDatabase(url),
+    ]);
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
     const createdCount = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value).length;

@@ -4,17 +4,26 @@ import type { DefaultShape, IndexShape, ForeignKeyShape, TableShape, SchemaShape
 
 function describeDefault(shape: DefaultShape): string {
   switch (shape.kind) {
-    case 'none': return 'no default';
-    case 'sequence': return 'an autoincrement (sequence) default';
-    case 'now': return 'DEFAULT now()';
-    case 'value': return `DEFAULT ${shape.value}`;
-    case 'expression': return `DEFAULT ${shape.sql}`;
-    case 'any': return 'a database-generated default';
+    case 'none':
+      return 'no default';
+    case 'sequence':
+      return 'an autoincrement (sequence) default';
+    case 'now':
+      return 'DEFAULT now()';
+    case 'value':
+      return `DEFAULT ${shape.value}`;
+    case 'expression':
+      return `DEFAULT ${shape.sql}`;
+    case 'any':
+      return 'a database-generated default';
   }
 }
 
 function normalizeSql(sql: string): string {
-  return sql.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').toLowerCase();
+  return sql
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),])\s*/g, '$1')
+    .toLowerCase();
 }
 
 function sameLiteral(declared: string, actual: string, scalar: string | undefined): boolean {
@@ -24,7 +33,9 @@ function sameLiteral(declared: string, actual: string, scalar: string | undefine
   }
   if (scalar === 'DateTime') {
     const declaredTime = Date.parse(declared);
-    return !Number.isNaN(declaredTime) && declaredTime === Date.parse(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(actual) ? actual : `${actual}Z`);
+    return (
+      !Number.isNaN(declaredTime) && declaredTime === Date.parse(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(actual) ? actual : `${actual}Z`)
+    );
   }
   if (scalar === 'Json') {
     try {
@@ -122,7 +133,9 @@ function compareTable(declared: TableShape, actual: TableShape): string[] {
       );
     }
     if (!sameDefault(column.default, found.default, column.scalar)) {
-      drift.push(`${where} has ${describeDefault(found.default)} in the database, schema.prisma declares ${describeDefault(column.default)}`);
+      drift.push(
+        `${where} has ${describeDefault(found.default)} in the database, schema.prisma declares ${describeDefault(column.default)}`,
+      );
     }
   }
   const declaredColumns = new Set(declared.columns.map((column) => column.name));
@@ -133,7 +146,9 @@ function compareTable(declared: TableShape, actual: TableShape): string[] {
   }
 
   if (declared.primaryKey && !actual.primaryKey) {
-    drift.push(`primary key "${declared.primaryKey.name}" on "${table}"${list(declared.primaryKey.columns)} is missing in the database`);
+    drift.push(
+      `primary key "${declared.primaryKey.name}" on "${table}"${list(declared.primaryKey.columns)} is missing in the database`,
+    );
   } else if (!declared.primaryKey && actual.primaryKey) {
     drift.push(`primary key "${actual.primaryKey.name}" on "${table}" exists in the database but not in schema.prisma`);
   } else if (declared.primaryKey && actual.primaryKey) {
@@ -143,7 +158,9 @@ function compareTable(declared: TableShape, actual: TableShape): string[] {
       );
     }
     if (declared.primaryKey.name !== actual.primaryKey.name) {
-      drift.push(`primary key of "${table}" is named "${actual.primaryKey.name}" in the database, schema.prisma expects "${declared.primaryKey.name}"`);
+      drift.push(
+        `primary key of "${table}" is named "${actual.primaryKey.name}" in the database, schema.prisma expects "${declared.primaryKey.name}"`,
+      );
     }
   }
 
@@ -176,10 +193,14 @@ function compareTable(declared: TableShape, actual: TableShape): string[] {
     }
     const [found] = unmatchedForeignKeys.splice(at, 1) as [ForeignKeyShape];
     if (found.onDelete !== fk.onDelete) {
-      drift.push(`${describeForeignKey(table, fk)} has ON DELETE ${found.onDelete} in the database, schema.prisma declares ${fk.onDelete}`);
+      drift.push(
+        `${describeForeignKey(table, fk)} has ON DELETE ${found.onDelete} in the database, schema.prisma declares ${fk.onDelete}`,
+      );
     }
     if (found.onUpdate !== fk.onUpdate) {
-      drift.push(`${describeForeignKey(table, fk)} has ON UPDATE ${found.onUpdate} in the database, schema.prisma declares ${fk.onUpdate}`);
+      drift.push(
+        `${describeForeignKey(table, fk)} has ON UPDATE ${found.onUpdate} in the database, schema.prisma declares ${fk.onUpdate}`,
+      );
     }
   }
   for (const fk of unmatchedForeignKeys) {

@@ -1,7 +1,16 @@
 // The declared side of the drift check (drift.ts): a schema.prisma, as Prisma's parser (DMMF)
 // describes it, reduced to a SchemaShape.
 import type { DmmfDatamodel, DmmfField, DmmfModel } from './prisma-schema.js';
-import { listLiteral, parseDatabaseDefault, type DefaultShape, type ColumnShape, type IndexShape, type ForeignKeyShape, type TableShape, type SchemaShape } from './drift-shape.js';
+import {
+  listLiteral,
+  parseDatabaseDefault,
+  type DefaultShape,
+  type ColumnShape,
+  type IndexShape,
+  type ForeignKeyShape,
+  type TableShape,
+  type SchemaShape,
+} from './drift-shape.js';
 
 /** Postgres' identifier limit, which Prisma's default constraint names are cut to. */
 const MAX_IDENTIFIER_LENGTH = 63;
@@ -32,33 +41,60 @@ function withArgs(name: string, args: string[]): string {
 /** The type `format_type()` reports for a native type attribute (`@db.X(args)`). */
 function nativeTypeName(native: string, args: string[]): string {
   switch (native) {
-    case 'Text': return 'text';
-    case 'Uuid': return 'uuid';
-    case 'Char': return withArgs('character', args);
-    case 'VarChar': return withArgs('character varying', args);
-    case 'Bit': return withArgs('bit', args);
-    case 'VarBit': return withArgs('bit varying', args);
-    case 'Integer': return 'integer';
-    case 'SmallInt': return 'smallint';
-    case 'BigInt': return 'bigint';
-    case 'Oid': return 'oid';
-    case 'Real': return 'real';
-    case 'DoublePrecision': return 'double precision';
-    case 'Decimal': return withArgs('numeric', args);
-    case 'Money': return 'money';
-    case 'Timestamp': return `${withArgs('timestamp', args)} without time zone`;
-    case 'Timestamptz': return `${withArgs('timestamp', args)} with time zone`;
-    case 'Date': return 'date';
-    case 'Time': return `${withArgs('time', args)} without time zone`;
-    case 'Timetz': return `${withArgs('time', args)} with time zone`;
-    case 'Boolean': return 'boolean';
-    case 'Json': return 'json';
-    case 'JsonB': return 'jsonb';
-    case 'ByteA': return 'bytea';
-    case 'Xml': return 'xml';
-    case 'Inet': return 'inet';
-    case 'Citext': return 'citext';
-    default: return withArgs(native.toLowerCase(), args);
+    case 'Text':
+      return 'text';
+    case 'Uuid':
+      return 'uuid';
+    case 'Char':
+      return withArgs('character', args);
+    case 'VarChar':
+      return withArgs('character varying', args);
+    case 'Bit':
+      return withArgs('bit', args);
+    case 'VarBit':
+      return withArgs('bit varying', args);
+    case 'Integer':
+      return 'integer';
+    case 'SmallInt':
+      return 'smallint';
+    case 'BigInt':
+      return 'bigint';
+    case 'Oid':
+      return 'oid';
+    case 'Real':
+      return 'real';
+    case 'DoublePrecision':
+      return 'double precision';
+    case 'Decimal':
+      return withArgs('numeric', args);
+    case 'Money':
+      return 'money';
+    case 'Timestamp':
+      return `${withArgs('timestamp', args)} without time zone`;
+    case 'Timestamptz':
+      return `${withArgs('timestamp', args)} with time zone`;
+    case 'Date':
+      return 'date';
+    case 'Time':
+      return `${withArgs('time', args)} without time zone`;
+    case 'Timetz':
+      return `${withArgs('time', args)} with time zone`;
+    case 'Boolean':
+      return 'boolean';
+    case 'Json':
+      return 'json';
+    case 'JsonB':
+      return 'jsonb';
+    case 'ByteA':
+      return 'bytea';
+    case 'Xml':
+      return 'xml';
+    case 'Inet':
+      return 'inet';
+    case 'Citext':
+      return 'citext';
+    default:
+      return withArgs(native.toLowerCase(), args);
   }
 }
 
@@ -147,9 +183,7 @@ export function declaredShape(datamodel: DmmfDatamodel): SchemaShape {
     return { name: table, columns, ...(primaryKey ? { primaryKey } : {}), indexes, foreignKeys };
   });
 
-  const enums = new Map(
-    datamodel.enums.map((e) => [e.dbName ?? e.name, e.values.map((v) => v.dbName ?? v.name)] as const),
-  );
+  const enums = new Map(datamodel.enums.map((e) => [e.dbName ?? e.name, e.values.map((v) => v.dbName ?? v.name)] as const));
   return { tables, enums };
 }
 

@@ -135,7 +135,10 @@ describe('schemaDrift', () => {
     tempDirs.push(dir);
     const schema = await readFile(path.join(prismaDir('catalog'), 'schema.prisma'), 'utf8');
     const edited = schema
-      .replace('  position  Int       @default(0)\n', '  position  Int       @default(0)\n  hidden    Boolean   @default(false)\n')
+      .replace(
+        '  position  Int       @default(0)\n',
+        '  position  Int       @default(0)\n  hidden    Boolean   @default(false)\n',
+      )
       .replace('  @@index([productId, position])\n', '  @@index([productId, position])\n  @@unique([productId, url])\n');
     expect(edited).not.toBe(schema);
     const schemaPath = path.join(dir, 'schema.prisma');
@@ -147,12 +150,15 @@ describe('schemaDrift', () => {
     ]);
   });
 
-  it('rejects an invalid schema with Prisma\'s own validation message', async () => {
+  it("rejects an invalid schema with Prisma's own validation message", async () => {
     const db = await migratedDatabase('users');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-drift-'));
     tempDirs.push(dir);
     const schemaPath = path.join(dir, 'schema.prisma');
-    await writeFile(schemaPath, 'datasource db {\n  provider = "postgresql"\n}\n\nmodel Broken {\n  id Int @id\n  owner Missing\n}\n');
+    await writeFile(
+      schemaPath,
+      'datasource db {\n  provider = "postgresql"\n}\n\nmodel Broken {\n  id Int @id\n  owner Missing\n}\n',
+    );
 
     await expect(schemaDrift('users', db.url, { schemaPath })).rejects.toThrow(/invalid Prisma schema: .*Missing/s);
   });

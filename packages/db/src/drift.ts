@@ -21,11 +21,7 @@ import type { Domain } from './urls.js';
  * database are drift too. Not compared: CHECK constraints and views (Prisma does not manage
  * them) and foreign key names (the DMMF does not carry `@relation(map:)`).
  */
-export async function schemaDrift(
-  domain: Domain,
-  databaseUrl: string,
-  options: { schemaPath?: string } = {},
-): Promise<string[]> {
+export async function schemaDrift(domain: Domain, databaseUrl: string, options: { schemaPath?: string } = {}): Promise<string[]> {
   const schemaPath = options.schemaPath ?? path.join(prismaDir(domain), 'schema.prisma');
   const declared = declaredShape(await readPrismaSchema(schemaPath));
   const dbSchema = new URL(databaseUrl).searchParams.get('schema') ?? 'public';

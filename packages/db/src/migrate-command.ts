@@ -24,7 +24,12 @@ function migrationShape(domains: readonly Domain[]) {
   );
   const domainList = z
     .string()
-    .transform((value) => value.split(',').map((domain) => domain.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((domain) => domain.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(domains as [Domain, ...Domain[]])).min(1));
   return {
     DATABASE_URL: databaseShape.DATABASE_URL,

@@ -72,7 +72,9 @@ async function tableExists(url: string, table: string): Promise<boolean> {
 }
 
 async function fileChecksum(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 describe('migrate', () => {
@@ -119,7 +121,9 @@ describe('migrate', () => {
     await expect(attempt).rejects.toThrow(/20261122000000_display_name was modified after it was applied/);
     // Nothing after the edited migration ran.
     expect((await migrationRows(url)).map((row) => row.migration_name)).not.toContain('20261123000000_nickname');
-    expect(await query(url, `SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname'`)).toEqual([]);
+    expect(
+      await query(url, `SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname'`),
+    ).toEqual([]);
   });
 
   it('accepts an applied migration whose only change is its line endings, like Prisma', async () => {
@@ -151,7 +155,9 @@ ALTER TABLE "audit_entries" ADD CONSTRAINT "audit_entries_user_id_fkey" FOREIGN 
     // The migrations before it stay applied; nothing of the failed one is left behind.
     expect(await tableExists(url, 'users')).toBe(true);
     expect(await tableExists(url, 'audit_entries')).toBe(false);
-    expect(await query(url, `SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'audited_at'`)).toEqual([]);
+    expect(
+      await query(url, `SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'audited_at'`),
+    ).toEqual([]);
     const failed = (await migrationRows(url)).find((row) => row.migration_name === '20261123000000_audit');
     expect(failed?.rolled_back_at).toBeInstanceOf(Date);
     expect(failed?.finished_at).toBeNull();

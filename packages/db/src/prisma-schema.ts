@@ -33,12 +33,7 @@ export interface DmmfModel {
   primaryKey?: { name?: string | null; fields: string[] } | null;
 }
 
-type DmmfDefault =
-  | { name: string; args: unknown[] }
-  | string
-  | number
-  | boolean
-  | unknown[];
+type DmmfDefault = { name: string; args: unknown[] } | string | number | boolean | unknown[];
 
 export interface DmmfField {
   name: string;
@@ -136,21 +131,30 @@ function instantiateCliWasm(bytes: Buffer, wasmPath: string): GetDmmf {
   // Import names carry a hash that changes between Prisma versions; bind them by prefix.
   const glue: Array<[RegExp, (...args: number[]) => unknown]> = [
     [/^__wbg_Error_/, (pointer, length) => new Error(text(pointer, length))],
-    [/^__wbg___wbindgen_throw_/, (pointer, length) => {
-      throw new Error(text(pointer, length));
-    }],
-    [/^__wbg_set_message_/, (pointer, length) => {
-      panicMessage = text(pointer, length);
-    }],
-    [/^__wbindgen_init_externref_table$/, () => {
-      const table = exports.__wbindgen_externrefs;
-      const offset = table.grow(4);
-      table.set(0, undefined);
-      table.set(offset + 0, undefined);
-      table.set(offset + 1, null);
-      table.set(offset + 2, true);
-      table.set(offset + 3, false);
-    }],
+    [
+      /^__wbg___wbindgen_throw_/,
+      (pointer, length) => {
+        throw new Error(text(pointer, length));
+      },
+    ],
+    [
+      /^__wbg_set_message_/,
+      (pointer, length) => {
+        panicMessage = text(pointer, length);
+      },
+    ],
+    [
+      /^__wbindgen_init_externref_table$/,
+      () => {
+        const table = exports.__wbindgen_externrefs;
+        const offset = table.grow(4);
+        table.set(0, undefined);
+        table.set(offset + 0, undefined);
+        table.set(offset + 1, null);
+        table.set(offset + 2, true);
+        table.set(offset + 3, false);
+      },
+    ],
   ];
   const imports: Record<string, Record<string, (...args: number[]) => unknown>> = {};
   for (const wanted of WebAssembly.Module.imports(module)) {

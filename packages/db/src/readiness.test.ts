@@ -15,7 +15,10 @@ async function unmigrated(): Promise<{ db: TestDatabase; client: Queryable; stat
   const db = await createTestDatabase('users', { migrate: false });
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
-  cleanups.push(() => db.drop(), () => client.end());
+  cleanups.push(
+    () => db.drop(),
+    () => client.end(),
+  );
   let statements = 0;
   const counted: Queryable = {
     query: (sql: string) => {
@@ -40,7 +43,10 @@ describe('migrationReadiness', () => {
   it('answers probes from a cache, logs each change once, and turns up without a restart', async () => {
     const { db, client, statements } = await unmigrated();
     const lines: Array<[string, string]> = [];
-    const logger = { warn: (_: object, message: string) => lines.push(['warn', message]), info: (_: object, message: string) => lines.push(['info', message]) };
+    const logger = {
+      warn: (_: object, message: string) => lines.push(['warn', message]),
+      info: (_: object, message: string) => lines.push(['info', message]),
+    };
     const readiness = migrationReadiness('users', client, { cacheMs: 200, logger });
 
     const [first, second] = await Promise.all([readiness.check(), readiness.check()]);

@@ -35,7 +35,11 @@ interface HistoryRow {
 }
 
 /** Reads `_prisma_migrations` and compares it with the migration folders of `domain`. */
-export async function migrationStatus(domain: Domain, db: Queryable, migrationNames?: readonly string[]): Promise<MigrationStatus> {
+export async function migrationStatus(
+  domain: Domain,
+  db: Queryable,
+  migrationNames?: readonly string[],
+): Promise<MigrationStatus> {
   const names = migrationNames ?? (await readMigrations(migrationsDir(domain))).map((migration) => migration.name);
   let rows: HistoryRow[];
   try {
@@ -93,7 +97,9 @@ export function migrationReadiness(domain: Domain, db: Queryable, options: Migra
   };
 
   const evaluate = async (): Promise<MigrationReadiness> => {
-    names ??= options.migrationNames ? Promise.resolve(options.migrationNames) : readMigrations(migrationsDir(domain)).then((list) => list.map((m) => m.name));
+    names ??= options.migrationNames
+      ? Promise.resolve(options.migrationNames)
+      : readMigrations(migrationsDir(domain)).then((list) => list.map((m) => m.name));
     let outcome: MigrationReadiness;
     try {
       const reason = describeMigrationStatus(await migrationStatus(domain, db, await names));

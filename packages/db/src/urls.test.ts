@@ -10,14 +10,17 @@ describe('domainDatabaseUrl', () => {
 
   it('prefixes the database name with DATABASE_NAME_PREFIX', () => {
     expect(
-      domainDatabaseUrl('orders', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres', DATABASE_NAME_PREFIX: 'ci_42_' }),
+      domainDatabaseUrl('orders', {
+        DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres',
+        DATABASE_NAME_PREFIX: 'ci_42_',
+      }),
     ).toBe('postgresql://postgres@127.0.0.1:5432/ci_42_orders');
   });
 
   it('keeps the connection options of DATABASE_URL', () => {
-    expect(domainDatabaseUrl('users', { DATABASE_URL: 'postgresql://postgres@h:5432/postgres?sslmode=require&connect_timeout=5' })).toBe(
-      'postgresql://postgres@h:5432/users?sslmode=require&connect_timeout=5',
-    );
+    expect(
+      domainDatabaseUrl('users', { DATABASE_URL: 'postgresql://postgres@h:5432/postgres?sslmode=require&connect_timeout=5' }),
+    ).toBe('postgresql://postgres@h:5432/users?sslmode=require&connect_timeout=5');
   });
 
   it('prefers the domain-specific <DOMAIN>_DATABASE_URL over DATABASE_URL and the prefix', () => {
@@ -77,7 +80,7 @@ describe('migrationDatabaseUrl', () => {
     );
   });
 
-  it('prefers <DOMAIN>_MIGRATION_DATABASE_URL, and falls back to the services\' own URLs', () => {
+  it("prefers <DOMAIN>_MIGRATION_DATABASE_URL, and falls back to the services' own URLs", () => {
     const env = { ...pooled, USERS_MIGRATION_DATABASE_URL: 'postgresql://migrator@users-db:5432/accounts' };
     expect(migrationDatabaseUrl('users', env)).toBe('postgresql://migrator@users-db:5432/accounts');
     expect(migrationDatabaseUrl('catalog', env)).toBe('postgresql://app@pgbouncer:6432/shop_catalog');

@@ -7,13 +7,21 @@ import { envelope, type Envelope } from './envelope.js';
 import { InProcessBus } from './memory-bus.js';
 import { RedisStreamsBus } from './redis-bus.js';
 
-
-const until = (condition: () => boolean | Promise<boolean>) => eventually(condition, Boolean, 'the condition', { timeoutMs: 10_000, intervalMs: 10 });
+const until = (condition: () => boolean | Promise<boolean>) =>
+  eventually(condition, Boolean, 'the condition', { timeoutMs: 10_000, intervalMs: 10 });
 
 /** Each implementation, by name, with the Redis it needs (connected before its tests run). */
-type Implementation = [name: string, create: (redis: RedisConnection | undefined) => EventBus, connect: (() => Promise<RedisConnection>) | undefined];
+type Implementation = [
+  name: string,
+  create: (redis: RedisConnection | undefined) => EventBus,
+  connect: (() => Promise<RedisConnection>) | undefined,
+];
 const implementations: Implementation[] = [
-  ...redisTargets().map(([name, connect]): Implementation => [`RedisStreamsBus (real Redis, ${name})`, (redis) => new RedisStreamsBus(redis!), connect]),
+  ...redisTargets().map(([name, connect]): Implementation => [
+    `RedisStreamsBus (real Redis, ${name})`,
+    (redis) => new RedisStreamsBus(redis!),
+    connect,
+  ]),
   ['InProcessBus', () => new InProcessBus(), undefined],
 ];
 
@@ -107,7 +115,13 @@ describe.each(implementations)('%s', (_name, createBus, connect) => {
     await shared.publish(name, event);
     await until(async () => (await shared.lag(name, 'g')) === 1);
     subscriptions.push(
-      shared.subscribe({ stream: name, group: 'g', consumer: 'survives', retryAfterMs: 50, handler: async (e) => void done.push(e.id) }),
+      shared.subscribe({
+        stream: name,
+        group: 'g',
+        consumer: 'survives',
+        retryAfterMs: 50,
+        handler: async (e) => void done.push(e.id),
+      }),
     );
     await until(() => done.length === 1);
     expect(done).toEqual([event.id]);
@@ -120,7 +134,14 @@ describe.each(implementations)('%s', (_name, createBus, connect) => {
     const name = `${stream}:4`;
     const handled: string[] = [];
     subscriptions.push(
-      shared.subscribe({ stream: name, group: 'g', consumer: 'c', maxAttempts: 2, retryAfterMs: 20, handler: async (e) => void handled.push(e.id) }),
+      shared.subscribe({
+        stream: name,
+        group: 'g',
+        consumer: 'c',
+        maxAttempts: 2,
+        retryAfterMs: 20,
+        handler: async (e) => void handled.push(e.id),
+      }),
     );
     await shared.publish(name, { ...envelope('Bad', {}), id: 'not-a-uuid' });
     const fine = envelope('Fine', {});
@@ -146,11 +167,15 @@ describe.each(implementations)('%s', (_name, createBus, connect) => {
     expect(seenHere).toEqual(events.filter((_, index) => index % 2 === 0).map((event) => event.id));
     // In order within each stream (streams are read apart, so not across them).
     for (const name of [first, second]) {
-      expect(seenThere.filter(([from]) => from === name).map(([, id]) => id)).toEqual(events.filter((_, index) => (index % 2 ? second : first) === name).map((event) => event.id));
+      expect(seenThere.filter(([from]) => from === name).map(([, id]) => id)).toEqual(
+        events.filter((_, index) => (index % 2 ? second : first) === name).map((event) => event.id),
+      );
     }
     // A consumer group on the same stream still gets its share: broadcasting takes nothing from it.
     const grouped: string[] = [];
-    subscriptions.push(publisher.subscribe({ stream: second, group: 'g', consumer: 'c', handler: async (event) => void grouped.push(event.id) }));
+    subscriptions.push(
+      publisher.subscribe({ stream: second, group: 'g', consumer: 'c', handler: async (event) => void grouped.push(event.id) }),
+    );
     await until(() => grouped.length === 10);
   });
 
@@ -159,7 +184,11 @@ describe.each(implementations)('%s', (_name, createBus, connect) => {
     const name = `${stream}:5`;
     const seen: string[] = [];
     const malformed: string[] = [];
-    const broadcast = shared.broadcast({ streams: [name], handler: (event) => void seen.push(event.id), onMalformed: (from) => void malformed.push(from) });
+    const broadcast = shared.broadcast({
+      streams: [name],
+      handler: (event) => void seen.push(event.id),
+      onMalformed: (from) => void malformed.push(from),
+    });
     subscriptions.push(broadcast);
     await broadcast.ready;
     await shared.publish(name, { ...envelope('Bad', {}), id: 'not-a-uuid' });

@@ -22,15 +22,24 @@ describe('defineEvents', () => {
 
   it('writes events in the envelope at its version, with the request id when there is one', () => {
     const thingId = randomUUID();
-    expect(things.event('ThingMade', { thingId }, 'req-1')).toMatchObject({ type: 'ThingMade', version: 1, requestId: 'req-1', payload: { thingId } });
+    expect(things.event('ThingMade', { thingId }, 'req-1')).toMatchObject({
+      type: 'ThingMade',
+      version: 1,
+      requestId: 'req-1',
+      payload: { thingId },
+    });
     expect(things.event('ThingMade', { thingId })).not.toHaveProperty('requestId');
   });
 
   it('reads a payload of the expected type and version, and refuses anything else', () => {
     const thingId = randomUUID();
     expect(things.payloadOf(things.event('ThingMade', { thingId }), 'ThingMade')).toEqual({ thingId });
-    expect(() => things.payloadOf(envelope('OtherThing', { thingId }), 'ThingMade')).toThrow('expected ThingMade, got OtherThing');
-    expect(() => things.payloadOf(envelope('ThingMade', { thingId }, { version: 2 }), 'ThingMade')).toThrow('ThingMade version 2 is not supported');
+    expect(() => things.payloadOf(envelope('OtherThing', { thingId }), 'ThingMade')).toThrow(
+      'expected ThingMade, got OtherThing',
+    );
+    expect(() => things.payloadOf(envelope('ThingMade', { thingId }, { version: 2 }), 'ThingMade')).toThrow(
+      'ThingMade version 2 is not supported',
+    );
     expect(() => things.payloadOf(envelope('ThingMade', { thingId: 'not-a-uuid' }), 'ThingMade')).toThrow();
   });
 });

@@ -20,17 +20,27 @@ export interface EventContract<Schemas extends PayloadSchemas = PayloadSchemas> 
   /** The payload of `event` when it is of `type` (and a version this code understands). */
   payloadOf<Type extends keyof Schemas & string>(event: Envelope, type: Type): z.infer<Schemas[Type]>;
   /** A new event of `type`, in the envelope every consumer expects. */
-  event<Type extends keyof Schemas & string>(type: Type, payload: z.infer<Schemas[Type]>, requestId?: string): Envelope<z.infer<Schemas[Type]>>;
+  event<Type extends keyof Schemas & string>(
+    type: Type,
+    payload: z.infer<Schemas[Type]>,
+    requestId?: string,
+  ): Envelope<z.infer<Schemas[Type]>>;
 }
 
 /** The event types of a contract. */
 export type EventType<Contract extends { payloads: PayloadSchemas }> = keyof Contract['payloads'] & string;
 
 /** The payload of one event type of a contract. */
-export type EventPayload<Contract extends { payloads: PayloadSchemas }, Type extends EventType<Contract>> = z.infer<Contract['payloads'][Type]>;
+export type EventPayload<Contract extends { payloads: PayloadSchemas }, Type extends EventType<Contract>> = z.infer<
+  Contract['payloads'][Type]
+>;
 
 /** A domain's event contract: the name of the stream it writes (without prefix) and its payloads. */
-export function defineEvents<Schemas extends PayloadSchemas>(streamName: string, payloads: Schemas, version = 1): EventContract<Schemas> {
+export function defineEvents<Schemas extends PayloadSchemas>(
+  streamName: string,
+  payloads: Schemas,
+  version = 1,
+): EventContract<Schemas> {
   const has = (type: string): type is keyof Schemas & string => Object.hasOwn(payloads, type);
   return {
     stream: (prefix = '') => `${prefix}${streamName}`,

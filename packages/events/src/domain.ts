@@ -32,7 +32,9 @@ export interface DomainEventsOptions {
 }
 
 /** Applies one event type of a contract; resolves with an outcome label for metrics and logs (`applied`, `duplicate`, ...). */
-export type EventHandlers<Contract extends { payloads: PayloadSchemas }> = Partial<Record<EventType<Contract>, (event: Envelope) => Promise<string>>>;
+export type EventHandlers<Contract extends { payloads: PayloadSchemas }> = Partial<
+  Record<EventType<Contract>, (event: Envelope) => Promise<string>>
+>;
 
 export interface EventMetrics {
   processed: Counter<'type' | 'outcome'>;
@@ -149,13 +151,18 @@ export function startDomainEvents<Contract extends ConsumedContract>(options: {
   const handle = async (event: Envelope): Promise<void> => {
     const known = consumes.contract.has(event.type);
     const type = known ? event.type : 'unknown';
-    const apply: ((event: Envelope) => Promise<string>) | undefined = known ? handlers[event.type as EventType<Contract>] : undefined;
+    const apply: ((event: Envelope) => Promise<string>) | undefined = known
+      ? handlers[event.type as EventType<Contract>]
+      : undefined;
     let outcome = 'ignored';
     try {
       if (apply) outcome = await apply(event);
     } catch (error) {
       metrics.processed.inc({ type, outcome: 'failed' });
-      logger.warn({ err: error, eventId: event.id, type: event.type, requestId: event.requestId }, 'event failed; it will be retried');
+      logger.warn(
+        { err: error, eventId: event.id, type: event.type, requestId: event.requestId },
+        'event failed; it will be retried',
+      );
       throw error;
     }
     metrics.processed.inc({ type, outcome });

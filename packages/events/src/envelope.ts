@@ -14,7 +14,11 @@ const envelopeSchema = z.object({
 
 export type Envelope<Payload = unknown> = Omit<z.infer<typeof envelopeSchema>, 'payload'> & { payload: Payload };
 
-export function envelope<Payload>(type: string, payload: Payload, options: { version?: number; requestId?: string } = {}): Envelope<Payload> {
+export function envelope<Payload>(
+  type: string,
+  payload: Payload,
+  options: { version?: number; requestId?: string } = {},
+): Envelope<Payload> {
   return {
     id: randomUUID(),
     type,

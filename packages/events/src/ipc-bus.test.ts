@@ -13,7 +13,10 @@ function listen(child: ChildProcess) {
   const next = (kind: string) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (messages.some((message) => message.test === kind)) { resolve(); return; }
+        if (messages.some((message) => message.test === kind)) {
+          resolve();
+          return;
+        }
         child.once('message', check);
       };
       child.once('exit', (code) => reject(new Error(`child exited with ${code} before "${kind}"`)));
@@ -32,7 +35,11 @@ describe('broadcast over the IPC bus (npm start without Redis)', () => {
   it("gives a service process every event published after it is ready, from the parent's bus, until it stops", async () => {
     const bus = new InProcessBus();
     await bus.publish('orders.events', envelope('Before', {}));
-    child = fork(CHILD, { execArgv: ['--import', 'tsx'], env: { ...process.env, STOREFRONT_EVENT_BUS: 'parent' }, stdio: 'inherit' });
+    child = fork(CHILD, {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, STOREFRONT_EVENT_BUS: 'parent' },
+      stdio: 'inherit',
+    });
     const stopServing = serveBusToChild(bus, child);
     const { messages, next } = listen(child);
     await next('ready');
@@ -40,10 +47,13 @@ describe('broadcast over the IPC bus (npm start without Redis)', () => {
     for (const event of events) await bus.publish('orders.events', event);
     await bus.publish('catalog.events', envelope('Elsewhere', {}));
     await new Promise<void>((resolve) => {
-      const check = () => (messages.filter((message) => message.test === 'heard').length >= 3 ? resolve() : child!.once('message', check));
+      const check = () =>
+        messages.filter((message) => message.test === 'heard').length >= 3 ? resolve() : child!.once('message', check);
       check();
     });
-    expect(messages.filter((message) => message.test === 'heard')).toEqual(events.map((event) => ({ test: 'heard', id: event.id, stream: 'orders.events' })));
+    expect(messages.filter((message) => message.test === 'heard')).toEqual(
+      events.map((event) => ({ test: 'heard', id: event.id, stream: 'orders.events' })),
+    );
     child.send({ test: 'stop' });
     await next('stopped');
     await bus.publish('orders.events', envelope('After', {}));

@@ -49,7 +49,10 @@ export function serveBusToChild(bus: EventBus, child: ChildProcess): () => Promi
             ...request.options,
             handler: (event) =>
               new Promise<void>((resolve, reject) => {
-                if (!child.connected) { reject(new Error('consumer process is gone')); return; }
+                if (!child.connected) {
+                  reject(new Error('consumer process is gone'));
+                  return;
+                }
                 const id = randomUUID();
                 waiting.set(id, { resolve, reject });
                 send({ bus: 'deliver', id, subscription: request.subscription, event: JSON.stringify(event) });
@@ -60,7 +63,8 @@ export function serveBusToChild(bus: EventBus, child: ChildProcess): () => Promi
       case 'broadcast': {
         const broadcast = bus.broadcast({
           streams: request.streams,
-          handler: (event, stream) => send({ bus: 'broadcast', subscription: request.subscription, stream, event: JSON.stringify(event) }),
+          handler: (event, stream) =>
+            send({ bus: 'broadcast', subscription: request.subscription, stream, event: JSON.stringify(event) }),
         });
         subscriptions.set(request.subscription, broadcast);
         // Answered once the starting point is fixed, so the child's `ready` means the same.
@@ -122,7 +126,8 @@ export class ParentProcessBus implements EventBus {
       deliverBroadcast(options, message.stream, message.event);
     } else if (message.bus === 'deliver') {
       const handler = this.handlers.get(message.subscription);
-      const reply = (error?: string) => process.send?.({ bus: 'handled', id: message.id, ...(error ? { error } : {}) } satisfies Message);
+      const reply = (error?: string) =>
+        process.send?.({ bus: 'handled', id: message.id, ...(error ? { error } : {}) } satisfies Message);
       if (!handler) return reply('no such subscription');
       Promise.resolve()
         .then(() => handler(parseEnvelope(message.event)))

@@ -86,7 +86,10 @@ export class InProcessBus implements EventBus {
         while (state.next < log.entries.length && fresh.length < batchSize) fresh.push(state.next++);
         for (const index of [...due.slice(0, batchSize), ...fresh]) await deliver(index);
         if (due.length === 0 && fresh.length === 0) {
-          const nextRetry = Math.min(...[...state.pending.values()].map((pending) => pending.deliveredAt + retryAfterMs - now), 500);
+          const nextRetry = Math.min(
+            ...[...state.pending.values()].map((pending) => pending.deliveredAt + retryAfterMs - now),
+            500,
+          );
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, Math.max(1, nextRetry));
             wake = () => {

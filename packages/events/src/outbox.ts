@@ -54,7 +54,9 @@ export function startOutboxRelay(options: RelayOptions): Relay {
       );
       for (const row of rows) await bus.publish(row.stream, row.event);
       if (rows.length > 0) {
-        await client.query(`UPDATE ${OUTBOX_TABLE} SET published_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((row) => row.id)]);
+        await client.query(`UPDATE ${OUTBOX_TABLE} SET published_at = now() WHERE id = ANY($1::uuid[])`, [
+          rows.map((row) => row.id),
+        ]);
       }
       await client.query('COMMIT');
       return rows.length;

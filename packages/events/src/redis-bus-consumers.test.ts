@@ -7,7 +7,8 @@ import { RedisStreamsBus } from './redis-bus.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const until = (condition: () => Promise<boolean>) => eventually(condition, Boolean, 'the condition', { timeoutMs: 10_000, intervalMs: 50 });
+const until = (condition: () => Promise<boolean>) =>
+  eventually(condition, Boolean, 'the condition', { timeoutMs: 10_000, intervalMs: 50 });
 
 describe('RedisStreamsBus: consumers of instances that are gone leave their group', () => {
   const stream = `test:${randomBytes(4).toString('hex')}:events`;

@@ -102,11 +102,16 @@ export class RedisStreamsBus implements EventBus {
               .xadd(
                 deadLetterStream(stream),
                 '*',
-                'event', raw,
-                'error', error instanceof Error ? error.message : String(error),
-                'group', group,
-                'attempts', String(attempts),
-                'failedAt', new Date().toISOString(),
+                'event',
+                raw,
+                'error',
+                error instanceof Error ? error.message : String(error),
+                'group',
+                group,
+                'attempts',
+                String(attempts),
+                'failedAt',
+                new Date().toISOString(),
               )
               .xack(stream, group, id)
               .exec();
@@ -128,15 +133,29 @@ export class RedisStreamsBus implements EventBus {
             nextSweep = Date.now() + this.consumerSweepMs;
             await this.removeIdleConsumers(stream, group, consumer);
           }
-          const [next, claimed] = (await this.redis.xautoclaim(stream, group, consumer, retryAfterMs, claimCursor, 'COUNT', batchSize)) as [
-            string,
-            StreamEntry[],
-          ];
+          const [next, claimed] = (await this.redis.xautoclaim(
+            stream,
+            group,
+            consumer,
+            retryAfterMs,
+            claimCursor,
+            'COUNT',
+            batchSize,
+          )) as [string, StreamEntry[]];
           claimCursor = next;
           if (claimed.length > 0) await handle(claimed, true);
-          const read = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', BLOCK_MS, 'STREAMS', stream, '>')) as
-            | Array<[string, StreamEntry[]]>
-            | null;
+          const read = (await reader.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            batchSize,
+            'BLOCK',
+            BLOCK_MS,
+            'STREAMS',
+            stream,
+            '>',
+          )) as Array<[string, StreamEntry[]]> | null;
           if (read?.[0]) await handle(read[0][1], false);
         } catch {
           // Redis away or restarting: back off briefly, then carry on where the group left off.
@@ -183,7 +202,9 @@ export class RedisStreamsBus implements EventBus {
         await ready;
         while (running) {
           try {
-            const read = (await reader.xread('COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', stream, position)) as Array<[string, StreamEntry[]]> | null;
+            const read = (await reader.xread('COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', stream, position)) as Array<
+              [string, StreamEntry[]]
+            > | null;
             for (const [id, fields] of read?.[0]?.[1] ?? []) {
               position = id;
               const raw = field(fields, 'event');

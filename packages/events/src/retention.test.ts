@@ -19,11 +19,15 @@ async function outboxRow(pool: pg.Pool, publishedHoursAgo: number | null, create
 
 async function processedRow(pool: pg.Pool, hoursAgo: number): Promise<string> {
   const id = randomUUID();
-  await pool.query(`INSERT INTO ${PROCESSED_TABLE} (id, processed_at) VALUES ($1, now() - make_interval(hours => $2))`, [id, hoursAgo]);
+  await pool.query(`INSERT INTO ${PROCESSED_TABLE} (id, processed_at) VALUES ($1, now() - make_interval(hours => $2))`, [
+    id,
+    hoursAgo,
+  ]);
   return id;
 }
 
-const ids = async (pool: pg.Pool, table: string) => (await pool.query<{ id: string }>(`SELECT id FROM ${table} ORDER BY id`)).rows.map((row) => row.id).sort();
+const ids = async (pool: pg.Pool, table: string) =>
+  (await pool.query<{ id: string }>(`SELECT id FROM ${table} ORDER BY id`)).rows.map((row) => row.id).sort();
 
 describe('event retention', () => {
   let database: TestDatabase;
@@ -55,7 +59,12 @@ describe('event retention', () => {
     await outboxRow(pool, 300);
     await processedRow(pool, 300);
     const registry = new Registry();
-    const retention = startEventRetention({ pool, maxAgeSeconds: 168 * 3600, intervalMs: 50, deleted: retentionDeletedCounter(registry) });
+    const retention = startEventRetention({
+      pool,
+      maxAgeSeconds: 168 * 3600,
+      intervalMs: 50,
+      deleted: retentionDeletedCounter(registry),
+    });
     try {
       // One sweep deletes from both tables in turn: wait for the whole of it, the counters included.
       const swept = async () => {

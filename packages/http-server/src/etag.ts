@@ -26,7 +26,12 @@ export function sendComplete(
   body: string | Uint8Array,
   options: { etag?: boolean | undefined; knownEtag?: string | undefined },
 ): void {
-  if (options.etag && request.method === 'GET' && response.statusCode === 200 && keepable(response.getHeader('cache-control') as string | undefined)) {
+  if (
+    options.etag &&
+    request.method === 'GET' &&
+    response.statusCode === 200 &&
+    keepable(response.getHeader('cache-control') as string | undefined)
+  ) {
     const etag = options.knownEtag ?? `"${hash('sha256', body, 'base64url')}"`;
     response.setHeader('etag', etag);
     if (etagMatches(firstHeader(request.headers, 'if-none-match'), etag)) {

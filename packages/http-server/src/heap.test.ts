@@ -23,7 +23,10 @@ function peakHeapMb(percent: number): number {
     }
     console.log(Math.round(peak / 2 ** 20));
   `;
-  const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   return Number(output.trim());
 }
 

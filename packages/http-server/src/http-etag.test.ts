@@ -8,8 +8,15 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 
 const typeDefs = /* GraphQL */ `
-  enum CacheControlScope { PUBLIC PRIVATE }
-  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+  enum CacheControlScope {
+    PUBLIC
+    PRIVATE
+  }
+  directive @cacheControl(
+    maxAge: Int
+    scope: CacheControlScope
+    inheritMaxAge: Boolean
+  ) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
   type Query {
     greeting: String @cacheControl(maxAge: 60)
     now: String
@@ -31,7 +38,13 @@ async function start(etag: boolean): Promise<string> {
   await apollo.start();
   apollos.push(apollo);
   const running = await listen(
-    createGraphQLHttpServer({ apollo, logger, metrics, context: async (request) => ({ requestId: request.requestId }), ...(etag ? { etag } : {}) }),
+    createGraphQLHttpServer({
+      apollo,
+      logger,
+      metrics,
+      context: async (request) => ({ requestId: request.requestId }),
+      ...(etag ? { etag } : {}),
+    }),
     0,
     '127.0.0.1',
   );
@@ -82,7 +95,11 @@ describe('createGraphQLHttpServer with etag', () => {
     const error = await get(withEtag, '{ nope }');
     expect(error.status).toBe(400);
     expect(error.headers.get('etag')).toBeNull();
-    const post = await fetch(withEtag, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ greeting }' }) });
+    const post = await fetch(withEtag, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ greeting }' }),
+    });
     expect(post.headers.get('etag')).toBeNull();
   });
 

@@ -10,12 +10,24 @@ export { maskErrors } from './error-masking.js';
 export type { ReadinessCheck, ReadinessOutcome } from './health.js';
 export { limitHeapGrowth } from './heap.js';
 export { drainMsFor, stopOnSignals } from './lifecycle.js';
-export { LIMIT_CODES, LimitError, documentLimits, type DocumentLimits, type DocumentLimitsConfig } from './limits/document-limits.js';
+export {
+  LIMIT_CODES,
+  LimitError,
+  documentLimits,
+  type DocumentLimits,
+  type DocumentLimitsConfig,
+} from './limits/document-limits.js';
 export { analyzeOperation } from './limits/operation-cost.js';
 export { documentLimitRules } from './limits/validation-rules.js';
 export { listen, type RunningServer } from './listen.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, measuredBatch, type ServiceMetrics } from './metrics.js';
 export type { NodeEnv, RequestContext } from './request-context.js';
-export { createGraphQLHttpServer, type EarlyAnswer, type EarlyOutcome, type GraphQLHttpRequest, type RequestInfo } from './server.js';
+export {
+  createGraphQLHttpServer,
+  type EarlyAnswer,
+  type EarlyOutcome,
+  type GraphQLHttpRequest,
+  type RequestInfo,
+} from './server.js';
 export { injectTraceHeaders, startTracing, type Tracing } from './tracing.js';

@@ -35,7 +35,11 @@ export function observabilityPlugin(logger: Logger, metrics: ServiceMetrics): Ap
             metrics.graphqlErrors.inc({ code });
             // A refused document is the caller's doing, like any public code: info, not error.
             // A database too busy to take the request is the operator's concern, not a bug: warn.
-            const level = transient ? 'warn' : PUBLIC_CODES.has(code) || (Object.values(LIMIT_CODES) as string[]).includes(code) ? 'info' : 'error';
+            const level = transient
+              ? 'warn'
+              : PUBLIC_CODES.has(code) || (Object.values(LIMIT_CODES) as string[]).includes(code)
+                ? 'info'
+                : 'error';
             logger[level](
               { requestId: contextValue.requestId, operationName, code, path: error.path, err: original ?? error },
               error.message,

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { clientAddressResolver, runInRequestScope, type IncomingGraphQLRequest, type RequestRefusal, type TrustProxy } from '@storefront/request-identity';
+import {
+  clientAddressResolver,
+  runInRequestScope,
+  type IncomingGraphQLRequest,
+  type RequestRefusal,
+  type TrustProxy,
+} from '@storefront/request-identity';
 import type { Logger } from 'pino';
 import { applyCors, type CorsOptions } from './cors.js';
 import { sendComplete } from './etag.js';
@@ -131,7 +137,12 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
     }
     if (options.eventStream && (firstHeader(request.headers, 'accept') ?? '').includes('text/event-stream')) {
       // Cookies (a renewed session) go on the stream's headers, which the handler sends before the first event.
-      await options.eventStream(request, response, describeRequest(request, requestId, (cookie) => response.appendHeader('set-cookie', cookie)), rawBody);
+      await options.eventStream(
+        request,
+        response,
+        describeRequest(request, requestId, (cookie) => response.appendHeader('set-cookie', cookie)),
+        rawBody,
+      );
       return;
     }
     if (request.method === 'POST') {
@@ -141,7 +152,9 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
         try {
           body = text === '' ? undefined : JSON.parse(text);
         } catch {
-          sendJson(response, 400, { errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+          sendJson(response, 400, {
+            errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+          });
           return;
         }
       } else {
@@ -149,7 +162,10 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
       }
     }
     seen.operationName = callerOperationName(body, url.searchParams);
-    const refused = refusedDocument(body, url.searchParams, { maxBytes: options.maxDocumentBytes, maxDirectives: options.maxDirectives });
+    const refused = refusedDocument(body, url.searchParams, {
+      maxBytes: options.maxDocumentBytes,
+      maxDirectives: options.maxDirectives,
+    });
     if (refused) {
       logger.info({ requestId, code: refused.extensions?.code }, refused.message);
       metrics.graphqlErrors.inc({ code: String(refused.extensions?.code) });
@@ -199,18 +215,22 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
       if (url.pathname === '/graphql' || url.pathname === '/') {
         route = 'graphql';
         if (applyCors(request, response, allowedOrigins)) return;
-        await withServerSpan(service, { method: request.method ?? 'GET', path: url.pathname, headers: request.headers }, async (span) => {
-          span.setAttribute('request.id', requestId);
-          try {
-            await handleGraphQL(request, response, url, requestId, seen);
-          } finally {
-            span.setAttribute('http.response.status_code', response.statusCode);
-            if (seen.operationName) {
-              span.setAttribute('graphql.operation.name', seen.operationName);
-              span.updateName(`${request.method ?? 'GET'} ${url.pathname} ${seen.operationName}`);
+        await withServerSpan(
+          service,
+          { method: request.method ?? 'GET', path: url.pathname, headers: request.headers },
+          async (span) => {
+            span.setAttribute('request.id', requestId);
+            try {
+              await handleGraphQL(request, response, url, requestId, seen);
+            } finally {
+              span.setAttribute('http.response.status_code', response.statusCode);
+              if (seen.operationName) {
+                span.setAttribute('graphql.operation.name', seen.operationName);
+                span.updateName(`${request.method ?? 'GET'} ${url.pathname} ${seen.operationName}`);
+              }
             }
-          }
-        });
+          },
+        );
       } else if (url.pathname === '/health/live') {
         route = 'live';
         sendJson(response, 200, { status: 'ok' });
@@ -233,7 +253,9 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
       } else {
         logger.error({ err: error, requestId }, 'request failed');
         if (!response.headersSent) {
-          sendJson(response, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+          sendJson(response, 500, {
+            errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          });
         } else {
           response.end();
         }
@@ -244,7 +266,13 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
       if (route === 'graphql') {
         // One line per GraphQL request, with the caller's operation name, in every tier.
         logger.info(
-          { requestId, operationName: seen.operationName, method: request.method, status: response.statusCode, durationMs: Math.round(seconds * 1000) },
+          {
+            requestId,
+            operationName: seen.operationName,
+            method: request.method,
+            status: response.statusCode,
+            durationMs: Math.round(seconds * 1000),
+          },
           'request completed',
         );
       }

@@ -59,7 +59,13 @@ export async function postThrough(
 ): Promise<Response> {
   return client.target.call(async (deadline) => {
     const headers = typeof init.headers === 'function' ? init.headers() : init.headers;
-    const response = await undiciFetch(url, { method: 'POST', headers, body: init.body, signal: deadline, dispatcher: client.dispatcher });
+    const response = await undiciFetch(url, {
+      method: 'POST',
+      headers,
+      body: init.body,
+      signal: deadline,
+      dispatcher: client.dispatcher,
+    });
     if (response.status >= 500) {
       // Release the connection before giving up on this attempt.
       await response.arrayBuffer().catch(() => undefined);

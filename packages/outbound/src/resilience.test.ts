@@ -9,13 +9,30 @@ import { RetryBudget, backoffDelay } from './retry.js';
 import type { ResilienceSettings } from './settings.js';
 import { ResilientTarget } from './target.js';
 
-const settings = (overrides: { retry?: Partial<ResilienceSettings['retry']>; breaker?: Partial<ResilienceSettings['breaker']>; timeoutMs?: number } = {}): ResilienceSettings => ({
+const settings = (
+  overrides: {
+    retry?: Partial<ResilienceSettings['retry']>;
+    breaker?: Partial<ResilienceSettings['breaker']>;
+    timeoutMs?: number;
+  } = {},
+): ResilienceSettings => ({
   timeoutMs: overrides.timeoutMs ?? 2_000,
-  retry: { retries: 2, backoffMs: 1, maxBackoffMs: 5, budgetPercent: 20, budgetMinRetries: 100, budgetWindowMs: 60_000, ...overrides.retry },
+  retry: {
+    retries: 2,
+    backoffMs: 1,
+    maxBackoffMs: 5,
+    budgetPercent: 20,
+    budgetMinRetries: 100,
+    budgetWindowMs: 60_000,
+    ...overrides.retry,
+  },
   breaker: { errorPercent: 50, volumeThreshold: 1_000, windowMs: 60_000, resetMs: 60_000, ...overrides.breaker },
 });
 
-const networkError = () => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+const networkError = () =>
+  Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+  });
 
 const until = (check: () => boolean) => eventually(check, Boolean, 'the condition', { timeoutMs: 5_000, intervalMs: 5 });
 
@@ -24,7 +41,9 @@ describe('operationType', () => {
     expect(operationType('query Q { a }')).toBe('query');
     expect(operationType('{ a }')).toBe('query');
     expect(operationType('  # comment\n mutation M($x: Int) { a(x: $x) }')).toBe('mutation');
-    expect(operationType('query($representations:[_Any!]!){_entities(representations:$representations){__typename}}')).toBe('query');
+    expect(operationType('query($representations:[_Any!]!){_entities(representations:$representations){__typename}}')).toBe(
+      'query',
+    );
     expect(operationType('fragment F on T { a } mutation M { a { ...F } }')).toBe('mutation');
     expect(operationType('query A { a } mutation B { b }', 'B')).toBe('mutation');
     expect(operationType('query A { a } mutation B { b }', 'A')).toBe('query');
@@ -39,7 +58,9 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new HttpStatusError(500))).toBe('failure');
     expect(classifyFailure(new HttpStatusError(400))).toBe('ignored');
     // @apollo/gateway's shape of a non-2xx subgraph answer.
-    expect(classifyFailure(new GraphQLError('502: Bad Gateway', { extensions: { response: { status: 502 } } }))).toBe('transient');
+    expect(classifyFailure(new GraphQLError('502: Bad Gateway', { extensions: { response: { status: 502 } } }))).toBe(
+      'transient',
+    );
     expect(classifyFailure(new GraphQLError('401', { extensions: { response: { status: 401 } } }))).toBe('ignored');
     expect(classifyFailure(new DOMException('timed out', 'TimeoutError'))).toBe('timeout');
     expect(classifyFailure(networkError(), AbortSignal.abort())).toBe('timeout');
@@ -68,7 +89,10 @@ describe('RetryBudget', () => {
 
 describe('backoffDelay', () => {
   it('grows exponentially, capped, with jitter', () => {
-    const range = (retry: number) => [backoffDelay(retry, { backoffMs: 100, maxBackoffMs: 1_000 }, () => 0), backoffDelay(retry, { backoffMs: 100, maxBackoffMs: 1_000 }, () => 1)];
+    const range = (retry: number) => [
+      backoffDelay(retry, { backoffMs: 100, maxBackoffMs: 1_000 }, () => 0),
+      backoffDelay(retry, { backoffMs: 100, maxBackoffMs: 1_000 }, () => 1),
+    ];
     expect(range(0)).toEqual([50, 100]);
     expect(range(1)).toEqual([100, 200]);
     expect(range(5)).toEqual([500, 1_000]);
@@ -100,10 +124,13 @@ describe('ResilientTarget', () => {
     // A 500 or a 4xx is not retried.
     attempts = 0;
     await expect(
-      target.call(async () => {
-        attempts += 1;
-        throw new HttpStatusError(500);
-      }, { idempotent: true }),
+      target.call(
+        async () => {
+          attempts += 1;
+          throw new HttpStatusError(500);
+        },
+        { idempotent: true },
+      ),
     ).rejects.toThrow();
     expect(attempts).toBe(1);
     target.shutdown();
@@ -125,7 +152,11 @@ describe('ResilientTarget', () => {
   it('opens, fails fast without calling, goes half-open, and closes on a successful probe', async () => {
     const registry = new Registry();
     const metrics = resilienceMetrics(registry);
-    const target = new ResilientTarget({ name: 'svc', settings: settings({ retry: { retries: 0 }, breaker: { volumeThreshold: 3, resetMs: 100 } }), metrics });
+    const target = new ResilientTarget({
+      name: 'svc',
+      settings: settings({ retry: { retries: 0 }, breaker: { volumeThreshold: 3, resetMs: 100 } }),
+      metrics,
+    });
     const state = async () => (await metrics.circuitState.get()).values.find((value) => value.labels.target === 'svc')?.value;
     expect(await state()).toBe(0);
     let calls = 0;
@@ -135,7 +166,8 @@ describe('ResilientTarget', () => {
       if (!healthy) throw networkError();
       return 'ok';
     };
-    for (let call = 0; call < 3; call += 1) await expect(target.call(action, { idempotent: true })).rejects.toThrow('fetch failed');
+    for (let call = 0; call < 3; call += 1)
+      await expect(target.call(action, { idempotent: true })).rejects.toThrow('fetch failed');
     expect(target.state).toBe('open');
     expect(await state()).toBe(1);
     await expect(target.call(action, { idempotent: true })).rejects.toBeInstanceOf(CircuitOpenError);
@@ -160,7 +192,10 @@ describe('ResilientTarget', () => {
   });
 
   it('does not hold 4xx answers against the target', async () => {
-    const target = new ResilientTarget({ name: 'svc', settings: settings({ retry: { retries: 0 }, breaker: { volumeThreshold: 2 } }) });
+    const target = new ResilientTarget({
+      name: 'svc',
+      settings: settings({ retry: { retries: 0 }, breaker: { volumeThreshold: 2 } }),
+    });
     for (let call = 0; call < 5; call += 1) {
       await expect(target.call(async () => Promise.reject(new HttpStatusError(400)), { idempotent: true })).rejects.toThrow();
     }

@@ -48,7 +48,11 @@ export class RetryBudget {
 }
 
 /** Backoff before retry number `retry` (0-based): exponential, capped, with equal jitter. */
-export function backoffDelay(retry: number, settings: Pick<RetrySettings, 'backoffMs' | 'maxBackoffMs'>, random = Math.random): number {
+export function backoffDelay(
+  retry: number,
+  settings: Pick<RetrySettings, 'backoffMs' | 'maxBackoffMs'>,
+  random = Math.random,
+): number {
   const ceiling = Math.min(settings.maxBackoffMs, settings.backoffMs * 2 ** retry);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

@@ -12,7 +12,10 @@ export function addressBucket(address: string): string {
         return [...l, ...Array<string>(8 - l.length - r.length).fill('0'), ...r];
       })()
     : head.split(':');
-  return `${expanded.slice(0, 4).map((part) => part.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${expanded
+    .slice(0, 4)
+    .map((part) => part.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** Whole seconds to wait, at least one. */

@@ -33,10 +33,18 @@ export class LoginAttemptLimiter {
   constructor(private readonly options: LoginAttemptLimitOptions) {
     const { store, name, keyPrefix, windowSeconds } = options;
     if (options.perAccount > 0) {
-      this.perAccount = store.limiter({ keyPrefix: `${keyPrefix}${name}:login:account`, points: options.perAccount, durationSeconds: windowSeconds });
+      this.perAccount = store.limiter({
+        keyPrefix: `${keyPrefix}${name}:login:account`,
+        points: options.perAccount,
+        durationSeconds: windowSeconds,
+      });
     }
     if (options.perIp > 0) {
-      this.perIp = store.limiter({ keyPrefix: `${keyPrefix}${name}:login:ip`, points: options.perIp, durationSeconds: windowSeconds });
+      this.perIp = store.limiter({
+        keyPrefix: `${keyPrefix}${name}:login:ip`,
+        points: options.perIp,
+        durationSeconds: windowSeconds,
+      });
     }
   }
 
@@ -53,7 +61,11 @@ export class LoginAttemptLimiter {
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       this.options.rejections?.inc({ limiter: `${this.options.name}:login:${kind}` });
-      throw rateLimitedError(msToSeconds(error.msBeforeNext), 'Too many failed sign-in attempts.', this.options.httpStatus ?? true);
+      throw rateLimitedError(
+        msToSeconds(error.msBeforeNext),
+        'Too many failed sign-in attempts.',
+        this.options.httpStatus ?? true,
+      );
     }
   }
 

@@ -30,12 +30,16 @@ describe.each(redisTargets())('rate limits on %s Redis', (_name, connect) => {
     await one.consume({ userId: 'u1', ip: '198.51.100.1' });
     await two.consume({ userId: 'u1', ip: '198.51.100.2' });
     await one.consume({ userId: 'u1', ip: '198.51.100.3' });
-    await expect(two.consume({ userId: 'u1', ip: '198.51.100.4' })).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    await expect(two.consume({ userId: 'u1', ip: '198.51.100.4' })).rejects.toMatchObject({
+      extensions: { code: 'RATE_LIMITED' },
+    });
     await two.consume({ userId: 'u2', ip: '198.51.100.1' });
 
     await one.consume({ userId: undefined, ip: '198.51.100.9' });
     await two.consume({ userId: undefined, ip: '198.51.100.9' });
-    await expect(one.consume({ userId: undefined, ip: '198.51.100.9' })).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    await expect(one.consume({ userId: undefined, ip: '198.51.100.9' })).rejects.toMatchObject({
+      extensions: { code: 'RATE_LIMITED' },
+    });
   });
 
   it("keeps a user's counter in the slot of the user's own cache entries", () => {
@@ -48,9 +52,22 @@ describe.each(redisTargets())('rate limits on %s Redis', (_name, connect) => {
     const [one, two] = stores.map(
       (store) => new LoginAttemptLimiter({ store, name: 'web', keyPrefix, perAccount: 2, perIp: 100, windowSeconds: 60 }),
     ) as [LoginAttemptLimiter, LoginAttemptLimiter];
-    const fail = (limiter: LoginAttemptLimiter) => limiter.attempt('ada@example.com', '198.51.100.5', async () => false, (ok) => ok);
+    const fail = (limiter: LoginAttemptLimiter) =>
+      limiter.attempt(
+        'ada@example.com',
+        '198.51.100.5',
+        async () => false,
+        (ok) => ok,
+      );
     await fail(one);
     await fail(two);
-    await expect(one.attempt('ada@example.com', '198.51.100.6', async () => true, (ok) => ok)).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    await expect(
+      one.attempt(
+        'ada@example.com',
+        '198.51.100.6',
+        async () => true,
+        (ok) => ok,
+      ),
+    ).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
   });
 });

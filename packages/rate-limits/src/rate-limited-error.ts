@@ -6,7 +6,11 @@ import { GraphQLError } from 'graphql';
  * the HTTP part (`http: false`) in a subgraph, whose answer must stay a GraphQL response the
  * gateway passes on (a 429 from a subgraph would read as the subgraph failing).
  */
-export function rateLimitedError(retryAfterSeconds: number, message = 'Too many requests. Please slow down.', http = true): GraphQLError {
+export function rateLimitedError(
+  retryAfterSeconds: number,
+  message = 'Too many requests. Please slow down.',
+  http = true,
+): GraphQLError {
   const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
   return new GraphQLError(`${message} Try again in ${retryAfter} s.`, {
     extensions: {

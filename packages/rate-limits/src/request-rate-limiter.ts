@@ -34,8 +34,14 @@ export class RequestRateLimiter {
 
   constructor(private readonly options: RequestRateLimitOptions) {
     const { store, name, keyPrefix, windowSeconds } = options;
-    if (options.perUser > 0) this.perUser = store.limiter({ keyPrefix: `${keyPrefix}${name}:user`, points: options.perUser, durationSeconds: windowSeconds });
-    if (options.perIp > 0) this.perIp = store.limiter({ keyPrefix: `${keyPrefix}${name}:ip`, points: options.perIp, durationSeconds: windowSeconds });
+    if (options.perUser > 0)
+      this.perUser = store.limiter({
+        keyPrefix: `${keyPrefix}${name}:user`,
+        points: options.perUser,
+        durationSeconds: windowSeconds,
+      });
+    if (options.perIp > 0)
+      this.perIp = store.limiter({ keyPrefix: `${keyPrefix}${name}:ip`, points: options.perIp, durationSeconds: windowSeconds });
   }
 
   private bucket(caller: { userId?: string | undefined; ip: string }) {

@@ -11,13 +11,21 @@ export class RateLimitStore {
 
   constructor(connection?: RedisConnection) {
     if (connection) {
-      this.redis = createRedisClient(connection, { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 }, { failWhileDown: true });
+      this.redis = createRedisClient(
+        connection,
+        { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 },
+        { failWhileDown: true },
+      );
       this.redis.on('error', () => undefined);
     }
   }
 
   limiter(options: { keyPrefix: string; points: number; durationSeconds: number }): RateLimiterAbstract {
-    const memory = new RateLimiterMemory({ keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds });
+    const memory = new RateLimiterMemory({
+      keyPrefix: options.keyPrefix,
+      points: options.points,
+      duration: options.durationSeconds,
+    });
     if (!this.redis) return memory;
     return new RateLimiterRedis({
       storeClient: this.redis,

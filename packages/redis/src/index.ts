@@ -9,7 +9,10 @@ export type { RedisConnection } from '@storefront/config';
 export type RedisClient = Redis | Cluster;
 
 /** Connection settings for one client; on a cluster they apply to each node's connection. */
-export type RedisClientOptions = Omit<RedisOptions, 'host' | 'port' | 'path' | 'sentinels' | 'retryStrategy' | 'enableOfflineQueue' | 'readOnly'>;
+export type RedisClientOptions = Omit<
+  RedisOptions,
+  'host' | 'port' | 'path' | 'sentinels' | 'retryStrategy' | 'enableOfflineQueue' | 'readOnly'
+>;
 
 /**
  * The one way the project connects to Redis: ioredis' client for a single server, its cluster
@@ -20,7 +23,9 @@ export type RedisClientOptions = Omit<RedisOptions, 'host' | 'port' | 'path' | '
 export function createRedisClient(
   connection: RedisConnection,
   options: RedisClientOptions = {},
-  { failWhileDown = false }: {
+  {
+    failWhileDown = false,
+  }: {
     /**
      * Commands fail at once while the client has no connection, for callers with a fallback
      * (a cache miss, in-process counters) that must not wait. On one server `commandTimeout`
@@ -101,7 +106,9 @@ export async function getBuffers(client: RedisClient, keys: readonly string[]): 
 export async function deleteKeys(client: RedisClient, keys: readonly string[]): Promise<number> {
   if (keys.length === 0) return 0;
   if (!isCluster(client)) return client.del(...keys);
-  const counts = await Promise.all(groupBySlot(keys).map((positions) => client.del(...positions.map((position) => keys[position]!))));
+  const counts = await Promise.all(
+    groupBySlot(keys).map((positions) => client.del(...positions.map((position) => keys[position]!))),
+  );
   return counts.reduce((sum, count) => sum + count, 0);
 }
 

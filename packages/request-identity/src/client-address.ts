@@ -2,10 +2,7 @@ import { BlockList, isIP } from 'node:net';
 
 /** Same shape as `TrustProxySetting` in @storefront/config (parsed from `TRUST_PROXY`). */
 export type TrustProxy =
-  | { kind: 'none' }
-  | { kind: 'all' }
-  | { kind: 'hops'; hops: number }
-  | { kind: 'list'; entries: string[] };
+  { kind: 'none' } | { kind: 'all' } | { kind: 'hops'; hops: number } | { kind: 'list'; entries: string[] };
 
 /** `::ffff:10.0.0.1` → `10.0.0.1`, so one client has one address whatever the socket family. */
 function normalizeAddress(address: string): string {
@@ -57,7 +54,13 @@ export function clientAddressResolver(trust: TrustProxy = { kind: 'none' }) {
     const peer = normalizeAddress(remoteAddress ?? 'unknown');
     if (trust.kind === 'none') return peer;
     const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '');
-    const chain = [...header.split(',').map((entry) => normalizeAddress(entry.trim())).filter(Boolean), peer];
+    const chain = [
+      ...header
+        .split(',')
+        .map((entry) => normalizeAddress(entry.trim()))
+        .filter(Boolean),
+      peer,
+    ];
     if (trust.kind === 'all') return chain[0]!;
     if (trust.kind === 'hops') return chain[Math.max(0, chain.length - 1 - trust.hops)]!;
     let index = chain.length - 1;

@@ -7,7 +7,11 @@ import { createRedisClient, type RedisClient, type RedisConnection } from '@stor
  * left to the commands that meet them.
  */
 export function failFastRedis(connection: RedisConnection): RedisClient {
-  const redis = createRedisClient(connection, { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 }, { failWhileDown: true });
+  const redis = createRedisClient(
+    connection,
+    { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 },
+    { failWhileDown: true },
+  );
   redis.on('error', () => undefined);
   return redis;
 }

@@ -1,4 +1,11 @@
-import { CLIENT_IP_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signSubgraphRequest, verifySubgraphSignature } from '@storefront/auth';
+import {
+  CLIENT_IP_HEADER,
+  NONCE_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  signSubgraphRequest,
+  verifySubgraphSignature,
+} from '@storefront/auth';
 import type { NonceStore } from './nonce-store.js';
 
 /*

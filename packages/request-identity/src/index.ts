@@ -5,7 +5,12 @@
  * before their tokens expire.
  */
 export { clientAddressResolver, type TrustProxy } from './client-address.js';
-export { gatewaySignatureGuard, withGatewaySignature, type IncomingGraphQLRequest, type RequestRefusal } from './gateway-signature.js';
+export {
+  gatewaySignatureGuard,
+  withGatewaySignature,
+  type IncomingGraphQLRequest,
+  type RequestRefusal,
+} from './gateway-signature.js';
 export { NonceStore } from './nonce-store.js';
 export { forwardedForHeaders, runInRequestScope } from './request-scope.js';
 export { SessionRevocations } from './session-revocations.js';

@@ -55,8 +55,18 @@ const TRANSIENT_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 export function isTransientDatabaseError(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
     const { code, cause } = current as { code?: unknown; cause?: unknown };
-    if (typeof code === 'string' && (TRANSIENT_PRISMA_CODES.has(code) || TRANSIENT_SQLSTATE.test(code) || TRANSIENT_SOCKET_CODES.has(code))) return true;
-    if (current instanceof Error && /^Timed out fetching a new connection from the connection pool|^timeout exceeded when trying to connect$/.test(current.message)) return true;
+    if (
+      typeof code === 'string' &&
+      (TRANSIENT_PRISMA_CODES.has(code) || TRANSIENT_SQLSTATE.test(code) || TRANSIENT_SOCKET_CODES.has(code))
+    )
+      return true;
+    if (
+      current instanceof Error &&
+      /^Timed out fetching a new connection from the connection pool|^timeout exceeded when trying to connect$/.test(
+        current.message,
+      )
+    )
+      return true;
     current = cause;
   }
   return false;

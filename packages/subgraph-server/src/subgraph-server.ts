@@ -147,7 +147,14 @@ export function createSubgraphServer<Context extends SubgraphRequestContext>(
         logger,
         metrics,
         readiness: [
-          { name: 'database', check: () => database.pool.query('SELECT 1').then(() => true, () => false) },
+          {
+            name: 'database',
+            check: () =>
+              database.pool.query('SELECT 1').then(
+                () => true,
+                () => false,
+              ),
+          },
           ...(migrations ? [{ name: 'migrations', check: () => migrations.check() }] : []),
         ],
         guard: gatewaySignatureGuard(settings.SUBGRAPH_SECRET, settings.SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS, nonces),

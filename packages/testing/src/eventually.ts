@@ -21,7 +21,11 @@ export async function eventually<T>(
   what: string,
   options: number | EventuallyOptions = {},
 ): Promise<T> {
-  const { timeoutMs = 15_000, intervalMs = 20, retryErrors = false } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const {
+    timeoutMs = 15_000,
+    intervalMs = 20,
+    retryErrors = false,
+  } = typeof options === 'number' ? { timeoutMs: options } : options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let failure: unknown;

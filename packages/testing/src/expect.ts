@@ -49,12 +49,15 @@ export function expectLabelled<T>(actual: T, label: string | undefined): Matcher
 export function softAssertions(): { expect<T>(actual: T, label?: string): Matchers<T>; check(): void } {
   const failures: unknown[] = [];
   return {
-    expect: (actual, label) => routed(expect(actual), (error) => void failures.push(label === undefined ? error : labelled(error, label))),
+    expect: (actual, label) =>
+      routed(expect(actual), (error) => void failures.push(label === undefined ? error : labelled(error, label))),
     check() {
       const found = failures.splice(0);
       if (found.length === 1) throw found[0];
       if (found.length > 1) {
-        throw new Error(`${found.length} checks failed:\n\n${found.map((error) => (error instanceof Error ? error.message : String(error))).join('\n\n')}`);
+        throw new Error(
+          `${found.length} checks failed:\n\n${found.map((error) => (error instanceof Error ? error.message : String(error))).join('\n\n')}`,
+        );
       }
     },
   };

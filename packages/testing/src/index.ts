@@ -15,7 +15,15 @@ export const testSubgraphSecret = process.env.SUBGRAPH_SECRET || DEVELOPMENT_SEC
 
 export { eventually, type EventuallyOptions } from './eventually.js';
 export { expectLabelled, softAssertions } from './expect.js';
-export { answering, deleteTestKeys, redisTargets, startRedisCluster, testRedis, testRedisUrl, type TestRedisCluster } from './redis.js';
+export {
+  answering,
+  deleteTestKeys,
+  redisTargets,
+  startRedisCluster,
+  testRedis,
+  testRedisUrl,
+  type TestRedisCluster,
+} from './redis.js';
 
 export interface TestDatabase {
   url: string;
@@ -34,7 +42,10 @@ export async function createTestDatabase(domain: Domain, options: { migrate?: bo
 export interface GraphQLResponse<Data = Record<string, any>> {
   status: number;
   headers: Headers;
-  body: { data?: Data | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
+  body: {
+    data?: Data | null;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  };
 }
 
 /**
@@ -81,4 +92,3 @@ export async function accessTokenFor(
 ): Promise<string> {
   return (await signAccessToken(user, { secret })).accessToken;
 }
-

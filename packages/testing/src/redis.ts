@@ -48,7 +48,9 @@ function run(command: string, args: string[]): Promise<string> {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`)),
+    );
   });
 }
 
@@ -76,15 +78,24 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
     spawn(
       'redis-server',
       [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', '5000',
-        '--dir', dir,
-        '--save', '',
-        '--appendonly', 'no',
-        '--logfile', `redis-${port}.log`,
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '5000',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--logfile',
+        `redis-${port}.log`,
       ],
       { stdio: 'ignore' },
     ),
@@ -98,10 +109,21 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
   };
   try {
     const cli = (port: number, ...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
-    await Promise.all(ports.map((port) => until(`node ${port} answering`, async () => (await cli(port, 'PING')).trim() === 'PONG')));
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']);
     await Promise.all(
-      ports.map((port) => until(`node ${port} in a ready cluster`, async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'))),
+      ports.map((port) => until(`node ${port} answering`, async () => (await cli(port, 'PING')).trim() === 'PONG')),
+    );
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    await Promise.all(
+      ports.map((port) =>
+        until(`node ${port} in a ready cluster`, async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')),
+      ),
     );
   } catch (error) {
     await stop();

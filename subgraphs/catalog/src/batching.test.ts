@@ -27,7 +27,25 @@ describe('statements per operation do not grow with list sizes', () => {
       query ($first: Int!) {
         products(first: $first) {
           totalCount
-          nodes { id images { url } category { slug productCount } related(first: 3) { id images { url } category { slug } } }
+          nodes {
+            id
+            images {
+              url
+            }
+            category {
+              slug
+              productCount
+            }
+            related(first: 3) {
+              id
+              images {
+                url
+              }
+              category {
+                slug
+              }
+            }
+          }
         }
       }
     `;
@@ -38,7 +56,11 @@ describe('statements per operation do not grow with list sizes', () => {
     expect(large.data.products.nodes).toHaveLength(50);
     // 50 products span three categories; every product got its images and related ones.
     expect(new Set(large.data.products.nodes.map((node: { category: { slug: string } }) => node.category.slug)).size).toBe(3);
-    expect(large.data.products.nodes.every((node: { images: unknown[]; related: unknown[] }) => node.images.length === 2 && node.related.length === 3)).toBe(true);
+    expect(
+      large.data.products.nodes.every(
+        (node: { images: unknown[]; related: unknown[] }) => node.images.length === 2 && node.related.length === 3,
+      ),
+    ).toBe(true);
     expect(large.statements).toBe(small.statements);
     // count, page, images, categories, product counts, related: one statement each.
     expect(small.statements).toBeGreaterThan(0);
@@ -48,7 +70,21 @@ describe('statements per operation do not grow with list sizes', () => {
   it('entity resolution for many products', async () => {
     const ENTITIES = /* GraphQL */ `
       query ($representations: [_Any!]!) {
-        _entities(representations: $representations) { ... on Product { id name price { amount } images { url } category { name } } }
+        _entities(representations: $representations) {
+          ... on Product {
+            id
+            name
+            price {
+              amount
+            }
+            images {
+              url
+            }
+            category {
+              name
+            }
+          }
+        }
       }
     `;
     const representations = (count: number) => products.slice(0, count).map(({ id }) => ({ __typename: 'Product', id }));
@@ -63,7 +99,13 @@ describe('statements per operation do not grow with list sizes', () => {
   it('entity resolution for many categories', async () => {
     const ENTITIES = /* GraphQL */ `
       query ($representations: [_Any!]!) {
-        _entities(representations: $representations) { ... on Category { id slug productCount } }
+        _entities(representations: $representations) {
+          ... on Category {
+            id
+            slug
+            productCount
+          }
+        }
       }
     `;
     const representations = (count: number) => categories.slice(0, count).map(({ id }) => ({ __typename: 'Category', id }));
@@ -76,12 +118,29 @@ describe('statements per operation do not grow with list sizes', () => {
   it("categories with their products' pages", async () => {
     const MENU = /* GraphQL */ `
       query ($first: Int!) {
-        categories { slug productCount products(first: $first) { totalCount nodes { id images { url } category { slug } } } }
+        categories {
+          slug
+          productCount
+          products(first: $first) {
+            totalCount
+            nodes {
+              id
+              images {
+                url
+              }
+              category {
+                slug
+              }
+            }
+          }
+        }
       }
     `;
     const small = await cost(MENU, { first: 2 });
     const large = await cost(MENU, { first: 15 });
-    expect(large.data.categories.every((category: { products: { nodes: unknown[] } }) => category.products.nodes.length === 15)).toBe(true);
+    expect(
+      large.data.categories.every((category: { products: { nodes: unknown[] } }) => category.products.nodes.length === 15),
+    ).toBe(true);
     expect(large.statements).toBe(small.statements);
     expect(small.statements).toBeLessThanOrEqual(5);
   });

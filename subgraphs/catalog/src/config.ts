@@ -1,4 +1,13 @@
-import { assertProductionSecrets, databaseShape, loadConfig, port, postgresUrl, secret, serviceShape, z } from '@storefront/config';
+import {
+  assertProductionSecrets,
+  databaseShape,
+  loadConfig,
+  port,
+  postgresUrl,
+  secret,
+  serviceShape,
+  z,
+} from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
 import { eventRetentionShape, subgraphTrustShape } from '@storefront/config';
 
@@ -15,7 +24,11 @@ const shape = {
   /** Redis for the event streams (REDIS_URL or REDIS_CLUSTER_NODES); neither → the in-process bus. */
   ...redisShape,
   /** Prefix of the event stream names, keeping stacks that share one Redis apart. */
-  EVENT_STREAM_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').optional(),
+  EVENT_STREAM_PREFIX: z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
+    .optional(),
 };
 
 export type CatalogConfig = ReturnType<typeof loadCatalogConfig>;

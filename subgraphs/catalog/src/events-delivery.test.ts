@@ -43,7 +43,11 @@ async function productWithStock(target: TestCatalog, stock: number): Promise<Pro
 const stockOf = async (target: TestCatalog, product: Pick<Product, 'id'>) =>
   (await target.server.prisma.product.findUniqueOrThrow({ where: { id: product.id } })).stockQuantity;
 
-const placed = (productId: string, quantity: number, orderId = newId()) => ({ orderId, buyerId: newId(), lines: [{ productId, quantity }] });
+const placed = (productId: string, quantity: number, orderId = newId()) => ({
+  orderId,
+  buyerId: newId(),
+  lines: [{ productId, quantity }],
+});
 
 describe('a poison event', () => {
   it('lands in the dead-letter stream after maxAttempts while the events after it are processed', async () => {
@@ -62,7 +66,10 @@ describe('a poison event', () => {
     expect(deadLetters.map((letter) => letter.group)).toEqual([CATALOG_GROUP, CATALOG_GROUP]);
     const poisoned = deadLetters.find((letter) => letter.event.includes(malformed.id))!;
     expect(poisoned.error).toMatch(/orderId|uuid|buyerId/i);
-    await waitFor('the orders stream to be drained', async () => (await streams.bus.lag(streams.streams.orders, CATALOG_GROUP)) === 0);
+    await waitFor(
+      'the orders stream to be drained',
+      async () => (await streams.bus.lag(streams.streams.orders, CATALOG_GROUP)) === 0,
+    );
 
     const response = await fetch(new URL('/metrics', catalog.url));
     const text = await response.text();
@@ -80,7 +87,10 @@ describe('a catalog stopped while events are pending', () => {
     cleanups.push(() => ownStreams.close());
     const first = await startTestCatalog({ events: eventsOptions(ownStreams, 'catalog-first') });
     cleanups.push(() => first.database.drop());
-    const product = await first.server.prisma.product.update({ where: { id: products[nextProduct++]!.id }, data: { stockQuantity: 100 } });
+    const product = await first.server.prisma.product.update({
+      where: { id: products[nextProduct++]!.id },
+      data: { stockQuantity: 100 },
+    });
     const orders: string[] = [];
     const publish = async (count: number) => {
       for (let index = 0; index < count; index += 1) {
@@ -96,13 +106,25 @@ describe('a catalog stopped while events are pending', () => {
     await first.server.stop();
     // More arrive while no catalog runs, and a consumer that crashes takes five of them and never acknowledges.
     await publish(20);
-    const taken = await ownStreams.redis.xreadgroup('GROUP', CATALOG_GROUP, 'catalog-crashed', 'COUNT', 5, 'STREAMS', ownStreams.streams.orders, '>');
+    const taken = await ownStreams.redis.xreadgroup(
+      'GROUP',
+      CATALOG_GROUP,
+      'catalog-crashed',
+      'COUNT',
+      5,
+      'STREAMS',
+      ownStreams.streams.orders,
+      '>',
+    );
     expect((taken as Array<[string, unknown[]]>)[0]![1]).toHaveLength(5);
 
     const next = await startTestCatalog({ database: first.database, events: eventsOptions(ownStreams, 'catalog-next') });
     try {
       await waitFor('every order to be reserved', async () => (await stockOf(next, product)) === 60);
-      await waitFor('the orders stream to be drained', async () => (await ownStreams.bus.lag(ownStreams.streams.orders, CATALOG_GROUP)) === 0);
+      await waitFor(
+        'the orders stream to be drained',
+        async () => (await ownStreams.bus.lag(ownStreams.streams.orders, CATALOG_GROUP)) === 0,
+      );
       const reservations = await next.server.prisma.stockReservation.findMany({ where: { orderId: { in: orders } } });
       expect(reservations.map((row) => row.status)).toEqual(Array(40).fill('RESERVED'));
       expect(await next.server.prisma.processedEvent.count()).toBe(40);
@@ -148,11 +170,20 @@ describe('admin changes', () => {
   }
 
   const productXmin = async (productId: string) =>
-    (await plain.server.prisma.$queryRaw<Array<{ xmin: string }>>`SELECT xmin::text AS xmin FROM products WHERE id = ${productId}::uuid`)[0]!.xmin;
+    (
+      await plain.server.prisma.$queryRaw<
+        Array<{ xmin: string }>
+      >`SELECT xmin::text AS xmin FROM products WHERE id = ${productId}::uuid`
+    )[0]!.xmin;
 
   it('updateProduct writes ProductChanged in the transaction of the change', async () => {
     const product = products[nextProduct++]!;
-    const response = await send(plain, UPDATE, { id: product.id, input: { priceAmount: product.priceAmount + 100, name: `${product.name} II` } }, 'req-update-1');
+    const response = await send(
+      plain,
+      UPDATE,
+      { id: product.id, input: { priceAmount: product.priceAmount + 100, name: `${product.name} II` } },
+      'req-update-1',
+    );
     expect(response.body.data!.updateProduct.userErrors).toEqual([]);
 
     const [row, ...more] = await outboxRows(plain, product.id);
@@ -160,7 +191,10 @@ describe('admin changes', () => {
     expect(row!.xmin).toBe(await productXmin(product.id));
     expect(row!.published).toBe(false);
     expect(row!.event).toMatchObject({ id: row!.id, type: 'ProductChanged', version: 1, requestId: 'req-update-1' });
-    expect(catalogEvents.payloadOf(row!.event, 'ProductChanged')).toEqual({ productId: product.id, changes: ['price', 'content'] });
+    expect(catalogEvents.payloadOf(row!.event, 'ProductChanged')).toEqual({
+      productId: product.id,
+      changes: ['price', 'content'],
+    });
   });
 
   it('the relay publishes the events of admin changes and marks them published', async () => {
@@ -172,7 +206,11 @@ describe('admin changes', () => {
       await catalog.server.relay!.flush();
       return (await streams.catalogEvents()).find((event) => event.requestId === 'req-update-2');
     });
-    expect(catalogEvents.payloadOf(published, 'ProductChanged')).toEqual({ productId: product.id, changes: ['stock'], stockQuantity: 11 });
+    expect(catalogEvents.payloadOf(published, 'ProductChanged')).toEqual({
+      productId: product.id,
+      changes: ['stock'],
+      stockQuantity: 11,
+    });
     const [row, ...more] = await outboxRows(catalog, product.id);
     expect(more).toEqual([]);
     expect(row).toMatchObject({ id: published.id, event: published, published: true });
@@ -184,14 +222,29 @@ describe('admin changes', () => {
 
     const taken = await send(plain, UPDATE, { id: product.id, input: { slug: other.slug, stockQuantity: 3 } }, 'req-taken');
     expect(taken.body.data!.updateProduct.userErrors).toEqual([{ field: 'slug', code: 'SLUG_TAKEN' }]);
-    const same = await send(plain, UPDATE, { id: product.id, input: { name: product.name, priceAmount: product.priceAmount } }, 'req-same');
+    const same = await send(
+      plain,
+      UPDATE,
+      { id: product.id, input: { name: product.name, priceAmount: product.priceAmount } },
+      'req-same',
+    );
     expect(same.body.data!.updateProduct.userErrors).toEqual([]);
     expect(await outboxRows(plain, product.id)).toEqual([]);
 
     await send(plain, UPDATE, { id: product.id, input: { stockQuantity: 42 } }, 'req-stock');
-    const adjusted = await send(plain, `mutation ($id: ID!, $delta: Int!) { adjustStock(id: $id, delta: $delta) { ${PAYLOAD} } }`, { id: product.id, delta: -2 }, 'req-adjust');
+    const adjusted = await send(
+      plain,
+      `mutation ($id: ID!, $delta: Int!) { adjustStock(id: $id, delta: $delta) { ${PAYLOAD} } }`,
+      { id: product.id, delta: -2 },
+      'req-adjust',
+    );
     expect(adjusted.body.data!.adjustStock.product.stockQuantity).toBe(40);
-    const refused = await send(plain, `mutation ($id: ID!, $delta: Int!) { adjustStock(id: $id, delta: $delta) { ${PAYLOAD} } }`, { id: product.id, delta: -100 }, 'req-refused');
+    const refused = await send(
+      plain,
+      `mutation ($id: ID!, $delta: Int!) { adjustStock(id: $id, delta: $delta) { ${PAYLOAD} } }`,
+      { id: product.id, delta: -100 },
+      'req-refused',
+    );
     expect(refused.body.data!.adjustStock.userErrors).toEqual([{ field: 'delta', code: 'INSUFFICIENT_STOCK' }]);
 
     const rows = await outboxRows(plain, product.id);
@@ -208,7 +261,15 @@ describe('admin changes', () => {
       plain,
       `mutation ($input: CreateProductInput!) { createProduct(input: $input) { ${PAYLOAD} } }`,
       {
-        input: { sku: 'EVT-1', slug: 'event-lamp', name: 'Event lamp', description: 'Bright.', priceAmount: 1999, stockQuantity: 7, categoryId: category.id },
+        input: {
+          sku: 'EVT-1',
+          slug: 'event-lamp',
+          name: 'Event lamp',
+          description: 'Bright.',
+          priceAmount: 1999,
+          stockQuantity: 7,
+          categoryId: category.id,
+        },
       },
       'req-create',
     );

@@ -41,11 +41,17 @@ async function reservationOf(orderId: string) {
 
 /** Until the catalog group has acknowledged every event on the orders stream. */
 async function drained(): Promise<void> {
-  await waitFor('the orders stream to be drained', async () => (await streams.bus.lag(streams.streams.orders, CATALOG_GROUP)) === 0);
+  await waitFor(
+    'the orders stream to be drained',
+    async () => (await streams.bus.lag(streams.streams.orders, CATALOG_GROUP)) === 0,
+  );
 }
 
 /** Publishes what the outbox holds until `ready` accepts the catalog stream's events about `subject`. */
-async function catalogEventsAbout(subject: (event: Envelope) => boolean, ready: (events: Envelope[]) => boolean): Promise<Envelope[]> {
+async function catalogEventsAbout(
+  subject: (event: Envelope) => boolean,
+  ready: (events: Envelope[]) => boolean,
+): Promise<Envelope[]> {
   return waitFor('catalog events', async () => {
     await catalog.server.relay!.flush();
     const events = (await streams.catalogEvents()).filter(subject);
@@ -71,7 +77,14 @@ describe('OrderPlaced', () => {
     const lamp = await productWithStock(10);
     const desk = await productWithStock(5);
     const orderId = newId();
-    await streams.publishOrderEvent('OrderPlaced', placed(orderId, [[lamp, 3], [desk, 5]]), { requestId: 'req-reserve-1' });
+    await streams.publishOrderEvent(
+      'OrderPlaced',
+      placed(orderId, [
+        [lamp, 3],
+        [desk, 5],
+      ]),
+      { requestId: 'req-reserve-1' },
+    );
 
     await waitFor('stock to be reserved', async () => (await stockOf(lamp)) === 7);
     expect(await stockOf(desk)).toBe(0);
@@ -80,11 +93,18 @@ describe('OrderPlaced', () => {
     const reserved = await catalogEventsAbout(aboutOrder(orderId), (events) => events.length > 0);
     expect(reserved.map((event) => [event.type, event.requestId])).toEqual([['StockReserved', 'req-reserve-1']]);
     expect(catalogEvents.payloadOf(reserved[0]!, 'StockReserved')).toEqual({ orderId });
-    for (const [product, stockQuantity] of [[lamp, 7], [desk, 0]] as const) {
+    for (const [product, stockQuantity] of [
+      [lamp, 7],
+      [desk, 0],
+    ] as const) {
       const [changed, ...more] = await catalogEventsAbout(aboutProduct(product.id), (events) => events.length > 0);
       expect(more).toEqual([]);
       expect(changed!.requestId).toBe('req-reserve-1');
-      expect(catalogEvents.payloadOf(changed!, 'ProductChanged')).toEqual({ productId: product.id, changes: ['stock'], stockQuantity });
+      expect(catalogEvents.payloadOf(changed!, 'ProductChanged')).toEqual({
+        productId: product.id,
+        changes: ['stock'],
+        stockQuantity,
+      });
     }
   });
 
@@ -106,7 +126,13 @@ describe('OrderPlaced', () => {
     const plenty = await productWithStock(10);
     const scarce = await productWithStock(1);
     const orderId = newId();
-    await streams.publishOrderEvent('OrderPlaced', placed(orderId, [[plenty, 2], [scarce, 3]]));
+    await streams.publishOrderEvent(
+      'OrderPlaced',
+      placed(orderId, [
+        [plenty, 2],
+        [scarce, 3],
+      ]),
+    );
 
     const [failed, ...more] = await catalogEventsAbout(aboutOrder(orderId), (events) => events.length > 0);
     expect(more).toEqual([]);
@@ -123,14 +149,23 @@ describe('OrderPlaced', () => {
     await drained();
     expect(await stockOf(plenty)).toBe(10);
     expect(await stockOf(scarce)).toBe(1);
-    expect((await streams.catalogEvents()).filter((event) => aboutProduct(plenty.id)(event) || aboutProduct(scarce.id)(event))).toEqual([]);
+    expect(
+      (await streams.catalogEvents()).filter((event) => aboutProduct(plenty.id)(event) || aboutProduct(scarce.id)(event)),
+    ).toEqual([]);
   });
 
   it('rejects an order for a product that is not in the catalog', async () => {
     const product = await productWithStock(10);
     const orderId = newId();
     const missing = newId();
-    await streams.publishOrderEvent('OrderPlaced', { orderId, buyerId: newId(), lines: [{ productId: product.id, quantity: 1 }, { productId: missing, quantity: 1 }] });
+    await streams.publishOrderEvent('OrderPlaced', {
+      orderId,
+      buyerId: newId(),
+      lines: [
+        { productId: product.id, quantity: 1 },
+        { productId: missing, quantity: 1 },
+      ],
+    });
 
     const [failed] = await catalogEventsAbout(aboutOrder(orderId), (events) => events.length > 0);
     expect(catalogEvents.payloadOf(failed!, 'StockReservationFailed')).toMatchObject({ orderId, productId: missing });
@@ -169,12 +204,30 @@ describe('OrderPlaced', () => {
     const right = await productWithStock(100);
     const reservations = new StockReservations(catalog.server.prisma, streams.streams.catalog);
     const orderPlaced = (lines: Array<[Product, number]>) =>
-      reservations.orderPlaced({ id: newId(), type: 'OrderPlaced', version: 1, occurredAt: new Date().toISOString(), payload: placed(newId(), lines) });
+      reservations.orderPlaced({
+        id: newId(),
+        type: 'OrderPlaced',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        payload: placed(newId(), lines),
+      });
 
     const outcomes = await Promise.all([
       ...Array.from({ length: 20 }, () => orderPlaced([[scarce, 1]])),
       // The same two products in both orders of lines: locks are taken in id order, so no deadlock.
-      ...Array.from({ length: 10 }, (_, index) => orderPlaced(index % 2 ? [[left, 1], [right, 1]] : [[right, 1], [left, 1]])),
+      ...Array.from({ length: 10 }, (_, index) =>
+        orderPlaced(
+          index % 2
+            ? [
+                [left, 1],
+                [right, 1],
+              ]
+            : [
+                [right, 1],
+                [left, 1],
+              ],
+        ),
+      ),
     ]);
 
     expect(outcomes.slice(0, 20).filter((outcome) => outcome === 'reserved')).toHaveLength(5);
@@ -190,7 +243,13 @@ describe('OrderCancelled', () => {
   it('gives a reservation back exactly once, however often cancellations arrive', async () => {
     const product = await productWithStock(10);
     const orderId = newId();
-    await streams.publishOrderEvent('OrderPlaced', placed(orderId, [[product, 2], [product, 1]]));
+    await streams.publishOrderEvent(
+      'OrderPlaced',
+      placed(orderId, [
+        [product, 2],
+        [product, 1],
+      ]),
+    );
     await waitFor('stock to be reserved', async () => (await stockOf(product)) === 7);
 
     const cancelled = await streams.publishOrderEvent('OrderCancelled', { orderId, buyerId: newId(), reason: 'changed my mind' });
@@ -215,7 +274,9 @@ describe('OrderCancelled', () => {
     expect(await stockOf(product)).toBe(10);
     expect(await reservationOf(orderId)).toMatchObject({ status: 'RELEASED', lines: [] });
     await catalog.server.relay!.flush();
-    expect((await streams.catalogEvents()).filter((event) => aboutOrder(orderId)(event) || aboutProduct(product.id)(event))).toEqual([]);
+    expect(
+      (await streams.catalogEvents()).filter((event) => aboutOrder(orderId)(event) || aboutProduct(product.id)(event)),
+    ).toEqual([]);
   });
 });
 

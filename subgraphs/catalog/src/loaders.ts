@@ -78,11 +78,13 @@ function groupBy<Item>(items: readonly Item[], keyOf: (item: Item) => string): M
 export function createLoaders(prisma: PrismaClient, batchSizes?: ServiceMetrics['dataloaderBatchSize']): Loaders {
   const measured = <Keys extends ReadonlyArray<unknown>, Result>(name: string, batch: (keys: Keys) => Result) =>
     measuredBatch(batchSizes, name, batch);
-  const productById: Loaders['productById'] = new DataLoader(measured('productById', async (ids: readonly string[]) => {
-    const rows = await prisma.product.findMany({ where: { id: { in: [...ids] } } });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-  }));
+  const productById: Loaders['productById'] = new DataLoader(
+    measured('productById', async (ids: readonly string[]) => {
+      const rows = await prisma.product.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    }),
+  );
 
   const primeProducts = (rows: readonly Product[]) => {
     for (const row of rows) productById.prime(row.id, row);
@@ -91,30 +93,36 @@ export function createLoaders(prisma: PrismaClient, batchSizes?: ServiceMetrics[
   return {
     productById,
 
-    categoryById: new DataLoader(measured('categoryById', async (ids: readonly string[]) => {
-      const rows = await prisma.category.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-    })),
+    categoryById: new DataLoader(
+      measured('categoryById', async (ids: readonly string[]) => {
+        const rows = await prisma.category.findMany({ where: { id: { in: [...ids] } } });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+      }),
+    ),
 
-    imagesByProductId: new DataLoader(measured('imagesByProductId', async (productIds: readonly string[]) => {
-      const rows = await prisma.productImage.findMany({
-        where: { productId: { in: [...productIds] } },
-        orderBy: [{ productId: 'asc' }, { position: 'asc' }, { id: 'asc' }],
-      });
-      const byProduct = groupBy(rows, (row) => row.productId);
-      return productIds.map((id) => byProduct.get(id) ?? []);
-    })),
+    imagesByProductId: new DataLoader(
+      measured('imagesByProductId', async (productIds: readonly string[]) => {
+        const rows = await prisma.productImage.findMany({
+          where: { productId: { in: [...productIds] } },
+          orderBy: [{ productId: 'asc' }, { position: 'asc' }, { id: 'asc' }],
+        });
+        const byProduct = groupBy(rows, (row) => row.productId);
+        return productIds.map((id) => byProduct.get(id) ?? []);
+      }),
+    ),
 
-    productCountByCategoryId: new DataLoader(measured('productCountByCategoryId', async (categoryIds: readonly string[]) => {
-      const counts = await prisma.product.groupBy({
-        by: ['categoryId'],
-        where: { categoryId: { in: [...categoryIds] } },
-        _count: { _all: true },
-      });
-      const byCategory = new Map(counts.map((row) => [row.categoryId, row._count._all]));
-      return categoryIds.map((id) => byCategory.get(id) ?? 0);
-    })),
+    productCountByCategoryId: new DataLoader(
+      measured('productCountByCategoryId', async (categoryIds: readonly string[]) => {
+        const counts = await prisma.product.groupBy({
+          by: ['categoryId'],
+          where: { categoryId: { in: [...categoryIds] } },
+          _count: { _all: true },
+        });
+        const byCategory = new Map(counts.map((row) => [row.categoryId, row._count._all]));
+        return categoryIds.map((id) => byCategory.get(id) ?? 0);
+      }),
+    ),
 
     // Keys of one operation usually share their arguments (`categories { products(first: 5) }`),
     // so each distinct set of arguments costs two statements, whatever the number of categories.

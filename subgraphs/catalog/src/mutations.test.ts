@@ -69,13 +69,16 @@ describe.each([
     ['anonymous', 'UNAUTHENTICATED'],
     ['customer', 'FORBIDDEN'],
   ])('refuses %s callers with %s and changes nothing', async (caller, code) => {
-    const before = (await catalog.query('query ($id: ID!) { product(id: $id) { name stockQuantity } }', { id: products[0]!.id })).body.data;
+    const before = (await catalog.query('query ($id: ID!) { product(id: $id) { name stockQuantity } }', { id: products[0]!.id }))
+      .body.data;
     const count = await totalProducts();
     const response = await catalog.query(mutation, variables(), caller);
     expect(errorCodes(response)).toEqual([code]);
     expect(response.body.data).toBeNull();
     expect(await totalProducts()).toBe(count);
-    expect((await catalog.query('query ($id: ID!) { product(id: $id) { name stockQuantity } }', { id: products[0]!.id })).body.data).toEqual(before);
+    expect(
+      (await catalog.query('query ($id: ID!) { product(id: $id) { name stockQuantity } }', { id: products[0]!.id })).body.data,
+    ).toEqual(before);
   });
 });
 
@@ -113,7 +116,11 @@ describe('createProduct', () => {
     ['stock above the maximum', { stockQuantity: 1_000_001 }, { field: 'stockQuantity', code: 'INVALID_STOCK' }],
     ['a blank name', { name: '   ' }, { field: 'name', code: 'INVALID_NAME' }],
     ['a name over 200 characters', { name: 'n'.repeat(201) }, { field: 'name', code: 'INVALID_NAME' }],
-    ['a description over 5000 characters', { description: 'd'.repeat(5001) }, { field: 'description', code: 'INVALID_DESCRIPTION' }],
+    [
+      'a description over 5000 characters',
+      { description: 'd'.repeat(5001) },
+      { field: 'description', code: 'INVALID_DESCRIPTION' },
+    ],
     ['an upper-case slug', { slug: 'Bad-Slug' }, { field: 'slug', code: 'INVALID_SLUG' }],
     ['a slug with spaces', { slug: 'bad slug' }, { field: 'slug', code: 'INVALID_SLUG' }],
     ['a blank SKU', { sku: ' ' }, { field: 'sku', code: 'INVALID_SKU' }],
@@ -121,8 +128,16 @@ describe('createProduct', () => {
     ['a four-letter currency', { currency: 'USDX' }, { field: 'currency', code: 'INVALID_CURRENCY' }],
     ['an unknown category', { categoryId: UNKNOWN_ID }, { field: 'categoryId', code: 'CATEGORY_NOT_FOUND' }],
     ['a category id that is not a UUID', { categoryId: 'kitchen' }, { field: 'categoryId', code: 'CATEGORY_NOT_FOUND' }],
-    ['an image without an http URL', { images: [{ url: 'javascript:alert(1)', width: 10, height: 10, alt: '' }] }, { field: 'images', code: 'INVALID_IMAGE' }],
-    ['an image of zero width', { images: [{ url: 'https://x.test/a.jpg', width: 0, height: 10, alt: '' }] }, { field: 'images', code: 'INVALID_IMAGE' }],
+    [
+      'an image without an http URL',
+      { images: [{ url: 'javascript:alert(1)', width: 10, height: 10, alt: '' }] },
+      { field: 'images', code: 'INVALID_IMAGE' },
+    ],
+    [
+      'an image of zero width',
+      { images: [{ url: 'https://x.test/a.jpg', width: 0, height: 10, alt: '' }] },
+      { field: 'images', code: 'INVALID_IMAGE' },
+    ],
     ['a slug already taken', { slug: products[0]!.slug }, { field: 'slug', code: 'SLUG_TAKEN' }],
     ['a SKU already taken', { sku: products[0]!.sku }, { field: 'sku', code: 'SKU_TAKEN' }],
   ])('refuses %s with a user error and creates nothing', async (_case, overrides, expected) => {
@@ -132,7 +147,11 @@ describe('createProduct', () => {
   });
 
   it('reports every invalid field at once', async () => {
-    const errors = await userErrorsOf(CREATE, { input: newProduct({ priceAmount: -5, name: '', currency: 'x' }) }, 'createProduct');
+    const errors = await userErrorsOf(
+      CREATE,
+      { input: newProduct({ priceAmount: -5, name: '', currency: 'x' }) },
+      'createProduct',
+    );
     expect(errors.map((error: { field: string }) => error.field).sort()).toEqual(['currency', 'name', 'priceAmount']);
   });
 });
@@ -154,7 +173,9 @@ describe('updateProduct', () => {
     ];
     const replaced = await catalog.query(UPDATE, { id: product.id, input: { images } }, 'admin');
     expect(replaced.body.data!.updateProduct.product.images).toEqual(images);
-    const reread = await catalog.query('query ($id: ID!) { product(id: $id) { images { url width height alt } } }', { id: product.id });
+    const reread = await catalog.query('query ($id: ID!) { product(id: $id) { images { url width height alt } } }', {
+      id: product.id,
+    });
     expect(reread.body.data!.product.images).toEqual(images);
     const cleared = await catalog.query(UPDATE, { id: product.id, input: { images: [] } }, 'admin');
     expect(cleared.body.data!.updateProduct.product.images).toEqual([]);
@@ -163,7 +184,8 @@ describe('updateProduct', () => {
   it('moves a product to another category', async () => {
     const COUNTS = '{ categories { slug productCount } }';
     const countOf = async (slug: string) =>
-      (await catalog.query(COUNTS)).body.data!.categories.find((category: { slug: string }) => category.slug === slug).productCount;
+      (await catalog.query(COUNTS)).body.data!.categories.find((category: { slug: string }) => category.slug === slug)
+        .productCount;
     const product = await createAsAdmin();
     const [kitchenBefore, booksBefore] = [await countOf('kitchen'), await countOf('books')];
     const { body } = await catalog.query(UPDATE, { id: product.id, input: { categoryId: books.id } }, 'admin');
@@ -180,7 +202,11 @@ describe('updateProduct', () => {
     ['an invalid slug', { slug: '-leading-hyphen' }, { field: 'slug', code: 'INVALID_SLUG' }],
     ['a slug already taken', { slug: products[5]!.slug }, { field: 'slug', code: 'SLUG_TAKEN' }],
     ['an unknown category', { categoryId: UNKNOWN_ID }, { field: 'categoryId', code: 'CATEGORY_NOT_FOUND' }],
-    ['an invalid image', { images: [{ url: 'not a url', width: 1, height: 1, alt: '' }] }, { field: 'images', code: 'INVALID_IMAGE' }],
+    [
+      'an invalid image',
+      { images: [{ url: 'not a url', width: 1, height: 1, alt: '' }] },
+      { field: 'images', code: 'INVALID_IMAGE' },
+    ],
   ])('refuses %s with a user error and changes nothing', async (_case, input, expected) => {
     const product = await createAsAdmin();
     expect(await userErrorsOf(UPDATE, { id: product.id, input }, 'updateProduct')).toEqual([expected]);
@@ -206,13 +232,17 @@ describe('adjustStock', () => {
 
   it('refuses to go below zero and leaves the stock as it was', async () => {
     const product = await createAsAdmin({ stockQuantity: 3 });
-    expect(await userErrorsOf(ADJUST, { id: product.id, delta: -4 }, 'adjustStock')).toEqual([{ field: 'delta', code: 'INSUFFICIENT_STOCK' }]);
+    expect(await userErrorsOf(ADJUST, { id: product.id, delta: -4 }, 'adjustStock')).toEqual([
+      { field: 'delta', code: 'INSUFFICIENT_STOCK' },
+    ]);
     expect((await catalog.query(STOCK, { id: product.id })).body.data!.product).toEqual({ stockQuantity: 3, inStock: true });
   });
 
   it('refuses to exceed the maximum stock', async () => {
     const product = await createAsAdmin({ stockQuantity: 999_999 });
-    expect(await userErrorsOf(ADJUST, { id: product.id, delta: 2 }, 'adjustStock')).toEqual([{ field: 'delta', code: 'INVALID_STOCK' }]);
+    expect(await userErrorsOf(ADJUST, { id: product.id, delta: 2 }, 'adjustStock')).toEqual([
+      { field: 'delta', code: 'INVALID_STOCK' },
+    ]);
     expect((await catalog.query(STOCK, { id: product.id })).body.data!.product.stockQuantity).toBe(999_999);
   });
 
@@ -224,7 +254,9 @@ describe('adjustStock', () => {
     ]);
     const payloads = results.map((result) => result.body.data!.adjustStock);
     expect(payloads.filter((payload) => payload.product !== null)).toHaveLength(1);
-    expect(payloads.flatMap((payload) => payload.userErrors.map((error: { code: string }) => error.code))).toEqual(['INSUFFICIENT_STOCK']);
+    expect(payloads.flatMap((payload) => payload.userErrors.map((error: { code: string }) => error.code))).toEqual([
+      'INSUFFICIENT_STOCK',
+    ]);
     expect((await catalog.query(STOCK, { id: product.id })).body.data!.product.stockQuantity).toBe(2);
   });
 

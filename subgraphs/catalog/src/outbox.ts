@@ -12,7 +12,11 @@ export function productChanged(
 ): Envelope<CatalogEventPayload<'ProductChanged'>> {
   return catalogEvents.event(
     'ProductChanged',
-    { productId: product.id, changes: [...changes], ...(changes.includes('stock') ? { stockQuantity: product.stockQuantity } : {}) },
+    {
+      productId: product.id,
+      changes: [...changes],
+      ...(changes.includes('stock') ? { stockQuantity: product.stockQuantity } : {}),
+    },
     requestId,
   );
 }

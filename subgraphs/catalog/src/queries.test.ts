@@ -18,10 +18,29 @@ const kitchen = categories.find((category) => category.slug === 'kitchen')!;
 const PRODUCT = /* GraphQL */ `
   query Product($id: ID, $slug: String) {
     product(id: $id, slug: $slug) {
-      id sku slug name description stockQuantity inStock createdAt
-      price { amount currency }
-      images { url width height alt }
-      category { id slug name }
+      id
+      sku
+      slug
+      name
+      description
+      stockQuantity
+      inStock
+      createdAt
+      price {
+        amount
+        currency
+      }
+      images {
+        url
+        width
+        height
+        alt
+      }
+      category {
+        id
+        slug
+        name
+      }
     }
   }
 `;
@@ -30,9 +49,26 @@ const LIST = /* GraphQL */ `
   query List($filter: ProductFilter, $first: Int, $after: String) {
     products(filter: $filter, first: $first, after: $after) {
       totalCount
-      edges { cursor node { id } }
-      nodes { id inStock category { id slug } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          id
+        }
+      }
+      nodes {
+        id
+        inStock
+        category {
+          id
+          slug
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -95,8 +131,15 @@ describe('products', () => {
     const page = await list({});
     expect(page.totalCount).toBe(120);
     expect(page.nodes.map((node: { id: string }) => node.id)).toEqual(newestFirst.slice(0, 20).map((product) => product.id));
-    expect(page.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual(page.nodes.map((node: { id: string }) => node.id));
-    expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: page.edges[0].cursor, endCursor: page.edges[19].cursor });
+    expect(page.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual(
+      page.nodes.map((node: { id: string }) => node.id),
+    );
+    expect(page.pageInfo).toMatchObject({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: page.edges[0].cursor,
+      endCursor: page.edges[19].cursor,
+    });
   });
 
   it('pages through every product without duplicates or gaps', async () => {
@@ -124,7 +167,11 @@ describe('products', () => {
   });
 
   it('answers an empty page for an unknown category', async () => {
-    for (const filter of [{ categorySlug: 'no-such-category' }, { categoryId: '00000000-0000-4000-8000-000000000000' }, { categoryId: 'kitchen' }]) {
+    for (const filter of [
+      { categorySlug: 'no-such-category' },
+      { categoryId: '00000000-0000-4000-8000-000000000000' },
+      { categoryId: 'kitchen' },
+    ]) {
       const page = await list({ filter });
       expect(page).toMatchObject({ totalCount: 0, nodes: [], edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
     }
@@ -157,7 +204,12 @@ describe('products', () => {
 
   it('refuses text Postgres cannot store (NUL, lone surrogates) as BAD_USER_INPUT, in variables and literals', async () => {
     const nul = 'kett\u0000le';
-    for (const variables of [{ filter: { search: nul } }, { filter: { categorySlug: nul } }, { filter: { search: '\ud800' } }, { filter: { search: 'a\udc00b' } }]) {
+    for (const variables of [
+      { filter: { search: nul } },
+      { filter: { categorySlug: nul } },
+      { filter: { search: '\ud800' } },
+      { filter: { search: 'a\udc00b' } },
+    ]) {
       const response = await catalog.query(LIST, variables);
       expectLabelled(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
       expect(response.status).toBe(400);
@@ -194,8 +246,19 @@ describe('categories', () => {
   const CATEGORIES = /* GraphQL */ `
     query {
       categories {
-        id slug name productCount
-        products(first: 3, inStock: false) { totalCount nodes { id } pageInfo { hasNextPage } }
+        id
+        slug
+        name
+        productCount
+        products(first: 3, inStock: false) {
+          totalCount
+          nodes {
+            id
+          }
+          pageInfo {
+            hasNextPage
+          }
+        }
       }
     }
   `;
@@ -203,8 +266,12 @@ describe('categories', () => {
   it('lists every category in menu order with 20 products each', async () => {
     const { body } = await catalog.query(CATEGORIES);
     expect(body.errors).toBeUndefined();
-    expect(body.data!.categories.map((category: { slug: string }) => category.slug)).toEqual(categories.map((category) => category.slug));
-    expect(body.data!.categories.map((category: { productCount: number }) => category.productCount)).toEqual([20, 20, 20, 20, 20, 20]);
+    expect(body.data!.categories.map((category: { slug: string }) => category.slug)).toEqual(
+      categories.map((category) => category.slug),
+    );
+    expect(body.data!.categories.map((category: { productCount: number }) => category.productCount)).toEqual([
+      20, 20, 20, 20, 20, 20,
+    ]);
   });
 
   it("lists a category's products with its own filter and total", async () => {
@@ -220,14 +287,27 @@ describe('categories', () => {
   it("pages through one category's products", async () => {
     const PAGE = /* GraphQL */ `
       query ($slug: String!, $after: String) {
-        category(slug: $slug) { products(first: 15, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }
+        category(slug: $slug) {
+          products(first: 15, after: $after) {
+            totalCount
+            nodes {
+              id
+            }
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+          }
+        }
       }
     `;
     const first = (await catalog.query(PAGE, { slug: 'toys' })).body.data!.category.products;
     const second = (await catalog.query(PAGE, { slug: 'toys', after: first.pageInfo.endCursor })).body.data!.category.products;
     expect(first.pageInfo.hasNextPage).toBe(true);
     expect(second.pageInfo.hasNextPage).toBe(false);
-    const toys = newestFirst.filter((product) => product.categoryId === categories.find((category) => category.slug === 'toys')!.id);
+    const toys = newestFirst.filter(
+      (product) => product.categoryId === categories.find((category) => category.slug === 'toys')!.id,
+    );
     expect([...first.nodes, ...second.nodes].map((node: { id: string }) => node.id)).toEqual(toys.map((product) => product.id));
     expect(second.totalCount).toBe(20);
     const broken = await catalog.query(PAGE, { slug: 'toys', after: 'broken' });
@@ -248,7 +328,9 @@ describe('related', () => {
 
   it('lists other products of the same category, newest first', async () => {
     const { body } = await catalog.query(RELATED, { id: seeded(120).id, first: 3 });
-    expect(body.data!.product.related).toEqual([119, 118, 117].map((number) => ({ id: seeded(number).id, category: { slug: 'toys' } })));
+    expect(body.data!.product.related).toEqual(
+      [119, 118, 117].map((number) => ({ id: seeded(number).id, category: { slug: 'toys' } })),
+    );
     const fallback = await catalog.query(RELATED, { id: seeded(101).id });
     expect(fallback.body.data!.product.related.map((product: { id: string }) => product.id)).toEqual(
       [120, 119, 118, 117].map((number) => seeded(number).id),
@@ -270,8 +352,21 @@ describe('entities', () => {
   const ENTITIES = /* GraphQL */ `
     query ($representations: [_Any!]!) {
       _entities(representations: $representations) {
-        ... on Product { id name price { amount } category { slug } }
-        ... on Category { id slug productCount }
+        ... on Product {
+          id
+          name
+          price {
+            amount
+          }
+          category {
+            slug
+          }
+        }
+        ... on Category {
+          id
+          slug
+          productCount
+        }
       }
     }
   `;

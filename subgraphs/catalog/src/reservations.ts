@@ -59,12 +59,21 @@ export class StockReservations {
       await lockOrder(tx, orderId);
       if (await tx.stockReservation.findUnique({ where: { orderId }, select: { status: true } })) return 'skipped';
 
-      const products = await lockProducts(tx, wanted.map((line) => line.productId));
+      const products = await lockProducts(
+        tx,
+        wanted.map((line) => line.productId),
+      );
       const shortfall = findShortfall(wanted, products);
       if (shortfall) {
-        await tx.stockReservation.create({ data: { orderId, status: 'REJECTED', lines: toJson(wanted), reason: shortfall.reason } });
+        await tx.stockReservation.create({
+          data: { orderId, status: 'REJECTED', lines: toJson(wanted), reason: shortfall.reason },
+        });
         await writeOutbox(tx, this.stream, [
-          catalogEvents.event('StockReservationFailed', { orderId, reason: shortfall.reason, productId: shortfall.productId }, event.requestId),
+          catalogEvents.event(
+            'StockReservationFailed',
+            { orderId, reason: shortfall.reason, productId: shortfall.productId },
+            event.requestId,
+          ),
         ]);
         return 'rejected';
       }
@@ -95,10 +104,17 @@ export class StockReservations {
       if (reservation.status !== 'RESERVED') return 'nothing-to-release';
 
       const lines = mergeLines(reservation.lines as unknown as ReservationLine[]);
-      await lockProducts(tx, lines.map((line) => line.productId));
+      await lockProducts(
+        tx,
+        lines.map((line) => line.productId),
+      );
       const changed = await addStock(tx, lines, 1);
       await tx.stockReservation.update({ where: { orderId }, data: { status: 'RELEASED', reason } });
-      await writeOutbox(tx, this.stream, changed.map((product) => productChanged(product, ['stock'], event.requestId)));
+      await writeOutbox(
+        tx,
+        this.stream,
+        changed.map((product) => productChanged(product, ['stock'], event.requestId)),
+      );
       return 'released';
     }, TRANSACTION);
   }
@@ -140,7 +156,10 @@ async function lockProducts(tx: Prisma.TransactionClient, ids: readonly string[]
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-function findShortfall(lines: readonly ReservationLine[], products: Map<string, LockedProduct>): { productId: string; reason: string } | undefined {
+function findShortfall(
+  lines: readonly ReservationLine[],
+  products: Map<string, LockedProduct>,
+): { productId: string; reason: string } | undefined {
   for (const { productId, quantity } of lines) {
     const product = products.get(productId);
     // The reason is shown to the buyer as it is: names, never ids (the event's productId carries the id).
@@ -156,7 +175,11 @@ function findShortfall(lines: readonly ReservationLine[], products: Map<string, 
 }
 
 /** Adds `sign * quantity` to each line's (locked) product in one statement; returns the new levels. */
-async function addStock(tx: Prisma.TransactionClient, lines: readonly ReservationLine[], sign: 1 | -1): Promise<Array<{ id: string; stockQuantity: number }>> {
+async function addStock(
+  tx: Prisma.TransactionClient,
+  lines: readonly ReservationLine[],
+  sign: 1 | -1,
+): Promise<Array<{ id: string; stockQuantity: number }>> {
   if (lines.length === 0) return [];
   const rows = await tx.$queryRaw<Array<{ id: string; stockQuantity: number }>>`
     UPDATE products AS p

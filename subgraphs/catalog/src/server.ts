@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { migrationReadiness, whenMigrated } from '@storefront/db';
 import { catalogEvents } from '@storefront/catalog-events';
-import { registerEventMetrics, startDomainEvents, type DomainEvents, type DomainEventsOptions, type Relay } from '@storefront/events';
+import {
+  registerEventMetrics,
+  startDomainEvents,
+  type DomainEvents,
+  type DomainEventsOptions,
+  type Relay,
+} from '@storefront/events';
 import { orderEvents } from '@storefront/orders-events';
 import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
 import { createSubgraphServer, subgraphPoolOptions } from '@storefront/subgraph-server';
@@ -30,14 +36,24 @@ export interface CatalogServerOptions {
 }
 
 /** The catalog subgraph, ready to listen; tests build it without opening a fixed port. */
-export function createCatalogServer({ config, databaseUrl, poolMax, logger = createLogger('catalog', config.LOG_LEVEL), events }: CatalogServerOptions) {
+export function createCatalogServer({
+  config,
+  databaseUrl,
+  poolMax,
+  logger = createLogger('catalog', config.LOG_LEVEL),
+  events,
+}: CatalogServerOptions) {
   const metrics = createMetrics('catalog');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
   const prefix = events?.streamPrefix ?? config.EVENT_STREAM_PREFIX;
   const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix) };
   const catalog = new CatalogService(prisma, { stream: streams.catalog });
   const consumes = { stream: streams.orders, group: CATALOG_GROUP, contract: orderEvents };
-  const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}), logger });
+  const eventMetrics = registerEventMetrics(metrics.registry, {
+    pool,
+    ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}),
+    logger,
+  });
   const migrations = migrationReadiness('catalog', pool, { logger });
   let running: DomainEvents | undefined;
   let stopWaiting: (() => void) | undefined;
@@ -67,7 +83,14 @@ export function createCatalogServer({ config, databaseUrl, poolMax, logger = cre
       if (events && !running && !stopWaiting) {
         // Not before the database has this build's migrations (production migrates separately).
         stopWaiting = await whenMigrated(migrations, () => {
-          running = startDomainEvents({ events, pool, consumes, handlers: catalogEventHandlers(prisma, streams.catalog), metrics: eventMetrics, logger });
+          running = startDomainEvents({
+            events,
+            pool,
+            consumes,
+            handlers: catalogEventHandlers(prisma, streams.catalog),
+            metrics: eventMetrics,
+            logger,
+          });
         });
       }
       return listening;

@@ -221,7 +221,12 @@ export class CatalogService {
   }
 
   /** Creates a product and its `ProductChanged` event in one transaction. */
-  async createProduct(viewer: Viewer | undefined, input: CreateProductData, loaders: Loaders, requestId?: string): Promise<ProductResult> {
+  async createProduct(
+    viewer: Viewer | undefined,
+    input: CreateProductData,
+    loaders: Loaders,
+    requestId?: string,
+  ): Promise<ProductResult> {
     assertAdmin(viewer);
     const errors = validateFields({ ...input, currency: input.currency ?? 'USD' });
     if (!isUuid(input.categoryId) || (await loaders.categoryById.load(input.categoryId)) === null) {
@@ -317,11 +322,19 @@ export class CatalogService {
    * take it below zero (nor above the maximum): the row lock serialises them and the condition
    * is checked again against the committed value. The `ProductChanged` event commits with it.
    */
-  async adjustStock(viewer: Viewer | undefined, id: string, delta: number, loaders: Loaders, requestId?: string): Promise<ProductResult> {
+  async adjustStock(
+    viewer: Viewer | undefined,
+    id: string,
+    delta: number,
+    loaders: Loaders,
+    requestId?: string,
+  ): Promise<ProductResult> {
     assertAdmin(viewer);
     if (!isUuid(id)) throw notFound('Product');
     if (!Number.isInteger(delta) || Math.abs(delta) > MAX_STOCK) {
-      return productFailure([{ field: 'delta', message: `delta must be between -${MAX_STOCK} and ${MAX_STOCK}.`, code: 'INVALID_DELTA' }]);
+      return productFailure([
+        { field: 'delta', message: `delta must be between -${MAX_STOCK} and ${MAX_STOCK}.`, code: 'INVALID_DELTA' },
+      ]);
     }
     const product = await this.prisma.$transaction(async (tx) => {
       const [adjusted] = await tx.product.updateManyAndReturn({
@@ -350,7 +363,10 @@ export class CatalogService {
   }
 }
 
-type ProductFields = Pick<Product, 'sku' | 'slug' | 'name' | 'description' | 'priceAmount' | 'currency' | 'stockQuantity' | 'categoryId'>;
+type ProductFields = Pick<
+  Product,
+  'sku' | 'slug' | 'name' | 'description' | 'priceAmount' | 'currency' | 'stockQuantity' | 'categoryId'
+>;
 
 /** What an update changed, in the terms caches care about. */
 function productChanges(before: ProductFields, after: ProductFields, imagesReplaced: boolean): ProductChange[] {
@@ -400,19 +416,29 @@ function validateFields(input: ProductFieldsInput): UserErrorData[] {
   if (given(input.description) && input.description.length > MAX_DESCRIPTION) {
     add('description', 'INVALID_DESCRIPTION', `Description must be at most ${MAX_DESCRIPTION} characters long.`);
   }
-  if (given(input.priceAmount) && (!Number.isInteger(input.priceAmount) || input.priceAmount < 0 || input.priceAmount > MAX_PRICE)) {
+  if (
+    given(input.priceAmount) &&
+    (!Number.isInteger(input.priceAmount) || input.priceAmount < 0 || input.priceAmount > MAX_PRICE)
+  ) {
     add('priceAmount', 'INVALID_PRICE', `Price must be 0 to ${MAX_PRICE} minor units.`);
   }
   if (given(input.currency) && !CURRENCY.test(input.currency)) {
     add('currency', 'INVALID_CURRENCY', 'Currency must be an ISO 4217 code such as USD.');
   }
-  if (given(input.stockQuantity) && (!Number.isInteger(input.stockQuantity) || input.stockQuantity < 0 || input.stockQuantity > MAX_STOCK)) {
+  if (
+    given(input.stockQuantity) &&
+    (!Number.isInteger(input.stockQuantity) || input.stockQuantity < 0 || input.stockQuantity > MAX_STOCK)
+  ) {
     add('stockQuantity', 'INVALID_STOCK', `Stock must be 0 to ${MAX_STOCK}.`);
   }
   if (given(input.images)) {
     const bad = input.images.length > MAX_IMAGES || input.images.some((image) => !validImage(image));
     if (bad) {
-      add('images', 'INVALID_IMAGE', `Give up to ${MAX_IMAGES} images, each with an http(s) URL, a size of 1 to ${MAX_IMAGE_SIDE} pixels and alt text up to ${MAX_ALT} characters.`);
+      add(
+        'images',
+        'INVALID_IMAGE',
+        `Give up to ${MAX_IMAGES} images, each with an http(s) URL, a size of 1 to ${MAX_IMAGE_SIDE} pixels and alt text up to ${MAX_ALT} characters.`,
+      );
     }
   }
   return errors;
@@ -420,5 +446,7 @@ function validateFields(input: ProductFieldsInput): UserErrorData[] {
 
 function validImage(image: ImageData): boolean {
   const side = (value: number) => Number.isInteger(value) && value >= 1 && value <= MAX_IMAGE_SIDE;
-  return isHttpUrl(image.url) && image.url.length <= 2000 && side(image.width) && side(image.height) && image.alt.length <= MAX_ALT;
+  return (
+    isHttpUrl(image.url) && image.url.length <= 2000 && side(image.width) && side(image.height) && image.alt.length <= MAX_ALT
+  );
 }

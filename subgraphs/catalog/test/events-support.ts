@@ -33,7 +33,10 @@ export async function createTestStreams(): Promise<TestStreams> {
     bus,
     redis,
     async publishOrderEvent(type, payload, options = {}) {
-      const event = { ...envelope(type, payload, options.requestId ? { requestId: options.requestId } : {}), ...(options.id ? { id: options.id } : {}) };
+      const event = {
+        ...envelope(type, payload, options.requestId ? { requestId: options.requestId } : {}),
+        ...(options.id ? { id: options.id } : {}),
+      };
       await bus.publish(streams.orders, event);
       return event;
     },
@@ -64,7 +67,10 @@ export async function waitFor<Value>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -1,5 +1,12 @@
 import { ada, admin } from '@storefront/users/seed-data';
-import { accessTokenFor, createTestDatabase, graphql, testSubgraphSecret, type GraphQLResponse, type TestDatabase } from '@storefront/testing';
+import {
+  accessTokenFor,
+  createTestDatabase,
+  graphql,
+  testSubgraphSecret,
+  type GraphQLResponse,
+  type TestDatabase,
+} from '@storefront/testing';
 import { loadCatalogConfig } from '../src/config.js';
 import { seedCatalogIfEmpty } from '../src/seed.js';
 import type { DomainEventsOptions } from '@storefront/events';
@@ -11,7 +18,11 @@ export interface TestCatalog {
   server: ReturnType<typeof createCatalogServer>;
   url: string;
   /** Sends one operation as `caller` (anonymous unless given). */
-  query<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse<Data>>;
+  query<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    caller?: Caller,
+  ): Promise<GraphQLResponse<Data>>;
   /** SQL statements the server sent while `run` ran. */
   statementsDuring(run: () => Promise<unknown>): Promise<number>;
   /** The database it runs on (another catalog can be started on it). */

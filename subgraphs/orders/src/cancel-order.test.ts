@@ -78,7 +78,9 @@ describe('cancelOrder', () => {
     }
     const updatedAt = new Set(responses.map((response) => response.body.data?.cancelOrder.order.updatedAt));
     expect(updatedAt.size).toBe(1);
-    expect((await stack.server.prisma.order.findUniqueOrThrow({ where: { id: grace1 } })).cancelReason).toBe('Cancelled by the buyer.');
+    expect((await stack.server.prisma.order.findUniqueOrThrow({ where: { id: grace1 } })).cancelReason).toBe(
+      'Cancelled by the buyer.',
+    );
   });
 
   it('refuses an order that shipped after it was placed', async () => {

@@ -122,11 +122,16 @@ describe('outbox relay', () => {
     expect((await copiesOn(streams.catalog)).get(reserved.id)).toBe(2);
 
     // Both copies reach the orders consumer; the second changes nothing.
-    await eventually(async () => (await bus.lag(streams.catalog, ORDERS_GROUP)) === 0 && (await stack.server.prisma.processedEvent.count()) > 0, {
-      message: 'catalog stream drained',
-    });
+    await eventually(
+      async () => (await bus.lag(streams.catalog, ORDERS_GROUP)) === 0 && (await stack.server.prisma.processedEvent.count()) > 0,
+      {
+        message: 'catalog stream drained',
+      },
+    );
     expect((await stack.server.prisma.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('CONFIRMED');
-    const confirmed = (await stack.server.prisma.outboxEvent.findMany()).filter((row) => (row.event as unknown as Envelope).type === 'OrderConfirmed');
+    const confirmed = (await stack.server.prisma.outboxEvent.findMany()).filter(
+      (row) => (row.event as unknown as Envelope).type === 'OrderConfirmed',
+    );
     expect(confirmed).toHaveLength(1);
     expect(await stack.server.prisma.processedEvent.count({ where: { id: reserved.id } })).toBe(1);
     const text = await (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();

@@ -88,9 +88,13 @@ async function fromCatalog<Type extends CatalogEventType>(type: Type, payload: C
 }
 
 const statusOf = async (id: string) => (await stack.server.prisma.order.findUniqueOrThrow({ where: { id } })).status;
-const wasProcessed = (eventId: string) => eventually(() => stack.server.prisma.processedEvent.findUnique({ where: { id: eventId } }).then((row) => row ?? undefined), { message: `event ${eventId} processed` });
+const wasProcessed = (eventId: string) =>
+  eventually(() => stack.server.prisma.processedEvent.findUnique({ where: { id: eventId } }).then((row) => row ?? undefined), {
+    message: `event ${eventId} processed`,
+  });
 /** The orders group has acknowledged everything on the catalog's stream. */
-const drained = () => eventually(async () => (await bus.lag(streams.catalog, ORDERS_GROUP)) === 0, { message: 'catalog stream drained' });
+const drained = () =>
+  eventually(async () => (await bus.lag(streams.catalog, ORDERS_GROUP)) === 0, { message: 'catalog stream drained' });
 
 async function metricsText(): Promise<string> {
   return (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();
@@ -99,7 +103,8 @@ function metric(text: string, name: string, labels: Record<string, string>): num
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
     const body = line.slice(name.length + 1, line.lastIndexOf('}'));
-    if (Object.entries(labels).every(([key, value]) => body.includes(`${key}="${value}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([key, value]) => body.includes(`${key}="${value}"`)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
@@ -153,7 +158,11 @@ describe('orders events', () => {
     expect(await statusOf(orderId)).toBe('CONFIRMED');
     const confirmed = await outbox('OrderConfirmed', orderId);
     expect(confirmed).toHaveLength(1);
-    expect(confirmed[0]!.event).toMatchObject({ type: 'OrderConfirmed', requestId: 'req-reserve-1', payload: { orderId, buyerId: ada.id } });
+    expect(confirmed[0]!.event).toMatchObject({
+      type: 'OrderConfirmed',
+      requestId: 'req-reserve-1',
+      payload: { orderId, buyerId: ada.id },
+    });
     expect(await stack.server.prisma.processedEvent.count({ where: { id: { in: [reserved.id, again.id] } } })).toBe(2);
 
     await stack.server.relay!.flush();
@@ -178,7 +187,12 @@ describe('orders events', () => {
   it('writes OrderCancelled when the buyer cancels, and a later StockReserved leaves the order cancelled', async () => {
     const orderId = await place();
     for (const requestId of ['req-cancel-1', 'req-cancel-2']) {
-      const response = await graphql(stack.url, CANCEL, { id: orderId }, { token: adaToken, headers: { 'x-request-id': requestId } });
+      const response = await graphql(
+        stack.url,
+        CANCEL,
+        { id: orderId },
+        { token: adaToken, headers: { 'x-request-id': requestId } },
+      );
       expect(response.body.data?.cancelOrder).toEqual({ order: { id: orderId, status: 'CANCELLED' }, userErrors: [] });
     }
     // Only the cancel that changed the status wrote an event.
@@ -206,10 +220,13 @@ describe('orders events', () => {
     const reserved = await fromCatalog('StockReserved', { orderId });
 
     await eventually(async () => (await statusOf(orderId)) === 'CONFIRMED', { message: 'order confirmed' });
-    const [letter, ...others] = await eventually(async () => {
-      const letters = await bus.deadLetters(streams.catalog);
-      return letters.length > 0 && letters;
-    }, { message: 'poison dead-lettered' });
+    const [letter, ...others] = await eventually(
+      async () => {
+        const letters = await bus.deadLetters(streams.catalog);
+        return letters.length > 0 && letters;
+      },
+      { message: 'poison dead-lettered' },
+    );
     expect(others).toEqual([]);
     expect(letter).toMatchObject({ group: ORDERS_GROUP, attempts: 2 });
     expect(JSON.parse(letter!.event).id).toBe(poison.id);

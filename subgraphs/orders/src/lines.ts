@@ -39,7 +39,11 @@ export function validatePlaceOrder(lines: readonly OrderLine[], idempotencyKey: 
       });
     }
     if (!isUuid(line.productId)) {
-      errors.push({ field: `items.${index}.productId`, message: 'productId is not a valid product id.', code: 'INVALID_PRODUCT_ID' });
+      errors.push({
+        field: `items.${index}.productId`,
+        message: 'productId is not a valid product id.',
+        code: 'INVALID_PRODUCT_ID',
+      });
       return;
     }
     const id = line.productId.toLowerCase();

@@ -26,25 +26,29 @@ export interface Loaders {
 export function createLoaders(prisma: PrismaClient, batchSizes?: ServiceMetrics['dataloaderBatchSize']): Loaders {
   const measured = <Keys extends ReadonlyArray<unknown>, Result>(name: string, batch: (keys: Keys) => Result) =>
     measuredBatch(batchSizes, name, batch);
-  const orderById = new DataLoader<string, Order | null>(measured('orderById', async (ids: readonly string[]) => {
-    const rows = await prisma.order.findMany({ where: { id: { in: [...ids] } } });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
-  }));
+  const orderById = new DataLoader<string, Order | null>(
+    measured('orderById', async (ids: readonly string[]) => {
+      const rows = await prisma.order.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+  );
 
-  const itemsByOrderId = new DataLoader<string, OrderItem[]>(measured('itemsByOrderId', async (orderIds: readonly string[]) => {
-    const rows = await prisma.orderItem.findMany({
-      where: { orderId: { in: [...orderIds] } },
-      orderBy: [{ orderId: 'asc' }, { position: 'asc' }],
-    });
-    const byOrder = new Map<string, OrderItem[]>();
-    for (const row of rows) {
-      const list = byOrder.get(row.orderId);
-      if (list) list.push(row);
-      else byOrder.set(row.orderId, [row]);
-    }
-    return orderIds.map((id) => byOrder.get(id) ?? []);
-  }));
+  const itemsByOrderId = new DataLoader<string, OrderItem[]>(
+    measured('itemsByOrderId', async (orderIds: readonly string[]) => {
+      const rows = await prisma.orderItem.findMany({
+        where: { orderId: { in: [...orderIds] } },
+        orderBy: [{ orderId: 'asc' }, { position: 'asc' }],
+      });
+      const byOrder = new Map<string, OrderItem[]>();
+      for (const row of rows) {
+        const list = byOrder.get(row.orderId);
+        if (list) list.push(row);
+        else byOrder.set(row.orderId, [row]);
+      }
+      return orderIds.map((id) => byOrder.get(id) ?? []);
+    }),
+  );
 
   const ordersByBuyer = new DataLoader<BuyerPageKey, BuyerPage, string>(
     measured('ordersByBuyer', async (keys: readonly BuyerPageKey[]) => {

@@ -35,7 +35,11 @@ const orderCount = () => stack.server.prisma.order.count();
 let keys = 0;
 const freshKey = () => `test-key-${++keys}`;
 
-async function place(items: Array<{ productId: string; quantity: number }>, key = freshKey(), caller: 'ada' | 'grace' | 'anonymous' = 'ada') {
+async function place(
+  items: Array<{ productId: string; quantity: number }>,
+  key = freshKey(),
+  caller: 'ada' | 'grace' | 'anonymous' = 'ada',
+) {
   return stack.query(PLACE, { input: { items }, key }, caller);
 }
 
@@ -121,13 +125,17 @@ describe('placeOrder', () => {
     ]);
     // The same product in another letter case is still the same product.
     const duplicate = await refused([line(1, 1), { productId: product(1).id.toUpperCase(), quantity: 1 }]);
-    expect(duplicate.map(({ field, code }) => ({ field, code }))).toEqual([{ field: 'items.1.productId', code: 'DUPLICATE_PRODUCT' }]);
+    expect(duplicate.map(({ field, code }) => ({ field, code }))).toEqual([
+      { field: 'items.1.productId', code: 'DUPLICATE_PRODUCT' },
+    ]);
   });
 
   it('refuses products the catalog does not know', async () => {
     const unknown = randomUUID();
     const errors = await refused([line(1, 1), { productId: unknown, quantity: 1 }]);
-    expect(errors).toEqual([{ field: 'items.1.productId', message: expect.stringContaining(unknown), code: 'PRODUCT_NOT_FOUND' }]);
+    expect(errors).toEqual([
+      { field: 'items.1.productId', message: expect.stringContaining(unknown), code: 'PRODUCT_NOT_FOUND' },
+    ]);
   });
 
   it('refuses more than the stock, naming the product and what is available', async () => {
@@ -217,7 +225,9 @@ describe('placeOrder idempotency', () => {
     expect(placed).toHaveLength(1);
     for (const response of responses) {
       if (response.body.data?.placeOrder.order) continue;
-      expect(response.body.data?.placeOrder.userErrors.map((error: { code: string }) => error.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+      expect(response.body.data?.placeOrder.userErrors.map((error: { code: string }) => error.code)).toEqual([
+        'IDEMPOTENCY_KEY_REUSED',
+      ]);
     }
     expect(await stack.server.prisma.order.count({ where: { buyerId: ada.id, idempotencyKey: key } })).toBe(1);
   });
@@ -262,7 +272,12 @@ describe('placeOrder without the catalog', () => {
       const { url } = await stack.startOrders({ CATALOG_URL: `http://127.0.0.1:${port}/graphql`, CATALOG_TIMEOUT_MS: '200' });
       const before = await orderCount();
       const started = Date.now();
-      const response = await graphql(url, PLACE, { input: { items: [line(1, 1)] }, key: freshKey() }, { token: await accessTokenFor(ada) });
+      const response = await graphql(
+        url,
+        PLACE,
+        { input: { items: [line(1, 1)] }, key: freshKey() },
+        { token: await accessTokenFor(ada) },
+      );
       expect(errorCodes(response)).toEqual(['CATALOG_UNAVAILABLE']);
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(await orderCount()).toBe(before);

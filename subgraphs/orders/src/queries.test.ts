@@ -97,14 +97,20 @@ describe('order(id)', () => {
 
   it('applies the same rule when the gateway resolves an Order reference', async () => {
     const query = `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Order { id number } } }`;
-    const representations = [{ __typename: 'Order', id: ada2 }, { __typename: 'Order', id: grace1 }];
+    const representations = [
+      { __typename: 'Order', id: ada2 },
+      { __typename: 'Order', id: grace1 },
+    ];
     const asAda = await stack.query(query, { representations }, 'ada');
     expect(asAda.body.data?._entities).toEqual([{ id: ada2, number: 'SF-000002' }, null]);
     expect(errorCodes(asAda)).toEqual(['FORBIDDEN']);
     const anonymous = await stack.query(query, { representations }, 'anonymous');
     expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED']);
     const asAdmin = await stack.query(query, { representations }, 'admin');
-    expect(asAdmin.body.data?._entities).toEqual([{ id: ada2, number: 'SF-000002' }, { id: grace1, number: 'SF-000004' }]);
+    expect(asAdmin.body.data?._entities).toEqual([
+      { id: ada2, number: 'SF-000002' },
+      { id: grace1, number: 'SF-000004' },
+    ]);
   });
 });
 
@@ -153,7 +159,11 @@ describe('User.orders', () => {
     expect(page1.nodes.map((node: { id: string }) => node.id)).toEqual([ada3, ada2]);
     expect(page1.pageInfo.hasNextPage).toBe(true);
     expect(page1.totalCount).toBe(3);
-    const second = await stack.query(USER_ORDERS, { representations: users(ada.id), first: 2, after: page1.pageInfo.endCursor }, 'ada');
+    const second = await stack.query(
+      USER_ORDERS,
+      { representations: users(ada.id), first: 2, after: page1.pageInfo.endCursor },
+      'ada',
+    );
     const page2 = second.body.data?._entities[0].orders;
     expect(page2.nodes.map((node: { id: string }) => node.id)).toEqual([ada1]);
     expect(page2.pageInfo.hasNextPage).toBe(false);
@@ -162,13 +172,15 @@ describe('User.orders', () => {
 
   it('rejects first outside 1..100 and malformed cursors', async () => {
     for (const first of [0, -1, 101]) {
-      expect(errorCodes(await stack.query(USER_ORDERS, { representations: users(ada.id), first }, 'ada'))).toEqual(['BAD_USER_INPUT']);
+      expect(errorCodes(await stack.query(USER_ORDERS, { representations: users(ada.id), first }, 'ada'))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
     }
-    expect(
-      errorCodes(await stack.query(USER_ORDERS, { representations: users(ada.id), first: 100 }, 'ada')),
-    ).toEqual([]);
+    expect(errorCodes(await stack.query(USER_ORDERS, { representations: users(ada.id), first: 100 }, 'ada'))).toEqual([]);
     for (const after of ['garbage', Buffer.from('2026-01-01T00:00:00.000Z|nope').toString('base64url')]) {
-      expect(errorCodes(await stack.query(USER_ORDERS, { representations: users(ada.id), after }, 'ada'))).toEqual(['BAD_USER_INPUT']);
+      expect(errorCodes(await stack.query(USER_ORDERS, { representations: users(ada.id), after }, 'ada'))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
     }
   });
 });
@@ -188,7 +200,11 @@ describe('Query.orders', () => {
 
   it('filters by status and pages', async () => {
     const confirmed = await stack.query(ALL_ORDERS, { status: 'CONFIRMED', first: 1 }, 'admin');
-    expect(confirmed.body.data?.orders).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true }, nodes: [{ id: grace1 }] });
+    expect(confirmed.body.data?.orders).toMatchObject({
+      totalCount: 2,
+      pageInfo: { hasNextPage: true },
+      nodes: [{ id: grace1 }],
+    });
     const next = await stack.query(
       ALL_ORDERS,
       { status: 'CONFIRMED', first: 1, after: confirmed.body.data?.orders.pageInfo.endCursor },

@@ -41,7 +41,11 @@ export async function seedOrdersIfEmpty(prisma: PrismaClient, eventStream: strin
       outboxEvent(
         eventStream,
         'OrderPlaced',
-        { orderId: order.id, buyerId: order.buyerId, lines: order.lines.map(({ productId, quantity }) => ({ productId, quantity })) },
+        {
+          orderId: order.id,
+          buyerId: order.buyerId,
+          lines: order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+        },
         undefined,
       ),
     );

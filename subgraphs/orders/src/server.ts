@@ -52,7 +52,11 @@ export function createOrdersServer({
   });
   const orders = new OrdersService(prisma, catalog, streams.orders);
   const consumes = { stream: streams.catalog, group: ORDERS_GROUP, contract: catalogEvents };
-  const eventMetrics = registerEventMetrics(metrics.registry, { pool, ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}), logger });
+  const eventMetrics = registerEventMetrics(metrics.registry, {
+    pool,
+    ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}),
+    logger,
+  });
   const migrations = migrationReadiness('orders', pool, { logger });
   let running: DomainEvents | undefined;
   let stopWaiting: (() => void) | undefined;
@@ -83,7 +87,14 @@ export function createOrdersServer({
       if (events && !running && !stopWaiting) {
         // Not before the database has this build's migrations (production migrates separately).
         stopWaiting = await whenMigrated(migrations, () => {
-          running = startDomainEvents({ events, pool, consumes, handlers: ordersEventHandlers(orders), metrics: eventMetrics, logger });
+          running = startDomainEvents({
+            events,
+            pool,
+            consumes,
+            handlers: ordersEventHandlers(orders),
+            metrics: eventMetrics,
+            logger,
+          });
         });
       }
       return listening;

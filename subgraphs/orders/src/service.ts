@@ -222,7 +222,12 @@ export class OrdersService {
       });
       if (changed.count > 0) {
         await tx.outboxEvent.create({
-          data: outboxEvent(this.eventStream, 'OrderCancelled', { orderId: order.id, buyerId: order.buyerId, reason: CANCEL_REASON }, requestId),
+          data: outboxEvent(
+            this.eventStream,
+            'OrderCancelled',
+            { orderId: order.id, buyerId: order.buyerId, reason: CANCEL_REASON },
+            requestId,
+          ),
           select: { id: true },
         });
       }
@@ -269,7 +274,12 @@ export class OrdersService {
       });
       if (!order) return 'skipped';
       await tx.outboxEvent.create({
-        data: outboxEvent(this.eventStream, 'OrderRejected', { orderId: order.id, buyerId: order.buyerId, reason: cancelReason }, requestId),
+        data: outboxEvent(
+          this.eventStream,
+          'OrderRejected',
+          { orderId: order.id, buyerId: order.buyerId, reason: cancelReason },
+          requestId,
+        ),
         select: { id: true },
       });
       return 'applied';

@@ -36,7 +36,9 @@ async function cost(query: string, variables: Record<string, unknown>, expectedN
     const response = await stack.query(query, variables, 'admin');
     expect(response.body.errors).toBeUndefined();
     const data = response.body.data!;
-    nodes = data.orders ? data.orders.nodes.length : data._entities.reduce((sum: number, user: any) => sum + user.orders.nodes.length, 0);
+    nodes = data.orders
+      ? data.orders.nodes.length
+      : data._entities.reduce((sum: number, user: any) => sum + user.orders.nodes.length, 0);
   });
   expect(nodes).toBe(expectedNodes);
   return statements;
@@ -45,7 +47,10 @@ async function cost(query: string, variables: Record<string, unknown>, expectedN
 /** `count` more orders for `buyerId`, each with three lines, written directly. */
 async function addOrders(buyerId: string, count: number) {
   for (let index = 0; index < count; index++) {
-    const lines = [0, 1, 2].map((offset) => ({ productId: products[(index + offset) % products.length]!.id, quantity: 1 + offset }));
+    const lines = [0, 1, 2].map((offset) => ({
+      productId: products[(index + offset) % products.length]!.id,
+      quantity: 1 + offset,
+    }));
     await stack.server.prisma.order.create({
       data: {
         buyerId,

@@ -29,9 +29,17 @@ export interface TestStack {
   /** The orders database, for other connections to it (a second relay...). */
   ordersDatabaseUrl: string;
   /** Sends one operation to the orders subgraph as `caller` (anonymous unless given). */
-  query<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse<Data>>;
+  query<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    caller?: Caller,
+  ): Promise<GraphQLResponse<Data>>;
   /** Sends one operation to the catalog subgraph as `caller`. */
-  catalogQuery<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse<Data>>;
+  catalogQuery<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    caller?: Caller,
+  ): Promise<GraphQLResponse<Data>>;
   /** SQL statements the orders server sent while `run` ran. */
   statementsDuring(run: () => Promise<unknown>): Promise<number>;
   /** Another orders server on the same database with other settings (stopped with the stack). */
@@ -46,7 +54,12 @@ export interface TestStackOptions {
   events?: DomainEventsOptions;
 }
 
-const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: process.env.JWT_SECRET, SUBGRAPH_SECRET: testSubgraphSecret } as const;
+const settings = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  JWT_SECRET: process.env.JWT_SECRET,
+  SUBGRAPH_SECRET: testSubgraphSecret,
+} as const;
 
 /**
  * Polls `check` until it returns something other than undefined/false, or fails after
@@ -55,7 +68,11 @@ const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: process.en
  */
 export function eventually<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 10_000, intervalMs = 25, message = 'condition' }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+  {
+    timeoutMs = 10_000,
+    intervalMs = 25,
+    message = 'condition',
+  }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
 ): Promise<T> {
   const holds = (value: T | undefined | false) => value !== undefined && value !== false;
   return poll(check, holds, message, { timeoutMs, intervalMs, retryErrors: true }) as Promise<T>;
@@ -107,7 +124,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     catalogUrl,
     ordersDatabaseUrl: ordersDb.url,
     query: (query, variables = {}, caller = 'anonymous') => graphql(url, query, variables, { token: tokens[caller] }),
-    catalogQuery: (query, variables = {}, caller = 'anonymous') => graphql(catalogUrl, query, variables, { token: tokens[caller] }),
+    catalogQuery: (query, variables = {}, caller = 'anonymous') =>
+      graphql(catalogUrl, query, variables, { token: tokens[caller] }),
     async statementsDuring(run) {
       const before = await statements();
       await run();

@@ -11,10 +11,12 @@ export function createLoaders(prisma: PrismaClient, batchSizes?: ServiceMetrics[
   const measured = <Keys extends ReadonlyArray<unknown>, Result>(name: string, batch: (keys: Keys) => Result) =>
     measuredBatch(batchSizes, name, batch);
   return {
-    userById: new DataLoader(measured('userById', async (ids: readonly string[]) => {
-      const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-    })),
+    userById: new DataLoader(
+      measured('userById', async (ids: readonly string[]) => {
+        const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } } });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+      }),
+    ),
   };
 }

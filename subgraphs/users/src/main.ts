@@ -11,14 +11,21 @@ await runService(async () => {
   limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('users');
-  const database = await prepareDomainDatabase('users', { migrate: config.NODE_ENV !== 'production', poolMax: config.DATABASE_POOL_MAX });
+  const database = await prepareDomainDatabase('users', {
+    migrate: config.NODE_ENV !== 'production',
+    poolMax: config.DATABASE_POOL_MAX,
+  });
   const server = createUsersServer({ config, databaseUrl: database.url, poolMax: database.poolMax });
   if (config.NODE_ENV !== 'production') await seedUsersIfEmpty(server.prisma, config.SCRYPT_COST);
   const running = await server.listen(config.USERS_PORT, config.HOST);
   server.logger.info({ url: running.url }, 'users subgraph ready');
-  stopOnSignals(server.logger, async () => {
-    await server.stop();
-    await database.stop();
-    await tracing.shutdown();
-  }, { drainMs: drainMsFor(config) });
+  stopOnSignals(
+    server.logger,
+    async () => {
+      await server.stop();
+      await database.stop();
+      await tracing.shutdown();
+    },
+    { drainMs: drainMsFor(config) },
+  );
 });

@@ -15,7 +15,13 @@ export interface SeedUser {
 
 export const users: readonly SeedUser[] = [
   { id: stableId('user:ada'), email: 'ada@example.com', name: 'Ada Lovelace', password: 'ada-password-1', role: 'CUSTOMER' },
-  { id: stableId('user:grace'), email: 'grace@example.com', name: 'Grace Hopper', password: 'grace-password-1', role: 'CUSTOMER' },
+  {
+    id: stableId('user:grace'),
+    email: 'grace@example.com',
+    name: 'Grace Hopper',
+    password: 'grace-password-1',
+    role: 'CUSTOMER',
+  },
   { id: stableId('user:admin'), email: 'admin@example.com', name: 'Store Admin', password: 'admin-password-1', role: 'ADMIN' },
 ];
 

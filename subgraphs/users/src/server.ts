@@ -22,7 +22,12 @@ export interface UsersServerOptions {
 }
 
 /** The users subgraph, ready to listen; tests build it without opening a fixed port. */
-export function createUsersServer({ config, databaseUrl, poolMax, logger = createLogger('users', config.LOG_LEVEL) }: UsersServerOptions) {
+export function createUsersServer({
+  config,
+  databaseUrl,
+  poolMax,
+  logger = createLogger('users', config.LOG_LEVEL),
+}: UsersServerOptions) {
   const metrics = createMetrics('users');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
   const endedSessions = new SessionRevocations({

@@ -13,9 +13,7 @@ export interface IssuedSession {
   refreshExpiresAt: Date;
 }
 
-export type AuthResult =
-  | { ok: true; user: User; session: IssuedSession }
-  | Failure;
+export type AuthResult = { ok: true; user: User; session: IssuedSession } | Failure;
 
 /** Where ended sessions are recorded, so their access tokens are refused everywhere. */
 export interface SessionEnding {
@@ -120,7 +118,11 @@ export class UsersService {
     if (!session || session.revokedAt || session.expiresAt <= new Date()) return invalid();
     if (session.replacedAt) {
       await this.revokeFamily(session.familyId);
-      return failure('REFRESH_TOKEN_REUSED', 'This session was used elsewhere and has been ended. Please sign in again.', 'refreshToken');
+      return failure(
+        'REFRESH_TOKEN_REUSED',
+        'This session was used elsewhere and has been ended. Please sign in again.',
+        'refreshToken',
+      );
     }
     const next = this.newRefreshToken();
     const rotated = await this.prisma.$transaction(async (tx) => {
@@ -137,7 +139,11 @@ export class UsersService {
     });
     if (!rotated) {
       await this.revokeFamily(session.familyId);
-      return failure('REFRESH_TOKEN_REUSED', 'This session was used elsewhere and has been ended. Please sign in again.', 'refreshToken');
+      return failure(
+        'REFRESH_TOKEN_REUSED',
+        'This session was used elsewhere and has been ended. Please sign in again.',
+        'refreshToken',
+      );
     }
     return { ok: true, user: session.user, session: await this.sessionFor(session.user, session.familyId, next) };
   }

@@ -86,7 +86,13 @@ function SignOutButton() {
   const navigate = useNavigate();
   const [logOut, { loading, error }] = useMutation(LogOutDocument);
   const signOut = async () => {
-    if (!(await logOut().then(() => true, () => false))) return;
+    if (
+      !(await logOut().then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     // Nothing fetched as this shopper stays in memory.
     await client.resetStore().catch(() => undefined);
     // In this router navigation completes on its own; nothing waits for it.

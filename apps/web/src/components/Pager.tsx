@@ -10,7 +10,15 @@ interface PagerState {
  * a page can be linked and reloaded. Connections only page forward, so the way back is the
  * trail of earlier cursors kept in the history entry.
  */
-export function Pager({ hasNextPage, endCursor, label }: { hasNextPage: boolean; endCursor: string | null | undefined; label: string }) {
+export function Pager({
+  hasNextPage,
+  endCursor,
+  label,
+}: {
+  hasNextPage: boolean;
+  endCursor: string | null | undefined;
+  label: string;
+}) {
   const [params] = useSearchParams();
   const location = useLocation();
   const trail = (location.state as PagerState | null)?.trail ?? [];

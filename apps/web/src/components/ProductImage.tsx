@@ -17,7 +17,16 @@ export function ProductImage({ image, fallbackAlt }: { image: Image | null; fall
       </div>
     );
   }
-  return <img src={image.url} alt={image.alt} width={image.width} height={image.height} loading="lazy" onError={() => setFailed(true)} />;
+  return (
+    <img
+      src={image.url}
+      alt={image.alt}
+      width={image.width}
+      height={image.height}
+      loading="lazy"
+      onError={() => setFailed(true)}
+    />
+  );
 }
 
 /** A steady colour per product, so placeholders side by side tell products apart. */

@@ -76,7 +76,9 @@ export const cartActions = {
     });
   },
   setQuantity(productId: string, quantity: number): void {
-    changeLines((lines) => lines.map((entry) => (entry.productId === productId ? { ...entry, quantity: clamp(quantity) } : entry)));
+    changeLines((lines) =>
+      lines.map((entry) => (entry.productId === productId ? { ...entry, quantity: clamp(quantity) } : entry)),
+    );
   },
   remove(productId: string): void {
     changeLines((lines) => lines.filter((entry) => entry.productId !== productId));

@@ -5,7 +5,9 @@ export interface RuntimeConfig {
 }
 
 // VITE_BFF_URL at build time, for hosting the built files on a server that has no /config.json.
-const builtIn: RuntimeConfig = { bffUrl: (import.meta.env.VITE_BFF_URL as string | undefined) || 'http://localhost:4100/graphql' };
+const builtIn: RuntimeConfig = {
+  bffUrl: (import.meta.env.VITE_BFF_URL as string | undefined) || 'http://localhost:4100/graphql',
+};
 
 export async function loadRuntimeConfig(): Promise<RuntimeConfig> {
   try {

@@ -21,7 +21,9 @@ export function useKeepNext(): (path: string) => string {
  * everything cached was fetched as someone else (or nobody): the store is reset, the page's
  * queries run again as the new viewer, and the shopper goes on to where they were going.
  */
-export function useAuthForm(send: (values: FormData) => Promise<{ viewer?: unknown; userErrors: readonly UserError[] } | undefined>) {
+export function useAuthForm(
+  send: (values: FormData) => Promise<{ viewer?: unknown; userErrors: readonly UserError[] } | undefined>,
+) {
   const client = useApolloClient();
   const navigate = useNavigate();
   const next = useNextPath();

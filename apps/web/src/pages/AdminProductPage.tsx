@@ -4,7 +4,12 @@ import { Link, useParams } from 'react-router';
 import { Field, FormErrors, useFocusFirstError, type UserError } from '../components/Form.js';
 import { SignInPrompt } from '../components/SignInPrompt.js';
 import { ErrorNotice, Loading } from '../components/Status.js';
-import { ProductPageDocument, UpdateProductDocument, type ProductPageQuery, type UpdateProductInput } from '../generated/graphql.js';
+import {
+  ProductPageDocument,
+  UpdateProductDocument,
+  type ProductPageQuery,
+  type UpdateProductInput,
+} from '../generated/graphql.js';
 import { priceStep, toMajorUnits, toMinorUnits } from '../lib/money.js';
 import { useTitle } from '../lib/title.js';
 import { useViewer } from '../lib/viewer.js';
@@ -52,7 +57,9 @@ function EditProductForm({ product }: { product: Product }) {
     const stockQuantity = Number(stockText);
     // What the inputs cannot even send; the BFF judges the rest (userErrors).
     const unreadable: UserError[] = [
-      ...(priceAmount === undefined ? [{ field: 'priceAmount', message: 'Enter a price of zero or more.', code: 'INVALID_PRICE' }] : []),
+      ...(priceAmount === undefined
+        ? [{ field: 'priceAmount', message: 'Enter a price of zero or more.', code: 'INVALID_PRICE' }]
+        : []),
       ...(stockText === '' || !Number.isInteger(stockQuantity)
         ? [{ field: 'stockQuantity', message: 'Enter a whole number of units.', code: 'INVALID_QUANTITY' }]
         : []),
@@ -96,7 +103,16 @@ function EditProductForm({ product }: { product: Product }) {
           required
           errors={userErrors}
         />
-        <Field label="Units in stock" name="stockQuantity" type="number" min={0} step={1} defaultValue={product.stock.quantity} required errors={userErrors} />
+        <Field
+          label="Units in stock"
+          name="stockQuantity"
+          type="number"
+          min={0}
+          step={1}
+          defaultValue={product.stock.quantity}
+          required
+          errors={userErrors}
+        />
         <button type="submit" className="primary" disabled={loading}>
           {loading ? 'Saving…' : 'Save changes'}
         </button>

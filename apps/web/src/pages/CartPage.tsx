@@ -54,7 +54,8 @@ export function CartPage() {
       ) : (
         known && (
           <p>
-            <Link to="/signin?next=/cart">Sign in</Link> or <Link to="/signup?next=/cart">create an account</Link> to place your order.
+            <Link to="/signin?next=/cart">Sign in</Link> or <Link to="/signup?next=/cart">create an account</Link> to place your
+            order.
           </p>
         )
       )}

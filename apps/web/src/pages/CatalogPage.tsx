@@ -53,7 +53,10 @@ export function CatalogPage() {
             </li>
             {categories.map((entry) => (
               <li key={entry.id}>
-                <Link to={`/?category=${encodeURIComponent(entry.slug)}`} aria-current={entry.slug === category ? 'page' : undefined}>
+                <Link
+                  to={`/?category=${encodeURIComponent(entry.slug)}`}
+                  aria-current={entry.slug === category ? 'page' : undefined}
+                >
                   {entry.name} <span className="count">({entry.productCount})</span>
                 </Link>
               </li>

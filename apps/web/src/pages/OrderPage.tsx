@@ -3,7 +3,13 @@ import { Link, useParams } from 'react-router';
 import { OrderStatusBadge } from '../components/OrderStatusBadge.js';
 import { SignInPrompt } from '../components/SignInPrompt.js';
 import { ErrorNotice, Loading } from '../components/Status.js';
-import { CancelOrderDocument, OrderDetailDocument, OrderStatusDocument, type OrderDetailQuery, type OrderStatus } from '../generated/graphql.js';
+import {
+  CancelOrderDocument,
+  OrderDetailDocument,
+  OrderStatusDocument,
+  type OrderDetailQuery,
+  type OrderStatus,
+} from '../generated/graphql.js';
 import { formatDateTime } from '../lib/dates.js';
 import { isUnauthenticated } from '../lib/errors.js';
 import { useTitle } from '../lib/title.js';
@@ -19,7 +25,10 @@ const explanations: Record<OrderStatus, string> = {
 
 export function OrderPage() {
   const { id = '' } = useParams();
-  const { data, loading, error, refetch } = useQuery(OrderDetailDocument, { variables: { id }, fetchPolicy: 'cache-and-network' });
+  const { data, loading, error, refetch } = useQuery(OrderDetailDocument, {
+    variables: { id },
+    fetchPolicy: 'cache-and-network',
+  });
   const order = data?.order;
   useTitle(order ? `Order ${order.number}` : 'Order');
 
@@ -75,7 +84,9 @@ function OrderDetails({ order }: { order: Order }) {
         <tbody>
           {order.items.map((item, index) => (
             <tr key={item.product?.id ?? index}>
-              <th scope="row">{item.product ? <Link to={`/products/${item.product.slug}`}>{item.product.name}</Link> : 'Product unavailable'}</th>
+              <th scope="row">
+                {item.product ? <Link to={`/products/${item.product.slug}`}>{item.product.name}</Link> : 'Product unavailable'}
+              </th>
               <td>{item.quantity}</td>
               <td>{item.unitPrice.formatted}</td>
               <td>{item.lineTotal.formatted}</td>

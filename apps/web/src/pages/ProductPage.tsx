@@ -14,7 +14,10 @@ type Product = NonNullable<ProductPageQuery['product']>;
 export function ProductPage() {
   const { slug = '' } = useParams();
   // Cached pages show at once; the network answer follows (an admin's edit shows on the next visit).
-  const { data, loading, error, refetch } = useQuery(ProductPageDocument, { variables: { slug }, fetchPolicy: 'cache-and-network' });
+  const { data, loading, error, refetch } = useQuery(ProductPageDocument, {
+    variables: { slug },
+    fetchPolicy: 'cache-and-network',
+  });
   const product = data?.product;
   useTitle(product?.name ?? (data ? 'Product not found' : undefined));
 
@@ -41,7 +44,8 @@ function ProductDetails({ product }: { product: Product }) {
   return (
     <article className="product" aria-labelledby="product-name">
       <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link to="/">Catalog</Link> › <Link to={`/?category=${encodeURIComponent(product.category.slug)}`}>{product.category.name}</Link>
+        <Link to="/">Catalog</Link> ›{' '}
+        <Link to={`/?category=${encodeURIComponent(product.category.slug)}`}>{product.category.name}</Link>
       </nav>
       <div className="product-main">
         <ul className="gallery" aria-label="Pictures">

@@ -27,7 +27,16 @@ export function SignUpPage() {
         {error && <ErrorNotice error={error} />}
         <Field label="Name" name="name" autoComplete="name" required errors={userErrors} />
         <Field label="Email" name="email" type="email" autoComplete="email" required errors={userErrors} />
-        <Field label="Password" name="password" type="password" autoComplete="new-password" required minLength={10} hint="At least 10 characters." errors={userErrors} />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={10}
+          hint="At least 10 characters."
+          errors={userErrors}
+        />
         <button type="submit" className="primary" disabled={loading}>
           {loading ? 'Creating your account…' : 'Create account'}
         </button>

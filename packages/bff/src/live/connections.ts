@@ -35,7 +35,10 @@ export class LiveConnections {
   ) {}
 
   /** Counts a connection from `ip`; a refusal when that address holds too many. */
-  openFromAddress(ip: string, close: () => void): { release: () => void; signIn: (userId: string) => GraphQLError | undefined } | GraphQLError {
+  openFromAddress(
+    ip: string,
+    close: () => void,
+  ): { release: () => void; signIn: (userId: string) => GraphQLError | undefined } | GraphQLError {
     if (this.limits.perIp > 0 && (this.byIp.get(ip) ?? 0) >= this.limits.perIp) {
       this.metrics.dropped.inc({ client: this.clientType, reason: 'connection_limit' });
       return tooManyConnections('Too many open subscription connections from this address.');

@@ -138,7 +138,11 @@ export async function liveFeed<State>(options: LiveFeedOptions<State>): Promise<
           states = await options.read(event);
         } catch (error) {
           // The client resubscribes and gets the current state first: nothing is lost by ending here.
-          yield new LiveEnd(error instanceof GraphQLError ? error : coded('The service is unavailable. Subscribe again shortly.', 'SERVICE_UNAVAILABLE'));
+          yield new LiveEnd(
+            error instanceof GraphQLError
+              ? error
+              : coded('The service is unavailable. Subscribe again shortly.', 'SERVICE_UNAVAILABLE'),
+          );
           return;
         }
         if (closed) return;

@@ -11,16 +11,36 @@ export type LiveListener = (event: Envelope) => void;
 export function liveMetrics(registry: Registry, clientType: string) {
   const labels = { client: clientType };
   return {
-    connections: new Gauge({ name: 'bff_live_connections', help: 'Open subscription connections (SSE streams or WebSockets).', labelNames: ['client'], registers: [registry] }).labels(labels),
-    subscriptions: new Gauge({ name: 'bff_live_subscriptions', help: 'Active subscriptions.', labelNames: ['client'], registers: [registry] }).labels(labels),
-    delivered: new Counter({ name: 'bff_live_payloads_delivered_total', help: 'Subscription payloads sent to clients.', labelNames: ['client'], registers: [registry] }).labels(labels),
+    connections: new Gauge({
+      name: 'bff_live_connections',
+      help: 'Open subscription connections (SSE streams or WebSockets).',
+      labelNames: ['client'],
+      registers: [registry],
+    }).labels(labels),
+    subscriptions: new Gauge({
+      name: 'bff_live_subscriptions',
+      help: 'Active subscriptions.',
+      labelNames: ['client'],
+      registers: [registry],
+    }).labels(labels),
+    delivered: new Counter({
+      name: 'bff_live_payloads_delivered_total',
+      help: 'Subscription payloads sent to clients.',
+      labelNames: ['client'],
+      registers: [registry],
+    }).labels(labels),
     dropped: new Counter({
       name: 'bff_live_dropped_total',
       help: 'Subscriptions or connections ended by the server: slow consumer, limit, expired or ended session.',
       labelNames: ['client', 'reason'],
       registers: [registry],
     }),
-    events: new Counter({ name: 'bff_live_events_received_total', help: 'Domain events received by broadcast.', labelNames: ['client'], registers: [registry] }).labels(labels),
+    events: new Counter({
+      name: 'bff_live_events_received_total',
+      help: 'Domain events received by broadcast.',
+      labelNames: ['client'],
+      registers: [registry],
+    }).labels(labels),
   };
 }
 

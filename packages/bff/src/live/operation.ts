@@ -1,4 +1,12 @@
-import { analyzeOperation, documentLimitRules, LimitError, LIMIT_CODES, maskErrors, type DocumentLimits, type NodeEnv } from '@storefront/http-server';
+import {
+  analyzeOperation,
+  documentLimitRules,
+  LimitError,
+  LIMIT_CODES,
+  maskErrors,
+  type DocumentLimits,
+  type NodeEnv,
+} from '@storefront/http-server';
 import {
   getOperationAST,
   GraphQLError,
@@ -45,9 +53,16 @@ function documentText(request: LiveRequest, persisted: LiveOperationOptions['per
     if (query === '' && !known) return refusal('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND');
     return query === '' ? known!.body : query;
   }
-  if (query === '') return refusal('A subscription needs a `query`, or a persisted document\'s hash in `extensions.persistedQuery`.', 'BAD_REQUEST');
+  if (query === '')
+    return refusal(
+      "A subscription needs a `query`, or a persisted document's hash in `extensions.persistedQuery`.",
+      'BAD_REQUEST',
+    );
   if (persisted?.only && !persisted.manifest.has(persistedQueryId(query))) {
-    return refusal("This operation is not one of the app's persisted operations, so this server does not run it.", NOT_IN_SAFELIST);
+    return refusal(
+      "This operation is not one of the app's persisted operations, so this server does not run it.",
+      NOT_IN_SAFELIST,
+    );
   }
   return query;
 }
@@ -67,7 +82,9 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
     if (text instanceof GraphQLError) return [text];
     const limits = options.limits;
     if (limits && Buffer.byteLength(text, 'utf8') > limits.maxDocumentBytes) {
-      return [new LimitError(LIMIT_CODES.documentBytes, `The document is larger than the limit of ${limits.maxDocumentBytes} bytes.`)];
+      return [
+        new LimitError(LIMIT_CODES.documentBytes, `The document is larger than the limit of ${limits.maxDocumentBytes} bytes.`),
+      ];
     }
     let document = parsed.get(text);
     if (!document) {
@@ -75,12 +92,23 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
         document = parse(text, limits ? { maxLexicalTokens: limits.maxTokens } : {});
       } catch (error) {
         const message = error instanceof Error ? error.message : 'Syntax error.';
-        return [/Document contains more/.test(message) ? new LimitError(LIMIT_CODES.tokens, message) : refusal(message, 'GRAPHQL_PARSE_FAILED')];
+        return [
+          /Document contains more/.test(message)
+            ? new LimitError(LIMIT_CODES.tokens, message)
+            : refusal(message, 'GRAPHQL_PARSE_FAILED'),
+        ];
       }
       const errors = validate(options.schema, document, rules);
       if (errors.length > 0) {
         // Coded as Apollo codes them for queries; a limit's own code survives masking through `originalError`.
-        return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes ?? null, originalError: error, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        return errors.map(
+          (error) =>
+            new GraphQLError(error.message, {
+              nodes: error.nodes ?? null,
+              originalError: error,
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+            }),
+        );
       }
       // Only valid documents are remembered; the manifest's handful in production, bounded anyway.
       if (parsed.size < 1_000) parsed.set(text, document);
@@ -88,15 +116,25 @@ export function prepareLiveOperation(options: LiveOperationOptions) {
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) return [refusal('Name the operation to run.', 'BAD_REQUEST')];
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-      return [refusal('Only subscriptions are served on this connection; send queries and mutations as HTTP requests.', 'BAD_REQUEST')];
+      return [
+        refusal('Only subscriptions are served on this connection; send queries and mutations as HTTP requests.', 'BAD_REQUEST'),
+      ];
     }
     const variables = request.variables ?? {};
     if (limits) {
       const { cost, invalidPage } = analyzeOperation(options.schema, document, operation, variables, limits.maxPageSize);
-      if (invalidPage) return [new LimitError(LIMIT_CODES.pageSize, `${invalidPage.argument} must be between 1 and ${limits.maxPageSize}.`)];
-      if (cost > limits.maxCost) return [new LimitError(LIMIT_CODES.cost, `Query cost limit of ${limits.maxCost} exceeded, found ${cost}.`)];
+      if (invalidPage)
+        return [new LimitError(LIMIT_CODES.pageSize, `${invalidPage.argument} must be between 1 and ${limits.maxPageSize}.`)];
+      if (cost > limits.maxCost)
+        return [new LimitError(LIMIT_CODES.cost, `Query cost limit of ${limits.maxCost} exceeded, found ${cost}.`)];
     }
-    return { schema: options.schema, document, operationName: request.operationName ?? null, variableValues: variables, contextValue };
+    return {
+      schema: options.schema,
+      document,
+      operationName: request.operationName ?? null,
+      variableValues: variables,
+      contextValue,
+    };
   };
 }
 

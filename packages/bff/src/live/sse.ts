@@ -42,7 +42,9 @@ function codeOf(error: unknown): string | undefined {
  * node:http one) is here because the HTTP front has already read the body under its size
  * limit, and because streams must be countable, droppable and closable without `complete`.
  */
-export function liveSseHandler<Context extends LiveContext & { clientIp?: string | undefined }>(options: LiveTransportOptions<Context>) {
+export function liveSseHandler<Context extends LiveContext & { clientIp?: string | undefined }>(
+  options: LiveTransportOptions<Context>,
+) {
   interface Raw {
     response: ServerResponse;
     info: RequestInfo;
@@ -88,7 +90,8 @@ export function liveSseHandler<Context extends LiveContext & { clientIp?: string
       };
       const prepared = options.prepare(params, context);
       // `data: null` is how graphql-sse tells a result from execution arguments.
-      if (Array.isArray(prepared)) return { data: null, ...options.mask({ errors: prepared as GraphQLError[] }) } as OperationResult;
+      if (Array.isArray(prepared))
+        return { data: null, ...options.mask({ errors: prepared as GraphQLError[] }) } as OperationResult;
       return prepared as unknown as OperationArgs;
     },
     onNext: (_context, _request, result) => options.mask(result as ExecutionResult) as ExecutionResult,
@@ -102,13 +105,32 @@ export function liveSseHandler<Context extends LiveContext & { clientIp?: string
       response.end(text);
     };
     if (request.method !== 'POST') {
-      send(405, new GraphQLError('Subscribe with a POST (JSON body, Accept: text/event-stream).', { extensions: { code: 'BAD_REQUEST' } }), { allow: 'POST' }); return;
+      send(
+        405,
+        new GraphQLError('Subscribe with a POST (JSON body, Accept: text/event-stream).', {
+          extensions: { code: 'BAD_REQUEST' },
+        }),
+        { allow: 'POST' },
+      );
+      return;
     }
     if (request.headers['x-graphql-event-stream-token'] !== undefined) {
-      send(400, new GraphQLError('Single-connection mode is not served: open one stream per subscription.', { extensions: { code: 'BAD_REQUEST' } })); return;
+      send(
+        400,
+        new GraphQLError('Single-connection mode is not served: open one stream per subscription.', {
+          extensions: { code: 'BAD_REQUEST' },
+        }),
+      );
+      return;
     }
     if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
-      send(415, new GraphQLError('A subscription is a JSON POST (Content-Type: application/json).', { extensions: { code: 'BAD_REQUEST' } })); return;
+      send(
+        415,
+        new GraphQLError('A subscription is a JSON POST (Content-Type: application/json).', {
+          extensions: { code: 'BAD_REQUEST' },
+        }),
+      );
+      return;
     }
     const subscribers = options.metrics.subscriptions;
     let streaming = false;

@@ -8,7 +8,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { LiveContext } from './feed.js';
 import type { LiveTransportOptions } from './sse.js';
 
-export interface LiveWebSocketOptions<Context extends LiveContext & { clientIp?: string | undefined }> extends LiveTransportOptions<Context> {
+export interface LiveWebSocketOptions<
+  Context extends LiveContext & { clientIp?: string | undefined },
+> extends LiveTransportOptions<Context> {
   /** The upgrade request as the context function sees requests, with the init payload's `authorization`. */
   describe: (request: IncomingMessage, authorization: string | undefined) => RequestInfo;
   keepAliveMs: number;
@@ -34,7 +36,10 @@ interface SocketState<Context> {
  * Accept-Language. Documents go through the same gates as queries (prepare), persisted ones by
  * hash. On shutdown every socket closes with 1001, so clients reconnect to another instance.
  */
-export function attachLiveWebSockets<Context extends LiveContext & { clientIp?: string | undefined }>(server: Server, options: LiveWebSocketOptions<Context>) {
+export function attachLiveWebSockets<Context extends LiveContext & { clientIp?: string | undefined }>(
+  server: Server,
+  options: LiveWebSocketOptions<Context>,
+) {
   const sockets = new WeakMap<WebSocket, SocketState<Context>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   const closeWith = (socket: WebSocket, code: number, reason: string) => socket.close(code, reason);
@@ -59,7 +64,9 @@ export function attachLiveWebSockets<Context extends LiveContext & { clientIp?: 
   };
   server.on('upgrade', onUpgrade);
 
-  const formatted = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => [...(options.mask({ errors: [...errors] }).errors ?? [])];
+  const formatted = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => [
+    ...(options.mask({ errors: [...errors] }).errors ?? []),
+  ];
 
   const disposable = useServer<{ authorization?: unknown }>(
     {
@@ -70,7 +77,11 @@ export function attachLiveWebSockets<Context extends LiveContext & { clientIp?: 
         if (!state) return false;
         const authorization = ctx.connectionParams?.authorization;
         if (typeof authorization !== 'string' || authorization === '') {
-          closeWith(socket, CloseCode.Unauthorized, 'Unauthorized: send { "authorization": "Bearer <access token>" } in connection_init');
+          closeWith(
+            socket,
+            CloseCode.Unauthorized,
+            'Unauthorized: send { "authorization": "Bearer <access token>" } in connection_init',
+          );
           return false;
         }
         let context: Context;
@@ -78,7 +89,11 @@ export function attachLiveWebSockets<Context extends LiveContext & { clientIp?: 
           context = await options.context(options.describe(request, authorization));
         } catch (error) {
           if (!(error instanceof GraphQLError)) throw error;
-          closeWith(socket, error.extensions.code === 'UNAUTHENTICATED' ? CloseCode.Unauthorized : CloseCode.Forbidden, error.message.slice(0, 120));
+          closeWith(
+            socket,
+            error.extensions.code === 'UNAUTHENTICATED' ? CloseCode.Unauthorized : CloseCode.Forbidden,
+            error.message.slice(0, 120),
+          );
           return false;
         }
         if (!context.viewer) {
@@ -106,7 +121,8 @@ export function attachLiveWebSockets<Context extends LiveContext & { clientIp?: 
       onSubscribe: async (ctx, _id, payload) => {
         const state = sockets.get(ctx.extra.socket);
         const context = state?.context;
-        if (!context) return [new GraphQLError('The connection is not initialised.', { extensions: { code: 'UNAUTHENTICATED' } })];
+        if (!context)
+          return [new GraphQLError('The connection is not initialised.', { extensions: { code: 'UNAUTHENTICATED' } })];
         // graphql-ws has already reserved this subscription's id among them.
         const active = Object.keys(ctx.subscriptions).length;
         if (options.subscriptionsPerConnection > 0 && active > options.subscriptionsPerConnection) {

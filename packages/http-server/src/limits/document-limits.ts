@@ -94,7 +94,11 @@ export function limitViolation(error: unknown): GraphQLFormattedError | undefine
   // Duck typing: Apollo's GraphQLError class may be another build of graphql than ours (vitest).
   const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
   if (original instanceof LimitError) return { message: original.message, extensions: { code: original.code } };
-  if (original !== error && original instanceof Error && (error as { extensions?: { code?: unknown } }).extensions?.code === 'GRAPHQL_PARSE_FAILED') {
+  if (
+    original !== error &&
+    original instanceof Error &&
+    (error as { extensions?: { code?: unknown } }).extensions?.code === 'GRAPHQL_PARSE_FAILED'
+  ) {
     const tokens = TOKEN_LIMIT_MESSAGE.exec(original.message);
     if (tokens) {
       return { message: `The document has more than ${tokens[1]} tokens.`, extensions: { code: LIMIT_CODES.tokens } };

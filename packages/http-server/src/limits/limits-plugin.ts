@@ -28,7 +28,13 @@ function documentLimitsPlugin<Context extends BaseContext>(limits: DocumentLimit
         async didResolveOperation({ schema, document, operation, request }) {
           // Said here, for every server alike: the gateway's executor would throw it as an internal error (500).
           if (!operation) throw unresolvedOperation(document, request.operationName);
-          const { cost, invalidPage } = analyzeOperation(schema, document, operation, request.variables ?? {}, limits.maxPageSize);
+          const { cost, invalidPage } = analyzeOperation(
+            schema,
+            document,
+            operation,
+            request.variables ?? {},
+            limits.maxPageSize,
+          );
           if (invalidPage) {
             throw new LimitError(
               LIMIT_CODES.pageSize,

@@ -90,7 +90,8 @@ export function analyzeOperation(
       let value = given ? valueOf(given.value) : undefined;
       if (value === undefined) value = argument.defaultValue;
       if (typeof value !== 'number' || !Number.isFinite(value)) continue; // null or not a number: the resolver decides or refuses
-      if ((value < 1 || value > maxPageSize) && !invalidPage) invalidPage = { field: node.name.value, argument: argument.name, value };
+      if ((value < 1 || value > maxPageSize) && !invalidPage)
+        invalidPage = { field: node.name.value, argument: argument.name, value };
       size = Math.max(size ?? 1, Math.min(Math.trunc(value), maxPageSize));
     }
     return sized ? (size ?? maxPageSize) : 1;
@@ -117,7 +118,9 @@ export function analyzeOperation(
         if (cost === undefined) {
           fragmentCosts.set(name, 0); // a cycle costs nothing here; validation refuses it
           const fragment = fragments.get(name);
-          cost = fragment ? selectionCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined, guard + 1) : 0;
+          cost = fragment
+            ? selectionCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined, guard + 1)
+            : 0;
           fragmentCosts.set(name, cost);
         }
         total += cost;

@@ -12,13 +12,17 @@ function oversizedDocument(query: string, maxBytes: number): GraphQLFormattedErr
   if (query.length * 3 <= maxBytes) return undefined; // a UTF-16 unit is 3 UTF-8 bytes at most
   const bytes = Buffer.byteLength(query, 'utf8');
   if (bytes <= maxBytes) return undefined;
-  return { message: `The document is ${bytes} bytes, more than the limit of ${maxBytes}.`, extensions: { code: LIMIT_CODES.documentBytes } };
+  return {
+    message: `The document is ${bytes} bytes, more than the limit of ${maxBytes}.`,
+    extensions: { code: LIMIT_CODES.documentBytes },
+  };
 }
 
 /** Counts `character` in `text`, stopping at `enough`. */
 function countUpTo(text: string, character: string, enough: number): number {
   let count = 0;
-  for (let index = text.indexOf(character); index !== -1 && count < enough; index = text.indexOf(character, index + 1)) count += 1;
+  for (let index = text.indexOf(character); index !== -1 && count < enough; index = text.indexOf(character, index + 1))
+    count += 1;
   return count;
 }
 
@@ -51,14 +55,17 @@ function directiveOverload(query: string, maxDirectives: number): GraphQLFormatt
       const name = lexer.advance();
       if (name.kind === TokenKind.NAME) {
         if (onThisLocation.has(name.value)) {
-          return { message: `The directive "@${name.value}" is repeated on one location.`, extensions: { code: LIMIT_CODES.repeatedDirective } };
+          return {
+            message: `The directive "@${name.value}" is repeated on one location.`,
+            extensions: { code: LIMIT_CODES.repeatedDirective },
+          };
         }
         onThisLocation.add(name.value);
       }
       token = lexer.advance();
       if (token.kind === TokenKind.PAREN_L) {
         // The directive's arguments: the next token after them says whether another directive follows.
-        for (let depth = 1; depth > 0 && token.kind !== TokenKind.EOF; ) {
+        for (let depth = 1; depth > 0 && token.kind !== TokenKind.EOF;) {
           token = lexer.advance();
           if (token.kind === TokenKind.PAREN_L) depth += 1;
           else if (token.kind === TokenKind.PAREN_R) depth -= 1;

@@ -6,5 +6,6 @@ export const Mutation: MutationResolvers = {
     orderPayload(
       await orCatalogUnavailable(() => orders.placeOrder(viewer, input, idempotencyKey, { authorization, requestId })),
     ),
-  cancelOrder: async (_parent, { id }, { viewer, requestId, orders }) => orderPayload(await orders.cancelOrder(viewer, id, requestId)),
+  cancelOrder: async (_parent, { id }, { viewer, requestId, orders }) =>
+    orderPayload(await orders.cancelOrder(viewer, id, requestId)),
 };
