@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  bffServerSettings,
   createBffServer,
   createCacheStore,
   createGatewayBatch,
@@ -13,8 +14,7 @@ import {
   type BffEvents,
   type CacheStore,
 } from '@storefront/bff';
-import { SessionRevocations } from '@storefront/request-identity';
-import { createLogger, createMetrics, documentLimits, type Logger, type RequestInfo } from '@storefront/http-server';
+import { createLogger, createMetrics, type Logger, type RequestInfo } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
 import type { MobileContext } from './context.js';
 import { LANGUAGES } from './display.js';
@@ -22,8 +22,6 @@ import { bearerPlugin, variesBySignIn } from './plugins.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
 import { authenticateBearer, type BearerIdentity } from './session.js';
-import { resilienceSettings } from '@storefront/config';
-import { bffRateLimits } from '@storefront/bff';
 
 const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
@@ -52,32 +50,17 @@ export function createMobileServer({
 
   const metrics = createMetrics('bff-mobile');
   // Sessions the users service ended: their bearer tokens are refused before they expire.
-  const revokedSessions = new SessionRevocations({
-    redis: config.redis,
-    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
-    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
-    logger,
-  });
+  const { revokedSessions, settings } = bffServerSettings(config, logger, events);
   return createBffServer<MobileContext, MobileCaller>({
     clientType: 'mobile',
     typeDefs,
     resolvers,
     rules,
-    nodeEnv: config.NODE_ENV,
-    logger,
+    ...settings,
     metrics,
-    gatewayUrl: config.GATEWAY_URL,
-    gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
-    gatewayResilience: resilienceSettings(config, 'GATEWAY'),
     store,
-    limits: documentLimits(config),
-    rateLimits: bffRateLimits(config),
-    trustProxy: config.TRUST_PROXY,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    ...(events ? { events } : {}),
     // Subscriptions over WebSocket, persisted like queries: in production only the manifest's documents run.
     live: { transport: 'websocket', limits: liveLimits(config), persisted: { manifest, only: production } },
-    onStop: () => revokedSessions.close(),
     // Apps need no CORS; Sandbox does, outside production.
     cors: { origins: production ? [] : [SANDBOX_ORIGIN] },
     persistedQueries: {

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { SessionRefresher, createBffServer, liveLimits, createCacheStore, createGatewayBatch, type BffEvents, type CacheStore } from '@storefront/bff';
-import { SessionRevocations } from '@storefront/request-identity';
-import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/http-server';
+import { SessionRefresher, bffServerSettings, createBffServer, liveLimits, createCacheStore, createGatewayBatch, type BffEvents, type CacheStore } from '@storefront/bff';
+import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
 import { exchangeRefreshToken, identifyByCookies, resolveWebSession, type CookieCaller } from './session.js';
-import { resilienceSettings } from '@storefront/config';
-import { bffRateLimits } from '@storefront/bff';
 
 const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
@@ -32,31 +29,16 @@ export function createWebServer({
 
   const metrics = createMetrics('bff-web');
   // Sessions the users service ended: their access cookies are refused before they expire.
-  const revokedSessions = new SessionRevocations({
-    redis: config.redis,
-    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
-    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
-    logger,
-  });
+  const { revokedSessions, settings } = bffServerSettings(config, logger, events);
   const server = createBffServer<WebContext, CookieCaller>({
     clientType: 'web',
     typeDefs,
     resolvers,
     rules,
-    nodeEnv: config.NODE_ENV,
-    logger,
+    ...settings,
     metrics,
-    gatewayUrl: config.GATEWAY_URL,
-    gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
-    gatewayResilience: resilienceSettings(config, 'GATEWAY'),
     store,
-    limits: documentLimits(config),
-    rateLimits: bffRateLimits(config),
-    trustProxy: config.TRUST_PROXY,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    ...(events ? { events } : {}),
     live: { transport: 'sse', limits: liveLimits(config) },
-    onStop: () => revokedSessions.close(),
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
     identify: (request) => identifyByCookies(request, config.JWT_SECRET, revokedSessions),
     context: async (request, caller, gateway) => {

@@ -1,0 +1,50 @@
+import { resilienceSettings, type ResilienceShape } from '@storefront/config';
+import { documentLimits, type DocumentLimitsConfig, type Logger, type NodeEnv } from '@storefront/http-server';
+import type { RedisConnection } from '@storefront/redis';
+import { SessionRevocations, type TrustProxy } from '@storefront/request-identity';
+import { bffRateLimits } from './rate-limits.js';
+import type { BffEvents } from './server.js';
+
+/** What every BFF's config holds for the server part they share. */
+export type BffServerConfig = Parameters<typeof bffRateLimits>[0] &
+  DocumentLimitsConfig & { readonly [K in keyof ResilienceShape<'GATEWAY'>]: number } & {
+    NODE_ENV: NodeEnv;
+    GATEWAY_URL: string;
+    GATEWAY_TIMEOUT_MS: number;
+    TRUST_PROXY: TrustProxy;
+    MAX_BODY_BYTES: number;
+    SESSION_REVOCATION_KEY_PREFIX: string;
+    SESSION_REVOCATION_CACHE_MS: number;
+    redis: RedisConnection | undefined;
+  };
+
+/**
+ * The `createBffServer` options every BFF takes the same way from its config (environment,
+ * gateway and its resilience, document and rate limits, proxy trust, body size, cache
+ * invalidation events), and the ended sessions its `identify` must refuse, closed on stop.
+ */
+export function bffServerSettings(config: BffServerConfig, logger: Logger, events: BffEvents | undefined) {
+  // Ended sessions (recorded in the shared Redis): their tokens are refused before they expire.
+  const revokedSessions = new SessionRevocations({
+    redis: config.redis,
+    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
+    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
+    logger,
+  });
+  return {
+    revokedSessions,
+    settings: {
+      nodeEnv: config.NODE_ENV,
+      logger,
+      gatewayUrl: config.GATEWAY_URL,
+      gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
+      gatewayResilience: resilienceSettings(config, 'GATEWAY'),
+      limits: documentLimits(config),
+      rateLimits: bffRateLimits(config),
+      trustProxy: config.TRUST_PROXY,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      ...(events ? { events } : {}),
+      onStop: () => revokedSessions.close(),
+    },
+  };
+}
