@@ -1,6 +1,5 @@
-import type { ResilienceEnvSettings } from '@storefront/config';
 import type { Logger } from '@storefront/http-server';
-import { createOutboundClient, operationType, postThrough, type CircuitOpenError, type OutboundClient } from '@storefront/outbound';
+import { createOutboundClient, operationType, postThrough, type CircuitOpenError, type OutboundClient, type OutboundSettings } from '@storefront/outbound';
 import { GraphQLError } from 'graphql';
 import type { Registry } from 'prom-client';
 
@@ -12,7 +11,7 @@ export type GatewayResilience = OutboundClient;
 
 export function createGatewayResilience(options: {
   timeoutMs: number;
-  settings?: ResilienceEnvSettings | undefined;
+  settings?: OutboundSettings | undefined;
   registry?: Registry;
   logger?: Logger;
 }): GatewayResilience {

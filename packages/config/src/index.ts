@@ -105,7 +105,7 @@ export const databaseShape = {
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
 };
 
-export { resilienceSettings, resilienceShape, type ResilienceEnvSettings, type ResilienceShape } from './resilience.js';
+export { resilienceSettings, resilienceShape, type ResilienceShape } from './resilience.js';
 export {
   liveShape,
   eventRetentionShape,
