@@ -25,12 +25,7 @@ export type BffServerConfig = Parameters<typeof bffRateLimits>[0] &
  */
 export function bffServerSettings(config: BffServerConfig, logger: Logger, events: BffEvents | undefined) {
   // Ended sessions (recorded in the shared Redis): their tokens are refused before they expire.
-  const revokedSessions = new SessionRevocations({
-    redis: config.redis,
-    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
-    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
-    logger,
-  });
+  const revokedSessions = SessionRevocations.fromConfig(config, logger);
   return {
     revokedSessions,
     settings: {

@@ -25,12 +25,7 @@ export interface UsersServerOptions {
 export function createUsersServer({ config, databaseUrl, poolMax, logger = createLogger('users', config.LOG_LEVEL) }: UsersServerOptions) {
   const metrics = createMetrics('users');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
-  const endedSessions = new SessionRevocations({
-    redis: config.redis,
-    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
-    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
-    logger,
-  });
+  const endedSessions = SessionRevocations.fromConfig(config, logger);
   const users = new UsersService(
     prisma,
     {
