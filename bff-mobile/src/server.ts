@@ -11,10 +11,9 @@ import {
   readPersistedQueryManifest,
   safelistPlugin,
   type BffCaller,
-  type BffEvents,
-  type CacheStore,
+  type BffServerParams,
 } from '@storefront/bff';
-import { createLogger, createMetrics, type Logger, type RequestInfo } from '@storefront/http-server';
+import { createLogger, createMetrics, type RequestInfo } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
 import type { MobileContext } from './context.js';
 import { LANGUAGES } from './display.js';
@@ -38,13 +37,7 @@ export function createMobileServer({
   logger = createLogger('bff-mobile', config.LOG_LEVEL),
   store = createCacheStore(config.redis),
   events,
-}: {
-  config: MobileConfig;
-  logger?: Logger;
-  store?: CacheStore;
-  /** Product and order events that invalidate cached responses. */
-  events?: BffEvents;
-}) {
+}: BffServerParams<MobileConfig>) {
   const production = config.NODE_ENV === 'production';
   const manifest = readPersistedQueryManifest(MANIFEST_PATH);
 

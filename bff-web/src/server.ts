@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { SessionRefresher, bffServerSettings, createBffServer, liveLimits, createCacheStore, createGatewayBatch, type BffEvents, type CacheStore } from '@storefront/bff';
-import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
+import { SessionRefresher, bffServerSettings, createBffServer, liveLimits, createCacheStore, createGatewayBatch, type BffServerParams } from '@storefront/bff';
+import { createLogger, createMetrics } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
@@ -15,13 +15,7 @@ export function createWebServer({
   logger = createLogger('bff-web', config.LOG_LEVEL),
   store = createCacheStore(config.redis),
   events,
-}: {
-  config: WebConfig;
-  logger?: Logger;
-  store?: CacheStore;
-  /** Product and order events that invalidate cached responses. */
-  events?: BffEvents;
-}) {
+}: BffServerParams<WebConfig>) {
   const production = config.NODE_ENV === 'production';
   const cookies = { secure: config.NODE_ENV !== 'development' };
   // Set once the server (and its gateway client) exists; contexts are only built after that.

@@ -3,7 +3,17 @@ import { documentLimits, type DocumentLimitsConfig, type Logger, type NodeEnv } 
 import type { RedisConnection } from '@storefront/redis';
 import { SessionRevocations, type TrustProxy } from '@storefront/request-identity';
 import { bffRateLimits } from './rate-limits.js';
+import type { CacheStore } from './cache-store.js';
 import type { BffEvents } from './server.js';
+
+/** What a BFF's server factory (`createWebServer`, `createMobileServer`) takes; tests pass their own logger and store. */
+export interface BffServerParams<Config> {
+  config: Config;
+  logger?: Logger;
+  store?: CacheStore;
+  /** Product and order events that invalidate cached responses. */
+  events?: BffEvents;
+}
 
 /** What every BFF's config holds for the server part they share. */
 export type BffServerConfig = Parameters<typeof bffRateLimits>[0] &
