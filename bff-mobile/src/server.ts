@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import {
   bffServerSettings,
   createBffServer,
-  createCacheStore,
   createGatewayBatch,
   liveLimits,
   negotiateLocale,
@@ -13,7 +12,7 @@ import {
   type BffCaller,
   type BffServerParams,
 } from '@storefront/bff';
-import { createLogger, createMetrics, type RequestInfo } from '@storefront/http-server';
+import type { RequestInfo } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
 import type { MobileContext } from './context.js';
 import { LANGUAGES } from './display.js';
@@ -32,26 +31,20 @@ export const MANIFEST_PATH = new URL('../persisted-queries.json', import.meta.ur
  * production it runs any operation and registers automatic persisted queries in the store;
  * in production it runs only the operations of the app's manifest (a safelist).
  */
-export function createMobileServer({
-  config,
-  logger = createLogger('bff-mobile', config.LOG_LEVEL),
-  store = createCacheStore(config.redis),
-  events,
-}: BffServerParams<MobileConfig>) {
+export function createMobileServer(params: BffServerParams<MobileConfig>) {
+  const { config } = params;
   const production = config.NODE_ENV === 'production';
   const manifest = readPersistedQueryManifest(MANIFEST_PATH);
 
-  const metrics = createMetrics('bff-mobile');
   // Sessions the users service ended: their bearer tokens are refused before they expire.
-  const { revokedSessions, settings } = bffServerSettings(config, logger, events);
+  const { revokedSessions, settings } = bffServerSettings('bff-mobile', params);
+  const { logger, metrics, store } = settings;
   return createBffServer<MobileContext, MobileCaller>({
     clientType: 'mobile',
     typeDefs,
     resolvers,
     rules,
     ...settings,
-    metrics,
-    store,
     // Subscriptions over WebSocket, persisted like queries: in production only the manifest's documents run.
     live: { transport: 'websocket', limits: liveLimits(config), persisted: { manifest, only: production } },
     // Apps need no CORS; Sandbox does, outside production.

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SessionRefresher, bffServerSettings, createBffServer, liveLimits, createCacheStore, createGatewayBatch, type BffServerParams } from '@storefront/bff';
-import { createLogger, createMetrics } from '@storefront/http-server';
+import { SessionRefresher, bffServerSettings, createBffServer, liveLimits, createGatewayBatch, type BffServerParams } from '@storefront/bff';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
@@ -10,28 +9,22 @@ import { exchangeRefreshToken, identifyByCookies, resolveWebSession, type Cookie
 const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
 /** The web BFF, ready to listen; tests build it without opening a fixed port. */
-export function createWebServer({
-  config,
-  logger = createLogger('bff-web', config.LOG_LEVEL),
-  store = createCacheStore(config.redis),
-  events,
-}: BffServerParams<WebConfig>) {
+export function createWebServer(params: BffServerParams<WebConfig>) {
+  const { config } = params;
   const production = config.NODE_ENV === 'production';
   const cookies = { secure: config.NODE_ENV !== 'development' };
   // Set once the server (and its gateway client) exists; contexts are only built after that.
   let refresher!: SessionRefresher;
 
-  const metrics = createMetrics('bff-web');
   // Sessions the users service ended: their access cookies are refused before they expire.
-  const { revokedSessions, settings } = bffServerSettings(config, logger, events);
+  const { revokedSessions, settings } = bffServerSettings('bff-web', params);
+  const { logger, metrics, store } = settings;
   const server = createBffServer<WebContext, CookieCaller>({
     clientType: 'web',
     typeDefs,
     resolvers,
     rules,
     ...settings,
-    metrics,
-    store,
     live: { transport: 'sse', limits: liveLimits(config) },
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
     identify: (request) => identifyByCookies(request, config.JWT_SECRET, revokedSessions),
