@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
+  bffServerSettings,
   createBffServer,
-  createCacheStore,
   createGatewayBatch,
   liveLimits,
   negotiateLocale,
@@ -10,11 +10,9 @@ import {
   readPersistedQueryManifest,
   safelistPlugin,
   type BffCaller,
-  type BffEvents,
-  type CacheStore,
+  type BffServerParams,
 } from '@storefront/bff';
-import { SessionRevocations } from '@storefront/request-identity';
-import { createLogger, createMetrics, documentLimits, type Logger, type RequestInfo } from '@storefront/http-server';
+import type { RequestInfo } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type MobileConfig } from './config.js';
 import type { MobileContext } from './context.js';
 import { LANGUAGES } from './display.js';
@@ -22,8 +20,6 @@ import { bearerPlugin, variesBySignIn } from './plugins.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
 import { authenticateBearer, type BearerIdentity } from './session.js';
-import { resilienceSettings } from '@storefront/config';
-import { bffRateLimits } from '@storefront/bff';
 
 const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
@@ -35,49 +31,22 @@ export const MANIFEST_PATH = new URL('../persisted-queries.json', import.meta.ur
  * production it runs any operation and registers automatic persisted queries in the store;
  * in production it runs only the operations of the app's manifest (a safelist).
  */
-export function createMobileServer({
-  config,
-  logger = createLogger('bff-mobile', config.LOG_LEVEL),
-  store = createCacheStore(config.redis),
-  events,
-}: {
-  config: MobileConfig;
-  logger?: Logger;
-  store?: CacheStore;
-  /** Product and order events that invalidate cached responses. */
-  events?: BffEvents;
-}) {
+export function createMobileServer(params: BffServerParams<MobileConfig>) {
+  const { config } = params;
   const production = config.NODE_ENV === 'production';
   const manifest = readPersistedQueryManifest(MANIFEST_PATH);
 
-  const metrics = createMetrics('bff-mobile');
   // Sessions the users service ended: their bearer tokens are refused before they expire.
-  const revokedSessions = new SessionRevocations({
-    redis: config.redis,
-    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
-    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
-    logger,
-  });
+  const { revokedSessions, settings } = bffServerSettings('bff-mobile', params);
+  const { logger, metrics, store } = settings;
   return createBffServer<MobileContext, MobileCaller>({
     clientType: 'mobile',
     typeDefs,
     resolvers,
     rules,
-    nodeEnv: config.NODE_ENV,
-    logger,
-    metrics,
-    gatewayUrl: config.GATEWAY_URL,
-    gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
-    gatewayResilience: resilienceSettings(config, 'GATEWAY'),
-    store,
-    limits: documentLimits(config),
-    rateLimits: bffRateLimits(config),
-    trustProxy: config.TRUST_PROXY,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    ...(events ? { events } : {}),
+    ...settings,
     // Subscriptions over WebSocket, persisted like queries: in production only the manifest's documents run.
     live: { transport: 'websocket', limits: liveLimits(config), persisted: { manifest, only: production } },
-    onStop: () => revokedSessions.close(),
     // Apps need no CORS; Sandbox does, outside production.
     cors: { origins: production ? [] : [SANDBOX_ORIGIN] },
     persistedQueries: {

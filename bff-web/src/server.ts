@@ -1,70 +1,38 @@
 import { readFileSync } from 'node:fs';
 import {
   SessionRefresher,
+  bffServerSettings,
   createBffServer,
   liveLimits,
-  createCacheStore,
   createGatewayBatch,
-  type BffEvents,
-  type CacheStore,
+  type BffServerParams,
 } from '@storefront/bff';
-import { SessionRevocations } from '@storefront/request-identity';
-import { createLogger, createMetrics, documentLimits, type Logger } from '@storefront/http-server';
 import { SANDBOX_ORIGIN, type WebConfig } from './config.js';
 import type { WebContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
 import { rules } from './rules.js';
 import { exchangeRefreshToken, identifyByCookies, resolveWebSession, type CookieCaller } from './session.js';
-import { resilienceSettings } from '@storefront/config';
-import { bffRateLimits } from '@storefront/bff';
 
 const typeDefs = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
 /** The web BFF, ready to listen; tests build it without opening a fixed port. */
-export function createWebServer({
-  config,
-  logger = createLogger('bff-web', config.LOG_LEVEL),
-  store = createCacheStore(config.redis),
-  events,
-}: {
-  config: WebConfig;
-  logger?: Logger;
-  store?: CacheStore;
-  /** Product and order events that invalidate cached responses. */
-  events?: BffEvents;
-}) {
+export function createWebServer(params: BffServerParams<WebConfig>) {
+  const { config } = params;
   const production = config.NODE_ENV === 'production';
   const cookies = { secure: config.NODE_ENV !== 'development' };
   // Set once the server (and its gateway client) exists; contexts are only built after that.
   let refresher!: SessionRefresher;
 
-  const metrics = createMetrics('bff-web');
   // Sessions the users service ended: their access cookies are refused before they expire.
-  const revokedSessions = new SessionRevocations({
-    redis: config.redis,
-    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
-    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
-    logger,
-  });
+  const { revokedSessions, settings } = bffServerSettings('bff-web', params);
+  const { logger, metrics, store } = settings;
   const server = createBffServer<WebContext, CookieCaller>({
     clientType: 'web',
     typeDefs,
     resolvers,
     rules,
-    nodeEnv: config.NODE_ENV,
-    logger,
-    metrics,
-    gatewayUrl: config.GATEWAY_URL,
-    gatewayTimeoutMs: config.GATEWAY_TIMEOUT_MS,
-    gatewayResilience: resilienceSettings(config, 'GATEWAY'),
-    store,
-    limits: documentLimits(config),
-    rateLimits: bffRateLimits(config),
-    trustProxy: config.TRUST_PROXY,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    ...(events ? { events } : {}),
+    ...settings,
     live: { transport: 'sse', limits: liveLimits(config) },
-    onStop: () => revokedSessions.close(),
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
     identify: (request) => identifyByCookies(request, config.JWT_SECRET, revokedSessions),
     context: async (request, caller, gateway) => {

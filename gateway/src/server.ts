@@ -61,12 +61,7 @@ export function createGatewayServer({
     rejections: metrics.rateLimited,
   });
   // Sessions the users service ended (a reused refresh token, a sign-out): their tokens are refused before they expire.
-  const revokedSessions = new SessionRevocations({
-    redis: config.redis,
-    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
-    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
-    logger,
-  });
+  const revokedSessions = SessionRevocations.fromConfig(config, logger);
   let supergraphLoaded = false;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, logger),

@@ -1,4 +1,3 @@
-import type { ResilienceEnvSettings } from '@storefront/config';
 import type { Logger } from '@storefront/http-server';
 import {
   createOutboundClient,
@@ -6,8 +5,9 @@ import {
   postThrough,
   type CircuitOpenError,
   type OutboundClient,
+  type OutboundSettings,
 } from '@storefront/outbound';
-import { GraphQLError, OperationTypeNode } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Registry } from 'prom-client';
 
 /**
@@ -18,7 +18,7 @@ export type GatewayResilience = OutboundClient;
 
 export function createGatewayResilience(options: {
   timeoutMs: number;
-  settings?: ResilienceEnvSettings | undefined;
+  settings?: OutboundSettings | undefined;
   registry?: Registry;
   logger?: Logger;
 }): GatewayResilience {
@@ -44,7 +44,5 @@ export async function postToGateway(
   init: { headers: Record<string, string>; body: string },
   operation: { name: string; query: string },
 ): Promise<Response> {
-  return postThrough(resilience, url, init, {
-    idempotent: operationType(operation.query, operation.name) === OperationTypeNode.QUERY,
-  });
+  return postThrough(resilience, url, init, { idempotent: operationType(operation.query, operation.name) === 'query' });
 }

@@ -39,6 +39,7 @@ export {
   type AuthorizationContext,
 } from './shield.js';
 export { cacheControlTypeDefs, createBffServer, type BffContext, type BffEvents, type BffServerOptions } from './server.js';
+export { bffServerSettings, type BffServerConfig, type BffServerParams } from './server-settings.js';
 export { startCacheInvalidation, staleTags } from './invalidation.js';
 export { createGatewayBatch, readRoot, signedInAccount, type GatewayBatch } from './batch.js';
 export {

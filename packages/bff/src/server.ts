@@ -25,7 +25,7 @@ import { Counter } from 'prom-client';
 import type { CacheStore } from './cache-store.js';
 import { GatewayClient } from './gateway-client.js';
 import { createGatewayResilience } from './gateway-resilience.js';
-import type { ResilienceEnvSettings } from '@storefront/config';
+import type { OutboundSettings } from '@storefront/outbound';
 import { startCacheInvalidation } from './invalidation.js';
 import { OperationProfiles, ResponseCache, responseCachePlugin, type CacheableContext } from './response-cache.js';
 import { requestPipeline, type AdmittedRequest, type BffCaller } from './request-pipeline.js';
@@ -66,7 +66,7 @@ export interface BffServerOptions<Context extends BffContext, Caller extends Bff
   gatewayUrl: string;
   gatewayTimeoutMs: number;
   /** Keep-alive pool, query retries and circuit breaker of gateway calls (GATEWAY_* settings); defaults when omitted. */
-  gatewayResilience?: ResilienceEnvSettings;
+  gatewayResilience?: OutboundSettings;
   store: CacheStore;
   cors: CorsOptions;
   /** This client type's document limits (depth, aliases, cost, page size, ...); none when omitted. */

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { subgraphTrustShape } from './operations.js';
+import { secret } from './secrets.js';
 
 export { z };
 export { ConfigError } from './config-error.js';
@@ -114,7 +116,17 @@ export const databaseShape = {
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
 };
 
-export { resilienceSettings, resilienceShape, type ResilienceEnvSettings, type ResilienceShape } from './resilience.js';
+/**
+ * Settings every domain subgraph has, besides its port and `<DOMAIN>_DATABASE_URL`: the
+ * service's and the database's, the JWT secret it verifies callers' tokens with, and the
+ * secret that signs (gateway, orders) and verifies (subgraphs) subgraph requests (both must be
+ * set in production).
+ */
+export function subgraphShape() {
+  return { ...serviceShape, ...databaseShape, JWT_SECRET: secret(), ...subgraphTrustShape() };
+}
+
+export { resilienceSettings, resilienceShape, type ResilienceShape } from './resilience.js';
 export {
   liveShape,
   eventRetentionShape,

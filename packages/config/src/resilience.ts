@@ -1,3 +1,4 @@
+import type { OutboundSettings } from '@storefront/outbound';
 import { z } from 'zod';
 
 /**
@@ -47,24 +48,11 @@ export function resilienceShape<Prefix extends string>(prefix: Prefix): Resilien
   return shape as ResilienceShape<Prefix>;
 }
 
-export interface ResilienceEnvSettings {
-  pool: { connections: number; keepAliveMs: number };
-  retry: {
-    retries: number;
-    backoffMs: number;
-    maxBackoffMs: number;
-    budgetPercent: number;
-    budgetMinRetries: number;
-    budgetWindowMs: number;
-  };
-  breaker: { errorPercent: number; volumeThreshold: number; windowMs: number; resetMs: number };
-}
-
 /** The parsed settings of `prefix`, in the shape @storefront/outbound's clients take. */
 export function resilienceSettings<Prefix extends string>(
   config: { readonly [K in keyof ResilienceShape<Prefix>]: number },
   prefix: Prefix,
-): ResilienceEnvSettings {
+): OutboundSettings {
   const value = (suffix: Suffix) => (config as Record<string, number>)[`${prefix}_${suffix}`]!;
   return {
     pool: { connections: value('POOL_CONNECTIONS'), keepAliveMs: value('KEEP_ALIVE_MS') },

@@ -197,3 +197,56 @@ export function startDomainEvents<Contract extends ConsumedContract>(options: {
     },
   };
 }
+
+/** A domain service's events over its server's life, as `domainEventsWhenReady` returns them. */
+export interface DomainEventsLifecycle {
+  /** Starts the relay and the consumer once `whenReady` lets them; again while waiting or running does nothing. */
+  start(): Promise<void>;
+  /** Stops waiting, then the consumer and the relay (before the pool closes: they use it). */
+  stop(): Promise<void>;
+  /** The outbox relay while events run (tests `flush()` it). */
+  readonly relay: Relay | undefined;
+}
+
+/**
+ * The event wiring every domain subgraph has: its event series registered on /metrics now, and
+ * its relay and consumer started by `start()` only when `whenReady` calls back (a subgraph waits
+ * for its database to have this build's migrations). Without `events` (no bus) only the outbox
+ * series exist and `start()` does nothing.
+ */
+export function domainEventsWhenReady<Contract extends ConsumedContract>(options: {
+  events: DomainEventsOptions | undefined;
+  pool: pg.Pool;
+  consumes: { stream: string; group: string; contract: Contract };
+  handlers: EventHandlers<Contract>;
+  registry: Registry;
+  logger: Logger;
+  /** Calls `start` when the service may run events (now or later); resolves with a function that stops waiting. */
+  whenReady: (start: () => void) => Promise<() => void>;
+}): DomainEventsLifecycle {
+  const { events, pool, consumes, handlers, registry, logger, whenReady } = options;
+  const metrics = registerEventMetrics(registry, {
+    pool,
+    ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}),
+    logger,
+  });
+  let running: DomainEvents | undefined;
+  let stopWaiting: (() => void) | undefined;
+  return {
+    async start() {
+      if (!events || running || stopWaiting) return;
+      stopWaiting = await whenReady(() => {
+        running = startDomainEvents({ events, pool, consumes, handlers, metrics, logger });
+      });
+    },
+    async stop() {
+      stopWaiting?.();
+      stopWaiting = undefined;
+      await running?.stop();
+      running = undefined;
+    },
+    get relay() {
+      return running?.relay;
+    },
+  };
+}

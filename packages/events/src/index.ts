@@ -23,9 +23,11 @@ export function createEventBus(redis: RedisConnection | undefined): EventBus {
 }
 export { defineEvents, type EventContract, type EventPayload, type EventType, type PayloadSchemas } from './contracts.js';
 export {
+  domainEventsWhenReady,
   registerEventMetrics,
   startDomainEvents,
   type DomainEvents,
+  type DomainEventsLifecycle,
   type DomainEventsOptions,
   type EventHandlers,
 } from './domain.js';

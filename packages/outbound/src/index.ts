@@ -20,4 +20,5 @@ export { CircuitOpenError } from './failures.js';
 export { resilienceMetrics } from './metrics.js';
 export { operationType } from './operation-type.js';
 export { createConnectionPool, type Dispatcher } from './pool.js';
+export type { OutboundSettings } from './settings.js';
 export { ResilientTarget } from './target.js';

@@ -34,6 +34,19 @@ export class SessionRevocations implements RevokedSessions {
     if (options.redis) this.redis = failFastRedis(options.redis);
   }
 
+  /** As every service sets it up: its Redis and the SESSION_REVOCATION_* settings (sessionRevocationShape of @storefront/config). */
+  static fromConfig(
+    config: { redis: RedisConnection | undefined; SESSION_REVOCATION_KEY_PREFIX: string; SESSION_REVOCATION_CACHE_MS: number },
+    logger: Logger,
+  ): SessionRevocations {
+    return new SessionRevocations({
+      redis: config.redis,
+      keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
+      cacheMs: config.SESSION_REVOCATION_CACHE_MS,
+      logger,
+    });
+  }
+
   /** Records that `sessionId` has ended, for `forSeconds` (the access tokens' lifetime). */
   async revoke(sessionId: string, forSeconds: number): Promise<void> {
     this.remember(sessionId, true, Number.POSITIVE_INFINITY);

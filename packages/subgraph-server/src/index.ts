@@ -5,3 +5,4 @@
  */
 export { after, decodeCursor, pageSize, toConnection, type Connection, type Cursor } from './pagination.js';
 export { createSubgraphServer, subgraphPoolOptions, type SubgraphRequestContext } from './subgraph-server.js';
+export { runDomainSubgraph } from './boot.js';

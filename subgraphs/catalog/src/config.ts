@@ -1,24 +1,11 @@
-import {
-  assertProductionSecrets,
-  databaseShape,
-  loadConfig,
-  port,
-  postgresUrl,
-  secret,
-  serviceShape,
-  z,
-} from '@storefront/config';
+import { assertProductionSecrets, loadConfig, port, postgresUrl, subgraphShape, z } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { eventRetentionShape, subgraphTrustShape } from '@storefront/config';
+import { eventRetentionShape } from '@storefront/config';
 
 const shape = {
-  ...serviceShape,
-  ...databaseShape,
+  ...subgraphShape(),
   CATALOG_PORT: port(4002),
   CATALOG_DATABASE_URL: postgresUrl.optional(),
-  JWT_SECRET: secret(),
-  /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
-  ...subgraphTrustShape(),
   /** Age and sweep interval of published outbox rows and processed-event ids (EVENT_RETENTION_*). */
   ...eventRetentionShape(),
   /** Redis for the event streams (REDIS_URL or REDIS_CLUSTER_NODES); neither → the in-process bus. */

@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { migrationReadiness, whenMigrated } from '@storefront/db';
 import { catalogEvents } from '@storefront/catalog-events';
-import {
-  registerEventMetrics,
-  startDomainEvents,
-  type DomainEvents,
-  type DomainEventsOptions,
-  type Relay,
-} from '@storefront/events';
+import { domainEventsWhenReady, type DomainEventsOptions, type Relay } from '@storefront/events';
 import { orderEvents } from '@storefront/orders-events';
 import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
 import { createSubgraphServer, subgraphPoolOptions } from '@storefront/subgraph-server';
@@ -48,15 +42,17 @@ export function createCatalogServer({
   const prefix = events?.streamPrefix ?? config.EVENT_STREAM_PREFIX;
   const streams = { orders: orderEvents.stream(prefix), catalog: catalogEvents.stream(prefix) };
   const catalog = new CatalogService(prisma, { stream: streams.catalog });
-  const consumes = { stream: streams.orders, group: CATALOG_GROUP, contract: orderEvents };
-  const eventMetrics = registerEventMetrics(metrics.registry, {
-    pool,
-    ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}),
-    logger,
-  });
   const migrations = migrationReadiness('catalog', pool, { logger });
-  let running: DomainEvents | undefined;
-  let stopWaiting: (() => void) | undefined;
+  const domainEvents = domainEventsWhenReady({
+    events,
+    pool,
+    consumes: { stream: streams.orders, group: CATALOG_GROUP, contract: orderEvents },
+    handlers: catalogEventHandlers(prisma, streams.catalog),
+    registry: metrics.registry,
+    logger,
+    // Not before the database has this build's migrations (production migrates separately).
+    whenReady: (start) => whenMigrated(migrations, start),
+  });
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
@@ -69,35 +65,18 @@ export function createCatalogServer({
       catalog,
     }),
     // Consumer and relay first: they use the pool, which closes after this.
-    onStop: async () => {
-      stopWaiting?.();
-      stopWaiting = undefined;
-      await running?.stop();
-      running = undefined;
-    },
+    onStop: () => domainEvents.stop(),
   });
   return {
     ...server,
     async listen(port: number, host?: string) {
       const listening = await server.listen(port, host);
-      if (events && !running && !stopWaiting) {
-        // Not before the database has this build's migrations (production migrates separately).
-        stopWaiting = await whenMigrated(migrations, () => {
-          running = startDomainEvents({
-            events,
-            pool,
-            consumes,
-            handlers: catalogEventHandlers(prisma, streams.catalog),
-            metrics: eventMetrics,
-            logger,
-          });
-        });
-      }
+      await domainEvents.start();
       return listening;
     },
     /** The outbox relay while listening with events (tests `flush()` it). */
     get relay(): Relay | undefined {
-      return running?.relay;
+      return domainEvents.relay;
     },
     streams,
     prisma,

@@ -1,5 +1,5 @@
 import { signSubgraphRequest } from '@storefront/auth';
-import type { ResilienceEnvSettings } from '@storefront/config';
+import type { OutboundSettings } from '@storefront/outbound';
 import { injectTraceHeaders, type Logger } from '@storefront/http-server';
 import { createOutboundClient, postThrough, type OutboundClient } from '@storefront/outbound';
 import type { Registry } from 'prom-client';
@@ -40,7 +40,7 @@ export interface CatalogClientOptions {
   /** `SUBGRAPH_SECRET`: the catalog accepts only requests signed with it, as the gateway's are. */
   subgraphSecret: string;
   /** Pool, retries and breaker of calls to the catalog (CATALOG_RETRIES, ...); the defaults without it. */
-  resilience?: ResilienceEnvSettings | undefined;
+  resilience?: OutboundSettings | undefined;
   /** Where the catalog target's breaker and retry series go (orders' /metrics). */
   registry?: Registry | undefined;
   logger?: Logger | undefined;

@@ -1,27 +1,21 @@
 import {
   assertProductionSecrets,
-  databaseShape,
   httpUrl,
   loadConfig,
   milliseconds,
   port,
   postgresUrl,
   resilienceShape,
-  secret,
-  serviceShape,
+  subgraphShape,
   z,
 } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { eventRetentionShape, subgraphTrustShape } from '@storefront/config';
+import { eventRetentionShape } from '@storefront/config';
 
 const shape = {
-  ...serviceShape,
-  ...databaseShape,
+  ...subgraphShape(),
   ORDERS_PORT: port(4003),
   ORDERS_DATABASE_URL: postgresUrl.optional(),
-  JWT_SECRET: secret(),
-  /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
-  ...subgraphTrustShape(),
   /** Age and sweep interval of published outbox rows and processed-event ids (EVENT_RETENTION_*). */
   ...eventRetentionShape(),
   /** The catalog subgraph, asked for prices and stock when an order is placed. */

@@ -21,38 +21,30 @@ function line(productNumber: number, quantity: number) {
   return { productId: product.id, quantity, unitPriceAmount: product.priceAmount };
 }
 
+const buyers = { ada, grace };
+
+/** The `number`th order of a seed user; its id and idempotency key follow from both. */
+function order(
+  buyer: keyof typeof buyers,
+  number: number,
+  status: SeedOrder['status'],
+  placedAt: Date,
+  lines: SeedOrder['lines'],
+): SeedOrder {
+  return {
+    id: stableId(`order:${buyer}:${number}`),
+    buyerId: buyers[buyer].id,
+    status,
+    idempotencyKey: `seed-${buyer}-${number}`,
+    placedAt,
+    lines,
+  };
+}
+
 /** ada has 3 orders, grace has 1. */
 export const orders: readonly SeedOrder[] = [
-  {
-    id: stableId('order:ada:1'),
-    buyerId: ada.id,
-    status: 'SHIPPED',
-    idempotencyKey: 'seed-ada-1',
-    placedAt: new Date(Date.UTC(2026, 8, 3, 10)),
-    lines: [line(1, 1), line(22, 2)],
-  },
-  {
-    id: stableId('order:ada:2'),
-    buyerId: ada.id,
-    status: 'CONFIRMED',
-    idempotencyKey: 'seed-ada-2',
-    placedAt: new Date(Date.UTC(2026, 9, 14, 16)),
-    lines: [line(45, 1), line(61, 1), line(83, 3)],
-  },
-  {
-    id: stableId('order:ada:3'),
-    buyerId: ada.id,
-    status: 'PENDING',
-    idempotencyKey: 'seed-ada-3',
-    placedAt: new Date(Date.UTC(2026, 10, 20, 9)),
-    lines: [line(102, 1)],
-  },
-  {
-    id: stableId('order:grace:1'),
-    buyerId: grace.id,
-    status: 'CONFIRMED',
-    idempotencyKey: 'seed-grace-1',
-    placedAt: new Date(Date.UTC(2026, 10, 2, 12)),
-    lines: [line(5, 2), line(30, 1)],
-  },
+  order('ada', 1, 'SHIPPED', new Date(Date.UTC(2026, 8, 3, 10)), [line(1, 1), line(22, 2)]),
+  order('ada', 2, 'CONFIRMED', new Date(Date.UTC(2026, 9, 14, 16)), [line(45, 1), line(61, 1), line(83, 3)]),
+  order('ada', 3, 'PENDING', new Date(Date.UTC(2026, 10, 20, 9)), [line(102, 1)]),
+  order('grace', 1, 'CONFIRMED', new Date(Date.UTC(2026, 10, 2, 12)), [line(5, 2), line(30, 1)]),
 ];

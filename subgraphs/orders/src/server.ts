@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resilienceSettings } from '@storefront/config';
 import { migrationReadiness, whenMigrated } from '@storefront/db';
 import { catalogEvents } from '@storefront/catalog-events';
-import { registerEventMetrics, startDomainEvents, type DomainEvents, type DomainEventsOptions } from '@storefront/events';
+import { domainEventsWhenReady, type DomainEventsOptions } from '@storefront/events';
 import { orderEvents } from '@storefront/orders-events';
 import { createLogger, createMetrics, type Logger } from '@storefront/http-server';
 import { createSubgraphServer, subgraphPoolOptions } from '@storefront/subgraph-server';
@@ -51,15 +51,17 @@ export function createOrdersServer({
     logger,
   });
   const orders = new OrdersService(prisma, catalog, streams.orders);
-  const consumes = { stream: streams.catalog, group: ORDERS_GROUP, contract: catalogEvents };
-  const eventMetrics = registerEventMetrics(metrics.registry, {
-    pool,
-    ...(events ? { consumed: { bus: events.bus, stream: consumes.stream, group: consumes.group } } : {}),
-    logger,
-  });
   const migrations = migrationReadiness('orders', pool, { logger });
-  let running: DomainEvents | undefined;
-  let stopWaiting: (() => void) | undefined;
+  const domainEvents = domainEventsWhenReady({
+    events,
+    pool,
+    consumes: { stream: streams.catalog, group: ORDERS_GROUP, contract: catalogEvents },
+    handlers: ordersEventHandlers(orders),
+    registry: metrics.registry,
+    logger,
+    // Not before the database has this build's migrations (production migrates separately).
+    whenReady: (start) => whenMigrated(migrations, start),
+  });
   const server = createSubgraphServer<Context>({
     typeDefs,
     resolvers,
@@ -73,10 +75,7 @@ export function createOrdersServer({
     }),
     // After in-flight requests, before the pools: the relay and the consumer use them.
     onStop: async () => {
-      stopWaiting?.();
-      stopWaiting = undefined;
-      await running?.stop();
-      running = undefined;
+      await domainEvents.stop();
       await catalog.close();
     },
   });
@@ -84,19 +83,7 @@ export function createOrdersServer({
     ...server,
     async listen(port: number, host?: string) {
       const listening = await server.listen(port, host);
-      if (events && !running && !stopWaiting) {
-        // Not before the database has this build's migrations (production migrates separately).
-        stopWaiting = await whenMigrated(migrations, () => {
-          running = startDomainEvents({
-            events,
-            pool,
-            consumes,
-            handlers: ordersEventHandlers(orders),
-            metrics: eventMetrics,
-            logger,
-          });
-        });
-      }
+      await domainEvents.start();
       return listening;
     },
     prisma,
@@ -107,7 +94,7 @@ export function createOrdersServer({
     streams,
     /** The outbox relay, while events run (`flush()` publishes what waits now). */
     get relay() {
-      return running?.relay;
+      return domainEvents.relay;
     },
   };
 }

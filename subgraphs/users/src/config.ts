@@ -1,24 +1,11 @@
-import {
-  assertProductionSecrets,
-  databaseShape,
-  loadConfig,
-  port,
-  postgresUrl,
-  secret,
-  serviceShape,
-  z,
-} from '@storefront/config';
+import { assertProductionSecrets, loadConfig, port, postgresUrl, subgraphShape, z } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { loginLimitShape, rateLimitKeyPrefix, sessionRevocationShape, subgraphTrustShape } from '@storefront/config';
+import { loginLimitShape, rateLimitKeyPrefix, sessionRevocationShape } from '@storefront/config';
 
 const shape = {
-  ...serviceShape,
-  ...databaseShape,
+  ...subgraphShape(),
   USERS_PORT: port(4001),
   USERS_DATABASE_URL: postgresUrl.optional(),
-  JWT_SECRET: secret(),
-  /** Signs (gateway, orders) and verifies (subgraphs) subgraph requests; must be set in production. */
-  ...subgraphTrustShape(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** scrypt cost; lower it only in tests. */

@@ -30,12 +30,7 @@ export function createUsersServer({
 }: UsersServerOptions) {
   const metrics = createMetrics('users');
   const { prisma, pool } = createPrisma(databaseUrl, subgraphPoolOptions(metrics, logger, poolMax ?? config.DATABASE_POOL_MAX));
-  const endedSessions = new SessionRevocations({
-    redis: config.redis,
-    keyPrefix: config.SESSION_REVOCATION_KEY_PREFIX,
-    cacheMs: config.SESSION_REVOCATION_CACHE_MS,
-    logger,
-  });
+  const endedSessions = SessionRevocations.fromConfig(config, logger);
   const users = new UsersService(
     prisma,
     {

@@ -27,3 +27,13 @@ export function ErrorNotice({ error, retry }: { error: ErrorLike; retry?: () => 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="notice notice-empty">{children}</p>;
 }
+
+/** Nothing at this address: a heading that says what is missing, and where to go instead. */
+export function NotFound({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <>
+      <h1>{title}</h1>
+      <p>{children}</p>
+    </>
+  );
+}

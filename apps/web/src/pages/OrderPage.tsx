@@ -2,7 +2,7 @@ import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { Link, useParams } from 'react-router';
 import { OrderStatusBadge } from '../components/OrderStatusBadge.js';
 import { SignInPrompt } from '../components/SignInPrompt.js';
-import { ErrorNotice, Loading } from '../components/Status.js';
+import { ErrorNotice, Loading, NotFound } from '../components/Status.js';
 import {
   CancelOrderDocument,
   OrderDetailDocument,
@@ -37,12 +37,9 @@ export function OrderPage() {
   if (loading && !data) return <Loading what="the order" />;
   if (!order) {
     return (
-      <>
-        <h1>Order not found</h1>
-        <p>
-          There is no such order in your account. <Link to="/account">Your orders</Link>
-        </p>
-      </>
+      <NotFound title="Order not found">
+        There is no such order in your account. <Link to="/account">Your orders</Link>
+      </NotFound>
     );
   }
   return <OrderDetails order={order} />;

@@ -3,7 +3,7 @@ import { useState, type SubmitEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProductGrid } from '../components/ProductCard.js';
 import { ProductImage } from '../components/ProductImage.js';
-import { ErrorNotice, Loading } from '../components/Status.js';
+import { ErrorNotice, Loading, NotFound } from '../components/Status.js';
 import { ProductPageDocument, ProductStockDocument, type ProductPageQuery } from '../generated/graphql.js';
 import { cartActions, MAX_QUANTITY } from '../lib/cart.js';
 import { useTitle } from '../lib/title.js';
@@ -25,12 +25,9 @@ export function ProductPage() {
   if (loading && !data) return <Loading what="the product" />;
   if (!product) {
     return (
-      <>
-        <h1>Product not found</h1>
-        <p>
-          There is no product here. <Link to="/">Back to the catalog</Link>
-        </p>
-      </>
+      <NotFound title="Product not found">
+        There is no product here. <Link to="/">Back to the catalog</Link>
+      </NotFound>
     );
   }
   return <ProductDetails product={product} />;

@@ -1,0 +1,85 @@
+import { runService } from '@storefront/config';
+import { prepareDomainDatabase, type Domain } from '@storefront/db';
+import { createEventBus, type DomainEventsOptions } from '@storefront/events';
+import {
+  drainMsFor,
+  limitHeapGrowth,
+  startTracing,
+  stopOnSignals,
+  type Logger,
+  type RunningServer,
+} from '@storefront/http-server';
+import type { RedisConnection } from '@storefront/redis';
+
+/** What the boot reads of a domain subgraph's config. */
+interface DomainSubgraphConfig {
+  NODE_ENV: string;
+  SHUTDOWN_DRAIN_MS?: number | undefined;
+  HOST: string;
+  HEAP_GROWING_PERCENT: number;
+  DATABASE_POOL_MAX: number;
+  EVENT_RETENTION_HOURS: number;
+  EVENT_RETENTION_INTERVAL_MS: number;
+  redis?: RedisConnection | undefined;
+}
+
+/** What the boot needs of the server a domain builds. */
+interface DomainSubgraph {
+  logger: Logger;
+  listen(port: number, host?: string): Promise<RunningServer>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The process of a domain subgraph with events (`main.ts`): its database prepared (migrated and
+ * seeded outside production), its event bus (Redis Streams with REDIS_URL or
+ * REDIS_CLUSTER_NODES, otherwise in-process), the server listening, and all of it stopped in
+ * order on SIGTERM/SIGINT. A bad config or a failed start ends the process with its message.
+ */
+export async function runDomainSubgraph<Config extends DomainSubgraphConfig, Server extends DomainSubgraph>(options: {
+  domain: Domain;
+  loadConfig: () => Config;
+  port: (config: Config) => number;
+  createServer: (config: Config, setup: { databaseUrl: string; poolMax: number; events: DomainEventsOptions }) => Server;
+  seedIfEmpty: (server: Server) => Promise<unknown>;
+  /** More fields for the "ready" log line. */
+  readyFields?: (config: Config) => Record<string, unknown>;
+}): Promise<void> {
+  const { domain } = options;
+  await runService(async () => {
+    const config = options.loadConfig();
+    // Without it the heap holds several times the live set in garbage under load (see heap.ts).
+    limitHeapGrowth(config.HEAP_GROWING_PERCENT);
+    // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
+    const tracing = await startTracing(domain);
+    const database = await prepareDomainDatabase(domain, {
+      migrate: config.NODE_ENV !== 'production',
+      poolMax: config.DATABASE_POOL_MAX,
+    });
+    const bus = createEventBus(config.redis);
+    const server = options.createServer(config, {
+      databaseUrl: database.url,
+      poolMax: database.poolMax,
+      events: {
+        bus,
+        retention: { maxAgeSeconds: config.EVENT_RETENTION_HOURS * 3600, intervalMs: config.EVENT_RETENTION_INTERVAL_MS },
+      },
+    });
+    if (config.NODE_ENV !== 'production') await options.seedIfEmpty(server);
+    const running = await server.listen(options.port(config), config.HOST);
+    server.logger.info(
+      { url: running.url, ...options.readyFields?.(config), events: config.redis?.kind ?? 'in-process' },
+      `${domain} subgraph ready`,
+    );
+    stopOnSignals(
+      server.logger,
+      async () => {
+        await server.stop();
+        await bus.close();
+        await database.stop();
+        await tracing.shutdown();
+      },
+      { drainMs: drainMsFor(config) },
+    );
+  });
+}
