@@ -7,7 +7,7 @@ import {
   type OutboundClient,
   type OutboundSettings,
 } from '@storefront/outbound';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
 import type { Registry } from 'prom-client';
 
 /**
@@ -44,5 +44,7 @@ export async function postToGateway(
   init: { headers: Record<string, string>; body: string },
   operation: { name: string; query: string },
 ): Promise<Response> {
-  return postThrough(resilience, url, init, { idempotent: operationType(operation.query, operation.name) === 'query' });
+  return postThrough(resilience, url, init, {
+    idempotent: operationType(operation.query, operation.name) === OperationTypeNode.QUERY,
+  });
 }

@@ -36,7 +36,7 @@ export type EventHandlers<Contract extends { payloads: PayloadSchemas }> = Parti
   Record<EventType<Contract>, (event: Envelope) => Promise<string>>
 >;
 
-export interface EventMetrics {
+interface EventMetrics {
   processed: Counter<'type' | 'outcome'>;
   published: Counter;
   retentionDeleted: Counter<'table'>;
