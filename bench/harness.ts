@@ -81,37 +81,45 @@ export interface HarnessOptions {
   progress?: (message: string) => void;
 }
 
+/** One order page's join: items, their products and categories, the buyer. */
+const ORDER_JOIN_FRAGMENT = /* GraphQL */ `
+  fragment BenchOrder on Order {
+    number
+    status
+    itemCount
+    total {
+      amount
+      currency
+    }
+    items {
+      quantity
+      product {
+        name
+        price {
+          amount
+        }
+        category {
+          name
+        }
+      }
+    }
+    buyer {
+      name
+      email
+    }
+  }
+`;
+
 /** The query the gateway and its peers answer under load: all three subgraphs joined. */
 const JOIN_QUERY = /* GraphQL */ `
   query BenchOrders($first: Int!) {
     orders(first: $first) {
       nodes {
-        number
-        status
-        itemCount
-        total {
-          amount
-          currency
-        }
-        items {
-          quantity
-          product {
-            name
-            price {
-              amount
-            }
-            category {
-              name
-            }
-          }
-        }
-        buyer {
-          name
-          email
-        }
+        ...BenchOrder
       }
     }
   }
+  ${ORDER_JOIN_FRAGMENT}
 `;
 const JOIN_PAGE_SIZE = 10;
 
@@ -121,33 +129,12 @@ const CUSTOMER_JOIN_QUERY = /* GraphQL */ `
     me {
       orders(first: $first) {
         nodes {
-          number
-          status
-          itemCount
-          total {
-            amount
-            currency
-          }
-          items {
-            quantity
-            product {
-              name
-              price {
-                amount
-              }
-              category {
-                name
-              }
-            }
-          }
-          buyer {
-            name
-            email
-          }
+          ...BenchOrder
         }
       }
     }
   }
+  ${ORDER_JOIN_FRAGMENT}
 `;
 
 /** Placeholder the loader replaces with a value never sent before (cache-miss arms). */
