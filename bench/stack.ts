@@ -221,6 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     redisEnv.REDIS_URL = options.redisUrl;
     redisEnv.EVENT_STREAM_PREFIX = runPrefix;
     redisEnv.RATE_LIMIT_KEY_PREFIX = `${runPrefix}rl:`;
+    redisEnv.RESPONSE_CACHE_KEY_PREFIX = `${runPrefix}cache:`;
     cleanups.push(() => deleteRedisKeys(options.redisUrl!, runPrefix));
   } else {
     const events = await import('@storefront/events');

@@ -455,6 +455,35 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
       }
     });
 
+    it("keep stacks that share one Redis apart by RESPONSE_CACHE_KEY_PREFIX: neither serves the other's answers", async () => {
+      const serverWithPrefix = (prefix: string) =>
+        createWebServer({
+          config: loadWebConfig({
+            NODE_ENV: 'test',
+            LOG_LEVEL: 'silent',
+            GATEWAY_URL: stack.gatewayUrl,
+            REDIS_URL: testRedisUrl,
+            RESPONSE_CACHE_KEY_PREFIX: `${stack.redisPrefix}${prefix}:`,
+            RATE_LIMIT_KEY_PREFIX: `${stack.redisPrefix}${prefix}:rl:`,
+          }),
+        });
+      const [staging, preview] = [serverWithPrefix('staging'), serverWithPrefix('preview')];
+      try {
+        const [stagingClient, previewClient] = await Promise.all(
+          [staging, preview].map(async (server) => new WebClient((await server.listen(0, '127.0.0.1')).url)),
+        );
+        const variables = { category: 'books', first: 3 };
+        expect((await stagingClient.send('CatalogPage', variables)).headers.get('x-cache')).toBe('MISS');
+        expect((await stagingClient.send('CatalogPage', variables)).headers.get('x-cache')).toBe('HIT');
+        const elsewhere = await previewClient.send('CatalogPage', variables);
+        expect(elsewhere.headers.get('x-cache')).toBe('MISS');
+        expect(await redisEntryFor(`${stack.redisPrefix}staging:`, elsewhere.body)).toBeDefined();
+      } finally {
+        await Promise.all([staging.stop(), preview.stop()]);
+      }
+      expect(() => loadWebConfig({ RESPONSE_CACHE_KEY_PREFIX: 'two words' })).toThrow(/RESPONSE_CACHE_KEY_PREFIX/);
+    });
+
     it('a forged access cookie gets 401 even for a cached public page', async () => {
       const variables = { category: 'kitchen', first: 7 };
       await anonymous.send('CatalogPage', variables);

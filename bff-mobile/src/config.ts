@@ -10,7 +10,13 @@ import {
   z,
 } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { heapGrowingPercent, loginLimitShape, rateLimitShape, sessionRevocationShape } from '@storefront/config';
+import {
+  heapGrowingPercent,
+  loginLimitShape,
+  rateLimitShape,
+  responseCacheShape,
+  sessionRevocationShape,
+} from '@storefront/config';
 import { documentLimitsShape, liveShape } from '@storefront/config';
 
 const shape = {
@@ -24,6 +30,8 @@ const shape = {
   ...resilienceShape('GATEWAY'),
   /** REDIS_URL (one server) or REDIS_CLUSTER_NODES (a Redis Cluster); neither: the response cache and persisted queries live in process. */
   ...redisShape,
+  /** Where this BFF's responses are cached in that Redis (RESPONSE_CACHE_KEY_PREFIX). */
+  ...responseCacheShape(),
   /** Document limits of the mobile app's graph (MAX_QUERY_DEPTH, MAX_ALIASES, ...). */
   ...documentLimitsShape({
     depth: 6,

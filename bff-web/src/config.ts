@@ -10,7 +10,13 @@ import {
   z,
 } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { heapGrowingPercent, loginLimitShape, rateLimitShape, sessionRevocationShape } from '@storefront/config';
+import {
+  heapGrowingPercent,
+  loginLimitShape,
+  rateLimitShape,
+  responseCacheShape,
+  sessionRevocationShape,
+} from '@storefront/config';
 import { documentLimitsShape, liveShape } from '@storefront/config';
 
 const origins = z
@@ -34,6 +40,8 @@ const shape = {
   ...resilienceShape('GATEWAY'),
   /** REDIS_URL (one server) or REDIS_CLUSTER_NODES (a Redis Cluster); neither: the response cache and session coordination run in process. */
   ...redisShape,
+  /** Where this BFF's responses are cached in that Redis (RESPONSE_CACHE_KEY_PREFIX). */
+  ...responseCacheShape(),
   /** Comma-separated browser origins of the web app, allowed by CORS with cookies. */
   WEB_ORIGINS: origins.default(['http://localhost:3000']),
   /** Document limits of the web app's graph (MAX_QUERY_DEPTH, MAX_ALIASES, ...). */

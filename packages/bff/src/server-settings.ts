@@ -33,6 +33,7 @@ export type BffServerConfig = Parameters<typeof bffRateLimits>[0] &
     TRUST_PROXY: TrustProxy;
     MAX_BODY_BYTES: number;
     SESSION_REVOCATION_KEY_PREFIX: string;
+    RESPONSE_CACHE_KEY_PREFIX: string;
     SESSION_REVOCATION_CACHE_MS: number;
     redis: RedisConnection | undefined;
   };
@@ -48,7 +49,7 @@ export function bffServerSettings<Config extends BffServerConfig>(
   {
     config,
     logger = createLogger(service, config.LOG_LEVEL),
-    store = createCacheStore(config.redis),
+    store = createCacheStore(config.redis, config.RESPONSE_CACHE_KEY_PREFIX),
     events,
   }: BffServerParams<Config>,
 ) {

@@ -133,6 +133,7 @@ export {
   loginLimitShape,
   rateLimitKeyPrefix,
   rateLimitShape,
+  responseCacheShape,
   sessionRevocationShape,
   subgraphTrustShape,
   trustProxy,

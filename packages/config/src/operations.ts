@@ -46,12 +46,24 @@ export const trustProxy = z
 
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
-/** `RATE_LIMIT_KEY_PREFIX`: Redis key prefix of the counters (keeps stacks sharing one Redis apart). */
-export const rateLimitKeyPrefix = z
-  .string()
-  .max(100)
-  .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
-  .default('rl:');
+/** A prefix of Redis keys: keeps stacks (tests, side-by-side environments) that share one Redis apart. */
+const redisKeyPrefix = (fallback: string) =>
+  z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
+    .default(fallback);
+
+/** `RATE_LIMIT_KEY_PREFIX`: Redis key prefix of the counters. */
+export const rateLimitKeyPrefix = redisKeyPrefix('rl:');
+
+/**
+ * `RESPONSE_CACHE_KEY_PREFIX`: Redis key prefix of a BFF's cached responses and their tag
+ * index. Two stacks on one Redis with the same prefix would serve each other's answers.
+ */
+export function responseCacheShape() {
+  return { RESPONSE_CACHE_KEY_PREFIX: redisKeyPrefix('sf:') };
+}
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Budgets of one client type (web, mobile, the gateway); 0 turns a budget off. */
@@ -113,11 +125,7 @@ export function subgraphTrustShape() {
     SUBGRAPH_SECRET: secret(),
     SUBGRAPH_SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
     /** Prefix of the Redis keys holding the nonces of signed requests already taken (subgraphs with REDIS_URL). */
-    SUBGRAPH_NONCE_KEY_PREFIX: z
-      .string()
-      .max(100)
-      .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
-      .default('nonce:'),
+    SUBGRAPH_NONCE_KEY_PREFIX: redisKeyPrefix('nonce:'),
   };
 }
 
@@ -129,11 +137,7 @@ export function subgraphTrustShape() {
  */
 export function sessionRevocationShape() {
   return {
-    SESSION_REVOCATION_KEY_PREFIX: z
-      .string()
-      .max(100)
-      .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
-      .default('session:revoked:'),
+    SESSION_REVOCATION_KEY_PREFIX: redisKeyPrefix('session:revoked:'),
     SESSION_REVOCATION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   };
 }
