@@ -11,7 +11,7 @@ import { CatalogClient } from './catalog-client.js';
 import type { OrdersConfig } from './config.js';
 import type { Context } from './context.js';
 import { createPrisma } from './db.js';
-import { ORDERS_GROUP, ordersEventHandlers } from './events.js';
+import { ORDERS_GROUP, ordersEventHandlers, ReservationOutcomes } from './events.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { OrdersService } from './service.js';
@@ -56,7 +56,7 @@ export function createOrdersServer({
     events,
     pool,
     consumes: { stream: streams.catalog, group: ORDERS_GROUP, contract: catalogEvents },
-    handlers: ordersEventHandlers(orders),
+    handlers: ordersEventHandlers(new ReservationOutcomes(prisma, streams.orders)),
     registry: metrics.registry,
     logger,
     // Not before the database has this build's migrations (production migrates separately).

@@ -16,17 +16,7 @@ export interface PageArgs {
   after: string | null | undefined;
 }
 
-/**
- * What applying a consumed event did: `applied` changed the order, `duplicate` was seen before
- * (redelivered), `skipped` found nothing to change (unknown order, or no longer PENDING).
- */
-export type EventOutcome = 'applied' | 'duplicate' | 'skipped';
-
-type Transaction = Prisma.TransactionClient;
-
 export const CANCEL_REASON = 'Cancelled by the buyer.';
-/** Shown when the catalog's reservation failure carries no reason of its own. */
-const REJECTED_REASON = 'Sorry, we could not reserve the items of this order.';
 const CANCELLABLE: OrderStatus[] = ['PENDING', 'CONFIRMED'];
 const MAX_INT = 2_147_483_647;
 const USER_ORDERS_PAGE = 10;
@@ -237,66 +227,6 @@ export class OrdersService {
     if (!current) throw notFound('Order');
     if (count === 0 && current.status === 'SHIPPED') return this.shipped();
     return { ok: true, order: current };
-  }
-
-  /**
-   * The catalog reserved every line of the order (`StockReserved` event `eventId`): a PENDING
-   * order becomes CONFIRMED and `OrderConfirmed` is emitted. An order that is no longer
-   * PENDING (the buyer cancelled it meanwhile) is left as it is.
-   */
-  confirmReserved(eventId: string, orderId: string, requestId?: string): Promise<EventOutcome> {
-    return this.applyOnce(eventId, async (tx) => {
-      const [order] = await tx.order.updateManyAndReturn({
-        where: { id: orderId, status: 'PENDING' },
-        data: { status: 'CONFIRMED' },
-        select: { id: true, buyerId: true },
-      });
-      if (!order) return 'skipped';
-      await tx.outboxEvent.create({
-        data: outboxEvent(this.eventStream, 'OrderConfirmed', { orderId: order.id, buyerId: order.buyerId }, requestId),
-        select: { id: true },
-      });
-      return 'applied';
-    });
-  }
-
-  /**
-   * The catalog could not reserve the order (`StockReservationFailed` event `eventId`): a
-   * PENDING order becomes CANCELLED with `reason` for the buyer, and `OrderRejected` is emitted.
-   */
-  rejectUnreserved(eventId: string, orderId: string, reason: string, requestId?: string): Promise<EventOutcome> {
-    const cancelReason = reason.trim() || REJECTED_REASON;
-    return this.applyOnce(eventId, async (tx) => {
-      const [order] = await tx.order.updateManyAndReturn({
-        where: { id: orderId, status: 'PENDING' },
-        data: { status: 'CANCELLED', cancelReason },
-        select: { id: true, buyerId: true },
-      });
-      if (!order) return 'skipped';
-      await tx.outboxEvent.create({
-        data: outboxEvent(
-          this.eventStream,
-          'OrderRejected',
-          { orderId: order.id, buyerId: order.buyerId, reason: cancelReason },
-          requestId,
-        ),
-        select: { id: true },
-      });
-      return 'applied';
-    });
-  }
-
-  /**
-   * Runs `apply` in one transaction with recording `eventId` as processed, unless it already
-   * was: a redelivered event (relay or consumer crash, retry) changes nothing the second time,
-   * and a failed `apply` leaves it unrecorded for the next delivery.
-   */
-  private applyOnce(eventId: string, apply: (tx: Transaction) => Promise<EventOutcome>): Promise<EventOutcome> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.processedEvent.createMany({ data: [{ id: eventId }], skipDuplicates: true });
-      if (count === 0) return 'duplicate';
-      return apply(tx);
-    });
   }
 
   private shipped(): OrderResult {
