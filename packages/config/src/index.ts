@@ -1,7 +1,19 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { subgraphTrustShape } from './operations.js';
+import { documentLimitsShape, type DocumentLimitDefaults } from './limits.js';
+import {
+  eventStreamShape,
+  liveShape,
+  loginLimitShape,
+  rateLimitShape,
+  responseCacheShape,
+  sessionRevocationShape,
+  subgraphTrustShape,
+  type RateLimitDefaults,
+} from './operations.js';
+import { redisShape } from './redis.js';
+import { resilienceShape } from './resilience.js';
 import { secret } from './secrets.js';
 
 export { z };
@@ -126,10 +138,47 @@ export function subgraphShape() {
   return { ...serviceShape, ...databaseShape, JWT_SECRET: secret(), ...subgraphTrustShape() };
 }
 
+/**
+ * Settings both BFFs have, besides their port and what only one of them has: the gateway they
+ * call and how, Redis (response cache, rate limits, ended sessions, events) or none, the JWT
+ * secret, subscriptions, and the document, request and login limits of their client type.
+ */
+export function bffShape(defaults: {
+  documents: DocumentLimitDefaults;
+  requests: RateLimitDefaults;
+  logins: { perAccount: number; perIp: number };
+}) {
+  return {
+    ...serviceShape,
+    // A small live set and many quick requests: fewer full collections pay off here.
+    HEAP_GROWING_PERCENT: heapGrowingPercent(100),
+    GATEWAY_URL: httpUrl.default('http://localhost:4000/graphql'),
+    GATEWAY_TIMEOUT_MS: milliseconds(10_000),
+    /** Keep-alive pool, query retries, retry budget and circuit breaker of gateway calls (GATEWAY_RETRIES, ...). */
+    ...resilienceShape('GATEWAY'),
+    /** REDIS_URL (one server) or REDIS_CLUSTER_NODES (a Redis Cluster); neither: the response cache and session coordination run in process. */
+    ...redisShape,
+    ...responseCacheShape(),
+    /** Document limits of the client's graph (MAX_QUERY_DEPTH, MAX_ALIASES, ...). */
+    ...documentLimitsShape(defaults.documents),
+    JWT_SECRET: secret(),
+    /** Request budgets per user / per client address (RATE_LIMIT_PER_USER, ...). */
+    ...rateLimitShape(defaults.requests),
+    /** Failed sign-in attempts per account and per address (LOGIN_ATTEMPTS_PER_ACCOUNT, ...). */
+    ...loginLimitShape(defaults.logins),
+    /** Subscriptions: connections per user and address, subscriptions per connection, keep-alive, slow clients (LIVE_*). */
+    ...liveShape(),
+    /** Ended sessions, recorded by the subgraph that issues sessions in the shared Redis (SESSION_REVOCATION_*). */
+    ...sessionRevocationShape(),
+    ...eventStreamShape(),
+  };
+}
+
 export { resilienceSettings, resilienceShape, type ResilienceShape } from './resilience.js';
 export {
   liveShape,
   eventRetentionShape,
+  eventStreamShape,
   loginLimitShape,
   rateLimitKeyPrefix,
   rateLimitShape,

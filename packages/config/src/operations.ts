@@ -57,6 +57,11 @@ const redisKeyPrefix = (fallback: string) =>
 /** `RATE_LIMIT_KEY_PREFIX`: Redis key prefix of the counters. */
 export const rateLimitKeyPrefix = redisKeyPrefix('rl:');
 
+/** `EVENT_STREAM_PREFIX`: prefix of the event stream names (and so of their consumer groups). */
+export function eventStreamShape() {
+  return { EVENT_STREAM_PREFIX: redisKeyPrefix('') };
+}
+
 /**
  * `RESPONSE_CACHE_KEY_PREFIX`: Redis key prefix of a BFF's cached responses and their tag
  * index. Two stacks on one Redis with the same prefix would serve each other's answers.

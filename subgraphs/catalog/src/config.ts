@@ -1,6 +1,6 @@
-import { assertProductionSecrets, loadConfig, port, postgresUrl, subgraphShape, z } from '@storefront/config';
+import { assertProductionSecrets, loadConfig, port, postgresUrl, subgraphShape } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { eventRetentionShape } from '@storefront/config';
+import { eventRetentionShape, eventStreamShape } from '@storefront/config';
 
 const shape = {
   ...subgraphShape(),
@@ -10,12 +10,7 @@ const shape = {
   ...eventRetentionShape(),
   /** Redis for the event streams (REDIS_URL or REDIS_CLUSTER_NODES); neither → the in-process bus. */
   ...redisShape,
-  /** Prefix of the event stream names, keeping stacks that share one Redis apart. */
-  EVENT_STREAM_PREFIX: z
-    .string()
-    .max(100)
-    .regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only')
-    .optional(),
+  ...eventStreamShape(),
 };
 
 export type CatalogConfig = ReturnType<typeof loadCatalogConfig>;

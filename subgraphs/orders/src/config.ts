@@ -7,10 +7,9 @@ import {
   postgresUrl,
   resilienceShape,
   subgraphShape,
-  z,
 } from '@storefront/config';
 import { redisShape, withRedisConnection } from '@storefront/config';
-import { eventRetentionShape } from '@storefront/config';
+import { eventRetentionShape, eventStreamShape } from '@storefront/config';
 
 const shape = {
   ...subgraphShape(),
@@ -26,8 +25,7 @@ const shape = {
   ...resilienceShape('CATALOG'),
   /** Redis for the event streams (REDIS_URL or REDIS_CLUSTER_NODES); without it events stay in this process. */
   ...redisShape,
-  /** Prefix of the stream names, so stacks sharing one Redis stay apart. */
-  EVENT_STREAM_PREFIX: z.string().max(100).default(''),
+  ...eventStreamShape(),
 };
 
 export type OrdersConfig = ReturnType<typeof loadOrdersConfig>;
