@@ -361,13 +361,16 @@ export interface MixSummary {
 export interface SoakSummary {
   seconds: number;
   result: MixResult;
-  /** Per service: RSS and V8 heap at the start and the end of the soak. */
+  /** Per service: RSS (also sampled along the way), V8 heap and memory outside it at the start and the end of the soak. */
   memory: Array<{
     process: string;
+    rssSeries: number[];
     rssStart: number;
     rssEnd: number;
     heapStart?: number | undefined;
     heapEnd?: number | undefined;
+    externalStart?: number | undefined;
+    externalEnd?: number | undefined;
     growthPercent: number;
   }>;
 }
@@ -429,7 +432,7 @@ export function renderMix(mix: MixSummary | undefined, soak: SoakSummary | undef
         soak.memory
           .map(
             (row) =>
-              `${row.process} RSS ${mb(row.rssStart)} -> ${mb(row.rssEnd)} (${row.growthPercent >= 0 ? '+' : ''}${row.growthPercent.toFixed(1)}%), heap ${mb(row.heapStart)} -> ${mb(row.heapEnd)}`,
+              `${row.process} RSS ${row.rssSeries.map((bytes) => (bytes / 2 ** 20).toFixed(0)).join(' -> ')} MB (${row.growthPercent >= 0 ? '+' : ''}${row.growthPercent.toFixed(1)}%), heap ${mb(row.heapStart)} -> ${mb(row.heapEnd)}, external ${mb(row.externalStart)} -> ${mb(row.externalEnd)}`,
           )
           .join('; '),
     );

@@ -13,6 +13,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { hiveVersion, startHarness, type Harness, type MemoryRow } from './harness.js';
 import type { LoadResult } from './load/spec.js';
@@ -102,6 +103,50 @@ const machine = {
   node: process.version,
   loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
 };
+
+/**
+ * The mix at one rate for `seconds`, each service's memory read at the start, four times along
+ * the way and at the end: the end figure alone cannot tell growth that levels off (warming
+ * allocators and code caches) from growth that goes on (a leak).
+ */
+async function soakWithSamples(h: Harness, rate: number, seconds: number): Promise<Omit<SoakSummary, 'seconds'>> {
+  const samples: MemoryRow[][] = [await h.memory()];
+  const started = Date.now();
+  const ended = new AbortController();
+  const running = h.mix(rate, seconds).finally(() => ended.abort());
+  const sampling = (async () => {
+    for (let sample = 1; sample < 5; sample += 1) {
+      const due = started + (sample * seconds * 1000) / 5 - Date.now();
+      const waited = await sleep(Math.max(0, due), true, { signal: ended.signal }).catch(() => false);
+      if (!waited) return;
+      samples.push(await h.memory());
+    }
+  })();
+  const result = await running;
+  await sampling;
+  samples.push(await h.memory());
+  const serviceRows = (rows: MemoryRow[]) => rows.filter((row) => (SERVICE_NAMES as readonly string[]).includes(row.process));
+  const [first, last] = [samples[0]!, samples.at(-1)!];
+  return {
+    result,
+    memory: serviceRows(last).map((end) => {
+      const series = samples.map((rows) => rows.find((row) => row.process === end.process));
+      const start = first.find((row) => row.process === end.process);
+      const rssStart = start?.rssBytes ?? NaN;
+      return {
+        process: end.process,
+        rssSeries: series.map((row) => row?.rssBytes ?? NaN),
+        rssStart,
+        rssEnd: end.rssBytes,
+        heapStart: start?.heapUsedBytes,
+        heapEnd: end.heapUsedBytes,
+        externalStart: start?.externalBytes,
+        externalEnd: end.externalBytes,
+        growthPercent: ((end.rssBytes - rssStart) / rssStart) * 100,
+      };
+    }),
+  };
+}
 
 /**
  * The highest arrival rate of the mix with p99 under 100 ms and no errors: after a warm-up at 10/s, doubling from 10/s
@@ -236,27 +281,9 @@ try {
     if (selected('soak') && config.soakSeconds > 0) {
       const rate = Math.max(1, Math.round(mix.sustainedRate / 2));
       progress(`soak: the mix at ${rate}/s for ${config.soakSeconds} s ...`);
-      const before = await h.memory();
-      const result = await h.mix(rate, config.soakSeconds);
-      const after = await h.memory();
-      soak = {
-        seconds: config.soakSeconds,
-        result,
-        memory: after
-          .filter((row) => (SERVICE_NAMES as readonly string[]).includes(row.process))
-          .map((row) => {
-            const start = before.find((other) => other.process === row.process);
-            const rssStart = start?.rssBytes ?? NaN;
-            return {
-              process: row.process,
-              rssStart,
-              rssEnd: row.rssBytes,
-              heapStart: start?.heapUsedBytes,
-              heapEnd: row.heapUsedBytes,
-              growthPercent: ((row.rssBytes - rssStart) / rssStart) * 100,
-            };
-          }),
-      };
+      const soakRun = await soakWithSamples(h, rate, config.soakSeconds);
+      soak = { seconds: config.soakSeconds, ...soakRun };
+      const result = soakRun.result;
       progress(
         `soak: p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}${result.firstError ? ` first: ${result.firstError.slice(0, 200)}` : ''}`,
       );
