@@ -361,7 +361,7 @@ export interface MixSummary {
 export interface SoakSummary {
   seconds: number;
   result: MixResult;
-  /** Per service: RSS (also sampled along the way), V8 heap and memory outside it at the start and the end of the soak. */
+  /** Per service: RSS sampled along the soak, V8 heap and memory outside it at its start and end; growth: mean RSS of the last third of the samples against the first third. */
   memory: Array<{
     process: string;
     rssSeries: number[];
@@ -389,7 +389,7 @@ export function mixTargets(mix: MixSummary | undefined, soak: SoakSummary | unde
   if (soak && soak.memory.length > 0) {
     const worst = soak.memory.reduce((a, b) => (a.growthPercent >= b.growthPercent ? a : b));
     list.push({
-      name: `RSS growth over the soak (${soak.seconds} s of the mix)`,
+      name: `RSS growth over the soak (${soak.seconds} s of the mix; mean of the last third of the samples vs the first third)`,
       wanted: '< 10%',
       measured: `max ${fixed(worst.growthPercent, 1)}% (${worst.process}); errors ${soak.result.errors}`,
       holds: worst.growthPercent < 10 && soak.result.errors === 0,
@@ -432,7 +432,7 @@ export function renderMix(mix: MixSummary | undefined, soak: SoakSummary | undef
         soak.memory
           .map(
             (row) =>
-              `${row.process} RSS ${row.rssSeries.map((bytes) => (bytes / 2 ** 20).toFixed(0)).join(' -> ')} MB (${row.growthPercent >= 0 ? '+' : ''}${row.growthPercent.toFixed(1)}%), heap ${mb(row.heapStart)} -> ${mb(row.heapEnd)}, external ${mb(row.externalStart)} -> ${mb(row.externalEnd)}`,
+              `${row.process} RSS ${row.rssSeries.map((bytes) => (bytes / 2 ** 20).toFixed(0)).join(' ')} MB (last third vs first third ${row.growthPercent >= 0 ? '+' : ''}${row.growthPercent.toFixed(1)}%), heap ${mb(row.heapStart)} -> ${mb(row.heapEnd)}, external ${mb(row.externalStart)} -> ${mb(row.externalEnd)}`,
           )
           .join('; '),
     );

@@ -6,7 +6,8 @@
 //
 // Options: --quick (under 3 minutes), --rounds N, --duration S (per arm per round),
 // --warmup S, --connections N, --no-hive (skip the Hive Gateway peers), --soak S (seconds of
-// the mix for the soak arm), --arms id,id (only these load arms, plus the ceilings; `live`,
+// the mix for the soak arm), --soak-rate R (its arrivals per second instead of half the rate the
+// mix's search finds; with --arms soak the search is skipped), --arms id,id (only these load arms, plus the ceilings; `live`,
 // `mix`, `soak` and `cold-start` name the arms that are not rounds of load),
 // --profile <process> (run a service, a second gateway instance, a peer or a ceiling under
 // node --cpu-prof; .cpuprofile files in bench/results/profiles).
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     arms: { type: 'string' },
     soak: { type: 'string' },
+    'soak-rate': { type: 'string' },
   },
 });
 
@@ -55,7 +57,9 @@ const config = {
   /** Seconds per probe of the mix's rate search, of its run at half the rate, and of the soak. */
   mixProbeSeconds: quick ? 2 : 3,
   mixHalfSeconds: quick ? 4 : 10,
-  soakSeconds: Number(args.soak ?? (quick ? 20 : 150)),
+  soakSeconds: Number(args.soak ?? (quick ? 20 : 240)),
+  /** Arrivals per second of the soak; unset: half the rate the mix's search finds. */
+  soakRate: args['soak-rate'] === undefined ? undefined : Number(args['soak-rate']),
   connections: Number(args.connections ?? 16),
   sqlSizes: [10, 100] as const,
   sqlTrials: quick ? 4 : 8,
@@ -63,6 +67,11 @@ const config = {
   databaseUrl: process.env.DATABASE_URL || undefined,
   redisUrl: process.env.REDIS_URL || undefined,
 };
+if (config.soakRate !== undefined && !(config.soakRate > 0)) {
+  process.stderr.write('--soak-rate takes arrivals per second, above 0\n');
+  process.exit(2);
+}
+
 const PROFILABLE = [
   ...SERVICE_NAMES,
   'gateway-nodedup',
@@ -104,19 +113,30 @@ const machine = {
   loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
 };
 
+/** Samples of memory along a soak: enough that a collector's sawtooth averages out over a third of them. */
+const SOAK_SAMPLES = 15;
+
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
 /**
- * The mix at one rate for `seconds`, each service's memory read at the start, four times along
- * the way and at the end: the end figure alone cannot tell growth that levels off (warming
- * allocators and code caches) from growth that goes on (a leak).
+ * The mix at one rate for `seconds` after a warm-up at that rate (a fifth of it, at most 30 s,
+ * not counted), each service's memory read SOAK_SAMPLES times, evenly spaced. RSS read once at
+ * each end swings with the collector (±15% seen on a BFF within a minute), so growth is the mean
+ * of the last third of the samples against the mean of the first third: a leak still shows, a
+ * sawtooth does not pass for one.
  */
 async function soakWithSamples(h: Harness, rate: number, seconds: number): Promise<Omit<SoakSummary, 'seconds'>> {
+  // A process settles at a new rate over its first seconds there (heap and allocator sizing,
+  // compiled code, pools): that is the warm-up of a soak, not what it measures.
+  const warmSeconds = Math.min(30, Math.ceil(seconds / 5));
+  await h.mix(rate, warmSeconds);
   const samples: MemoryRow[][] = [await h.memory()];
   const started = Date.now();
   const ended = new AbortController();
   const running = h.mix(rate, seconds).finally(() => ended.abort());
   const sampling = (async () => {
-    for (let sample = 1; sample < 5; sample += 1) {
-      const due = started + (sample * seconds * 1000) / 5 - Date.now();
+    for (let sample = 1; sample < SOAK_SAMPLES - 1; sample += 1) {
+      const due = started + (sample * seconds * 1000) / (SOAK_SAMPLES - 1) - Date.now();
       const waited = await sleep(Math.max(0, due), true, { signal: ended.signal }).catch(() => false);
       if (!waited) return;
       samples.push(await h.memory());
@@ -127,22 +147,23 @@ async function soakWithSamples(h: Harness, rate: number, seconds: number): Promi
   samples.push(await h.memory());
   const serviceRows = (rows: MemoryRow[]) => rows.filter((row) => (SERVICE_NAMES as readonly string[]).includes(row.process));
   const [first, last] = [samples[0]!, samples.at(-1)!];
+  const third = Math.max(1, Math.floor(samples.length / 3));
   return {
     result,
     memory: serviceRows(last).map((end) => {
-      const series = samples.map((rows) => rows.find((row) => row.process === end.process));
+      const rssSeries = samples.map((rows) => rows.find((row) => row.process === end.process)?.rssBytes ?? NaN);
       const start = first.find((row) => row.process === end.process);
-      const rssStart = start?.rssBytes ?? NaN;
+      const [early, late] = [mean(rssSeries.slice(0, third)), mean(rssSeries.slice(-third))];
       return {
         process: end.process,
-        rssSeries: series.map((row) => row?.rssBytes ?? NaN),
-        rssStart,
+        rssSeries,
+        rssStart: start?.rssBytes ?? NaN,
         rssEnd: end.rssBytes,
         heapStart: start?.heapUsedBytes,
         heapEnd: end.heapUsedBytes,
         externalStart: start?.externalBytes,
         externalEnd: end.externalBytes,
-        growthPercent: ((end.rssBytes - rssStart) / rssStart) * 100,
+        growthPercent: ((late - early) / early) * 100,
       };
     }),
   };
@@ -276,10 +297,14 @@ try {
   let mix: MixSummary | undefined;
   let soak: SoakSummary | undefined;
   if (selected('mix') || selected('soak')) {
-    progress('the mix, open loop through both BFFs: the highest arrival rate with p99 < 100 ms ...');
-    mix = await searchMix(h);
+    if (selected('mix') || config.soakRate === undefined) {
+      progress('the mix, open loop through both BFFs: the highest arrival rate with p99 < 100 ms ...');
+      mix = await searchMix(h);
+    } else {
+      await h.mix(10, config.mixProbeSeconds); // warm, as the search would have
+    }
     if (selected('soak') && config.soakSeconds > 0) {
-      const rate = Math.max(1, Math.round(mix.sustainedRate / 2));
+      const rate = config.soakRate ?? Math.max(1, Math.round(mix!.sustainedRate / 2));
       progress(`soak: the mix at ${rate}/s for ${config.soakSeconds} s ...`);
       const soakRun = await soakWithSamples(h, rate, config.soakSeconds);
       soak = { seconds: config.soakSeconds, ...soakRun };
