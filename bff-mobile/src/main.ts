@@ -1,29 +1,15 @@
-import { runService } from '@storefront/config';
 import { createEventBus } from '@storefront/events';
-import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/http-server';
+import { runServer } from '@storefront/http-server';
 import { loadMobileConfig } from './config.js';
 import { createMobileServer } from './server.js';
 
-await runService(async () => {
-  const config = loadMobileConfig();
-  // Without it the heap holds several times the live set in garbage under load (see heap.ts).
-  limitHeapGrowth(config.HEAP_GROWING_PERCENT);
-  // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
-  const tracing = await startTracing('bff-mobile');
-  const bus = createEventBus(config.redis);
-  const server = createMobileServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
-  const running = await server.listen(config.BFF_MOBILE_PORT, config.HOST);
-  server.logger.info(
-    { url: running.url, cache: config.redis?.kind ?? 'in-process', safelist: config.NODE_ENV === 'production' },
-    'bff-mobile ready',
-  );
-  stopOnSignals(
-    server.logger,
-    async () => {
-      await server.stop();
-      await bus.close();
-      await tracing.shutdown();
-    },
-    { drainMs: drainMsFor(config) },
-  );
+await runServer({
+  name: 'bff-mobile',
+  loadConfig: loadMobileConfig,
+  start: async (config) => {
+    const bus = createEventBus(config.redis);
+    const server = createMobileServer({ config, events: { bus, streamPrefix: config.EVENT_STREAM_PREFIX } });
+    return { server, port: config.BFF_MOBILE_PORT, close: () => bus.close() };
+  },
+  ready: (config) => ({ fields: { cache: config.redis?.kind ?? 'in-process', safelist: config.NODE_ENV === 'production' } }),
 });
