@@ -19,7 +19,7 @@ export interface BffServerParams<Config> {
   config: Config;
   logger?: Logger;
   store?: CacheStore;
-  /** Product and order events that invalidate cached responses. */
+  /** The bus of the domain events that invalidate cached responses and feed live updates. */
   events?: BffEvents;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventBus, Subscription } from '@storefront/events';
+import type { CacheEffects, EventBus, Subscription } from '@storefront/events';
 import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import {
@@ -34,7 +34,7 @@ import { createBffLimiters, type BffRateLimits, type RateLimitContext } from './
 import type { TrustProxy } from '@storefront/request-identity';
 import { LiveConnections, type LiveLimits } from './live/connections.js';
 import type { LiveContext } from './live/feed.js';
-import { LiveEvents, liveMetrics } from './live/hub.js';
+import { LiveEvents, liveMetrics, type SessionEvents } from './live/hub.js';
 import { maskLiveResult, prepareLiveOperation, type LiveOperationOptions } from './live/operation.js';
 import { liveSseHandler, type LiveTransportOptions } from './live/sse.js';
 import { attachLiveWebSockets } from './live/ws.js';
@@ -95,8 +95,10 @@ export interface BffServerOptions<Context extends BffContext, Caller extends Bff
   persistedQueries?: PersistedQueryOptions | false;
   /** Strong ETags on cacheable GET responses, and 304 for a matching If-None-Match. */
   etag?: boolean;
-  /** Domain events that invalidate cached responses (product and order changes), and feed live updates. */
+  /** The bus of the domain events that invalidate cached responses and feed live updates; neither without it. */
   events?: BffEvents;
+  /** What the domains' events mean to this BFF, handed in by it: this runtime names no domain. */
+  domainEvents: BffDomainEvents;
   /** Subscriptions: over SSE (web) or WebSocket (mobile) on /graphql; they need `events`. */
   live?: {
     transport: 'sse' | 'websocket';
@@ -106,6 +108,16 @@ export interface BffServerOptions<Context extends BffContext, Caller extends Bff
   };
   /** Stops what the BFF built beside the server (e.g. its session revocation lookups) once it has stopped. */
   onStop?: () => Promise<void>;
+}
+
+export interface BffDomainEvents {
+  /**
+   * The domains this BFF follows, each as its contract package states its effects: their events
+   * drop the cached responses they make stale and wake the live subscriptions they concern.
+   */
+  followed: readonly CacheEffects[];
+  /** The sign-in sessions' events: `logOut` ends the session's live streams on every instance. */
+  sessions: SessionEvents;
 }
 
 export interface BffEvents {
@@ -193,7 +205,14 @@ export function createBffServer<Context extends BffContext, Caller extends BffCa
   /** The live side: one broadcast of the domain events per instance, the connection registry, the transport's shared options. */
   function startLive(settings: NonNullable<BffServerOptions<Context, Caller>['live']>, events: BffEvents) {
     const metricsOfLive = liveMetrics(metrics.registry, clientType);
-    const hub = new LiveEvents({ bus: events.bus, streamPrefix: events.streamPrefix, logger, metrics: metricsOfLive });
+    const hub = new LiveEvents({
+      bus: events.bus,
+      streamPrefix: events.streamPrefix,
+      domains: options.domainEvents.followed,
+      sessions: options.domainEvents.sessions,
+      logger,
+      metrics: metricsOfLive,
+    });
     const connections = new LiveConnections(settings.limits, metricsOfLive, clientType);
     const transport: LiveTransportOptions<Context> = {
       clientType,
@@ -269,6 +288,7 @@ export function createBffServer<Context extends BffContext, Caller extends BffCa
         invalidation = startCacheInvalidation({
           bus: options.events.bus,
           cache,
+          domains: options.domainEvents.followed,
           consumer: options.events.consumer ?? `${hostname()}-${process.pid}`,
           streamPrefix: options.events.streamPrefix,
           logger,
