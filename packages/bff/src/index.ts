@@ -38,14 +38,8 @@ export {
   unauthenticatedError,
   type AuthorizationContext,
 } from './shield.js';
-export {
-  cacheControlTypeDefs,
-  createBffServer,
-  type BffContext,
-  type BffDomainEvents,
-  type BffEvents,
-  type BffServerOptions,
-} from './server.js';
+export { cacheControlTypeDefs, createBffServer, type BffContext, type BffServerOptions } from './server.js';
+export type { BffDomainEvents, BffEvents } from './domain-events.js';
 export { bffServerSettings, type BffServerConfig, type BffServerParams } from './server-settings.js';
 export { startCacheInvalidation } from './invalidation.js';
 export { createGatewayBatch, readRoot, signedInAccount, type GatewayBatch } from './batch.js';

@@ -12,7 +12,7 @@ import { SessionRevocations, type TrustProxy } from '@storefront/request-identit
 import { bffRateLimits } from './rate-limits.js';
 import type { CacheStore } from './cache-store.js';
 import { createCacheStore } from './memory-cache-store.js';
-import type { BffEvents } from './server.js';
+import type { BffEvents } from './domain-events.js';
 
 /** What a BFF's server factory (`createWebServer`, `createMobileServer`) takes; tests pass their own logger and store. */
 export interface BffServerParams<Config> {

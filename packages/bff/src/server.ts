@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CacheEffects, EventBus, Subscription } from '@storefront/events';
+import type { Subscription } from '@storefront/events';
 import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import {
@@ -26,6 +26,7 @@ import type { CacheStore } from './cache-store.js';
 import { GatewayClient } from './gateway-client.js';
 import { createGatewayResilience } from './gateway-resilience.js';
 import type { OutboundSettings } from '@storefront/outbound';
+import type { BffDomainEvents, BffEvents } from './domain-events.js';
 import { startCacheInvalidation } from './invalidation.js';
 import { OperationProfiles, ResponseCache, responseCachePlugin, type CacheableContext } from './response-cache.js';
 import { requestPipeline, type AdmittedRequest, type BffCaller } from './request-pipeline.js';
@@ -34,7 +35,7 @@ import { createBffLimiters, type BffRateLimits, type RateLimitContext } from './
 import type { TrustProxy } from '@storefront/request-identity';
 import { LiveConnections, type LiveLimits } from './live/connections.js';
 import type { LiveContext } from './live/feed.js';
-import { LiveEvents, liveMetrics, type SessionEvents } from './live/hub.js';
+import { LiveEvents, liveMetrics } from './live/hub.js';
 import { maskLiveResult, prepareLiveOperation, type LiveOperationOptions } from './live/operation.js';
 import { liveSseHandler, type LiveTransportOptions } from './live/sse.js';
 import { attachLiveWebSockets } from './live/ws.js';
@@ -108,24 +109,6 @@ export interface BffServerOptions<Context extends BffContext, Caller extends Bff
   };
   /** Stops what the BFF built beside the server (e.g. its session revocation lookups) once it has stopped. */
   onStop?: () => Promise<void>;
-}
-
-export interface BffDomainEvents {
-  /**
-   * The domains this BFF follows, each as its contract package states its effects: their events
-   * drop the cached responses they make stale and wake the live subscriptions they concern.
-   */
-  followed: readonly CacheEffects[];
-  /** The sign-in sessions' events: `logOut` ends the session's live streams on every instance. */
-  sessions: SessionEvents;
-}
-
-export interface BffEvents {
-  bus: EventBus;
-  streamPrefix?: string | undefined;
-  /** This instance's name in its consumer group; defaults to host and pid. */
-  consumer?: string;
-  retryAfterMs?: number;
 }
 
 /**
