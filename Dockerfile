@@ -26,6 +26,7 @@ COPY packages/resolver-kit/package.json packages/resolver-kit/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
 COPY packages/testing/package.json packages/testing/
 COPY packages/user-errors/package.json packages/user-errors/
+COPY stack/package.json stack/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/orders/package.json subgraphs/orders/

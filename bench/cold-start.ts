@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SERVICE_NAMES, serviceNamed } from '@storefront/config/services';
+import { SERVICE_NAMES, serviceNamed } from '@storefront/stack';
 import { deleteRedisKeys, freePort, repositoryRoot, sleep } from './stack.js';
 
 export interface ColdStartResult {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
-import { SERVICE_NAMES, SERVICES, serviceNamed, SUBGRAPHS, type ServiceName } from '@storefront/config/services';
+import { SERVICE_NAMES, SERVICES, serviceNamed, SUBGRAPHS, type ServiceName } from '@storefront/stack';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -69,7 +69,8 @@ async function removeStale(outdir, kept) {
  * What is compiled, each folder of sources into a folder of its own: every workspace's src/
  * into its dist/; the web app's Node server (apps/web/server, whose `../dist` is the app's
  * bundle) into apps/web/server-dist/; and `npm start` itself (scripts/start.ts and the
- * banner) into scripts/dist/, so it runs on plain Node like the services.
+ * banner) and the image's migration job (scripts/migrate.ts) into scripts/dist/, so they run
+ * on plain Node like the services.
  */
 async function compileUnits() {
   const units = [];
@@ -85,7 +86,7 @@ async function compileUnits() {
   units.push({
     src: scripts,
     outdir: path.join(scripts, 'dist'),
-    entryPoints: ['start.ts', 'start-banner.ts'].map((name) => path.join(scripts, name)),
+    entryPoints: ['start.ts', 'start-banner.ts', 'migrate.ts'].map((name) => path.join(scripts, name)),
   });
   return units.filter((unit) => unit.entryPoints.length > 0);
 }

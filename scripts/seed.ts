@@ -2,7 +2,7 @@
 // DATABASE_URL (or the per-domain URLs), migrated first. A domain that already has data is
 // left as it is. Refuses to run with NODE_ENV=production, before connecting anywhere.
 // (`npm start` and a service started outside production seed an empty database themselves.)
-import { DATABASE_DOMAINS, type SubgraphName } from '@storefront/config/services';
+import { DATABASE_DOMAINS, SUBGRAPHS, type SubgraphName } from '@storefront/stack';
 import { domainDatabaseUrl, prepareDomainDatabase, redactUrl } from '@storefront/db';
 import { orderEvents } from '@storefront/orders-events';
 import { assertSeedAllowed } from '@storefront/seed-data';
@@ -50,8 +50,9 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  for (const domain of DATABASE_DOMAINS) {
-    const database = await prepareDomainDatabase(domain);
+  for (const subgraph of SUBGRAPHS) {
+    const domain = subgraph.name;
+    const database = await prepareDomainDatabase(subgraph);
     try {
       const seeded = await seedDomain(domain, database.url);
       console.log(`${domain}: ${seeded ? 'seeded' : 'has data already, left as it is'} (${redactUrl(database.url)})`);

@@ -10,7 +10,7 @@ import { repositoryRoot, writeSupergraph } from '@storefront/gateway/compose';
 import type { EmbeddedPostgres } from '@storefront/db/embedded';
 import { InProcessBus, serveBusToChild } from '@storefront/events';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
-import { SERVICES, serviceNamed, SUBGRAPHS, type Service } from '@storefront/config/services';
+import { SERVICES, serviceNamed, SUBGRAPHS, type Service } from '@storefront/stack';
 import { isIP } from 'node:net';
 import { startBanner } from './start-banner.js';
 import { loadWebAppConfig } from '@storefront/web/config';

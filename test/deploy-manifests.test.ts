@@ -11,6 +11,7 @@ import { loadMigrationConfig, repositoryRoot } from '@storefront/db';
 import { loadGatewayConfig } from '@storefront/gateway/config';
 import { loadOrdersConfig } from '@storefront/orders/config';
 import { createGraphQLHttpServer, createLogger, createMetrics, listen } from '@storefront/http-server';
+import { DATABASE_DOMAINS } from '@storefront/stack';
 import { loadUsersConfig } from '@storefront/users/config';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectLabelled } from '@storefront/testing';
@@ -47,7 +48,7 @@ const SERVICES: Record<string, ServiceSpec> = {
   gateway: { load: loadGatewayConfig, portVariable: 'GATEWAY_PORT' },
   'bff-web': { load: loadWebConfig, portVariable: 'BFF_WEB_PORT' },
   'bff-mobile': { load: loadMobileConfig, portVariable: 'BFF_MOBILE_PORT' },
-  migrate: { load: loadMigrationConfig },
+  migrate: { load: (env) => loadMigrationConfig(env, DATABASE_DOMAINS) },
 };
 /** Read by the image's entry point, not by a service. */
 const ENTRYPOINT_VARIABLES = new Set(['SERVICE']);

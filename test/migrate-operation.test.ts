@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { serviceCommand } from '@storefront/config';
 import pg from 'pg';
-import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@storefront/config/services';
+import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@storefront/stack';
 import {
   dropDatabase,
   migrateCommand,
@@ -268,10 +268,10 @@ describe('the migration command', () => {
   it('stops naming a bad variable', async () => {
     const lines: string[] = [];
     const output = { info: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
-    expect(await migrateCommand({ DATABASE_URL: testServerUrl, MIGRATE_DOMAINS: 'catalog,inventory' }, output)).toBe(1);
+    expect(await migrateCommand({ DATABASE_URL: testServerUrl, MIGRATE_DOMAINS: 'catalog,inventory' }, output, DOMAINS)).toBe(1);
     expect(lines.join('\n')).toMatch(/MIGRATE_DOMAINS: .*"users"\|"catalog"\|"orders"/);
     lines.length = 0;
-    expect(await migrateCommand({ MIGRATION_DATABASE_URL: 'mysql://db/app' }, output)).toBe(1);
+    expect(await migrateCommand({ MIGRATION_DATABASE_URL: 'mysql://db/app' }, output, DOMAINS)).toBe(1);
     expect(lines.join('\n')).toContain('MIGRATION_DATABASE_URL');
   });
 });

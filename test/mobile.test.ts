@@ -293,7 +293,7 @@ describe('bearer tokens', () => {
     const forged = (await signAccessToken(ada, { secret: 'someone-else-s-secret-0000000000000000' })).accessToken;
     const [header, , signature] = tokens.grace!.split('.');
     const payload = Buffer.from(
-      JSON.stringify({ sub: ada.id, role: 'ADMIN', iss: 'storefront-users', aud: 'storefront', exp: 9_999_999_999 }),
+      JSON.stringify({ sub: ada.id, role: 'ADMIN', iss: 'storefront-sessions', aud: 'storefront', exp: 9_999_999_999 }),
     ).toString('base64url');
     const tampered = `${header}.${payload}.${signature}`;
     for (const token of [forged, tampered, 'not-a-jwt']) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@storefront/config/services';
+import { DATABASE_DOMAINS as DOMAINS, type SubgraphName as Domain } from '@storefront/stack';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir, withDatabase } from '@storefront/db';
 import { products } from '@storefront/catalog/seed-data';
 import { ada, admin, grace } from '@storefront/users/seed-data';

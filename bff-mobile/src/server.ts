@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { catalogCacheEffects } from '@storefront/catalog-events';
+import { orderCacheEffects } from '@storefront/orders-events';
+import { sessionEvents } from '@storefront/users-events';
 import {
   bffServerSettings,
   createBffServer,
@@ -45,6 +48,7 @@ export function createMobileServer(params: BffServerParams<MobileConfig>) {
     resolvers,
     rules,
     ...settings,
+    domainEvents: { followed: [orderCacheEffects, catalogCacheEffects], sessions: sessionEvents },
     // Subscriptions over WebSocket, persisted like queries: in production only the manifest's documents run.
     live: { transport: 'websocket', limits: liveLimits(config), persisted: { manifest, only: production } },
     // Apps need no CORS; Sandbox does, outside production.

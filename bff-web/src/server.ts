@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { catalogCacheEffects } from '@storefront/catalog-events';
+import { orderCacheEffects } from '@storefront/orders-events';
+import { sessionEvents } from '@storefront/users-events';
 import {
   SessionRefresher,
   bffServerSettings,
@@ -32,6 +35,7 @@ export function createWebServer(params: BffServerParams<WebConfig>) {
     resolvers,
     rules,
     ...settings,
+    domainEvents: { followed: [orderCacheEffects, catalogCacheEffects], sessions: sessionEvents },
     live: { transport: 'sse', limits: liveLimits(config) },
     cors: { origins: production ? config.WEB_ORIGINS : [...config.WEB_ORIGINS, SANDBOX_ORIGIN] },
     identify: (request) => identifyByCookies(request, config.JWT_SECRET, revokedSessions),

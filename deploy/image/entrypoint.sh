@@ -11,7 +11,7 @@ case "${SERVICE:-}" in
   gateway) entry=gateway/dist/main.js ;;
   bff-web) entry=bff-web/dist/main.js ;;
   bff-mobile) entry=bff-mobile/dist/main.js ;;
-  migrate) entry=packages/db/dist/migrate-main.js ;;
+  migrate) entry=scripts/dist/migrate.js ;;
   *)
     echo "SERVICE must be one of users, catalog, orders, gateway, bff-web, bff-mobile, migrate; got \"${SERVICE:-}\"" >&2
     exit 64

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SUBGRAPHS, type SubgraphName } from '@storefront/config/services';
+import { SUBGRAPHS, type SubgraphName } from '@storefront/stack';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -16,7 +16,7 @@ export class CompositionError extends Error {
 /**
  * Composes the supergraph from each subgraph's schema.graphql with Apollo's composition
  * library, the same way any federation router's tooling does. The subgraphs are those of the
- * service registry (@storefront/config/services). Throws with every composition error listed.
+ * service registry (@storefront/stack). Throws with every composition error listed.
  */
 export async function composeSupergraph(
   /** Schema text to use instead of a subgraph's schema.graphql (to check a change before writing it). */

@@ -4,12 +4,7 @@ import { catalogEvents } from '@storefront/catalog-events';
 import { Redis } from 'ioredis';
 import { RedisStreamsBus, type DeadLetter } from '@storefront/events';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@storefront/testing';
-import {
-  DATABASE_DOMAINS as DOMAINS,
-  SERVICE_NAMES,
-  type ServiceName,
-  type SubgraphName as Domain,
-} from '@storefront/config/services';
+import { DATABASE_DOMAINS as DOMAINS, SERVICE_NAMES, type ServiceName, type SubgraphName as Domain } from '@storefront/stack';
 import { startHaproxy, type Haproxy } from './haproxy.js';
 import { listenPort } from './listen-port.js';
 import { seedDatabases } from './seed.js';

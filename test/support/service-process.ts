@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { serviceCommand, serviceProcessEnv } from '@storefront/config';
 import { repositoryRoot } from '@storefront/db';
-import { serviceNamed, type ServiceName } from '@storefront/config/services';
+import { serviceNamed, type ServiceName } from '@storefront/stack';
 
 /** Compiles every workspace to `dist/` (a second or two), as `npm start` does before starting services. */
 export function buildServices(): void {

@@ -9,7 +9,7 @@ const RECENT_ORDERS_COUNT = 3;
 // The three fields resolve in the same tick: the whole screen is one gateway call.
 export const Home: HomeResolvers = {
   featured: async (_home, _args, context) => {
-    context.cacheTags.add(tags.catalog);
+    context.cacheTags.add(tags.listings);
     const page = await readRoot(context.batch, ReadFeaturedDocument, { first: FEATURED_COUNT });
     tagProducts(context, page.nodes);
     return page.nodes;

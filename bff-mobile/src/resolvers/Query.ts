@@ -25,7 +25,7 @@ function cachePerUser(info: GraphQLResolveInfo): void {
 export const Query: QueryResolvers = {
   products: async (_parent, { categoryId, search, first, after }, context) => {
     checkPageSize(first);
-    context.cacheTags.add(tags.catalog);
+    context.cacheTags.add(tags.listings);
     const page = await readRoot(context.batch, ReadProductsDocument, {
       filter: { ...(categoryId != null ? { categoryId } : {}), ...(search != null ? { search } : {}) },
       first,

@@ -86,7 +86,7 @@ export const Mutation: MutationResolvers = {
     const data = await context.gateway.request(UpdateProductDocument, { id, input }, caller(context));
     const { product } = data.updateProduct;
     // The product's pages and the listings showing it; listings and searches it may now enter.
-    if (product) await invalidate(context, [tags.product(product.id), tags.catalog]);
+    if (product) await invalidate(context, [tags.product(product.id), tags.listings]);
     return data.updateProduct;
   },
 };

@@ -20,7 +20,7 @@ export const Query: QueryResolvers = {
   },
 
   catalog: async (_parent, { category, search, first, after }, context) => {
-    context.cacheTags.add(tags.catalog);
+    context.cacheTags.add(tags.listings);
     const connection = await readRoot(context.batch, ReadCatalogDocument, {
       filter: { ...(category ? { categorySlug: category } : {}), ...(search ? { search } : {}) },
       first,

@@ -27,8 +27,12 @@ export interface TokenSettings {
   ttlSeconds?: number;
 }
 
-/** The `iss` claim of every access token. It names the tier that first issued them; it stays as it is because tokens in circulation carry it. */
-const ISSUER = 'storefront-users';
+/**
+ * The `iss` claim of every access token: the storefront's sign-in sessions, whichever service
+ * issues them. (Tokens from before this name, which named the issuing subgraph, fail to verify:
+ * their holders refresh or sign in again once, within the 15-minute lifetime of those tokens.)
+ */
+const ISSUER = 'storefront-sessions';
 const AUDIENCE = 'storefront';
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 

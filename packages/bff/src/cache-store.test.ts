@@ -26,7 +26,7 @@ describe.each(targets)('RedisCacheStore on %s Redis', (_name, connect) => {
     const tagged = Array.from({ length: 12 }, (_, index) => `cache:web:public:tagged-${index}`);
     const other = 'cache:web:public:other';
     for (const key of tagged)
-      expect(await store.set(key, `value of ${key}`, 60, ['product:1', 'catalog'], Date.now())).toBe(true);
+      expect(await store.set(key, `value of ${key}`, 60, ['product:1', 'listings'], Date.now())).toBe(true);
     expect(await store.set(other, 'other', 60, ['product:2'], Date.now())).toBe(true);
     expect(new Set(tagged.map((key) => keySlot(prefix + key))).size).toBeGreaterThan(1);
 
@@ -35,7 +35,7 @@ describe.each(targets)('RedisCacheStore on %s Redis', (_name, connect) => {
     expect((await store.getMany(tagged)).every((value) => value === undefined)).toBe(true);
     expect(await store.get(other)).toBe('other');
     // Their other tag still lists them, but they are gone: nothing left to drop.
-    expect(await store.invalidate(['catalog'])).toBe(0);
+    expect(await store.invalidate(['listings'])).toBe(0);
   });
 
   it('refuses an entry computed before one of its tags was invalidated, and keeps one computed after', async () => {

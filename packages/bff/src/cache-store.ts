@@ -1,5 +1,5 @@
 import type { RedisCounter } from '@storefront/rate-limits';
-import type { CacheTag } from './tags.js';
+import type { CacheTag } from '@storefront/events';
 import {
   createRedisClient,
   deleteKeys,
@@ -12,7 +12,7 @@ import {
 } from '@storefront/redis';
 
 /**
- * Where BFF responses are cached. Entries carry tags (see tags.ts) so that
+ * Where BFF responses are cached. Entries carry tags (see cache-tags.ts of @storefront/events) so that
  * a change to an entity drops exactly the entries built from it. Tags are shared by every
  * BFF on the same store, so the web BFF's product update also clears mobile's entries.
  */

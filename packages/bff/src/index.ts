@@ -17,7 +17,7 @@ export {
   type ResponseCacheOptions,
 } from './response-cache.js';
 export type { BffCaller } from './request-pipeline.js';
-export { tags, type CacheTag } from './tags.js';
+export { tags, type CacheTag } from '@storefront/events';
 export {
   ACCESS_COOKIE,
   REFRESH_COOKIE,
@@ -38,9 +38,10 @@ export {
   unauthenticatedError,
   type AuthorizationContext,
 } from './shield.js';
-export { cacheControlTypeDefs, createBffServer, type BffContext, type BffEvents, type BffServerOptions } from './server.js';
+export { cacheControlTypeDefs, createBffServer, type BffContext, type BffServerOptions } from './server.js';
+export type { BffDomainEvents, BffEvents } from './domain-events.js';
 export { bffServerSettings, type BffServerConfig, type BffServerParams } from './server-settings.js';
-export { startCacheInvalidation, staleTags } from './invalidation.js';
+export { startCacheInvalidation } from './invalidation.js';
 export { createGatewayBatch, readRoot, signedInAccount, type GatewayBatch } from './batch.js';
 export {
   NOT_IN_SAFELIST,

@@ -1,52 +1,35 @@
-import { catalogEvents } from '@storefront/catalog-events';
-import type { EventBus, Envelope, Subscription } from '@storefront/events';
-import { orderEvents } from '@storefront/orders-events';
+import type { CacheEffects, EventBus, Envelope, Subscription } from '@storefront/events';
 import type { Logger } from 'pino';
 import type { ResponseCache } from './response-cache.js';
-import { tags, type CacheTag } from './tags.js';
-
-/** The cache tags an event makes stale; none for events no BFF response is built from. */
-export function staleTags(event: Envelope): CacheTag[] {
-  if (event.type === 'ProductChanged') {
-    const { productId, changes } = catalogEvents.payloadOf(event, 'ProductChanged');
-    // A new name or price can move it into listings and searches that did not show it.
-    return changes.includes('stock') && changes.length === 1
-      ? [tags.product(productId)]
-      : [tags.product(productId), tags.catalog];
-  }
-  if (orderEvents.has(event.type)) {
-    const { orderId, buyerId } = orderEvents.payloadOf(event, event.type);
-    return [tags.user(buyerId), tags.order(orderId)];
-  }
-  return [];
-}
 
 /**
- * Keeps a BFF's response cache true to the domains: product changes (stock, price,
- * content) drop every response built from that product, order changes drop the buyer's
- * own responses and that order's. Each BFF type is a consumer group of its own, so every
- * type hears every event while its instances share the work.
+ * Keeps a BFF's response cache true to the domains: each followed domain's events drop the
+ * responses built from what they changed, as its contract package states (`CacheEffects`:
+ * e.g. a product's change drops every response showing it, an order's the buyer's own
+ * responses). Each BFF type is a consumer group of its own, so every type hears every event
+ * while its instances share the work.
  */
 export function startCacheInvalidation(options: {
   bus: EventBus;
   cache: ResponseCache;
+  /** The domains whose events make cached responses stale. */
+  domains: readonly CacheEffects[];
   consumer: string;
-  streamPrefix?: string;
+  streamPrefix?: string | undefined;
   logger: Logger;
   retryAfterMs?: number;
 }): Subscription {
-  const handler = async (event: Envelope) => {
-    const stale = staleTags(event);
-    if (stale.length === 0) return;
-    const dropped = await options.cache.invalidate(stale);
-    options.logger.debug({ eventId: event.id, type: event.type, tags: stale, dropped }, 'cache entries invalidated');
-  };
-  const subscriptions = [orderEvents.stream(options.streamPrefix), catalogEvents.stream(options.streamPrefix)].map((stream) =>
+  const subscriptions = options.domains.map((domain) =>
     options.bus.subscribe({
-      stream,
+      stream: domain.stream(options.streamPrefix),
       group: `bff-${options.cache.clientType}`,
       consumer: options.consumer,
-      handler,
+      handler: async (event: Envelope) => {
+        const stale = domain.staleTags(event);
+        if (stale.length === 0) return;
+        const dropped = await options.cache.invalidate(stale);
+        options.logger.debug({ eventId: event.id, type: event.type, tags: stale, dropped }, 'cache entries invalidated');
+      },
       ...(options.retryAfterMs ? { retryAfterMs: options.retryAfterMs } : {}),
     }),
   );

@@ -1,6 +1,6 @@
 import { INVALIDATION_MEMORY_SECONDS, RedisCacheStore, type CacheStore } from './cache-store.js';
 import type { RedisConnection } from '@storefront/redis';
-import type { CacheTag } from './tags.js';
+import type { CacheTag } from '@storefront/events';
 
 /** The same store in process, for `npm start` without Redis and for one-instance setups. */
 export class MemoryCacheStore implements CacheStore {

@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import { userHashTag } from '@storefront/redis';
 import type { RedisCounter } from '@storefront/rate-limits';
 import type { CacheStore } from './cache-store.js';
-import { tags as cacheTags, type CacheTag } from './tags.js';
+import { tags as cacheTags, type CacheTag } from '@storefront/events';
 
 /** What the response cache reads from a BFF's per-request context. */
 export interface CacheableContext extends BaseContext {

@@ -12,14 +12,14 @@ import { SessionRevocations, type TrustProxy } from '@storefront/request-identit
 import { bffRateLimits } from './rate-limits.js';
 import type { CacheStore } from './cache-store.js';
 import { createCacheStore } from './memory-cache-store.js';
-import type { BffEvents } from './server.js';
+import type { BffEvents } from './domain-events.js';
 
 /** What a BFF's server factory (`createWebServer`, `createMobileServer`) takes; tests pass their own logger and store. */
 export interface BffServerParams<Config> {
   config: Config;
   logger?: Logger;
   store?: CacheStore;
-  /** Product and order events that invalidate cached responses. */
+  /** The bus of the domain events that invalidate cached responses and feed live updates. */
   events?: BffEvents;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventBus, Subscription } from '@storefront/events';
+import type { Subscription } from '@storefront/events';
 import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import {
@@ -26,6 +26,7 @@ import type { CacheStore } from './cache-store.js';
 import { GatewayClient } from './gateway-client.js';
 import { createGatewayResilience } from './gateway-resilience.js';
 import type { OutboundSettings } from '@storefront/outbound';
+import type { BffDomainEvents, BffEvents } from './domain-events.js';
 import { startCacheInvalidation } from './invalidation.js';
 import { OperationProfiles, ResponseCache, responseCachePlugin, type CacheableContext } from './response-cache.js';
 import { requestPipeline, type AdmittedRequest, type BffCaller } from './request-pipeline.js';
@@ -95,8 +96,10 @@ export interface BffServerOptions<Context extends BffContext, Caller extends Bff
   persistedQueries?: PersistedQueryOptions | false;
   /** Strong ETags on cacheable GET responses, and 304 for a matching If-None-Match. */
   etag?: boolean;
-  /** Domain events that invalidate cached responses (product and order changes), and feed live updates. */
+  /** The bus of the domain events that invalidate cached responses and feed live updates; neither without it. */
   events?: BffEvents;
+  /** What the domains' events mean to this BFF, handed in by it: this runtime names no domain. */
+  domainEvents: BffDomainEvents;
   /** Subscriptions: over SSE (web) or WebSocket (mobile) on /graphql; they need `events`. */
   live?: {
     transport: 'sse' | 'websocket';
@@ -106,14 +109,6 @@ export interface BffServerOptions<Context extends BffContext, Caller extends Bff
   };
   /** Stops what the BFF built beside the server (e.g. its session revocation lookups) once it has stopped. */
   onStop?: () => Promise<void>;
-}
-
-export interface BffEvents {
-  bus: EventBus;
-  streamPrefix?: string | undefined;
-  /** This instance's name in its consumer group; defaults to host and pid. */
-  consumer?: string;
-  retryAfterMs?: number;
 }
 
 /**
@@ -193,7 +188,14 @@ export function createBffServer<Context extends BffContext, Caller extends BffCa
   /** The live side: one broadcast of the domain events per instance, the connection registry, the transport's shared options. */
   function startLive(settings: NonNullable<BffServerOptions<Context, Caller>['live']>, events: BffEvents) {
     const metricsOfLive = liveMetrics(metrics.registry, clientType);
-    const hub = new LiveEvents({ bus: events.bus, streamPrefix: events.streamPrefix, logger, metrics: metricsOfLive });
+    const hub = new LiveEvents({
+      bus: events.bus,
+      streamPrefix: events.streamPrefix,
+      domains: options.domainEvents.followed,
+      sessions: options.domainEvents.sessions,
+      logger,
+      metrics: metricsOfLive,
+    });
     const connections = new LiveConnections(settings.limits, metricsOfLive, clientType);
     const transport: LiveTransportOptions<Context> = {
       clientType,
@@ -269,6 +271,7 @@ export function createBffServer<Context extends BffContext, Caller extends BffCa
         invalidation = startCacheInvalidation({
           bus: options.events.bus,
           cache,
+          domains: options.domainEvents.followed,
           consumer: options.events.consumer ?? `${hostname()}-${process.pid}`,
           streamPrefix: options.events.streamPrefix,
           logger,

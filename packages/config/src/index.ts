@@ -131,8 +131,8 @@ export const databaseShape = {
 /**
  * Settings every domain subgraph has, besides its port and `<DOMAIN>_DATABASE_URL`: the
  * service's and the database's, the JWT secret it verifies callers' tokens with, and the
- * secret that signs (gateway, orders) and verifies (subgraphs) subgraph requests (both must be
- * set in production).
+ * secret that signs (the gateway, a subgraph calling another) and verifies (subgraphs)
+ * subgraph requests (both must be set in production).
  */
 export function subgraphShape() {
   return { ...serviceShape, ...databaseShape, JWT_SECRET: secret(), ...subgraphTrustShape() };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { serviceNamed } from '@storefront/stack';
 import { testServerUrl } from '@storefront/testing';
 import { dropDatabase, ensureDatabase } from './admin.js';
 import { prepareDomainDatabase } from './bootstrap.js';
@@ -31,7 +32,7 @@ describe('prepareDomainDatabase', () => {
     const prefix = uniquePrefix();
     const env = { DATABASE_URL: testServerUrl, DATABASE_NAME_PREFIX: prefix };
 
-    const database = await prepareDomainDatabase('users', { env });
+    const database = await prepareDomainDatabase(serviceNamed('users'), { env });
     created.push(database.url);
 
     expect(databaseName(database.url)).toBe(`${prefix}users`);
@@ -52,7 +53,7 @@ describe('prepareDomainDatabase', () => {
     await database.stop();
 
     // Preparing again keeps the data and applies nothing new.
-    const again = await prepareDomainDatabase('users', { env, poolMax: 3 });
+    const again = await prepareDomainDatabase(serviceNamed('users'), { env, poolMax: 3 });
     expect(again.url).toBe(database.url);
     expect(again.poolMax).toBe(3);
     const check = new pg.Client({ connectionString: again.url });
@@ -66,7 +67,7 @@ describe('prepareDomainDatabase', () => {
 
   it('leaves the schema alone when migrate is false', async () => {
     const prefix = uniquePrefix();
-    const database = await prepareDomainDatabase('orders', {
+    const database = await prepareDomainDatabase(serviceNamed('orders'), {
       env: { DATABASE_URL: testServerUrl, DATABASE_NAME_PREFIX: prefix },
       migrate: false,
     });

@@ -1,9 +1,15 @@
-import { embeddedDatabasePort } from '@storefront/config/services';
 import { ensureDatabase } from './admin.js';
 import type { EmbeddedPostgres } from './embedded.js';
 import { migrate } from './migrate.js';
 import { migrationsDir } from './paths.js';
 import { domainDatabaseUrl, type Domain } from './urls.js';
+
+/** A domain with a database of its own, as the service registry lists its subgraph. */
+export interface DatabaseDomain {
+  name: Domain;
+  /** The embedded Postgres's port, used when no database URL is configured. */
+  embeddedDatabasePort: number;
+}
 
 export interface DomainDatabase {
   url: string;
@@ -21,7 +27,7 @@ export interface DomainDatabase {
  * a separate step).
  */
 export async function prepareDomainDatabase(
-  domain: Domain,
+  { name: domain, embeddedDatabasePort }: DatabaseDomain,
   options: { env?: NodeJS.ProcessEnv; migrate?: boolean; poolMax?: number } = {},
 ): Promise<DomainDatabase> {
   const configured = domainDatabaseUrl(domain, options.env);
@@ -33,7 +39,7 @@ export async function prepareDomainDatabase(
   } else {
     // Loaded only when needed: PGlite is large and production never uses it.
     const { startEmbeddedDomainPostgres } = await import('./embedded.js');
-    embedded = await startEmbeddedDomainPostgres(domain, embeddedDatabasePort(domain));
+    embedded = await startEmbeddedDomainPostgres(domain, embeddedDatabasePort);
     url = embedded.url;
   }
   if (options.migrate ?? true) await migrate(url, migrationsDir(domain));

@@ -12,5 +12,5 @@ export {
   type MigrationStatus,
   type Queryable,
 } from './readiness.js';
-export { prepareDomainDatabase, type DomainDatabase } from './bootstrap.js';
+export { prepareDomainDatabase, type DatabaseDomain, type DomainDatabase } from './bootstrap.js';
 export { loadMigrationConfig, migrateCommand, type CommandOutput } from './migrate-command.js';

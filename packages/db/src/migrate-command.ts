@@ -1,5 +1,4 @@
 import { ConfigError, databaseShape, loadConfig, postgresUrl, z } from '@storefront/config';
-import { DATABASE_DOMAINS } from '@storefront/config/services';
 import { ensureDatabase } from './admin.js';
 import { schemaDrift } from './drift.js';
 import { migrate } from './migrate.js';
@@ -7,7 +6,7 @@ import { migrationsDir } from './paths.js';
 import { migrationDatabaseUrl, redactUrl, type Domain } from './urls.js';
 
 /**
- * The migration job's settings, for `domains` (every domain with a database unless given).
+ * The migration job's settings, for `domains` (the service registry's, handed in by the caller).
  * The services' database variables are read too, so the job can share their configuration;
  * `MIGRATION_DATABASE_URL` (a server) and `<DOMAIN>_MIGRATION_DATABASE_URL` point it at the
  * database directly when the services go through a pooler (see `migrationDatabaseUrl`).
@@ -43,7 +42,7 @@ function migrationShape(domains: readonly Domain[]) {
 
 type MigrationConfig = ReturnType<typeof loadMigrationConfig>;
 
-export function loadMigrationConfig(env: NodeJS.ProcessEnv = process.env, domains: readonly Domain[] = DATABASE_DOMAINS) {
+export function loadMigrationConfig(env: NodeJS.ProcessEnv, domains: readonly Domain[]) {
   return loadConfig(migrationShape(domains), env);
 }
 
@@ -67,11 +66,7 @@ async function migrateDomain(domain: Domain, url: string, output: CommandOutput)
  * database against its schema.prisma. Returns the exit code: 0 when every domain is migrated
  * and matches its schema, 1 otherwise (each failure printed with its domain).
  */
-export async function migrateCommand(
-  env: NodeJS.ProcessEnv = process.env,
-  output: CommandOutput = console,
-  domains: readonly Domain[] = DATABASE_DOMAINS,
-): Promise<number> {
+export async function migrateCommand(env: NodeJS.ProcessEnv, output: CommandOutput, domains: readonly Domain[]): Promise<number> {
   let config: MigrationConfig;
   try {
     config = loadMigrationConfig(env, domains);

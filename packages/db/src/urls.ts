@@ -1,7 +1,7 @@
 /**
  * A domain that owns a database: its subgraph's name and its folder under prisma/. The list
- * of them is the service registry's (`DATABASE_DOMAINS` of @storefront/config/services);
- * nothing here depends on which they are.
+ * of them is the service registry's (`DATABASE_DOMAINS` of @storefront/stack), handed in by
+ * the callers; nothing here depends on which they are.
  */
 export type Domain = string;
 

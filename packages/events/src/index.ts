@@ -1,3 +1,4 @@
+export { tags, type CacheEffects, type CacheTag } from './cache-tags.js';
 export { deadLetterStream, type Broadcast, type DeadLetter, type EventBus, type Subscription } from './bus.js';
 export { envelope, parseEnvelope, type Envelope } from './envelope.js';
 export { InProcessBus } from './memory-bus.js';

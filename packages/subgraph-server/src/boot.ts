@@ -1,5 +1,5 @@
 import { runService } from '@storefront/config';
-import { prepareDomainDatabase, type Domain } from '@storefront/db';
+import { prepareDomainDatabase, type DatabaseDomain } from '@storefront/db';
 import { createEventBus, type DomainEventsOptions } from '@storefront/events';
 import {
   drainMsFor,
@@ -37,7 +37,8 @@ interface DomainSubgraph {
  * order on SIGTERM/SIGINT. A bad config or a failed start ends the process with its message.
  */
 export async function runDomainSubgraph<Config extends DomainSubgraphConfig, Server extends DomainSubgraph>(options: {
-  domain: Domain;
+  /** Its registry entry (@storefront/stack): the domain's name and its embedded database's port. */
+  subgraph: DatabaseDomain;
   loadConfig: () => Config;
   port: (config: Config) => number;
   createServer: (config: Config, setup: { databaseUrl: string; poolMax: number; events: DomainEventsOptions }) => Server;
@@ -45,14 +46,14 @@ export async function runDomainSubgraph<Config extends DomainSubgraphConfig, Ser
   /** More fields for the "ready" log line. */
   readyFields?: (config: Config) => Record<string, unknown>;
 }): Promise<void> {
-  const { domain } = options;
+  const domain = options.subgraph.name;
   await runService(async () => {
     const config = options.loadConfig();
     // Without it the heap holds several times the live set in garbage under load (see heap.ts).
     limitHeapGrowth(config.HEAP_GROWING_PERCENT);
     // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
     const tracing = await startTracing(domain);
-    const database = await prepareDomainDatabase(domain, {
+    const database = await prepareDomainDatabase(options.subgraph, {
       migrate: config.NODE_ENV !== 'production',
       poolMax: config.DATABASE_POOL_MAX,
     });

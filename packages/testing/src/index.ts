@@ -8,8 +8,8 @@ export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://post
 
 /**
  * The SUBGRAPH_SECRET of test stacks (`SUBGRAPH_SECRET`, else the development default): the
- * gateway and orders sign subgraph requests with it, and `graphql()` signs with it too, so a
- * test may call a subgraph directly as the gateway would.
+ * gateway and a subgraph calling another sign subgraph requests with it, and `graphql()` signs
+ * with it too, so a test may call a subgraph directly as the gateway would.
  */
 export const testSubgraphSecret = process.env.SUBGRAPH_SECRET || DEVELOPMENT_SECRET;
 
@@ -85,7 +85,7 @@ export function errorCodes(response: GraphQLResponse): string[] {
   return (response.body.errors ?? []).map((error) => String(error.extensions?.code));
 }
 
-/** A signed access token for `user`, as the users subgraph would issue it. */
+/** A signed access token for `user`, as the subgraph that issues sessions would. */
 export async function accessTokenFor(
   user: { id: string; role: 'CUSTOMER' | 'ADMIN' },
   secret = process.env.JWT_SECRET ?? DEVELOPMENT_SECRET,

@@ -1,10 +1,11 @@
 import { runDomainSubgraph } from '@storefront/subgraph-server';
+import { serviceNamed } from '@storefront/stack';
 import { loadOrdersConfig } from './config.js';
 import { seedOrdersIfEmpty } from './seed.js';
 import { createOrdersServer } from './server.js';
 
 await runDomainSubgraph({
-  domain: 'orders',
+  subgraph: serviceNamed('orders'),
   loadConfig: loadOrdersConfig,
   port: (config) => config.ORDERS_PORT,
   createServer: (config, setup) => createOrdersServer({ config, ...setup }),

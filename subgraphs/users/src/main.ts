@@ -1,5 +1,6 @@
 import { runService } from '@storefront/config';
 import { prepareDomainDatabase } from '@storefront/db';
+import { serviceNamed } from '@storefront/stack';
 import { drainMsFor, limitHeapGrowth, startTracing, stopOnSignals } from '@storefront/http-server';
 import { loadUsersConfig } from './config.js';
 import { seedUsersIfEmpty } from './seed.js';
@@ -11,7 +12,7 @@ await runService(async () => {
   limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
   const tracing = await startTracing('users');
-  const database = await prepareDomainDatabase('users', {
+  const database = await prepareDomainDatabase(serviceNamed('users'), {
     migrate: config.NODE_ENV !== 'production',
     poolMax: config.DATABASE_POOL_MAX,
   });

@@ -1,11 +1,21 @@
-import { catalogEvents } from '@storefront/catalog-events';
 import type { Broadcast, Envelope, EventBus } from '@storefront/events';
-import { orderEvents } from '@storefront/orders-events';
-import { sessionEvents } from '@storefront/users-events';
 import type { Logger } from '@storefront/http-server';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export type LiveListener = (event: Envelope) => void;
+
+/** A stream of domain events, as a contract names it (`prefix`: EVENT_STREAM_PREFIX). */
+export interface FollowedStream {
+  stream(prefix?: string): string;
+}
+
+/**
+ * The sign-in sessions' event contract, which the BFFs both write and hear: `logOut` writes
+ * `SessionEnded`, and every instance ends the live streams that session opened (see feed.ts).
+ */
+export interface SessionEvents extends FollowedStream {
+  event(type: 'SessionEnded', payload: { sessionId: string; userId: string }): Envelope;
+}
 
 /** Prometheus series of live updates, one set per BFF. */
 export function liveMetrics(registry: Registry, clientType: string) {
@@ -57,12 +67,20 @@ export class LiveEvents {
   private broadcast: Broadcast | undefined;
 
   constructor(
-    private readonly options: { bus: EventBus; streamPrefix?: string | undefined; logger: Logger; metrics: LiveMetrics },
+    private readonly options: {
+      bus: EventBus;
+      streamPrefix?: string | undefined;
+      /** The domains whose events may change what a subscription shows. */
+      domains: readonly FollowedStream[];
+      sessions: SessionEvents;
+      logger: Logger;
+      metrics: LiveMetrics;
+    },
   ) {}
 
   async start(): Promise<void> {
     this.broadcast = this.options.bus.broadcast({
-      streams: [orderEvents, catalogEvents, sessionEvents].map((contract) => contract.stream(this.options.streamPrefix)),
+      streams: [...this.options.domains, this.options.sessions].map((contract) => contract.stream(this.options.streamPrefix)),
       handler: (event) => {
         this.options.metrics.events.inc();
         for (const listener of this.listeners) {
@@ -88,8 +106,8 @@ export class LiveEvents {
   async sessionEnded(viewer: { id: string; sessionId?: string | undefined }): Promise<void> {
     if (!viewer.sessionId) return;
     await this.options.bus.publish(
-      sessionEvents.stream(this.options.streamPrefix),
-      sessionEvents.event('SessionEnded', { sessionId: viewer.sessionId, userId: viewer.id }),
+      this.options.sessions.stream(this.options.streamPrefix),
+      this.options.sessions.event('SessionEnded', { sessionId: viewer.sessionId, userId: viewer.id }),
     );
   }
 

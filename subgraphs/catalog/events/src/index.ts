@@ -1,4 +1,4 @@
-import { defineEvents, type EventPayload, type EventType } from '@storefront/events';
+import { defineEvents, tags, type CacheEffects, type EventPayload, type EventType } from '@storefront/events';
 import { z } from 'zod';
 
 /** What the catalog publishes on `catalog.events` (schema version 1). */
@@ -17,3 +17,16 @@ export const catalogEvents = defineEvents('catalog.events', {
 
 export type CatalogEventType = EventType<typeof catalogEvents>;
 export type CatalogEventPayload<Type extends CatalogEventType> = EventPayload<typeof catalogEvents, Type>;
+
+/** What the catalog's events make stale in the BFFs' response caches: product changes only. */
+export const catalogCacheEffects: CacheEffects = {
+  stream: (prefix) => catalogEvents.stream(prefix),
+  staleTags(event) {
+    if (event.type !== 'ProductChanged') return [];
+    const { productId, changes } = catalogEvents.payloadOf(event, 'ProductChanged');
+    // A new name or price can move it into listings and searches that did not show it.
+    return changes.includes('stock') && changes.length === 1
+      ? [tags.product(productId)]
+      : [tags.product(productId), tags.listings];
+  },
+};

@@ -1,4 +1,4 @@
-import { defineEvents, type EventPayload, type EventType } from '@storefront/events';
+import { defineEvents, tags, type CacheEffects, type EventPayload, type EventType } from '@storefront/events';
 import { z } from 'zod';
 
 const line = z.object({ productId: z.uuid(), quantity: z.number().int().positive() });
@@ -17,3 +17,13 @@ export const orderEvents = defineEvents('orders.events', {
 
 export type OrderEventType = EventType<typeof orderEvents>;
 export type OrderEventPayload<Type extends OrderEventType> = EventPayload<typeof orderEvents, Type>;
+
+/** What orders' events make stale in the BFFs' response caches: the buyer's own responses and the order's. */
+export const orderCacheEffects: CacheEffects = {
+  stream: (prefix) => orderEvents.stream(prefix),
+  staleTags(event) {
+    if (!orderEvents.has(event.type)) return [];
+    const { orderId, buyerId } = orderEvents.payloadOf(event, event.type);
+    return [tags.user(buyerId), tags.order(orderId)];
+  },
+};

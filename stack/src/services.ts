@@ -1,11 +1,11 @@
 /**
  * The services of the stack and where each one lives: deployment data, the one list that
  * `npm start` (scripts/start.ts), the benchmark (bench/stack.ts), supergraph composition
- * (gateway/src/compose.ts) and the migration job read. This is the one file under packages/
- * that names the subgraphs; shared code takes what it needs of the domains from here (or
- * from its caller), never from a list of its own. Listed in the order the tiers call each
- * other back to front: subgraphs, then the gateway, then the BFFs (`npm start` starts them
- * all at once, as none needs another to become ready).
+ * (gateway/src/compose.ts), the migration job (scripts/migrate.ts) and the test stacks read.
+ * It lives outside packages/, because shared packages name no domain: whoever calls them hands
+ * them what they need of it (a subgraph's database, the domains to migrate). Listed in the
+ * order the tiers call each other back to front: subgraphs, then the gateway, then the BFFs
+ * (`npm start` starts them all at once, as none needs another to become ready).
  */
 export interface ServiceEntry {
   name: string;
@@ -73,13 +73,6 @@ export const SUBGRAPHS: readonly Subgraph[] = SERVICES.filter((service): service
 
 /** The domains that own a database (`prisma/<domain>/`): the subgraphs' names. */
 export const DATABASE_DOMAINS: readonly SubgraphName[] = SUBGRAPHS.map((subgraph) => subgraph.name);
-
-/** The port of `domain`'s embedded Postgres (when no database URL is configured). */
-export function embeddedDatabasePort(domain: string): number {
-  const subgraph = SUBGRAPHS.find((candidate) => candidate.name === domain);
-  if (!subgraph) throw new Error(`${domain} is not a subgraph of the service registry (@storefront/config/services)`);
-  return subgraph.embeddedDatabasePort;
-}
 
 export function serviceNamed<Name extends ServiceName>(name: Name): Extract<Service, { name: Name }> {
   return SERVICES.find((service) => service.name === name) as Extract<Service, { name: Name }>;
