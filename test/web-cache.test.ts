@@ -469,9 +469,9 @@ describe('web BFF response cache and gateway batching (real Redis)', () => {
         });
       const [staging, preview] = [serverWithPrefix('staging'), serverWithPrefix('preview')];
       try {
-        const [stagingClient, previewClient] = await Promise.all(
-          [staging, preview].map(async (server) => new WebClient((await server.listen(0, '127.0.0.1')).url)),
-        );
+        const clientOf = async (server: typeof staging) => new WebClient((await server.listen(0, '127.0.0.1')).url);
+        const stagingClient = await clientOf(staging);
+        const previewClient = await clientOf(preview);
         const variables = { category: 'books', first: 3 };
         expect((await stagingClient.send('CatalogPage', variables)).headers.get('x-cache')).toBe('MISS');
         expect((await stagingClient.send('CatalogPage', variables)).headers.get('x-cache')).toBe('HIT');
