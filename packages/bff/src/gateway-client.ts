@@ -75,7 +75,7 @@ export class GatewayClient {
       ...injectTraceHeaders({}),
     };
     if (caller.accessToken) headers.authorization = `Bearer ${caller.accessToken}`;
-    let response: Response;
+    let response: { status: number; json(): Promise<unknown> };
     try {
       const body = JSON.stringify({ operationName, query, variables });
       response = this.options.resilience
