@@ -82,7 +82,7 @@ export function createMobileServer(params: BffServerParams<MobileConfig>) {
         gateway,
         batch: createGatewayBatch(
           gateway,
-          () => ({ requestId: request.requestId, accessToken }),
+          () => ({ requestId: request.requestId, clientIp: request.ip, accessToken }),
           logger,
           metrics.dataloaderBatchSize,
         ),

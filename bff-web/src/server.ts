@@ -55,7 +55,7 @@ export function createWebServer(params: BffServerParams<WebConfig>) {
         gateway,
         batch: createGatewayBatch(
           gateway,
-          () => ({ requestId: request.requestId, accessToken: session.accessToken }),
+          () => ({ requestId: request.requestId, clientIp: request.ip, accessToken: session.accessToken }),
           logger,
           metrics.dataloaderBatchSize,
         ),

@@ -8,6 +8,7 @@ import {
   type BffCaller,
   type CookieSettings,
   type GatewayClient,
+  type RefreshCaller,
   type SessionRefresher,
   type SessionTokens,
 } from '@storefront/bff';
@@ -25,8 +26,8 @@ export interface WebSession {
 
 /** Exchanges a refresh token through the gateway; null when the users service refuses it. */
 export function exchangeRefreshToken(gateway: GatewayClient) {
-  return async (refreshToken: string, requestId: string): Promise<SessionTokens | null> => {
-    const data = await gateway.request(RefreshSessionDocument, { refreshToken }, { requestId });
+  return async (refreshToken: string, caller: RefreshCaller): Promise<SessionTokens | null> => {
+    const data = await gateway.request(RefreshSessionDocument, { refreshToken }, caller);
     return data.refreshSession.session;
   };
 }
@@ -100,7 +101,7 @@ export async function resolveWebSession(
     throw unauthenticatedError('Your session is not valid. Please sign in again.', 401);
   }
   if (caller.refreshToken) {
-    const tokens = await settings.refresher.refresh(caller.refreshToken, request.requestId);
+    const tokens = await settings.refresher.refresh(caller.refreshToken, { requestId: request.requestId, clientIp: request.ip });
     if (tokens) await session.start(tokens);
     else session.end();
   }

@@ -10,7 +10,11 @@ import {
 import { invalidate } from '../tags.js';
 import { limitSignIn, tags } from '@storefront/bff';
 
-const caller = (context: MobileContext) => ({ requestId: context.requestId, accessToken: context.accessToken });
+const caller = (context: MobileContext) => ({
+  requestId: context.requestId,
+  clientIp: context.clientIp,
+  accessToken: context.accessToken,
+});
 
 /** The app shows one failure at a time: the first of the subgraph's userErrors. */
 function firstError(userErrors: GatewayUserError[]): { code: string; message: string } | null {
@@ -26,7 +30,8 @@ export const Mutation: MutationResolvers = {
     const data = await limitSignIn(
       context,
       email,
-      () => context.gateway.request(LogInDocument, { email, password }, { requestId: context.requestId }),
+      () =>
+        context.gateway.request(LogInDocument, { email, password }, { requestId: context.requestId, clientIp: context.clientIp }),
       (result) => Boolean(result.logIn.session),
     );
     const { session, user, userErrors } = data.logIn;
@@ -37,7 +42,11 @@ export const Mutation: MutationResolvers = {
   refreshSession: async (_parent, { refreshToken }, context) => {
     // Straight through, one exchange per call: presenting a spent token must reach the users
     // service, which then ends the whole session (REFRESH_TOKEN_REUSED).
-    const data = await context.gateway.request(RefreshSessionDocument, { refreshToken }, { requestId: context.requestId });
+    const data = await context.gateway.request(
+      RefreshSessionDocument,
+      { refreshToken },
+      { requestId: context.requestId, clientIp: context.clientIp },
+    );
     const { session, userErrors } = data.refreshSession;
     if (!session) return { session: null, error: firstError(userErrors) ?? unexpected() };
     return { session, error: null };

@@ -22,6 +22,7 @@ async function readOrder(context: MobileContext, id: string): Promise<GatewayOrd
     { id },
     {
       requestId: context.requestId,
+      clientIp: undefined,
       accessToken: context.accessToken,
     },
   );
@@ -61,6 +62,7 @@ export const Subscription: SubscriptionResolvers = {
             {},
             {
               requestId: context.requestId,
+              clientIp: undefined,
               accessToken: context.accessToken,
             },
           );

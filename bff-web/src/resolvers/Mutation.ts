@@ -15,7 +15,11 @@ import { limitSignIn, tags } from '@storefront/bff';
 /** What signUp and logIn answer (the same selection). */
 type AuthResult = SignUpMutation['signUp'];
 
-const caller = (context: WebContext) => ({ requestId: context.requestId, accessToken: context.session.accessToken });
+const caller = (context: WebContext) => ({
+  requestId: context.requestId,
+  clientIp: context.clientIp,
+  accessToken: context.session.accessToken,
+});
 
 /** Signs the browser in with cookies; the tokens never reach the response body. */
 async function signedIn(result: AuthResult, context: WebContext): Promise<ResolversTypes['AuthPayload']> {
@@ -55,7 +59,7 @@ export const Mutation: MutationResolvers = {
     if (refreshToken) {
       await context.refresher.forget(refreshToken);
       await context.gateway
-        .request(LogOutDocument, { refreshToken }, { requestId: context.requestId })
+        .request(LogOutDocument, { refreshToken }, { requestId: context.requestId, clientIp: context.clientIp })
         .catch((error: unknown) => context.logger?.warn({ err: error }, 'could not revoke the refresh token'));
     }
     // Streams opened with this session end on every instance, not only this one.

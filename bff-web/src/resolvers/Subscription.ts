@@ -30,6 +30,7 @@ export const Subscription: SubscriptionResolvers = {
             { id },
             {
               requestId: context.requestId,
+              clientIp: undefined,
               accessToken: context.accessToken,
             },
           );
@@ -57,7 +58,7 @@ export const Subscription: SubscriptionResolvers = {
         // Every change is read again: an event carries the stock, not the price or the rest of the page.
         read: async (event) => {
           const { product } = await productReads.read(`${id}:${event?.id ?? 'now'}`, () =>
-            context.gateway.request(LiveProductDocument, { id }, { requestId: context.requestId }),
+            context.gateway.request(LiveProductDocument, { id }, { requestId: context.requestId, clientIp: undefined }),
           );
           if (!product) throw notFound('This product');
           return [product];

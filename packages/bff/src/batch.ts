@@ -72,13 +72,43 @@ function prefixVariables<Node extends ASTNode>(node: Node, prefix: string): Node
 /** Several reads as one operation: each root field under its alias `f<index>`, with its variables renamed apart. */
 function mergeReads(reads: readonly RootRead[]): { name: string; query: string; variables: Record<string, unknown> } {
   const variables: Record<string, unknown> = {};
+  reads.forEach((read, index) => {
+    for (const [name, value] of Object.entries(read.variables ?? {}))
+      if (value !== undefined) variables[`v${index}_${name}`] = value;
+  });
+  return { ...mergedOperation(reads.map((read) => read.document)), variables };
+}
+
+/** The merged operation's text depends only on its documents, in order: printed once per sequence. */
+const mergedOperations = new Map<string, { name: string; query: string }>();
+const MAX_MERGED_OPERATIONS = 500;
+const documentNumbers = new WeakMap<DocumentNode, number>();
+let documentsNumbered = 0;
+
+function mergedOperation(documents: readonly DocumentNode[]): { name: string; query: string } {
+  const key = documents.map(documentNumber).join(',');
+  let merged = mergedOperations.get(key);
+  if (!merged) {
+    merged = printMergedOperation(documents);
+    if (mergedOperations.size >= MAX_MERGED_OPERATIONS) mergedOperations.clear();
+    mergedOperations.set(key, merged);
+  }
+  return merged;
+}
+
+function documentNumber(document: DocumentNode): number {
+  let number = documentNumbers.get(document);
+  if (number === undefined) documentNumbers.set(document, (number = documentsNumbered++));
+  return number;
+}
+
+function printMergedOperation(documents: readonly DocumentNode[]): { name: string; query: string } {
   const variableDefinitions: VariableDefinitionNode[] = [];
   const fragments = new Map<string, FragmentDefinitionNode>();
-  const fields = reads.map((read, index) => {
-    const shape = shapeOf(read.document);
+  const fields = documents.map((document, index) => {
+    const shape = shapeOf(document);
     const prefix = `v${index}_`;
     variableDefinitions.push(...shape.variableDefinitions.map((definition) => prefixVariables(definition, prefix)));
-    for (const [name, value] of Object.entries(read.variables ?? {})) if (value !== undefined) variables[prefix + name] = value;
     for (const fragment of shape.fragments) fragments.set(fragment.name.value, fragment);
     return { ...prefixVariables(shape.field, prefix), alias: { kind: Kind.NAME, value: `f${index}` } } satisfies FieldNode;
   });
@@ -90,7 +120,7 @@ function mergeReads(reads: readonly RootRead[]): { name: string; query: string; 
     variableDefinitions,
     selectionSet: { kind: Kind.SELECTION_SET, selections: fields },
   };
-  return { name, query: print({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments.values()] }), variables };
+  return { name, query: print({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments.values()] }) };
 }
 
 /** Most root fields one batched gateway operation carries; more are split into several calls. */

@@ -2,7 +2,6 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { GraphQLError, Kind, print, type DocumentNode } from 'graphql';
 import type { Counter } from 'prom-client';
 import type { Logger } from 'pino';
-import { forwardedForHeaders } from '@storefront/request-identity';
 import { injectTraceHeaders } from '@storefront/http-server';
 import { rateLimitedError } from '@storefront/rate-limits';
 import { CircuitOpenError } from '@storefront/outbound';
@@ -19,9 +18,15 @@ export interface GatewayResult<Data> {
   errors: GatewayError[];
 }
 
-/** Who a gateway call is made for: the caller's token and request id travel along. */
+/** Who a gateway call is made for: the caller's token, request id and address travel along. */
 export interface CallerIdentity {
   requestId: string;
+  /**
+   * The client's address as this BFF resolved it, sent as `X-Forwarded-For`: the gateway (with
+   * `TRUST_PROXY` naming the BFFs) then limits anonymous callers by their own address instead
+   * of the BFF's. Undefined for calls no client request is waiting on (live updates).
+   */
+  clientIp: string | undefined;
   accessToken?: string | undefined;
 }
 
@@ -70,12 +75,12 @@ export class GatewayClient {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-request-id': caller.requestId,
-      // The client's address (for the gateway's per-address limits) and the trace (traceparent).
-      ...forwardedForHeaders(),
+      // The trace (traceparent).
       ...injectTraceHeaders({}),
     };
+    if (caller.clientIp && caller.clientIp !== 'unknown') headers['x-forwarded-for'] = caller.clientIp;
     if (caller.accessToken) headers.authorization = `Bearer ${caller.accessToken}`;
-    let response: Response;
+    let response: { status: number; json(): Promise<unknown> };
     try {
       const body = JSON.stringify({ operationName, query, variables });
       response = this.options.resilience

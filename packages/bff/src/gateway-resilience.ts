@@ -4,6 +4,7 @@ import {
   operationType,
   postThrough,
   type CircuitOpenError,
+  type OutboundAnswer,
   type OutboundClient,
   type OutboundSettings,
 } from '@storefront/outbound';
@@ -43,7 +44,7 @@ export async function postToGateway(
   url: string,
   init: { headers: Record<string, string>; body: string },
   operation: { name: string; query: string },
-): Promise<Response> {
+): Promise<OutboundAnswer> {
   return postThrough(resilience, url, init, {
     idempotent: operationType(operation.query, operation.name) === OperationTypeNode.QUERY,
   });

@@ -26,6 +26,7 @@ export {
   readSessionCookies,
   sessionCookies,
   type CookieSettings,
+  type RefreshCaller,
   type SessionTokens,
 } from './session.js';
 export {

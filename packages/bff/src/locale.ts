@@ -81,21 +81,28 @@ function pickLanguage<Language extends string>(
   return supported[0];
 }
 
-const formatters = new Map<string, Intl.NumberFormat>();
+/** A currency's formatter for a locale, and its fraction digits (minor units per unit: 2 for cents). */
+interface MoneyFormat {
+  format: Intl.NumberFormat;
+  digits: number;
+}
 
-function formatter(locale: string, currency: string): Intl.NumberFormat {
+/** Every price of every page asks; formatters (and their options) are built once per locale and currency. */
+const moneyFormats = new Map<string, MoneyFormat>();
+
+function moneyFormat(locale: string, currency: string): MoneyFormat {
   const key = `${locale}|${currency}`;
-  let format = formatters.get(key);
-  if (!format) {
-    format = new Intl.NumberFormat(locale, { style: 'currency', currency });
-    formatters.set(key, format);
+  let known = moneyFormats.get(key);
+  if (!known) {
+    const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    known = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    moneyFormats.set(key, known);
   }
-  return format;
+  return known;
 }
 
 /** Minor units (cents) as the locale writes the amount: 129900 USD → "$1,299.00" / "1.299,00 $". */
 export function formatMoney(amount: number, currency: string, locale: string): string {
-  const format = formatter(locale, currency);
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const { format, digits } = moneyFormat(locale, currency);
   return format.format(amount / 10 ** digits);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parse as parseCookies, serialize } from 'cookie';
 import type { CacheStore } from './cache-store.js';
+import type { CallerIdentity } from './gateway-client.js';
 
 export interface SessionTokens {
   accessToken: string;
@@ -54,20 +55,23 @@ function tokenId(refreshToken: string): string {
  * refreshing twice would present a spent token, which the service that issued it treats as theft
  * and answers by ending the session.
  */
+/** The request a refresh is made for, as its gateway call names it. */
+export type RefreshCaller = Pick<CallerIdentity, 'requestId' | 'clientIp'>;
+
 export class SessionRefresher {
   private readonly inFlight = new Map<string, Promise<SessionTokens | null>>();
 
   constructor(
     private readonly store: CacheStore,
-    private readonly exchange: (refreshToken: string, requestId: string) => Promise<SessionTokens | null>,
+    private readonly exchange: (refreshToken: string, caller: RefreshCaller) => Promise<SessionTokens | null>,
   ) {}
 
-  /** `requestId` is the request that needs the refresh, for the logs of every tier. */
-  refresh(refreshToken: string, requestId: string): Promise<SessionTokens | null> {
+  /** `caller` is the request that needs the refresh (its id for the logs of every tier, its address for the gateway's limits). */
+  refresh(refreshToken: string, caller: RefreshCaller): Promise<SessionTokens | null> {
     const id = tokenId(refreshToken);
     let pending = this.inFlight.get(id);
     if (!pending) {
-      pending = this.refreshShared(id, refreshToken, requestId).finally(() => this.inFlight.delete(id));
+      pending = this.refreshShared(id, refreshToken, caller).finally(() => this.inFlight.delete(id));
       this.inFlight.set(id, pending);
     }
     return pending;
@@ -89,12 +93,12 @@ export class SessionRefresher {
     }
   }
 
-  private async refreshShared(id: string, refreshToken: string, requestId: string): Promise<SessionTokens | null> {
+  private async refreshShared(id: string, refreshToken: string, caller: RefreshCaller): Promise<SessionTokens | null> {
     const resultKey = `refresh:${id}`;
     const shared = await this.store.get(resultKey);
     if (shared) return JSON.parse(shared) as SessionTokens | null;
     if (await this.store.claim(`refresh-lock:${id}`, 10)) {
-      const tokens = await this.exchange(refreshToken, requestId);
+      const tokens = await this.exchange(refreshToken, caller);
       await this.store.put(resultKey, JSON.stringify(tokens), SHARED_RESULT_SECONDS);
       // Remember which token this one replaced, so signing out can forget the whole chain.
       if (tokens) await this.store.put(`refresh-parent:${tokenId(tokens.refreshToken)}`, id, SHARED_RESULT_SECONDS);

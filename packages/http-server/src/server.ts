@@ -3,7 +3,6 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import {
   clientAddressResolver,
-  runInRequestScope,
   type IncomingGraphQLRequest,
   type RequestRefusal,
   type TrustProxy,
@@ -186,12 +185,10 @@ export function createGraphQLHttpServer<Context extends BaseContext, Admitted = 
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const result = await runInRequestScope({ requestId, clientIp: info.ip }, () =>
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-        context: () => options.context(info, admitted),
-      }),
-    );
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+      context: () => options.context(info, admitted),
+    });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     if (cookies.length > 0) response.setHeader('set-cookie', cookies);
     response.statusCode = result.status ?? 200;

@@ -50,7 +50,7 @@ function isTimeout(error: unknown): boolean {
   return name === 'TimeoutError';
 }
 
-/** Network failures as undici's fetch reports them: a TypeError whose cause has a code. */
+/** Network failures: an error with a code (undici's `request`), or a TypeError whose cause has one (`fetch`). */
 function isNetworkError(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 4; depth += 1) {

@@ -15,7 +15,7 @@
  * A timeout is not retried: the deadline is spent, and hammering a service that is already
  * too slow to answer is what turns a slow service into a dead one.
  */
-export { createOutboundClient, postThrough, type OutboundClient } from './client.js';
+export { createOutboundClient, postThrough, type OutboundAnswer, type OutboundClient } from './client.js';
 export { CircuitOpenError } from './failures.js';
 export { resilienceMetrics } from './metrics.js';
 export { operationType } from './operation-type.js';

@@ -1,6 +1,5 @@
 /**
- * Who is calling: the client's address behind trusted proxies, the request's scope for the
- * calls it makes downstream (its id, its client's address), the gateway's signature on
+ * Who is calling: the client's address behind trusted proxies, the gateway's signature on
  * subgraph requests (and the nonces that make each one work once), and sessions ended
  * before their tokens expire.
  */
@@ -12,5 +11,4 @@ export {
   type RequestRefusal,
 } from './gateway-signature.js';
 export { NonceStore } from './nonce-store.js';
-export { forwardedForHeaders, runInRequestScope } from './request-scope.js';
 export { SessionRevocations } from './session-revocations.js';
