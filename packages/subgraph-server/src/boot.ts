@@ -1,14 +1,6 @@
-import { runService } from '@storefront/config';
 import { prepareDomainDatabase, type DatabaseDomain } from '@storefront/db';
 import { createEventBus, type DomainEventsOptions } from '@storefront/events';
-import {
-  drainMsFor,
-  limitHeapGrowth,
-  startTracing,
-  stopOnSignals,
-  type Logger,
-  type RunningServer,
-} from '@storefront/http-server';
+import { runServer, type Logger, type RunningServer } from '@storefront/http-server';
 import type { RedisConnection } from '@storefront/redis';
 
 /** What the boot reads of a domain subgraph's config. */
@@ -47,40 +39,33 @@ export async function runDomainSubgraph<Config extends DomainSubgraphConfig, Ser
   readyFields?: (config: Config) => Record<string, unknown>;
 }): Promise<void> {
   const domain = options.subgraph.name;
-  await runService(async () => {
-    const config = options.loadConfig();
-    // Without it the heap holds several times the live set in garbage under load (see heap.ts).
-    limitHeapGrowth(config.HEAP_GROWING_PERCENT);
-    // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing started otherwise.
-    const tracing = await startTracing(domain);
-    const database = await prepareDomainDatabase(options.subgraph, {
-      migrate: config.NODE_ENV !== 'production',
-      poolMax: config.DATABASE_POOL_MAX,
-    });
-    const bus = createEventBus(config.redis);
-    const server = options.createServer(config, {
-      databaseUrl: database.url,
-      poolMax: database.poolMax,
-      events: {
-        bus,
-        retention: { maxAgeSeconds: config.EVENT_RETENTION_HOURS * 3600, intervalMs: config.EVENT_RETENTION_INTERVAL_MS },
-      },
-    });
-    if (config.NODE_ENV !== 'production') await options.seedIfEmpty(server);
-    const running = await server.listen(options.port(config), config.HOST);
-    server.logger.info(
-      { url: running.url, ...options.readyFields?.(config), events: config.redis?.kind ?? 'in-process' },
-      `${domain} subgraph ready`,
-    );
-    stopOnSignals(
-      server.logger,
-      async () => {
-        await server.stop();
+  await runServer({
+    name: domain,
+    loadConfig: options.loadConfig,
+    start: async (config) => {
+      const database = await prepareDomainDatabase(options.subgraph, {
+        migrate: config.NODE_ENV !== 'production',
+        poolMax: config.DATABASE_POOL_MAX,
+      });
+      const bus = createEventBus(config.redis);
+      const server = options.createServer(config, {
+        databaseUrl: database.url,
+        poolMax: database.poolMax,
+        events: {
+          bus,
+          retention: { maxAgeSeconds: config.EVENT_RETENTION_HOURS * 3600, intervalMs: config.EVENT_RETENTION_INTERVAL_MS },
+        },
+      });
+      if (config.NODE_ENV !== 'production') await options.seedIfEmpty(server);
+      const close = async () => {
         await bus.close();
         await database.stop();
-        await tracing.shutdown();
-      },
-      { drainMs: drainMsFor(config) },
-    );
+      };
+      return { server, port: options.port(config), close };
+    },
+    ready: (config) => ({
+      fields: { ...options.readyFields?.(config), events: config.redis?.kind ?? 'in-process' },
+      message: `${domain} subgraph ready`,
+    }),
   });
 }
