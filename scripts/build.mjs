@@ -1,10 +1,11 @@
 // `npm run build`: every workspace's src/ compiled to JavaScript in its dist/, file by file
-// (same layout, so paths taken from import.meta.url still point where they did). Services
+// (same layout, so paths taken from import.meta.url still point where they did), and the entry
+// points processes start from bundled (bundle-entries.mjs). Services
 // then run on plain Node (`node --conditions=storefront-dist <workspace>/dist/main.js`, see
 // packages/config/src/runtime.ts): no TypeScript loader in the process, which costs each one
 // about 45 MB of memory (a second V8 isolate for the loader hooks). Types are checked by
 // `npm run typecheck`, not here. `npm start` itself and the web app's Node server are compiled
-// the same way (see compileUnits). Takes a second or two; a folder whose sources did not
+// the same way (see compileUnits). Takes a few seconds; a folder whose sources did not
 // change since its last build is skipped (`npm start` runs this first, so an unchanged tree
 // costs only reading the sources). The browser app (apps/web) is built by Vite instead, when
 // its inputs changed since its last build.
