@@ -1,10 +1,11 @@
 // `npm run build`: every workspace's src/ compiled to JavaScript in its dist/, file by file
-// (same layout, so paths taken from import.meta.url still point where they did). Services
+// (same layout, so paths taken from import.meta.url still point where they did), and the entry
+// points processes start from bundled (bundle-entries.mjs). Services
 // then run on plain Node (`node --conditions=storefront-dist <workspace>/dist/main.js`, see
 // packages/config/src/runtime.ts): no TypeScript loader in the process, which costs each one
 // about 45 MB of memory (a second V8 isolate for the loader hooks). Types are checked by
 // `npm run typecheck`, not here. `npm start` itself and the web app's Node server are compiled
-// the same way (see compileUnits). Takes a second or two; a folder whose sources did not
+// the same way (see compileUnits). Takes a few seconds; a folder whose sources did not
 // change since its last build is skipped (`npm start` runs this first, so an unchanged tree
 // costs only reading the sources). The browser app (apps/web) is built by Vite instead, when
 // its inputs changed since its last build.
@@ -13,6 +14,7 @@ import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWebApp } from '../apps/web/scripts/build.mjs';
+import { bundleEntries } from './bundle-entries.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -70,7 +72,9 @@ async function removeStale(outdir, kept) {
  * into its dist/; the web app's Node server (apps/web/server, whose `../dist` is the app's
  * bundle) into apps/web/server-dist/; and `npm start` itself (scripts/start.ts and the
  * banner) and the image's migration job (scripts/migrate.ts) into scripts/dist/, so they run
- * on plain Node like the services.
+ * on plain Node like the services. The entry points processes start from (a service's
+ * src/main.ts, scripts/start.ts) are bundled instead, each into the file it would have been
+ * compiled to (see bundle-entries.mjs).
  */
 async function compileUnits() {
   const units = [];
@@ -78,17 +82,31 @@ async function compileUnits() {
     // Browser apps are bundled by Vite below, not compiled for Node.
     if (path.relative(root, workspace).startsWith(`apps${path.sep}`)) continue;
     const src = path.join(workspace, 'src');
-    units.push({ src, outdir: path.join(workspace, 'dist'), entryPoints: await sources(src).catch(() => []) });
+    units.push(
+      withBundle({ src, outdir: path.join(workspace, 'dist'), entryPoints: await sources(src).catch(() => []) }, 'main.ts'),
+    );
   }
   const webServer = path.join(root, 'apps', 'web', 'server');
   units.push({ src: webServer, outdir: path.join(root, 'apps', 'web', 'server-dist'), entryPoints: await sources(webServer) });
   const scripts = path.join(root, 'scripts');
-  units.push({
+  const startScript = {
     src: scripts,
     outdir: path.join(scripts, 'dist'),
     entryPoints: ['start.ts', 'start-banner.ts', 'migrate.ts'].map((name) => path.join(scripts, name)),
-  });
-  return units.filter((unit) => unit.entryPoints.length > 0);
+  };
+  units.push(withBundle(startScript, 'start.ts'));
+  return units.filter((unit) => unit.entryPoints.length > 0 || unit.bundle);
+}
+
+/** The unit with its source `name`, when it has one, bundled rather than compiled. */
+function withBundle(unit, name) {
+  const entry = path.join(unit.src, name);
+  if (!unit.entryPoints.includes(entry)) return unit;
+  return {
+    ...unit,
+    entryPoints: unit.entryPoints.filter((file) => file !== entry),
+    bundle: { entry, outfile: path.join(unit.outdir, name.replace(/\.ts$/, '.js')) },
+  };
 }
 
 /** Where a compiled folder records what it was compiled from. */
@@ -127,9 +145,14 @@ const toolchain = createHash('sha256')
 let count = 0;
 let written = 0;
 let skipped = 0;
-for (const { src, outdir, entryPoints } of await compileUnits()) {
+const units = await compileUnits();
+// Every source a bundle may include, for the bundles' up-to-date check.
+const allSources = createHash('sha256');
+for (const { src, outdir, entryPoints, bundle } of units) {
   count += entryPoints.length;
   const hash = await inputsHash(src, entryPoints, toolchain);
+  allSources.update(hash);
+  if (bundle) allSources.update(await readFile(bundle.entry));
   if (await upToDate(src, outdir, entryPoints, hash)) {
     skipped += entryPoints.length;
     continue;
@@ -149,10 +172,15 @@ for (const { src, outdir, entryPoints } of await compileUnits()) {
     write: false,
   });
   for (const output of outputFiles) if (await writeIfChanged(output.path, output.contents)) written += 1;
-  await removeStale(outdir, new Set(outputFiles.map((output) => output.path)));
+  const bundleFiles = bundle ? [bundle.outfile, `${bundle.outfile}.map`] : [];
+  await removeStale(outdir, new Set([...outputFiles.map((output) => output.path), ...bundleFiles]));
   // Last, so a build stopped halfway is redone next time.
   await writeIfChanged(path.join(outdir, STAMP), Buffer.from(hash));
 }
-console.log(`built ${count} files (${written} changed; ${skipped} up to date, not recompiled) in ${Date.now() - started} ms`);
+const bundles = units.flatMap(({ bundle }) => (bundle ? [bundle] : []));
+const bundled = await bundleEntries({ bundles, units, sourcesHash: allSources.digest('hex'), toolchain, writeIfChanged });
+console.log(
+  `built ${count} files (${written} changed; ${skipped} up to date, not recompiled) and bundled ${bundled} of ${bundles.length} entry points in ${Date.now() - started} ms`,
+);
 const appStarted = Date.now();
 if (await buildWebApp()) console.log(`built the web app (apps/web/dist) in ${Date.now() - appStarted} ms`);

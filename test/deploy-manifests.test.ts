@@ -14,6 +14,7 @@ import { createGraphQLHttpServer, createLogger, createMetrics, listen } from '@s
 import { DATABASE_DOMAINS } from '@storefront/stack';
 import { loadUsersConfig } from '@storefront/users/config';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { build } from 'esbuild';
 import { expectLabelled } from '@storefront/testing';
 import {
   kustomizationFile,
@@ -290,6 +291,29 @@ function workspaceFolders(): string[] {
   );
 }
 
+/**
+ * The packages `files` import, statically or by a literal dynamic import(), as esbuild parses
+ * them: a service's bundle holds its dependencies' code, whose strings may look like imports.
+ */
+async function packageImports(files: string[]): Promise<{ file: string; specifier: string }[]> {
+  const { metafile } = await build({
+    entryPoints: files,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    outdir: path.join(repositoryRoot, 'node_modules', '.cache', 'import-scan'),
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.entries(metafile.inputs).flatMap(([file, { imports }]) =>
+    imports
+      .filter((entry) => entry.external)
+      .map((entry) => ({ file: path.resolve(repositoryRoot, file), specifier: entry.path })),
+  );
+}
+
 describe('the image', () => {
   beforeAll(() => {
     execFileSync(process.execPath, [at('scripts', 'build.mjs')], { cwd: repositoryRoot, stdio: 'ignore' });
@@ -301,7 +325,7 @@ describe('the image', () => {
     expect(new Set(workloads(rendered).map(serviceOf))).toEqual(new Set(choices.keys()));
     for (const [service, entry] of choices) expectLabelled(existsSync(at(entry)), `${service}: ${entry}`).toBe(true);
     const script = readFileSync(at('deploy', 'image', 'entrypoint.sh'), 'utf8');
-    expect(script).toContain('exec node --conditions=storefront-dist "$entry"');
+    expect(script).toContain('exec node --enable-source-maps --conditions=storefront-dist "$entry"');
   });
 
   it('is built in stages, with every workspace manifest, and runs as a non-root user through the entry point', () => {
@@ -322,7 +346,7 @@ describe('the image', () => {
     }
   });
 
-  it('needs only production dependencies at run time', () => {
+  it('needs only production dependencies at run time', async () => {
     const production = new Set(
       execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repositoryRoot, encoding: 'utf8' })
         .split('\n')
@@ -334,17 +358,15 @@ describe('the image', () => {
     for (const workspace of workspaceFolders().filter((folder) => folder !== 'packages/testing')) {
       const distDir = at(workspace, 'dist');
       if (!existsSync(distDir)) continue;
-      for (const file of readdirSync(distDir, { recursive: true, withFileTypes: true })) {
-        if (!file.isFile() || !file.name.endsWith('.js')) continue;
+      const files = readdirSync(distDir, { recursive: true, withFileTypes: true })
+        .filter((file) => file.isFile() && file.name.endsWith('.js'))
         // The web app's bundle is static files for browsers (served as they are), not code Node runs.
-        if (workspace === 'apps/web' && file.parentPath.startsWith(path.join(distDir, 'assets'))) continue;
-        const source = readFileSync(path.join(file.parentPath, file.name), 'utf8');
-        for (const [, specifier] of source.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)["']([^"'./][^"']*)["']/g)) {
-          if (isBuiltin(specifier!)) continue;
-          const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!;
-          if (!production.has(name))
-            missing.add(`${name} (${path.relative(repositoryRoot, path.join(file.parentPath, file.name))})`);
-        }
+        .filter((file) => !(workspace === 'apps/web' && file.parentPath.startsWith(path.join(distDir, 'assets'))))
+        .map((file) => path.join(file.parentPath, file.name));
+      for (const { file, specifier } of await packageImports(files)) {
+        if (isBuiltin(specifier)) continue;
+        const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+        if (!production.has(name)) missing.add(`${name} (${path.relative(repositoryRoot, file)})`);
       }
     }
     expect([...missing]).toEqual([]);

@@ -1,12 +1,14 @@
 import path from 'node:path';
 
 /**
- * How a service process is started: its compiled entry point (`npm run build`) on plain Node,
- * resolving the project's packages to their compiled `dist/` (the `storefront-dist` export
- * condition; without it they resolve to TypeScript sources, for tests and tools under tsx).
+ * How a service process is started: its compiled entry point (`npm run build`: one file, the
+ * service bundled with its imports) on plain Node, resolving the packages left outside the
+ * bundle to their compiled `dist/` (the `storefront-dist` export condition; without it they
+ * resolve to TypeScript sources, for tests and tools under tsx). Stack traces name the
+ * TypeScript sources through the bundle's source map.
  */
 export function serviceCommand(workspaceDir: string): string[] {
-  return ['--conditions=storefront-dist', path.join(workspaceDir, 'dist', 'main.js')];
+  return ['--enable-source-maps', '--conditions=storefront-dist', path.join(workspaceDir, 'dist', 'main.js')];
 }
 
 /**
