@@ -18,7 +18,7 @@ import {
   type ServiceMetrics,
 } from '@storefront/http-server';
 import { clientAddressResolver } from '@storefront/request-identity';
-import { GraphQLError, OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
 import { Counter } from 'prom-client';
@@ -27,6 +27,7 @@ import { GatewayClient } from './gateway-client.js';
 import { createGatewayResilience } from './gateway-resilience.js';
 import type { OutboundSettings } from '@storefront/outbound';
 import type { BffDomainEvents, BffEvents } from './domain-events.js';
+import { plainHttpSubscriptionRefusal, varyPlugin } from './apollo-plugins.js';
 import { startCacheInvalidation } from './invalidation.js';
 import { OperationProfiles, ResponseCache, responseCachePlugin, type CacheableContext } from './response-cache.js';
 import { requestPipeline, type AdmittedRequest, type BffCaller } from './request-pipeline.js';
@@ -292,42 +293,6 @@ export function createBffServer<Context extends BffContext, Caller extends BffCa
       await limiters?.close();
       await store.close();
       await options.onStop?.();
-    },
-  };
-}
-
-/** A subscription sent as an ordinary request would otherwise run as a query and answer null; it gets a clear 400. */
-function plainHttpSubscriptionRefusal<Context extends BffContext>(
-  transport: 'sse' | 'websocket' | undefined,
-): ApolloServerPlugin<Context> {
-  const how =
-    transport === 'sse'
-      ? 'Subscribe over Server-Sent Events: POST with Accept: text/event-stream (the graphql-sse protocol).'
-      : transport === 'websocket'
-        ? 'Subscribe over a WebSocket on this URL (the graphql-transport-ws protocol).'
-        : 'This server does not serve subscriptions.';
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation }) {
-          if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return;
-          throw new GraphQLError(`A subscription cannot be sent as a plain HTTP request. ${how}`, {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
-        },
-      };
-    },
-  };
-}
-
-function varyPlugin<Context extends BffContext>(vary: string): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          response.http.headers.set('vary', vary);
-        },
-      };
     },
   };
 }
