@@ -325,7 +325,7 @@ describe('the image', () => {
     expect(new Set(workloads(rendered).map(serviceOf))).toEqual(new Set(choices.keys()));
     for (const [service, entry] of choices) expectLabelled(existsSync(at(entry)), `${service}: ${entry}`).toBe(true);
     const script = readFileSync(at('deploy', 'image', 'entrypoint.sh'), 'utf8');
-    expect(script).toContain('exec node --enable-source-maps --conditions=storefront-dist "$entry"');
+    expect(script).toContain('exec node --conditions=storefront-dist "$entry"');
   });
 
   it('is built in stages, with every workspace manifest, and runs as a non-root user through the entry point', () => {

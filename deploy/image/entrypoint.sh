@@ -18,4 +18,4 @@ case "${SERVICE:-}" in
     ;;
 esac
 
-exec node --enable-source-maps --conditions=storefront-dist "$entry" "$@"
+exec node --conditions=storefront-dist "$entry" "$@"
