@@ -10,7 +10,7 @@ export { maskErrors } from './error-masking.js';
 export type { ReadinessCheck, ReadinessOutcome } from './health.js';
 export { limitHeapGrowth } from './heap.js';
 export { drainMsFor, stopOnSignals } from './lifecycle.js';
-export { runServer } from './run-server.js';
+export { runServer, type ProcessConfig, type StartedServer } from './run-server.js';
 export {
   LIMIT_CODES,
   LimitError,

@@ -6,7 +6,7 @@ import type { RunningServer } from './listen.js';
 import { startTracing } from './tracing.js';
 
 /** What every service's config holds for its process (see `serviceShape` in @storefront/config). */
-interface ProcessConfig {
+export interface ProcessConfig {
   NODE_ENV: string;
   HOST: string;
   HEAP_GROWING_PERCENT: number;
@@ -14,7 +14,7 @@ interface ProcessConfig {
 }
 
 /** A built server as `runServer` drives it. */
-interface StartedServer {
+export interface StartedServer {
   logger: Logger;
   listen(port: number, host?: string): Promise<RunningServer>;
   stop(): Promise<void>;

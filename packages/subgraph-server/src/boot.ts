@@ -1,25 +1,14 @@
 import { prepareDomainDatabase, type DatabaseDomain } from '@storefront/db';
 import { createEventBus, type DomainEventsOptions } from '@storefront/events';
-import { runServer, type Logger, type RunningServer } from '@storefront/http-server';
+import { runServer, type ProcessConfig, type StartedServer } from '@storefront/http-server';
 import type { RedisConnection } from '@storefront/redis';
 
-/** What the boot reads of a domain subgraph's config. */
-interface DomainSubgraphConfig {
-  NODE_ENV: string;
-  SHUTDOWN_DRAIN_MS?: number | undefined;
-  HOST: string;
-  HEAP_GROWING_PERCENT: number;
+/** What the boot reads of a domain subgraph's config, besides what every service process reads. */
+interface DomainSubgraphConfig extends ProcessConfig {
   DATABASE_POOL_MAX: number;
   EVENT_RETENTION_HOURS: number;
   EVENT_RETENTION_INTERVAL_MS: number;
   redis?: RedisConnection | undefined;
-}
-
-/** What the boot needs of the server a domain builds. */
-interface DomainSubgraph {
-  logger: Logger;
-  listen(port: number, host?: string): Promise<RunningServer>;
-  stop(): Promise<void>;
 }
 
 /**
@@ -28,7 +17,7 @@ interface DomainSubgraph {
  * REDIS_CLUSTER_NODES, otherwise in-process), the server listening, and all of it stopped in
  * order on SIGTERM/SIGINT. A bad config or a failed start ends the process with its message.
  */
-export async function runDomainSubgraph<Config extends DomainSubgraphConfig, Server extends DomainSubgraph>(options: {
+export async function runDomainSubgraph<Config extends DomainSubgraphConfig, Server extends StartedServer>(options: {
   /** Its registry entry (@storefront/stack): the domain's name and its embedded database's port. */
   subgraph: DatabaseDomain;
   loadConfig: () => Config;
