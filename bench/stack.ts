@@ -232,14 +232,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const pids = {} as Record<ServiceName, number>;
   const startedEnv = {} as Record<ServiceName, NodeJS.ProcessEnv>;
-  const spawnService = (service: ServiceName, label: string, env: NodeJS.ProcessEnv, nodeArgs: string[]) => {
+  /** `exitIsCrash` says whether an exit now is a crash to report (not while a retried start is still trying its port). */
+  const spawnService = (
+    service: ServiceName,
+    label: string,
+    env: NodeJS.ProcessEnv,
+    nodeArgs: string[],
+    exitIsCrash: () => boolean = () => true,
+  ) => {
     const child = spawnChild(
       label,
       [...nodeArgs, ...serviceCommand(serviceNamed(service).workspace)],
       serviceProcessEnv({ ...base, ...redisEnv, ...env }),
       {
         ipc: true,
-        onExit: (code, signal) => options.onCrash?.(service, `${label} exited (${signal ?? code}):\n${child.tail()}`),
+        onExit: (code, signal) => {
+          if (exitIsCrash()) options.onCrash?.(service, `${label} exited (${signal ?? code}):\n${child.tail()}`);
+        },
       },
     );
     if (sharedBus && serveBusToChild) serveBusToChild(sharedBus, child.process);
@@ -298,17 +307,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return response.text();
     },
     async startInstance(service, label, env, nodeArgs = []) {
-      const port = await freePort();
-      const child = spawnService(
-        service,
-        label,
-        { ...startedEnv[service], [serviceNamed(service).portVariable]: String(port), ...env },
-        nodeArgs,
-      );
-      extraInstances.push(child);
-      const url = `http://127.0.0.1:${port}`;
-      await waitForUrl(`${url}/health/ready`, label, child);
-      return { url: `${url}/graphql`, child };
+      // A port found free can be taken by another process (a parallel test's stack) before the
+      // child binds it: then the child exits with EADDRINUSE, and another port is tried.
+      for (let attempt = 1; ; attempt += 1) {
+        const port = await freePort();
+        let ready = false;
+        const child = spawnService(
+          service,
+          label,
+          { ...startedEnv[service], [serviceNamed(service).portVariable]: String(port), ...env },
+          nodeArgs,
+          () => ready || attempt >= 3,
+        );
+        extraInstances.push(child);
+        const url = `http://127.0.0.1:${port}`;
+        try {
+          await waitForUrl(`${url}/health/ready`, label, child);
+          ready = true;
+          return { url: `${url}/graphql`, child };
+        } catch (error) {
+          if (attempt >= 3 || !child.tail().includes('EADDRINUSE')) throw error;
+          await child.stop();
+        }
+      }
     },
     stop,
   };
